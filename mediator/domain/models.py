@@ -1,0 +1,187 @@
+"""Disputes, orders, parties, messages, evidence and decisions, exactly as IMPORT_FORMAT.md v1.
+
+Pure data (pydantic, strict): no Textual, no SQL. Money is `Decimal`, times are aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from mediator.domain.enums import (
+    Actor,
+    BuyerRequest,
+    Channel,
+    EscalationCause,
+    EvidenceKind,
+    OrderKind,
+    Outcome,
+    Reason,
+    Status,
+)
+
+
+def _money_input(value: object) -> Decimal:
+    """Money must be a decimal *string* in the interchange format; never a JSON number."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise ValueError(f'money must be a string such as "49.99", not the JSON number {value!r}')
+    if not isinstance(value, str):
+        raise ValueError("money must be a decimal string")
+    text = value.strip()
+    if text != value or not text:
+        raise ValueError(f"{value!r} is not a decimal amount")
+    if "e" in text.lower():
+        raise ValueError(f"{value!r}: write the amount out in full, without an exponent")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    if amount < 0:
+        raise ValueError(f"{value!r} is negative")
+    return amount
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _prefixed(prefix: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not value.startswith(prefix) or len(value) == len(prefix):
+            raise ValueError(f"must start with {prefix!r}, like {prefix}1")
+        if len(value) > 64:
+            raise ValueError("an id is at most 64 characters")
+        return value
+
+    return AfterValidator(check)
+
+
+MoneyStr = Annotated[Decimal, BeforeValidator(_money_input)]
+UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+DisputeId = Annotated[str, _prefixed("D-")]
+OrderId = Annotated[str, _prefixed("O-")]
+UserId = Annotated[str, _prefixed("U-")]
+MessageId = Annotated[str, _prefixed("M-")]
+EvidenceId = Annotated[str, _prefixed("E-")]
+DecisionId = Annotated[str, _prefixed("R-")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Party(_Model):
+    id: UserId
+    name: str = Field(min_length=1)
+
+
+class Seller(Party):
+    trust_level: int = Field(ge=0, le=5)
+
+
+class Order(_Model):
+    id: OrderId
+    kind: OrderKind
+    title: str
+    quantity: int = Field(ge=1)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    price: MoneyStr
+    service_fee: MoneyStr
+    placed_at: UtcTime
+    delivered_at: UtcTime | None
+    confirmed_at: UtcTime | None
+    paid_out_at: UtcTime | None
+
+
+class Message(_Model):
+    id: MessageId
+    channel: Channel
+    author: Actor
+    sent_at: UtcTime
+    body: str
+    #: Set for staff notes written in the console (who wrote it); absent in marketplace data.
+    author_name: str | None = None
+
+
+class Evidence(_Model):
+    id: EvidenceId
+    kind: EvidenceKind
+    submitted_by: Actor
+    submitted_at: UtcTime
+    caption: str
+    uri: str | None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class Dispute(_Model):
+    id: DisputeId
+    revision: int = Field(ge=1)
+    reason: Reason
+    status: Status
+    opened_at: UtcTime
+    escalated_at: UtcTime | None
+    escalation_cause: EscalationCause | None
+    buyer_request: BuyerRequest | None
+    buyer_request_amount: MoneyStr | None
+    order: Order
+    buyer: Party
+    seller: Seller
+    messages: tuple[Message, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Decision(_Model):
+    """A staff decision (the export shape of IMPORT_FORMAT.md)."""
+
+    id: DecisionId
+    dispute_id: DisputeId
+    outcome: Outcome
+    refund_amount: MoneyStr | None
+    fee_refund: MoneyStr | None
+    currency: str
+    return_required: bool
+    seller_keep_pct: MoneyStr | None
+    seller_error: bool | None
+    defective_or_misadvertised: bool | None
+    rationale: str = Field(min_length=1)
+    message_to_parties: str
+    decided_by: str
+    decided_at: UtcTime
+    findings: tuple[str, ...] = ()
+    review: dict[str, Any] = Field(default_factory=lambda: {"state": "not_required"})
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionDraft:
+    """What the resolution form holds before it is checked and written."""
+
+    outcome: Outcome
+    rationale: str
+    refund_amount: Decimal | None = None
+    return_required: bool = False
+    seller_keep_pct: Decimal | None = None
+    seller_error: bool | None = None
+    defective_or_misadvertised: bool | None = None
+    message_to_parties: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRecord:
+    """A dispute as a store holds it: the marketplace data plus our version and decisions."""
+
+    dispute: Dispute
+    version: int
+    decisions: tuple[Decision, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.dispute.id

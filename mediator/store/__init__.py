@@ -1,0 +1,31 @@
+"""Stores: the `Store` protocol and its backends. Never imports Textual."""
+
+from mediator.store.base import (
+    ImportReport,
+    InvalidDecision,
+    NotFound,
+    QueueCounts,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+
+__all__ = [
+    "ImportReport",
+    "InvalidDecision",
+    "NotFound",
+    "QueueCounts",
+    "QueueKey",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "VersionConflict",
+]

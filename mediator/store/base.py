@@ -1,0 +1,178 @@
+"""The one `Store` protocol the console talks to, and the values that cross it.
+
+Backends: `mediator.store.sql.SqlStore` (SQLite by default, any SQLAlchemy URL). A later HTTP
+backend implements the same protocol. No Textual imports here.
+
+Design rules every backend keeps:
+- the queue is read a page at a time **by key** (`QueueKey`: urgency, then id), never by OFFSET
+  and never the whole table;
+- every dispute carries a `version`; writes name the version they expect and fail with
+  `VersionConflict` when another writer got there first;
+- a write is a single transaction: whole or absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from mediator.domain import (
+    QUEUE_STATUSES,
+    Decision,
+    DecisionDraft,
+    DisputeRecord,
+    Message,
+    OrderKind,
+    Reason,
+    Status,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """What the queue shows: free text (id, order title, party names), reasons and statuses."""
+
+    text: str = ""
+    reasons: frozenset[Reason] = frozenset()
+    statuses: frozenset[Status] = QUEUE_STATUSES
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class QueueKey:
+    """The position of a row in the urgency order: most urgent first, ties broken by id."""
+
+    urgency_at: datetime
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the escalation queue (read with Core rows, not ORM objects)."""
+
+    id: str
+    status: Status
+    reason: Reason
+    order_kind: OrderKind
+    order_title: str
+    currency: str
+    price: Decimal
+    buyer_name: str
+    seller_name: str
+    evidence_count: int
+    message_count: int
+    opened_at: datetime
+    escalated_at: datetime | None
+    urgency_at: datetime
+    version: int
+
+    @property
+    def key(self) -> QueueKey:
+        return QueueKey(self.urgency_at, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """Rows in urgency order, and whether more rows exist before the first / after the last."""
+
+    rows: tuple[QueueRow, ...]
+    has_before: bool
+    has_after: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """Counts for the header: rows matching the query, and the whole queue by status."""
+
+    matching: int
+    by_status: Mapping[Status, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    #: (dispute id, why) for lines skipped because the stored revision is not lower.
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+class StoreError(Exception):
+    """Base of every error a store raises; `str()` is one line a person can act on."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached (bad URL, corrupt file, server down)."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class VersionConflict(StoreError):
+    """Someone else changed the dispute since it was read; `current` is what the store holds now."""
+
+    def __init__(self, message: str, current: DisputeRecord | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class InvalidDecision(StoreError):
+    """The decision breaks a rule; `errors` are (field, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
+        self.errors = errors
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Everything the console may ask of a store. All calls are async: the UI awaits them in
+    workers; the SQL backend runs its blocking work in a thread."""
+
+    #: A short description for the title bar, e.g. "sqlite:~/…/mediator.db".
+    label: str
+
+    async def queue_page(
+        self,
+        query: QueueQuery,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        from_end: bool = False,
+        limit: int = 100,
+    ) -> QueuePage:
+        """Up to `limit` rows in urgency order.
+
+        - neither `after` nor `before`: the first rows (or the last rows with `from_end=True`);
+        - `after=k`: the rows that follow key `k`;
+        - `before=k`: the rows that precede key `k` (still returned in urgency order).
+        """
+        ...
+
+    async def queue_counts(self, query: QueueQuery) -> QueueCounts: ...
+
+    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+        """The whole dispute with its messages, evidence and decisions. Raises `NotFound`."""
+        ...
+
+    async def record_decision(
+        self,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> Decision:
+        """Check `draft` (raises `InvalidDecision`), write it and mark the dispute resolved, in
+        one transaction. Raises `VersionConflict` if the dispute's version is not
+        `expected_version`, `NotFound` if there is no such dispute."""
+        ...
+
+    async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
+        """Append a staff note (channel `staff_note`). Bumps the dispute's version."""
+        ...
+
+    async def close(self) -> None: ...
