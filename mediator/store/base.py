@@ -172,7 +172,8 @@ class Store(Protocol):
         ...
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
-        """Append a staff note (channel `staff_note`). Bumps the dispute's version."""
+        """Append a staff note (channel `staff_note`, `author_name=actor`). Notes do not bump the
+        version: a note must not make another agent's pending decision conflict."""
         ...
 
     async def close(self) -> None: ...
