@@ -30,7 +30,9 @@ def consistency_errors(d: Dispute) -> list[tuple[str, str]]:
     if o.paid_out_at is not None and o.delivered_at is None:
         errors.append(("order.paid_out_at", "paid out, but never delivered (delivered_at is null)"))
     if o.confirmed_at is not None and o.delivered_at is None:
-        errors.append(("order.confirmed_at", "confirmed, but never delivered (delivered_at is null)"))
+        errors.append(
+            ("order.confirmed_at", "confirmed, but never delivered (delivered_at is null)")
+        )
     times = [
         ("order.delivered_at", o.delivered_at),
         ("order.confirmed_at", o.confirmed_at),
@@ -51,10 +53,13 @@ def consistency_errors(d: Dispute) -> list[tuple[str, str]]:
         errors.append(("escalation_cause", "escalated_at and escalation_cause go together"))
     if d.buyer_request_amount is not None and d.buyer_request_amount > o.price:
         errors.append(("buyer_request_amount", "above the order's price"))
-    for kind, items in (("messages", d.messages), ("evidence", d.evidence)):
+    for kind, ids in (
+        ("messages", [m.id for m in d.messages]),
+        ("evidence", [e.id for e in d.evidence]),
+    ):
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
-                errors.append((f"{kind}[{i}].id", f"duplicate id {item.id!r}"))
-            seen.add(item.id)
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
+                errors.append((f"{kind}[{i}].id", f"duplicate id {item_id!r}"))
+            seen.add(item_id)
     return errors

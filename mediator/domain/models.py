@@ -29,7 +29,7 @@ def _money_input(value: object) -> Decimal:
     """Money must be a decimal *string* in the interchange format; never a JSON number."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         raise ValueError(f'money must be a string such as "49.99", not the JSON number {value!r}')
     if not isinstance(value, str):
         raise ValueError("money must be a decimal string")

@@ -1,0 +1,54 @@
+"""Command-palette entries and the key list, both derived from the live bindings.
+
+Every action bound to a key on the current screen (and its focused widgets) becomes a palette
+command of the same name, so the palette and `?` can never drift from the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+#: Bindings that belong to Textual's own widgets and are not worth listing.
+_SKIP_PREFIXES = ("cursor_", "scroll_", "select_", "delete_", "page_", "focus_next", "focus_prev")
+_SKIP_ACTIONS = {"toggle_button", "press", "submit", "copy", "cut", "paste", "undo", "redo"}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHelp:
+    key: str
+    description: str
+    action: str
+    namespace: Any
+
+
+def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
+    """The keys active on `screen` (its focus chain, the screen and the app), one per action."""
+    seen: set[tuple[int, str]] = set()
+    keys: list[KeyHelp] = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        action = binding.action
+        if action.startswith(_SKIP_PREFIXES) or action in _SKIP_ACTIONS or binding.system:
+            continue
+        ident = (id(active.node), action)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        description = binding.tooltip or binding.description or action
+        display = binding.key_display or app.get_key_display(binding)
+        keys.append(KeyHelp(display or key, description, action, active.node))
+    return keys
+
+
+def binding_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:
+    for item in screen_keys(app, screen):
+        title = item.description.split(":")[0]
+        yield SystemCommand(
+            title, f"key: {item.key}", partial(app.run_action, item.action, item.namespace)
+        )

@@ -1,0 +1,311 @@
+"""One dispute: facts and evidence, the merged timeline and chat, and the resolution form."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
+from textual.widgets.option_list import Option
+
+from mediator.domain.enums import Outcome
+from mediator.domain.models import DecisionDraft, DisputeRecord
+from mediator.domain.money import format_amount
+from mediator.domain.resolution import DECIDABLE
+from mediator.domain.text import one_line, visible
+from mediator.domain.timeline import EntryKind, build_timeline
+from mediator.screens.modals import ConfirmDecision, EvidenceScreen, MessageScreen, NoteScreen
+from mediator.store.base import InvalidDecision, StoreError, VersionConflict
+from mediator.widgets._text import duration, local_time
+from mediator.widgets.resolution_form import ResolutionForm
+from mediator.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from mediator.app import MediatorApp
+
+#: Below this width the three panes stack vertically.
+NARROW = 110
+
+
+class DisputeScreen(Screen[None]):
+    app: MediatorApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Queue", id="dispute.back", tooltip="Back to the queue"),
+        Binding("ctrl+s", "submit", "Submit", priority=True, id="dispute.submit",
+                tooltip="Submit the decision (asks for confirmation)"),
+        Binding("n", "note", "Note", id="dispute.note", tooltip="Add a staff note"),
+        Binding("c", "cycle_show", "Show", id="dispute.show",
+                tooltip="Timeline: show everything, one chat, staff notes, or events only"),
+        Binding("t", "go('timeline')", "Timeline", id="dispute.timeline",
+                tooltip="Go to the timeline and chat"),
+        Binding("e", "go('evidence')", "Evidence", id="dispute.evidence",
+                tooltip="Go to the evidence list"),
+        Binding("f", "go('form')", "Form", id="dispute.form", tooltip="Go to the resolution form"),
+        *(
+            Binding(str(i), f"outcome('{o.value}')", o.label, show=False,
+                    id=f"dispute.outcome.{i}", tooltip=f"Outcome: {o.label}")
+            for i, o in enumerate(Outcome, 1)
+        ),
+    ]  # fmt: skip
+
+    def __init__(self, dispute_id: str) -> None:
+        super().__init__()
+        self.dispute_id = dispute_id
+        self.record: DisputeRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
+        )
+        with Container(id="panes"):
+            with Vertical(id="facts-pane", classes="pane"):
+                yield Static(id="facts")
+                yield Label("Evidence (e)", classes="pane-title")
+                yield OptionList(id="evidence")
+            with Vertical(id="timeline-pane", classes="pane"):
+                yield Label("Timeline and chat (t) · showing everything (c)", id="timeline-title",
+                            classes="pane-title")  # fmt: skip
+                yield Transcript(tz=self.app.tz, id="timeline")
+            with Vertical(id="form-pane", classes="pane"):
+                yield Label("Resolution (f)", classes="pane-title")
+                yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._narrow(self.app.size.width)
+        self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._narrow(event.size.width)
+
+    def _narrow(self, width: int) -> None:
+        self.query_one("#panes").set_class(width < NARROW, "-narrow")
+
+    # ----- loading ----------------------------------------------------------------------
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self, *, keep_form: bool = False) -> None:
+        try:
+            record = await self.app.store.get_dispute(self.dispute_id)
+        except StoreError as error:
+            self.notify(str(error), title="Could not open the dispute", severity="error")
+            self.dismiss()
+            return
+        await self._show(record, keep_form=keep_form)
+
+    async def _show(self, record: DisputeRecord, *, keep_form: bool) -> None:
+        self.record = record
+        d = record.dispute
+        o = d.order
+        now = self.app.clock.now()
+        waited = duration(now - (d.escalated_at or d.opened_at))
+        title = Content.assemble(
+            (d.id, "bold"),
+            f" · {d.reason.label} · {d.status.label}",
+            f" · waiting {waited}" if d.status in DECIDABLE else "",
+            " · ",
+            visible(one_line(o.title, 80)),
+        )
+        self.query_one("#dispute-title", Static).update(title)
+        self.query_one("#facts", Static).update(self._facts(record))
+        evidence = self.query_one("#evidence", OptionList)
+        evidence.clear_options()
+        evidence.add_options(
+            Option(
+                Text.assemble((e.id, "bold"), f" {e.kind.value} ", one_line(e.caption, 60)),
+                id=e.id,
+            )
+            for e in d.evidence
+        )
+        if not d.evidence:
+            evidence.add_option(Option(Text("No evidence submitted.", "italic"), disabled=True))
+        self.query_one(Transcript).set_entries(build_timeline(record))
+        pane = self.query_one("#form-pane")
+        if keep_form and pane.query(ResolutionForm):
+            form = pane.query_one(ResolutionForm)
+            form.dispute = d
+            return
+        await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
+        if d.status in DECIDABLE:
+            await pane.mount(ResolutionForm(d, id="form"))
+        else:
+            await pane.mount(Static(self._decided(record), id="decided"))
+
+    def _facts(self, record: DisputeRecord) -> Text:
+        d = record.dispute
+        o = d.order
+        tz = self.app.tz
+        text = Text()
+
+        def row(name: str, value: str, style: str = "") -> None:
+            text.append(f"{name:<11}", "dim")
+            text.append(visible(value), style)
+            text.append("\n")
+
+        row("Order", f"{o.id} · {o.kind.value} × {o.quantity}")
+        row("Title", one_line(o.title, 120))
+        row("Price", format_amount(o.price, o.currency), "bold")
+        row("Fee", format_amount(o.service_fee, o.currency))
+        row("Buyer", f"{one_line(d.buyer.name, 40)} ({d.buyer.id})")
+        row("Seller", f"{one_line(d.seller.name, 40)} ({d.seller.id}) trust {d.seller.trust_level}")
+        row("Placed", local_time(o.placed_at, tz))
+        for name, at in (("Delivered", o.delivered_at), ("Confirmed", o.confirmed_at),
+                         ("Paid out", o.paid_out_at)):  # fmt: skip
+            row(name, local_time(at, tz) if at else "—", "" if at else "dim")
+        row("Opened", local_time(d.opened_at, tz))
+        if d.escalated_at:
+            cause = d.escalation_cause.value.replace("_", " ") if d.escalation_cause else ""
+            row("Escalated", f"{local_time(d.escalated_at, tz)} ({cause})")
+        if d.buyer_request:
+            wanted = d.buyer_request.value.replace("_", " ")
+            if d.buyer_request_amount is not None:
+                wanted += f" {format_amount(d.buyer_request_amount, o.currency)}"
+            row("Buyer asks", wanted, "bold")
+        row("Revision", f"{d.revision} · version {record.version}", "dim")
+        if d.extra:
+            row("Extra", one_line(str(d.extra), 200), "dim")
+        text.rstrip()
+        return text
+
+    def _decided(self, record: DisputeRecord) -> Text:
+        d = record.dispute
+        text = Text(f"This dispute is {d.status.label}.\n\n", "bold")
+        for r in record.decisions:
+            text.append(f"{r.outcome.label}\n", "bold")
+            if r.refund_amount is not None:
+                text.append(f"Refund {format_amount(r.refund_amount, r.currency)}")
+                if r.fee_refund is not None:
+                    text.append(f" + fee {format_amount(r.fee_refund, r.currency)}")
+                text.append("\n")
+            text.append(f"by {visible(r.decided_by)} at {local_time(r.decided_at, self.app.tz)}\n")
+            text.append(visible(one_line(r.rationale, 400)) + "\n\n", "italic")
+        return text
+
+    # ----- opening things ---------------------------------------------------------------
+    @on(OptionList.OptionSelected, "#evidence")
+    def _evidence_selected(self, event: OptionList.OptionSelected) -> None:
+        self._open_evidence(event.option.id)
+
+    def _open_evidence(self, evidence_id: str | None) -> None:
+        if self.record is None:
+            return
+        for item in self.record.dispute.evidence:
+            if item.id == evidence_id:
+                self.app.push_screen(EvidenceScreen(item, tz=self.app.tz))
+
+    @on(Transcript.Opened)
+    def _entry_opened(self, event: Transcript.Opened) -> None:
+        entry = event.entry
+        if entry.kind is EntryKind.EVIDENCE:
+            self._open_evidence(entry.ref)
+        elif entry.body:
+            self.app.push_screen(MessageScreen(entry, tz=self.app.tz))
+
+    # ----- deciding ---------------------------------------------------------------------
+    def _form(self) -> ResolutionForm | None:
+        forms = self.query(ResolutionForm)
+        return forms.first() if forms else None
+
+    def action_submit(self) -> None:
+        if (form := self._form()) is not None:
+            form.submit()
+        else:
+            self.notify("There is nothing to submit: this dispute is not open for a decision.")
+
+    def action_outcome(self, value: str) -> None:
+        if (form := self._form()) is not None:
+            form.select_outcome(Outcome(value))
+
+    @on(ResolutionForm.Submitted)
+    def _submitted(self, event: ResolutionForm.Submitted) -> None:
+        self.decide(event.draft)
+
+    @work(exclusive=True, group="decide", exit_on_error=False)
+    async def decide(self, draft: DecisionDraft) -> None:
+        record = self.record
+        if record is None:
+            return
+        if not await self.app.push_screen_wait(ConfirmDecision(record.dispute, draft)):
+            return
+        try:
+            decision = await self.app.store.record_decision(
+                record.id,
+                draft,
+                expected_version=record.version,
+                actor=self.app.agent,
+                now=self.app.clock.now(),
+            )
+        except VersionConflict as conflict:
+            self.notify(
+                f"{conflict} Nothing was written; the dispute has been reloaded.",
+                title="Someone else got there first",
+                severity="error",
+                timeout=15,
+            )
+            if conflict.current is not None:
+                await self._show(conflict.current, keep_form=False)
+            return
+        except InvalidDecision as invalid:
+            self.notify(
+                f"Nothing was written: {invalid}", title="Decision refused", severity="error"
+            )
+            return
+        except StoreError as error:
+            self.notify(
+                f"Nothing was written: {error}. Your form is kept; try again.",
+                title="Store problem",
+                severity="error",
+                timeout=15,
+            )
+            return
+        amount = ""
+        if decision.refund_amount is not None:
+            amount = f", refund {format_amount(decision.refund_amount, decision.currency)}"
+        self.notify(
+            f"{record.id} resolved: {decision.outcome.label}{amount}.", title="Decision written"
+        )
+        self.dismiss()
+
+    # ----- notes, focus, navigation -----------------------------------------------------
+    @work(exclusive=True, group="note", exit_on_error=False)
+    async def action_note(self) -> None:
+        body = await self.app.push_screen_wait(NoteScreen(self.dispute_id))
+        if body is None:
+            return
+        try:
+            await self.app.store.add_note(
+                self.dispute_id, body, actor=self.app.agent, now=self.app.clock.now()
+            )
+        except StoreError as error:
+            self.notify(f"The note was not saved: {error}", severity="error", timeout=15)
+            return
+        self.notify("Staff note saved.")
+        self.load(keep_form=True)
+
+    def action_cycle_show(self) -> None:
+        shown = self.query_one(Transcript).cycle_show()
+        self.query_one("#timeline-title", Label).update(
+            f"Timeline and chat (t) · showing {shown.value} (c)"
+        )
+
+    def action_go(self, which: str) -> None:
+        if which == "timeline":
+            self.query_one(Transcript).focus()
+        elif which == "evidence":
+            self.query_one("#evidence", OptionList).focus()
+        elif (form := self._form()) is not None:
+            form.focus_first()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("submit", "outcome"):
+            return self.record is not None and self.record.dispute.status in DECIDABLE
+        return True

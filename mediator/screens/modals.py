@@ -1,0 +1,191 @@
+"""Small modal screens: confirm a decision, read a message, inspect evidence, write a note."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static, TextArea
+
+from mediator.domain.models import DecisionDraft, Dispute, Evidence
+from mediator.domain.money import fee_refund, format_amount
+from mediator.domain.resolution import refund_for
+from mediator.domain.text import one_line, visible
+from mediator.domain.timeline import TimelineEntry
+from mediator.widgets._text import local_time
+from mediator.widgets.text_viewer import TextViewer
+
+
+def plain(text: str) -> Content:
+    """Untrusted text as plain content: sanitised, never markup."""
+    return Content(visible(text))
+
+
+class ConfirmDecision(ModalScreen[bool]):
+    """Show exactly what will be written; y writes it, n / Esc goes back to the form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Write decision", id="confirm.yes",
+                tooltip="Write this decision to the store"),
+        Binding("n,escape", "answer(False)", "Back to form", id="confirm.no",
+                tooltip="Do not write; return to the form"),
+    ]  # fmt: skip
+
+    def __init__(self, dispute: Dispute, draft: DecisionDraft) -> None:
+        super().__init__()
+        self.dispute = dispute
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        d, draft = self.dispute, self.draft
+        order = d.order
+        rows: list[tuple[str, str]] = [
+            ("Dispute", f"{d.id} · {one_line(order.title, 60)}"),
+            ("Outcome", draft.outcome.label),
+        ]
+        refund = refund_for(d, draft)
+        if refund is not None:
+            fee = fee_refund(
+                service_fee=order.service_fee, refund=refund, price=order.price,
+                currency=order.currency,
+            )  # fmt: skip
+            rows.append(("Refund", format_amount(refund, order.currency)))
+            rows.append(("Fee refund", f"{format_amount(fee, order.currency)} (P-REFUND-FEE)"))
+        if draft.return_required:
+            keep = "0" if draft.seller_keep_pct is None else f"{draft.seller_keep_pct}"
+            rows.append(("Return", f"required; seller keeps {keep}%"))
+        rows.append(("Rationale", one_line(draft.rationale, 300)))
+        if draft.message_to_parties.strip():
+            rows.append(("To parties", one_line(draft.message_to_parties, 300)))
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Label("Write this decision?", classes="dialog-title")
+            with Grid(id="confirm-grid"):
+                for name, value in rows:
+                    yield Label(name, classes="key")
+                    yield Static(plain(value), classes="value")
+            yield Static(
+                "It is written in one transaction and the dispute leaves the queue.",
+                classes="hint",
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Write decision (y)", id="yes", variant="primary")
+                yield Button("Back (n)", id="no")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class EvidenceScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "dismiss", "Close", id="evidence.close",
+                tooltip="Close the evidence item"),
+    ]  # fmt: skip
+
+    def __init__(self, evidence: Evidence, *, tz: tzinfo) -> None:
+        super().__init__()
+        self.evidence = evidence
+        self.tz = tz
+
+    def compose(self) -> ComposeResult:
+        e = self.evidence
+        rows = [
+            ("Id", e.id),
+            ("Kind", e.kind.value.replace("_", " ")),
+            ("Caption", e.caption),
+            ("Submitted by", e.submitted_by.value),
+            ("Submitted", local_time(e.submitted_at, self.tz, with_year=True)),
+            ("URI", e.uri or "—"),
+            ("SHA-256", e.sha256 or "—"),
+        ]
+        with Vertical(id="evidence-dialog", classes="dialog"):
+            yield Label("Evidence", classes="dialog-title")
+            with Grid(id="evidence-grid"):
+                for name, value in rows:
+                    yield Label(name, classes="key")
+                    yield Static(plain(value), classes="value")
+            yield Static("Links are shown as text and never opened from here.", classes="hint")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
+
+
+class MessageScreen(ModalScreen[None]):
+    """The whole of one message, however long, in a virtual viewer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Close", id="message.close", tooltip="Close the message"),
+    ]
+
+    def __init__(self, entry: TimelineEntry, *, tz: tzinfo) -> None:
+        super().__init__()
+        self.entry = entry
+        self.tz = tz
+
+    def compose(self) -> ComposeResult:
+        e = self.entry
+        who = e.actor.value if e.actor else ""
+        if e.author_name:
+            who = f"{who} {e.author_name}"
+        head = Text(f"{e.ref or ''} · {e.title} · {local_time(e.at, self.tz)} · ")
+        head.append(visible(who))
+        head.append(f" · {len(e.body):,} characters")
+        with Vertical(id="message-dialog", classes="dialog"):
+            yield Static(head, classes="dialog-title")
+            yield TextViewer(e.body, id="message-body")
+
+    def on_mount(self) -> None:
+        self.query_one(TextViewer).focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Write a staff note; ctrl+s saves, Esc discards."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save note", priority=True, id="note.save",
+                tooltip="Save the staff note"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel", tooltip="Discard the note"),
+    ]  # fmt: skip
+
+    def __init__(self, dispute_id: str) -> None:
+        super().__init__()
+        self.dispute_id = dispute_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog", classes="dialog"):
+            yield Label(f"Staff note on {self.dispute_id}", classes="dialog-title")
+            yield TextArea(id="note-body", placeholder="Only staff can read notes")
+            yield Static(classes="error", id="note-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        body = self.query_one(TextArea).text
+        if not body.strip():
+            self.query_one("#note-error", Static).update("✖ a note cannot be empty")
+            return
+        self.dismiss(body)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()

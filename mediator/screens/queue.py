@@ -1,0 +1,221 @@
+"""The escalation queue: most urgent first, live filter by text, reason and status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select, Static
+
+from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
+from mediator.store.base import QueueKey, QueueQuery, StoreError
+from mediator.widgets.queue_table import QueueTable
+
+if TYPE_CHECKING:
+    from mediator.app import MediatorApp
+
+PAGE = 120
+
+STATUS_CHOICES: dict[str, frozenset[Status]] = {
+    "queue": QUEUE_STATUSES,
+    **{s.value: frozenset({s}) for s in Status},
+    "all": frozenset(Status),
+}
+STATUS_LABELS = {
+    "queue": "Queue: escalated + awaiting info",
+    **{s.value: s.label.capitalize() for s in Status},
+    "all": "Every status",
+}
+
+
+class QueueScreen(Screen[None]):
+    """The agent's home: pick the most urgent dispute and open it."""
+
+    app: MediatorApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="queue.search",
+                tooltip="Search by dispute id, order title or party name"),
+        Binding("r", "pick_reason", "Reason", id="queue.reason", tooltip="Filter by reason"),
+        Binding("s", "pick_status", "Status", id="queue.status", tooltip="Filter by status"),
+        Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear every filter"),
+        Binding("f5,ctrl+r", "reload", "Refresh", id="queue.refresh",
+                tooltip="Read the queue again from the store"),
+        Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-title", classes="screen-title")
+        with Horizontal(id="filters"):
+            yield Input(placeholder="/ search id, order, buyer, seller", id="search")
+            yield Select(
+                [("All reasons", "")] + [(r.label, r.value) for r in Reason],
+                value="",
+                allow_blank=False,
+                id="reason",
+            )
+            yield Select(
+                [(label, key) for key, label in STATUS_LABELS.items()],
+                value="queue",
+                allow_blank=False,
+                id="status",
+            )
+        yield QueueTable(now=self.app.clock.now(), id="queue")
+        yield Static(id="queue-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(QueueTable).focus()
+        self.reload()
+        self.set_interval(60, self._tick)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload(keep=self._current_key())
+
+    def _tick(self) -> None:
+        self.query_one(QueueTable).now = self.app.clock.now()
+        self.reload(keep=self._current_key())
+
+    # ----- the query --------------------------------------------------------------------
+    @property
+    def query_now(self) -> QueueQuery:
+        reason = self.query_one("#reason", Select).value
+        status = self.query_one("#status", Select).value
+        return QueueQuery(
+            text=self.query_one("#search", Input).value.strip(),
+            reasons=frozenset({Reason(reason)})
+            if isinstance(reason, str) and reason
+            else frozenset(),
+            statuses=STATUS_CHOICES.get(status if isinstance(status, str) else "", QUEUE_STATUSES),
+        )
+
+    def _current_key(self) -> QueueKey | None:
+        row = self.query_one(QueueTable).current
+        return row.key if row else None
+
+    def reload(self, *, keep: QueueKey | None = None, from_end: bool = False) -> None:
+        self._generation += 1
+        self.workers.cancel_group(self, "extend")
+        query = self.query_now
+        self._load_window(query, keep=keep, from_end=from_end)
+        self._load_counts(query)
+
+    @work(exclusive=True, group="window", exit_on_error=False)
+    async def _load_window(
+        self, query: QueueQuery, *, keep: QueueKey | None, from_end: bool
+    ) -> None:
+        store = self.app.store
+        try:
+            if keep is not None:
+                before = await store.queue_page(query, before=keep, limit=PAGE // 2)
+                after = await store.queue_page(
+                    query,
+                    after=before.rows[-1].key if before.rows else None,
+                    limit=PAGE,
+                )
+                page = type(after)(before.rows + after.rows, before.has_before, after.has_after)
+            else:
+                page = await store.queue_page(query, from_end=from_end, limit=PAGE)
+        except StoreError as error:
+            self._problem(error)
+            return
+        table = self.query_one(QueueTable)
+        table.now = self.app.clock.now()
+        table.set_page(page, at_end=from_end, keep=keep)
+
+    @work(exclusive=True, group="extend", exit_on_error=False)
+    async def _extend(self, message: QueueTable.NeedRows, generation: int) -> None:
+        try:
+            page = await self.app.store.queue_page(
+                self.query_now, after=message.after, before=message.before, limit=PAGE
+            )
+        except StoreError as error:
+            self._problem(error)
+            return
+        if generation == self._generation:
+            self.query_one(QueueTable).extend(page, after=message.after is not None)
+
+    @work(exclusive=True, group="counts", exit_on_error=False)
+    async def _load_counts(self, query: QueueQuery) -> None:
+        try:
+            counts = await self.app.store.queue_counts(query)
+        except StoreError as error:
+            self._problem(error)
+            return
+        by_status = counts.by_status
+        parts = [
+            f"{by_status.get(s, 0):,} {s.label}" for s in (Status.ESCALATED, Status.AWAITING_INFO)
+        ]
+        total = sum(by_status.get(s, 0) for s in QUEUE_STATUSES)
+        title = Content.assemble(
+            ("Escalation queue", "bold"), f"  {total:,} disputes: ", " · ".join(parts)
+        )
+        self.query_one("#queue-title", Static).update(title)
+        filtered = query != QueueQuery()
+        status = (
+            f"{counts.matching:,} match the filters" if filtered else f"{counts.matching:,} shown"
+        )
+        self.query_one("#queue-status", Static).update(
+            Content(f"{status} · most urgent first · store {self.app.store.label}")
+        )
+
+    def _problem(self, error: StoreError) -> None:
+        self.notify(str(error), title="Store problem", severity="error", timeout=10)
+
+    # ----- events -----------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _filters_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(QueueTable).focus()
+
+    @on(QueueTable.NeedRows)
+    def _need_rows(self, message: QueueTable.NeedRows) -> None:
+        if message.after is None and message.before is None:
+            self.reload(from_end=message.from_end)
+        else:
+            self._extend(message, self._generation)
+
+    @on(QueueTable.Selected)
+    def _open(self, message: QueueTable.Selected) -> None:
+        from mediator.screens.dispute import DisputeScreen
+
+        self.app.push_screen(DisputeScreen(message.row.id))
+
+    # ----- actions ----------------------------------------------------------------------
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_pick_reason(self) -> None:
+        select = self.query_one("#reason", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_pick_status(self) -> None:
+        select = self.query_one("#status", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#search", Input).value = ""
+            self.query_one("#reason", Select).value = ""
+            self.query_one("#status", Select).value = "queue"
+        self.reload()
+        self.query_one(QueueTable).focus()
+
+    def action_reload(self) -> None:
+        self.reload(keep=self._current_key())

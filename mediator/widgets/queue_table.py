@@ -1,0 +1,327 @@
+"""A virtual table over a window of queue rows.
+
+Only the visible lines are rendered, and only a bounded window of rows is held: when the cursor
+nears an edge of the window the table posts `NeedRows` and its screen reads the next page from the
+store by key (never OFFSET). Jumping to the start or end replaces the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from mediator.domain.money import format_amount
+from mediator.store.base import QueueKey, QueuePage, QueueRow
+from mediator.widgets._text import cell, duration
+
+#: Rows kept in memory at most; the far end of the window is dropped past this.
+WINDOW_MAX = 600
+#: Ask for more rows when the cursor comes this close to an edge of the window.
+PREFETCH_MARGIN = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: int
+    #: Columns with a higher priority are dropped first on narrow terminals.
+    drop_priority: int = 0
+    right: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Waiting", 8),
+    Column("Dispute", 10),
+    Column("Reason", 16, drop_priority=2),
+    Column("Kind", 7, drop_priority=3),
+    Column("Amount", 14, right=True),
+    Column("Buyer", 14, drop_priority=4),
+    Column("Seller", 14, drop_priority=1),
+    Column("Status", 13),
+    Column("Ev", 3, drop_priority=5, right=True),
+    Column("Order", 0),  # takes what is left
+)
+
+
+class QueueTable(Widget, can_focus=True):
+    """The escalation queue: one line a dispute, most urgent first."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-table--header",
+        "queue-table--cursor",
+        "queue-table--overdue",
+        "queue-table--late",
+        "queue-table--awaiting",
+        "queue-table--dim",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open", id="queue.open", tooltip="Open the selected dispute"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up", tooltip="Previous row"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down", tooltip="Next row"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.pageup",
+                tooltip="One screen up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.pagedown",
+                tooltip="One screen down"),
+        Binding("home,g", "jump_start", "First", show=False, id="queue.first",
+                tooltip="Most urgent dispute"),
+        Binding("end,G", "jump_end", "Last", show=False, id="queue.last",
+                tooltip="Least urgent dispute"),
+    ]  # fmt: skip
+
+    DEFAULT_CSS = """
+    QueueTable { height: 1fr; }
+    QueueTable > .queue-table--header { text-style: bold; background: $panel; }
+    QueueTable > .queue-table--cursor { background: $block-cursor-blurred-background; }
+    QueueTable:focus > .queue-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
+    QueueTable > .queue-table--overdue { color: $error; text-style: bold; }
+    QueueTable > .queue-table--late { color: $warning; }
+    QueueTable > .queue-table--awaiting { color: $secondary; }
+    QueueTable > .queue-table--dim { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class NeedRows(Message):
+        """The table wants more rows: after `after`, before `before`, or a fresh window."""
+
+        def __init__(
+            self, *, after: QueueKey | None = None, before: QueueKey | None = None,
+            from_end: bool = False,
+        ) -> None:  # fmt: skip
+            super().__init__()
+            self.after = after
+            self.before = before
+            self.from_end = from_end
+
+    class Highlighted(Message):
+        """The cursor moved to `row`."""
+
+        def __init__(self, row: QueueRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        """The agent chose `row` (Enter or click)."""
+
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, *, now: datetime, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.rows: list[QueueRow] = []
+        self.has_before = False
+        self.has_after = False
+        self.top = 0
+        self.now = now
+        self._pending: set[str] = set()
+
+    # ----- data -------------------------------------------------------------------------
+    def set_page(
+        self, page: QueuePage, *, at_end: bool = False, keep: QueueKey | None = None
+    ) -> None:
+        """Replace the window. The cursor goes to `keep` if present, else the first/last row."""
+        self.rows = list(page.rows)
+        self.has_before, self.has_after = page.has_before, page.has_after
+        self._pending.clear()
+        index = len(self.rows) - 1 if at_end else 0
+        if keep is not None:
+            index = next((i for i, r in enumerate(self.rows) if r.key >= keep), index)
+        self.top = max(0, index - self._body_height() // 2) if keep or at_end else 0
+        self._move_to(max(0, index))
+
+    def extend(self, page: QueuePage, *, after: bool) -> None:
+        """Add a page read after the last row (`after=True`) or before the first."""
+        if after:
+            self._pending.discard("after")
+            known = {r.id for r in self.rows[-len(page.rows) :]} if page.rows else set()
+            self.rows.extend(r for r in page.rows if r.id not in known)
+            self.has_after = page.has_after
+            overflow = len(self.rows) - WINDOW_MAX
+            if overflow > 0:
+                del self.rows[:overflow]
+                self.top = max(0, self.top - overflow)
+                self.has_before = True
+                self.cursor = max(0, self.cursor - overflow)
+        else:
+            self._pending.discard("before")
+            new = [r for r in page.rows if not self.rows or r.key < self.rows[0].key]
+            self.rows[:0] = new
+            self.has_before = page.has_before
+            self.top += len(new)
+            self.cursor += len(new)
+            overflow = len(self.rows) - WINDOW_MAX
+            if overflow > 0:
+                del self.rows[-overflow:]
+                self.has_after = True
+        self.refresh()
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    # ----- movement ---------------------------------------------------------------------
+    def _body_height(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _move_to(self, index: int) -> None:
+        if not self.rows:
+            self.cursor = 0
+            self.post_message(self.Highlighted(None))
+            self.refresh()
+            return
+        index = max(0, min(index, len(self.rows) - 1))
+        height = self._body_height()
+        if index < self.top:
+            self.top = index
+        elif index >= self.top + height:
+            self.top = index - height + 1
+        self.cursor = index
+        self._prefetch()
+        self.post_message(self.Highlighted(self.rows[index]))
+
+    def _prefetch(self) -> None:
+        near_end = self.cursor >= len(self.rows) - PREFETCH_MARGIN
+        if self.has_after and "after" not in self._pending and near_end:
+            self._pending.add("after")
+            self.post_message(self.NeedRows(after=self.rows[-1].key))
+        if self.has_before and "before" not in self._pending and self.cursor < PREFETCH_MARGIN:
+            self._pending.add("before")
+            self.post_message(self.NeedRows(before=self.rows[0].key))
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * self._body_height())
+
+    def action_jump_start(self) -> None:
+        if self.has_before:
+            self.post_message(self.NeedRows())
+        else:
+            self._move_to(0)
+
+    def action_jump_end(self) -> None:
+        if self.has_after:
+            self.post_message(self.NeedRows(from_end=True))
+        else:
+            self._move_to(len(self.rows) - 1)
+
+    def action_select(self) -> None:
+        if (row := self.current) is not None:
+            self.post_message(self.Selected(row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            index = self.top + event.y - 1
+            if index < len(self.rows):
+                self._move_to(index)
+                if event.chain >= 2:
+                    self.action_select()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._move_to(self.cursor + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._move_to(self.cursor - 3)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._move_to(self.cursor)
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # ----- rendering --------------------------------------------------------------------
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        columns = list(COLUMNS)
+
+        def fixed(cols: list[Column]) -> int:
+            return sum(c.width + 1 for c in cols)
+
+        for column in sorted(COLUMNS, key=lambda c: -c.drop_priority):
+            if fixed(columns) + 12 <= width or column.drop_priority == 0:
+                break
+            columns.remove(column)
+        rest = max(0, width - fixed(columns))
+        return [(c, c.width or rest) for c in columns]
+
+    def _cells(self, row: QueueRow) -> list[str]:
+        waited = duration(self.now - (row.escalated_at or row.opened_at))
+        return [
+            waited,
+            row.id,
+            row.reason.label,
+            row.order_kind.value,
+            format_amount(row.price, row.currency),
+            row.buyer_name,
+            row.seller_name,
+            row.status.label,
+            str(row.evidence_count),
+            row.order_title,
+        ]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        layout = self._layout(width)
+        if y == 0:
+            style = self.get_component_rich_style("queue-table--header")
+            text = " ".join(_fit(c.title, w, c.right) for c, w in layout)
+            return Strip([Segment(_fit(text, width, False), style)], width)
+        index = self.top + y - 1
+        if index >= len(self.rows):
+            if not self.rows and y == 1:
+                dim = self.get_component_rich_style("queue-table--dim")
+                return Strip([Segment(_fit("  No disputes match.", width, False), dim)], width)
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        values = dict(zip(COLUMNS, self._cells(row), strict=True))
+        segments: list[Segment] = []
+        age = self.now - (row.escalated_at or row.opened_at)
+        urgency = Style()
+        if age >= timedelta(hours=48):
+            urgency = self.get_component_rich_style("queue-table--overdue")
+        elif age >= timedelta(hours=24):
+            urgency = self.get_component_rich_style("queue-table--late")
+        status_style = (
+            self.get_component_rich_style("queue-table--awaiting")
+            if row.status == "awaiting_info"
+            else Style()
+        )
+        cursor = (
+            self.get_component_rich_style("queue-table--cursor")
+            if index == self.cursor
+            else Style()
+        )
+        for i, (column, w) in enumerate(layout):
+            style = urgency if i == 0 else status_style if column.title == "Status" else Style()
+            segments.append(Segment(_fit(values[column], w, column.right), base + style + cursor))
+            segments.append(Segment(" ", base + cursor))
+        return Strip(segments).crop_extend(0, width, base + cursor)
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    fitted = cell(text, width)
+    if right:
+        stripped = fitted.rstrip()
+        return " " * (len(fitted) - len(stripped)) + stripped
+    return fitted

@@ -1,0 +1,237 @@
+"""The resolution form: outcome, refund, return terms, rationale and a message to the parties.
+
+Checks run as the agent types (the same `check_draft` every store runs before a write). Errors
+appear next to their field; a valid form posts `ResolutionForm.Submitted` with the draft.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from mediator.domain.enums import OrderKind, Outcome
+from mediator.domain.models import DecisionDraft, Dispute
+from mediator.domain.money import MoneyError, fee_refund, format_amount, parse_amount
+from mediator.domain.resolution import check_draft, refund_for
+
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
+
+
+class ResolutionForm(Widget):
+    """Decide one dispute. Talks upward only through `Submitted`."""
+
+    DEFAULT_CSS = """
+    ResolutionForm { height: 1fr; }
+    ResolutionForm VerticalScroll { height: 1fr; }
+    ResolutionForm .field-label { margin-top: 1; color: $text-muted; }
+    ResolutionForm .error { color: $error; height: auto; }
+    ResolutionForm .error.-empty { display: none; }
+    ResolutionForm .computed { color: $text-muted; height: auto; }
+    ResolutionForm RadioSet { width: 100%; }
+    ResolutionForm Input { width: 100%; }
+    ResolutionForm #refund-row { height: auto; }
+    ResolutionForm #refund-row Input { width: 1fr; }
+    ResolutionForm #refund-row Label { width: auto; padding: 1 1 0 1; }
+    ResolutionForm TextArea { height: 5; }
+    ResolutionForm #submit { width: 100%; margin-top: 1; }
+    """
+
+    class Submitted(Message):
+        """The agent asked to submit a valid `draft`."""
+
+        def __init__(self, draft: DecisionDraft) -> None:
+            super().__init__()
+            self.draft = draft
+
+    def __init__(self, dispute: Dispute, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.dispute = dispute
+        self._touched: set[str] = set()
+        self._errors: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        order = self.dispute.order
+        with VerticalScroll():
+            yield Label("Outcome", classes="field-label")
+            with RadioSet(id="outcome"):
+                for i, outcome in enumerate(OUTCOMES, 1):
+                    yield RadioButton(f"{i} {outcome.label}", id=f"outcome-{outcome.value}")
+            yield Static(classes="error -empty", id="outcome-error")
+            yield Label("Refund amount", classes="field-label", id="refund-label")
+            with Horizontal(id="refund-row"):
+                yield Input(placeholder="e.g. 10.00", id="refund_amount")
+                yield Label(order.currency)
+            yield Static(classes="error -empty", id="refund_amount-error")
+            yield Static(classes="computed", id="refund-summary")
+            yield Checkbox(
+                "Return required (seller agreed, P-RETURN-CONSENT)", id="return_required"
+            )
+            yield Static(classes="error -empty", id="return_required-error")
+            yield Label("Seller keeps % of the price", classes="field-label", id="keep-label")
+            yield Input(placeholder="0 – 100", id="seller_keep_pct")
+            yield Static(classes="error -empty", id="seller_keep_pct-error")
+            yield Checkbox("Seller made an error during delivery (services)", id="seller_error")
+            yield Checkbox("Defective or falsely advertised", id="defective_or_misadvertised")
+            yield Label("Rationale (required)", classes="field-label")
+            yield TextArea(id="rationale", placeholder="Why, citing evidence and messages")
+            yield Static(classes="error -empty", id="rationale-error")
+            yield Label("Message to the parties", classes="field-label")
+            yield TextArea(id="message_to_parties", placeholder="Shown to buyer and seller")
+            yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self._refresh_visibility()
+
+    def focus_first(self) -> None:
+        self.query_one("#outcome", RadioSet).focus()
+
+    # ----- reading the form -------------------------------------------------------------
+    @property
+    def outcome(self) -> Outcome | None:
+        index = self.query_one("#outcome", RadioSet).pressed_index
+        return OUTCOMES[index] if index >= 0 else None
+
+    def select_outcome(self, outcome: Outcome) -> None:
+        self.query_one(f"#outcome-{outcome.value}", RadioButton).value = True
+
+    def read(self) -> tuple[DecisionDraft | None, dict[str, str]]:
+        """The draft the form holds, or None, and the errors by field."""
+        errors: dict[str, str] = {}
+        outcome = self.outcome
+        if outcome is None:
+            errors["outcome"] = "choose an outcome"
+        currency = self.dispute.order.currency
+        refund: Decimal | None = None
+        raw_refund = self.query_one("#refund_amount", Input).value
+        if outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE) and raw_refund.strip():
+            try:
+                refund = parse_amount(raw_refund, currency)
+            except MoneyError as error:
+                errors["refund_amount"] = str(error)
+        return_required = self.query_one("#return_required", Checkbox).value
+        keep: Decimal | None = None
+        raw_keep = self.query_one("#seller_keep_pct", Input).value.strip().rstrip("%")
+        if return_required and raw_keep:
+            try:
+                keep = Decimal(raw_keep)
+                if not keep.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors["seller_keep_pct"] = f"{raw_keep!r} is not a percentage"
+                keep = None
+        seller_error = (
+            self.query_one("#seller_error", Checkbox).value
+            if self.dispute.order.kind is OrderKind.SERVICE
+            else None
+        )
+        if outcome is None:
+            return None, errors
+        draft = DecisionDraft(
+            outcome=outcome,
+            rationale=self.query_one("#rationale", TextArea).text,
+            refund_amount=refund,
+            return_required=return_required if outcome.refunds else False,
+            seller_keep_pct=keep,
+            seller_error=seller_error,
+            defective_or_misadvertised=self.query_one(
+                "#defective_or_misadvertised", Checkbox
+            ).value,
+            message_to_parties=self.query_one("#message_to_parties", TextArea).text,
+        )
+        for field, message in check_draft(self.dispute, draft):
+            errors.setdefault(field, message)
+        return (None if errors else draft), errors
+
+    # ----- reacting ---------------------------------------------------------------------
+    @on(RadioSet.Changed)
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _changed(self, event: Message) -> None:
+        widget = getattr(event, "control", None) or getattr(event, "text_area", None)
+        if widget is not None and widget.id:
+            self._touched.add(widget.id)
+        self._refresh_visibility()
+        self.validate(show_all=False)
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        """Check everything; post `Submitted` if valid, else show every error."""
+        draft, errors = self.validate(show_all=True)
+        if draft is not None:
+            self.post_message(self.Submitted(draft))
+            return
+        first = next((f for f in FIELDS if f in errors), None)
+        if first is not None:
+            target = self.query_one(f"#{first}")
+            if target.display:
+                target.focus()
+
+    def validate(self, *, show_all: bool) -> tuple[DecisionDraft | None, dict[str, str]]:
+        draft, errors = self.read()
+        self._errors = errors
+        for field in FIELDS:
+            message = errors.get(field, "")
+            if not show_all and field not in self._touched:
+                message = "" if field in ("rationale", "outcome") else message
+            label = self.query_one(f"#{field}-error", Static)
+            label.update(Content(f"✖ {message}" if message else ""))
+            label.set_class(not message, "-empty")
+        self._refresh_summary(draft)
+        return draft, errors
+
+    def _refresh_visibility(self) -> None:
+        outcome = self.outcome
+        typed = outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE)
+        refunds = outcome is not None and outcome.refunds
+        for selector in ("#refund-label", "#refund-row"):
+            self.query_one(selector).display = typed
+        self.query_one("#return_required").display = refunds
+        returning = refunds and self.query_one("#return_required", Checkbox).value
+        for selector in ("#keep-label", "#seller_keep_pct"):
+            self.query_one(selector).display = returning
+        self.query_one("#seller_error").display = (
+            self.dispute.order.kind is OrderKind.SERVICE and refunds
+        )
+        self._refresh_summary(None)
+
+    def _refresh_summary(self, draft: DecisionDraft | None) -> None:
+        order = self.dispute.order
+        outcome = self.outcome
+        summary = self.query_one("#refund-summary", Static)
+        refund = None
+        if outcome is Outcome.BUYER_FULL_REFUND:
+            refund = order.price
+        elif draft is not None:
+            refund = refund_for(self.dispute, draft)
+        if refund is None or refund <= 0:
+            text = (
+                f"Price {format_amount(order.price, order.currency)}"
+                f" · service fee {format_amount(order.service_fee, order.currency)}"
+            )
+        else:
+            fee = fee_refund(
+                service_fee=order.service_fee,
+                refund=refund,
+                price=order.price,
+                currency=order.currency,
+            )
+            text = (
+                f"Refund {format_amount(refund, order.currency)}"
+                f" + fee {format_amount(fee, order.currency)} (P-REFUND-FEE)"
+            )
+        summary.update(Content(text))
+
+    OUTCOME_KEYS: ClassVar[dict[str, Outcome]] = {str(i): o for i, o in enumerate(OUTCOMES, 1)}

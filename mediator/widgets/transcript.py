@@ -1,0 +1,278 @@
+"""The dispute's timeline and chat transcripts in one virtual, scrollable list.
+
+Entries are laid out per width into lines once (bodies are previewed: at most `PREVIEW_LINES`
+lines and `PREVIEW_CHARS` characters each, so a 1 MB message costs no more than a short one),
+and only the visible lines are rendered. Untrusted text is sanitised and drawn as plain `Text`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from enum import Enum
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from mediator.domain.enums import Actor, Channel
+from mediator.domain.text import visible
+from mediator.domain.timeline import EntryKind, TimelineEntry
+from mediator.widgets._text import local_time
+
+PREVIEW_LINES = 12
+PREVIEW_CHARS = 2_000
+
+
+class Show(Enum):
+    """Which entries the transcript shows (cycled with `c`)."""
+
+    ALL = "everything"
+    ORDER_CHAT = "order chat"
+    DISPUTE_CHAT = "dispute chat"
+    STAFF_NOTES = "staff notes"
+    EVENTS = "events, evidence and decisions"
+
+    def accepts(self, entry: TimelineEntry) -> bool:
+        if self is Show.ALL:
+            return True
+        if self is Show.EVENTS:
+            return entry.kind is not EntryKind.MESSAGE
+        wanted = {
+            Show.ORDER_CHAT: Channel.ORDER_CHAT,
+            Show.DISPUTE_CHAT: Channel.DISPUTE_CHAT,
+            Show.STAFF_NOTES: Channel.STAFF_NOTE,
+        }[self]
+        return entry.channel is wanted
+
+
+def _who(entry: TimelineEntry) -> str:
+    if entry.actor is None:
+        return ""
+    if entry.author_name:
+        return f"{entry.actor.value.upper()} {visible(entry.author_name)}"
+    return entry.actor.value.upper()
+
+
+class Transcript(ScrollView, can_focus=True):
+    """Timeline entries, newest last; one entry is selected (Enter opens it)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "transcript--time",
+        "transcript--event",
+        "transcript--evidence",
+        "transcript--decision",
+        "transcript--buyer",
+        "transcript--seller",
+        "transcript--staff",
+        "transcript--system",
+        "transcript--note",
+        "transcript--more",
+        "transcript--selected",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Previous", show=False, id="transcript.previous",
+                tooltip="Previous entry"),
+        Binding("down,j", "move(1)", "Next", show=False, id="transcript.next",
+                tooltip="Next entry"),
+        Binding("home", "move_to(0)", "First", show=False, id="transcript.first",
+                tooltip="First entry"),
+        Binding("end", "move_to(-1)", "Last", show=False, id="transcript.last",
+                tooltip="Last entry"),
+        Binding("enter", "open", "Open entry", id="transcript.open",
+                tooltip="Read the whole message, or open the evidence item"),
+    ]  # fmt: skip
+
+    DEFAULT_CSS = """
+    Transcript { height: 1fr; }
+    Transcript > .transcript--time { color: $text-muted; }
+    Transcript > .transcript--event { color: $text-muted; text-style: italic; }
+    Transcript > .transcript--evidence { color: $accent; text-style: bold; }
+    Transcript > .transcript--decision { color: $success; text-style: bold; }
+    Transcript > .transcript--buyer { color: $primary; text-style: bold; }
+    Transcript > .transcript--seller { color: $warning; text-style: bold; }
+    Transcript > .transcript--staff { color: $success; text-style: bold; }
+    Transcript > .transcript--system { color: $text-muted; text-style: bold; }
+    Transcript > .transcript--note { background: $success 15%; }
+    Transcript > .transcript--more { color: $text-muted; text-style: italic; }
+    Transcript > .transcript--selected { background: $block-cursor-blurred-background; }
+    Transcript:focus > .transcript--selected { background: $block-hover-background; }
+    """
+
+    show: reactive[Show] = reactive(Show.ALL)
+    selected: reactive[int] = reactive(0, always_update=True)
+
+    class Opened(Message):
+        """The agent opened `entry` (Enter or double click)."""
+
+        def __init__(self, entry: TimelineEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, *, tz: object, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._tz = tz
+        self._all: list[TimelineEntry] = []
+        self.entries: list[TimelineEntry] = []
+        self._starts: list[int] = []  # first line of each entry
+        self._lines: list[list[Strip]] = []
+        self._width = 0
+
+    # ----- data -------------------------------------------------------------------------
+    def set_entries(self, entries: list[TimelineEntry], *, select_last: bool = True) -> None:
+        self._all = entries
+        self._apply_filter(select_last=select_last)
+
+    def watch_show(self) -> None:
+        self._apply_filter(select_last=True)
+
+    def cycle_show(self) -> Show:
+        members = list(Show)
+        self.show = members[(members.index(self.show) + 1) % len(members)]
+        return self.show
+
+    def _apply_filter(self, *, select_last: bool) -> None:
+        self.entries = [e for e in self._all if self.show.accepts(e)]
+        self._layout(force=True)
+        if self.entries:
+            self.selected = len(self.entries) - 1 if select_last else 0
+            self._scroll_to_selected()
+        self.refresh()
+
+    @property
+    def current(self) -> TimelineEntry | None:
+        return self.entries[self.selected] if 0 <= self.selected < len(self.entries) else None
+
+    # ----- layout -----------------------------------------------------------------------
+    def _layout(self, *, force: bool = False) -> None:
+        width = max(self.scrollable_content_region.width, 10)
+        if width == self._width and not force:
+            return
+        self._width = width
+        self._lines = [self._render_entry(e, width) for e in self.entries]
+        self._starts = []
+        total = 0
+        for lines in self._lines:
+            self._starts.append(total)
+            total += len(lines)
+        self.virtual_size = Size(width, total)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+        self._scroll_to_selected()
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"transcript--{name}")
+
+    def _render_entry(self, entry: TimelineEntry, width: int) -> list[Strip]:
+        console = self.app.console
+        when = local_time(entry.at, self._tz)  # type: ignore[arg-type]
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(f"{when}  ", self._style("time"))
+        note = entry.channel is Channel.STAFF_NOTE
+        if entry.kind is EntryKind.MESSAGE:
+            actor = entry.actor or Actor.SYSTEM
+            head.append(_who(entry), self._style(actor.value))
+            head.append(f" · {entry.title}", self._style("time"))
+        elif entry.kind is EntryKind.EVENT:
+            head.append(f"● {entry.title}", self._style("event"))
+        elif entry.kind is EntryKind.EVIDENCE:
+            head.append(f"◆ {entry.title}", self._style("evidence"))
+            head.append(f"  {_who(entry).lower()}", self._style("time"))
+        else:
+            head.append(f"✔ {visible(entry.title)}", self._style("decision"))
+            head.append(f"  {_who(entry)}", self._style("time"))
+        lines = [self._strip(head, width, console)]
+        if entry.body:
+            body = entry.body[:PREVIEW_CHARS]
+            text = Text(visible(body), overflow="fold")
+            text.expand_tabs(4)
+            wrapped = text.wrap(console, max(width - 3, 4), overflow="fold")
+            shown = list(wrapped)[:PREVIEW_LINES]
+            for line in shown:
+                line.pad_left(3)
+                lines.append(self._strip(line, width, console))
+            cut = len(wrapped) > PREVIEW_LINES or len(entry.body) > PREVIEW_CHARS
+            if cut:
+                more = Text(
+                    f"   … {len(entry.body):,} characters, {entry.body.count(chr(10)) + 1:,} "
+                    "lines in all: press Enter to read the whole message",
+                    self._style("more"),
+                )
+                lines.append(self._strip(more, width, console))
+        if note:
+            lines = [line.apply_style(self._style("note")) for line in lines]
+        lines.append(Strip.blank(width))
+        return lines
+
+    @staticmethod
+    def _strip(text: Text, width: int, console: object) -> Strip:
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        text.truncate(width, overflow="ellipsis")
+        segments = list(text.render(console))  # type: ignore[arg-type]
+        return Strip(segments).crop_extend(0, width, None)
+
+    # ----- rendering --------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not self._starts or line >= self.virtual_size.height:
+            if not self.entries and y == 0:
+                text = Text(f"Nothing to show ({self.show.value}).", self._style("more"))
+                return self._strip(text, width, self.app.console).apply_style(base)
+            return Strip.blank(width, base)
+        index = bisect_right(self._starts, line) - 1
+        strip = self._lines[index][line - self._starts[index]]
+        if index == self.selected:
+            sel = self._style("selected")
+            strip = Strip(
+                [Segment(s.text, (s.style or Style()) + sel, s.control) for s in strip], width
+            ).crop_extend(0, width, sel)
+        return strip.apply_style(base).crop_extend(scroll_x, scroll_x + width, base)
+
+    def watch_selected(self) -> None:
+        self.refresh()
+
+    # ----- movement ---------------------------------------------------------------------
+    def _scroll_to_selected(self) -> None:
+        if not self._starts or not 0 <= self.selected < len(self._starts):
+            return
+        top = self._starts[self.selected]
+        height = len(self._lines[self.selected])
+        view = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif top + min(height, view) > self.scroll_y + view:
+            self.scroll_to(y=top + min(height, view) - view, animate=False)
+
+    def action_move(self, delta: int) -> None:
+        if self.entries:
+            self.selected = max(0, min(self.selected + delta, len(self.entries) - 1))
+            self._scroll_to_selected()
+
+    def action_move_to(self, index: int) -> None:
+        if self.entries:
+            self.selected = index % len(self.entries)
+            self._scroll_to_selected()
+
+    def action_open(self) -> None:
+        if (entry := self.current) is not None:
+            self.post_message(self.Opened(entry))
+
+    def on_click(self, event: events.Click) -> None:
+        line = int(self.scroll_y) + event.y
+        if self._starts and line < self.virtual_size.height:
+            self.selected = bisect_right(self._starts, line) - 1
+            if event.chain >= 2:
+                self.action_open()
