@@ -1,0 +1,252 @@
+"""Converting between domain models and table rows (plain dicts in, Core rows out).
+
+Money crosses as integer minor units (`to_minor` / `from_minor`), JSON fields as text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+
+from mediator.domain import (
+    Actor,
+    BuyerRequest,
+    Channel,
+    Decision,
+    Dispute,
+    EscalationCause,
+    Evidence,
+    EvidenceKind,
+    Message,
+    Order,
+    OrderKind,
+    Outcome,
+    Party,
+    Reason,
+    Seller,
+    Status,
+)
+from mediator.domain.money import from_minor, to_minor
+from mediator.store.base import QueueRow
+
+_PCT = 2  # seller_keep_pct is stored in hundredths of a percent
+
+
+def dispute_values(d: Dispute) -> dict[str, Any]:
+    """The `disputes` row of `d` (a new row: version 1, counts from the lists)."""
+    o = d.order
+    request = d.buyer_request_amount
+    return {
+        "id": d.id,
+        "revision": d.revision,
+        "version": 1,
+        "reason": d.reason.value,
+        "status": d.status.value,
+        "opened_at": d.opened_at,
+        "escalated_at": d.escalated_at,
+        "urgency_at": d.escalated_at or d.opened_at,
+        "escalation_cause": d.escalation_cause.value if d.escalation_cause else None,
+        "buyer_request": d.buyer_request.value if d.buyer_request else None,
+        "buyer_request_minor": None if request is None else to_minor(request, o.currency),
+        "order_id": o.id,
+        "order_kind": o.kind.value,
+        "order_title": o.title,
+        "quantity": o.quantity,
+        "currency": o.currency,
+        "price_minor": to_minor(o.price, o.currency),
+        "service_fee_minor": to_minor(o.service_fee, o.currency),
+        "placed_at": o.placed_at,
+        "delivered_at": o.delivered_at,
+        "confirmed_at": o.confirmed_at,
+        "paid_out_at": o.paid_out_at,
+        "buyer_id": d.buyer.id,
+        "buyer_name": d.buyer.name,
+        "seller_id": d.seller.id,
+        "seller_name": d.seller.name,
+        "seller_trust_level": d.seller.trust_level,
+        "extra": json.dumps(d.extra, ensure_ascii=False),
+        "message_count": len(d.messages),
+        "evidence_count": len(d.evidence),
+    }
+
+
+def message_values(dispute_id: str, m: Message, *, local: bool = False) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "dispute_id": dispute_id,
+        "channel": m.channel.value,
+        "author": m.author.value,
+        "author_name": m.author_name,
+        "sent_at": m.sent_at,
+        "body": m.body,
+        "local": local,
+    }
+
+
+def evidence_values(dispute_id: str, e: Evidence) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "dispute_id": dispute_id,
+        "kind": e.kind.value,
+        "submitted_by": e.submitted_by.value,
+        "submitted_at": e.submitted_at,
+        "caption": e.caption,
+        "uri": e.uri,
+        "sha256": e.sha256,
+    }
+
+
+def decision_values(r: Decision) -> dict[str, Any]:
+    pct = r.seller_keep_pct
+    return {
+        "id": r.id,
+        "dispute_id": r.dispute_id,
+        "outcome": r.outcome.value,
+        "refund_minor": None if r.refund_amount is None else to_minor(r.refund_amount, r.currency),
+        "fee_refund_minor": None if r.fee_refund is None else to_minor(r.fee_refund, r.currency),
+        "currency": r.currency,
+        "return_required": r.return_required,
+        "seller_keep_pct_hundredths": None if pct is None else _hundredths(pct),
+        "seller_error": r.seller_error,
+        "defective_or_misadvertised": r.defective_or_misadvertised,
+        "rationale": r.rationale,
+        "message_to_parties": r.message_to_parties,
+        "decided_by": r.decided_by,
+        "decided_at": r.decided_at,
+        "findings": json.dumps(list(r.findings), ensure_ascii=False),
+        "review": json.dumps(r.review, ensure_ascii=False),
+    }
+
+
+def _hundredths(pct: Decimal) -> int:
+    scaled = pct.scaleb(_PCT)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"seller_keep_pct {pct} has more than {_PCT} decimals")
+    return int(scaled)
+
+
+def _money(units: int | None, currency: str) -> Decimal | None:
+    return None if units is None else from_minor(units, currency)
+
+
+def dispute_from_rows(
+    row: Row[Any], messages: Iterable[Row[Any]], evidence: Iterable[Row[Any]]
+) -> Dispute:
+    cur = row.currency
+    return Dispute(
+        id=row.id,
+        revision=row.revision,
+        reason=Reason(row.reason),
+        status=Status(row.status),
+        opened_at=row.opened_at,
+        escalated_at=row.escalated_at,
+        escalation_cause=EscalationCause(row.escalation_cause) if row.escalation_cause else None,
+        buyer_request=BuyerRequest(row.buyer_request) if row.buyer_request else None,
+        buyer_request_amount=_money(row.buyer_request_minor, cur),
+        order=Order(
+            id=row.order_id,
+            kind=OrderKind(row.order_kind),
+            title=row.order_title,
+            quantity=row.quantity,
+            currency=cur,
+            price=from_minor(row.price_minor, cur),
+            service_fee=from_minor(row.service_fee_minor, cur),
+            placed_at=row.placed_at,
+            delivered_at=row.delivered_at,
+            confirmed_at=row.confirmed_at,
+            paid_out_at=row.paid_out_at,
+        ),
+        buyer=Party(id=row.buyer_id, name=row.buyer_name),
+        seller=Seller(id=row.seller_id, name=row.seller_name, trust_level=row.seller_trust_level),
+        messages=tuple(message_from_row(m) for m in messages),
+        evidence=tuple(
+            Evidence(
+                id=e.id,
+                kind=EvidenceKind(e.kind),
+                submitted_by=Actor(e.submitted_by),
+                submitted_at=e.submitted_at,
+                caption=e.caption,
+                uri=e.uri,
+                sha256=e.sha256,
+            )
+            for e in evidence
+        ),
+        extra=json.loads(row.extra),
+    )
+
+
+def message_from_row(m: Row[Any]) -> Message:
+    return Message(
+        id=m.id,
+        channel=Channel(m.channel),
+        author=Actor(m.author),
+        sent_at=m.sent_at,
+        body=m.body,
+        author_name=m.author_name,
+    )
+
+
+def decision_from_row(r: Row[Any]) -> Decision:
+    pct = r.seller_keep_pct_hundredths
+    return Decision(
+        id=r.id,
+        dispute_id=r.dispute_id,
+        outcome=Outcome(r.outcome),
+        refund_amount=_money(r.refund_minor, r.currency),
+        fee_refund=_money(r.fee_refund_minor, r.currency),
+        currency=r.currency,
+        return_required=bool(r.return_required),
+        seller_keep_pct=None if pct is None else Decimal(pct).scaleb(-_PCT),
+        seller_error=None if r.seller_error is None else bool(r.seller_error),
+        defective_or_misadvertised=(
+            None if r.defective_or_misadvertised is None else bool(r.defective_or_misadvertised)
+        ),
+        rationale=r.rationale,
+        message_to_parties=r.message_to_parties,
+        decided_by=r.decided_by,
+        decided_at=r.decided_at,
+        findings=tuple(json.loads(r.findings)),
+        review=json.loads(r.review),
+    )
+
+
+def queue_row(r: Sequence[Any]) -> QueueRow:
+    """A `QueueRow` from a row of `queue.QUEUE_COLUMNS` (positional, for speed)."""
+    (
+        id_,
+        status,
+        reason,
+        kind,
+        title,
+        currency,
+        price_minor,
+        buyer,
+        seller,
+        n_evidence,
+        n_messages,
+        opened_at,
+        escalated_at,
+        urgency_at,
+        version,
+    ) = r
+    return QueueRow(
+        id=id_,
+        status=Status(status),
+        reason=Reason(reason),
+        order_kind=OrderKind(kind),
+        order_title=title,
+        currency=currency,
+        price=from_minor(price_minor, currency),
+        buyer_name=buyer,
+        seller_name=seller,
+        evidence_count=n_evidence,
+        message_count=n_messages,
+        opened_at=opened_at,
+        escalated_at=escalated_at,
+        urgency_at=urgency_at,
+        version=version,
+    )

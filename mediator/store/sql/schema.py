@@ -1,0 +1,180 @@
+"""The SQL schema: SQLModel tables for disputes, messages, evidence, decisions and `meta`.
+
+Portable between SQLite and PostgreSQL. Money is integer minor units (SQLite's `Numeric` goes
+through float and loses Decimal precision); times are naive UTC in the database and aware UTC in
+Python (`UtcDateTime`). The order and both parties are denormalised into `disputes`, so the queue
+reads one table; `message_count` / `evidence_count` are kept up to date by every write.
+
+The tables live in their own registry / `MetaData`, so other SQLModel tables in the process never
+end up in this database by accident.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, MetaData, Table, Text
+from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+#: The schema this code reads and writes. A database with a newer version is refused.
+SCHEMA_VERSION = 1
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC `datetime` in Python, naive UTC (`TIMESTAMP WITHOUT TIME ZONE`) in the database.
+
+    Naive datetimes are refused on the way in: a time without an offset is a bug, not UTC.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} (a UTC offset is required)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """The text SQLite holds for `value` in a `UtcDateTime` column (bulk import writes it directly).
+
+    Naive UTC, always with microseconds: the same string SQLAlchemy's SQLite `DATETIME` writes,
+    so stored values compare and sort alike whichever path wrote them.
+    """
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} (a UTC offset is required)")
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" minus the offset (cheaper than .replace(tzinfo=None))
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+metadata = MetaData()
+
+
+class StoreModel(SQLModel, registry=registry(metadata=metadata)):
+    """Base of the tables of this store (own registry, own `MetaData`)."""
+
+
+class DisputeRow(StoreModel, table=True):
+    __tablename__ = "disputes"
+    __table_args__ = (
+        Index("ix_disputes_status_urgency", "status", "urgency_at", "id"),
+        Index("ix_disputes_urgency", "urgency_at", "id"),
+    )
+
+    id: str = Field(primary_key=True)
+    revision: int
+    version: int = 1
+    reason: str
+    status: str
+    opened_at: datetime = Field(sa_type=UtcDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: escalated_at, or opened_at when the dispute was never escalated: the queue's sort key.
+    urgency_at: datetime = Field(sa_type=UtcDateTime)
+    escalation_cause: str | None = None
+    buyer_request: str | None = None
+    buyer_request_minor: int | None = Field(default=None, sa_type=BigInteger)
+    order_id: str
+    order_kind: str
+    order_title: str
+    quantity: int
+    currency: str
+    price_minor: int = Field(sa_type=BigInteger)
+    service_fee_minor: int = Field(sa_type=BigInteger)
+    placed_at: datetime = Field(sa_type=UtcDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    paid_out_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    buyer_id: str
+    buyer_name: str
+    seller_id: str
+    seller_name: str
+    seller_trust_level: int
+    #: The interchange format's free-form `extra` object, as JSON text.
+    extra: str = Field(default="{}", sa_type=Text)
+    message_count: int = 0
+    evidence_count: int = 0
+
+
+class MessageRow(StoreModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_dispute", "dispute_id", "sent_at", "id"),)
+
+    #: Message ids are unique per kind (IMPORT_FORMAT.md), not per dispute.
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="disputes.id")
+    channel: str
+    author: str
+    author_name: str | None = None
+    sent_at: datetime = Field(sa_type=UtcDateTime)
+    body: str = Field(sa_type=Text)
+    #: Written in the console (a staff note): kept when a newer revision replaces the rest.
+    local: bool = False
+
+
+class EvidenceRow(StoreModel, table=True):
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_dispute", "dispute_id", "submitted_at", "id"),)
+
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="disputes.id")
+    kind: str
+    submitted_by: str
+    submitted_at: datetime = Field(sa_type=UtcDateTime)
+    caption: str = Field(sa_type=Text)
+    uri: str | None = Field(default=None, sa_type=Text)
+    sha256: str | None = None
+
+
+class DecisionRow(StoreModel, table=True):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_dispute", "dispute_id", "decided_at"),)
+
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="disputes.id")
+    outcome: str
+    refund_minor: int | None = Field(default=None, sa_type=BigInteger)
+    fee_refund_minor: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str
+    return_required: bool
+    #: The seller's share on a return, in hundredths of a percent (50.00 % → 5000).
+    seller_keep_pct_hundredths: int | None = None
+    seller_error: bool | None = None
+    defective_or_misadvertised: bool | None = None
+    rationale: str = Field(sa_type=Text)
+    message_to_parties: str = Field(sa_type=Text)
+    decided_by: str
+    decided_at: datetime = Field(sa_type=UtcDateTime)
+    #: JSON array of policy rule ids (warnings the agent saw).
+    findings: str = Field(default="[]", sa_type=Text)
+    #: JSON object, e.g. {"state": "not_required"}.
+    review: str = Field(default="{}", sa_type=Text)
+
+
+class MetaRow(StoreModel, table=True):
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+def _table(model: type[StoreModel]) -> Table:
+    return cast(Table, cast(Any, model).__table__)
+
+
+disputes = _table(DisputeRow)
+messages = _table(MessageRow)
+evidence = _table(EvidenceRow)
+decisions = _table(DecisionRow)
+meta = _table(MetaRow)
+
+TABLES = (meta, disputes, messages, evidence, decisions)

@@ -1,0 +1,198 @@
+"""`SqlStore`: the `Store` protocol over SQLAlchemy (SQLite by default, PostgreSQL too).
+
+Every protocol method is async and runs its blocking twin (same name + `_sync`) in a thread with
+`asyncio.to_thread`. The sync twins are public for the CLI and scripts, together with
+`import_disputes` and `count_disputes`, which the console never calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from mediator.domain import Decision, DecisionDraft, Dispute, DisputeRecord, Message
+from mediator.store.base import (
+    ImportReport,
+    QueueCounts,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    StoreError,
+)
+from mediator.store.sql import imports, queue, writes
+from mediator.store.sql.engine import make_engine, one_line, read_tx, store_error, write_tx
+from mediator.store.sql.schema import disputes as disputes_table
+
+
+class SqlStore:
+    """A dispute store in a SQL database. Open with `SqlStore.open(url)`."""
+
+    def __init__(self, engine: Engine, label: str) -> None:
+        self.engine = engine
+        #: Short, password-free description, e.g. "sqlite:/home/ana/.local/share/mediator.db".
+        self.label = label
+
+    @classmethod
+    def open(cls, url: str, *, create_dirs: bool = False) -> SqlStore:
+        """Open (and on a new, empty database create) the store at SQLAlchemy `url`.
+
+        `create_dirs=True` creates a SQLite file's missing parent directories. Any failure
+        raises `StoreUnavailable` with one line naming the database and the problem.
+        """
+        engine, label = make_engine(url, create_dirs=create_dirs)
+        return cls(engine, label)
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.label!r})"
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close_sync()
+
+    # -- sync API ---------------------------------------------------------------------------
+
+    def import_disputes(
+        self,
+        disputes: Iterable[Dispute],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+        batch_size: int = imports.BATCH_SIZE,
+    ) -> ImportReport:
+        """Insert new disputes and update those with a higher revision, in ONE transaction.
+
+        All or nothing: on any error (`StoreError`) nothing is written. `on_progress(n)` is
+        called after each batch with the number of disputes handled so far.
+        """
+        try:
+            with write_tx(self.engine) as conn:
+                return imports.import_disputes(
+                    conn, disputes, on_progress=on_progress, batch_size=batch_size
+                )
+        except StoreError as exc:
+            raise StoreError(f"import failed, nothing was written: {exc}") from None
+        except SQLAlchemyError as exc:
+            error = store_error(exc, self.label, "import")
+            raise type(error)(f"import failed, nothing was written: {one_line(exc)}") from None
+
+    def count_disputes(self) -> int:
+        try:
+            with read_tx(self.engine) as conn:
+                return conn.scalar(select(func.count()).select_from(disputes_table)) or 0
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "counting disputes") from None
+
+    def queue_page_sync(
+        self,
+        query: QueueQuery,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        from_end: bool = False,
+        limit: int = 100,
+    ) -> QueuePage:
+        try:
+            with read_tx(self.engine) as conn:
+                return queue.queue_page(
+                    conn, query, after=after, before=before, from_end=from_end, limit=limit
+                )
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "reading the queue") from None
+
+    def queue_counts_sync(self, query: QueueQuery) -> QueueCounts:
+        try:
+            with read_tx(self.engine) as conn:
+                return queue.queue_counts(conn, query)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "counting the queue") from None
+
+    def get_dispute_sync(self, dispute_id: str) -> DisputeRecord:
+        try:
+            with read_tx(self.engine) as conn:
+                return writes.get_dispute(conn, dispute_id)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, f"reading {dispute_id}") from None
+
+    def record_decision_sync(
+        self,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> Decision:
+        try:
+            with write_tx(self.engine) as conn:
+                return writes.record_decision(
+                    conn, dispute_id, draft, expected_version=expected_version, actor=actor, now=now
+                )
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, f"deciding {dispute_id}") from None
+
+    def add_note_sync(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
+        try:
+            with write_tx(self.engine) as conn:
+                return writes.add_note(conn, dispute_id, body, actor=actor, now=now)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, f"adding a note to {dispute_id}") from None
+
+    def close_sync(self) -> None:
+        """Close every pooled connection (idempotent)."""
+        self.engine.dispose()
+
+    # -- the async Store protocol -----------------------------------------------------------
+
+    async def queue_page(
+        self,
+        query: QueueQuery,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        from_end: bool = False,
+        limit: int = 100,
+    ) -> QueuePage:
+        return await asyncio.to_thread(
+            self.queue_page_sync, query, after=after, before=before, from_end=from_end, limit=limit
+        )
+
+    async def queue_counts(self, query: QueueQuery) -> QueueCounts:
+        return await asyncio.to_thread(self.queue_counts_sync, query)
+
+    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+        return await asyncio.to_thread(self.get_dispute_sync, dispute_id)
+
+    async def record_decision(
+        self,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> Decision:
+        return await asyncio.to_thread(
+            self.record_decision_sync,
+            dispute_id,
+            draft,
+            expected_version=expected_version,
+            actor=actor,
+            now=now,
+        )
+
+    async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
+        return await asyncio.to_thread(self.add_note_sync, dispute_id, body, actor=actor, now=now)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.close_sync)
