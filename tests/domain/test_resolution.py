@@ -38,7 +38,9 @@ def test_every_outcome_can_be_valid(earbuds: Dispute, outcome: Outcome) -> None:
      ("50", "use a full refund"), ("0.001", "finer than USD")],
 )  # fmt: skip
 def test_partial_refund_bounds_p_refund_bounds(earbuds: Dispute, amount: str, message: str) -> None:
-    errors = check_draft(earbuds, draft(Outcome.BUYER_PARTIAL_REFUND, refund_amount=Decimal(amount)))
+    errors = check_draft(
+        earbuds, draft(Outcome.BUYER_PARTIAL_REFUND, refund_amount=Decimal(amount))
+    )
     assert fields(errors) == ["refund_amount"]
     assert message in errors[0][1]
 
@@ -73,9 +75,7 @@ def test_a_resolved_dispute_cannot_be_decided(earbuds: Dispute) -> None:
 
 def test_build_decision_computes_the_fee_refund(earbuds: Dispute) -> None:
     now = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-    d = draft(
-        Outcome.BUYER_PARTIAL_REFUND, refund_amount=Decimal("20"), rationale="  per E-1  "
-    )
+    d = draft(Outcome.BUYER_PARTIAL_REFUND, refund_amount=Decimal("20"), rationale="  per E-1  ")
     decision = build_decision(earbuds, d, decision_id="R-1", actor="agent.ana", now=now)
     assert decision.refund_amount == Decimal("20.00")
     assert decision.fee_refund == Decimal("1.00")

@@ -1,0 +1,359 @@
+"""The `mediator` command: the console, the demo, `import` and `seed`.
+
+Exit codes: 0 done, 1 the import file has errors (nothing imported), 2 usage, file or store error
+(one line on stderr, never a traceback), 130 interrupted.
+
+Textual, SQLAlchemy and rich are imported only by the commands that need them, so `mediator
+import` does not pay for the console and `mediator --help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from mediator import __version__, config
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from mediator.domain import Dispute
+    from mediator.importer import LineError
+    from mediator.store.base import ImportReport
+    from mediator.store.sql import SqlStore
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+#: Errors printed for an invalid file; the rest are counted.
+MAX_ERRORS_SHOWN = 50
+#: Disputes per transaction when seeding (a failure or Ctrl-C keeps the batches before it).
+SEED_BATCH = 10_000
+#: The demo: the packaged examples plus this many generated disputes.
+DEMO_DISPUTES = 300
+DEMO_SEED = 7
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one `mediator: error:` line, exit 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    from mediator.store.base import StoreError
+
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except (CliError, StoreError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("mediator: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str) -> int:
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    print(f"mediator: error: {first}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+# --- arguments ---------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    # `--store` is accepted before or after the command; SUPPRESS keeps the later from
+    # overwriting the earlier with its default.
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--store",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help=f"database URL or SQLite file (default: ${config.ENV_STORE}, else "
+        f"{config.STORE_FILE} in the data directory)",
+    )
+    agent = argparse.ArgumentParser(add_help=False)
+    agent.add_argument(
+        "--agent",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help=f"who decisions are recorded as (default: ${config.ENV_AGENT}, else agent.LOGIN)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="mediator",
+        description="Mediate escalated marketplace disputes. Without a command, open the console.",
+        parents=[store, agent],
+    )
+    parser.add_argument("--version", action="version", version=f"mediator {__version__}")
+    parser.set_defaults(handler=_cmd_console)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[agent],
+        help="open the console on demo data (created on first use)",
+        description="Open the console on a demo store of example and generated disputes.",
+    )
+    demo.add_argument("--reset", action="store_true", help="delete and recreate the demo store")
+    demo.set_defaults(handler=_cmd_demo)
+
+    imp = commands.add_parser(
+        "import",
+        parents=[store],
+        help="import disputes from a JSON Lines file (all or nothing)",
+        description="Import disputes from FILE (IMPORT_FORMAT.md): every line is checked "
+        "first; if any line is invalid, every error is listed and nothing is imported.",
+    )
+    imp.add_argument("file", metavar="FILE", help="a .jsonl file, one dispute per line")
+    imp.set_defaults(handler=_cmd_import)
+
+    seed = commands.add_parser(
+        "seed",
+        parents=[store],
+        help="write generated demo disputes into a store",
+        description="Generate realistic disputes (deterministic for the same --disputes, "
+        "--seed and --now) and write them in batches.",
+    )
+    seed.add_argument("--disputes", metavar="N", type=_count, required=True)
+    seed.add_argument("--seed", metavar="S", type=int, default=1, help="random seed (default 1)")
+    seed.add_argument(
+        "--now",
+        metavar="TIME",
+        type=_aware_time,
+        default=None,
+        help="the generator's 'now', e.g. 2026-11-22T12:00:00Z (default: the current time)",
+    )
+    seed.set_defaults(handler=_cmd_seed)
+    return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _aware_time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("a time needs an offset, e.g. 2026-11-20T10:00:00Z")
+    return value
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _cmd_console(args: argparse.Namespace) -> int:
+    agent = config.agent_name(getattr(args, "agent", None))
+    with _open_store(getattr(args, "store", None)) as store:
+        return _run_console(store, agent)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    if getattr(args, "store", None) is not None:
+        raise CliError("demo uses its own store; drop --store (or use: mediator --store URL)")
+    agent = config.agent_name(getattr(args, "agent", None))
+    path = config.demo_store_path()
+    if args.reset:
+        _delete_sqlite(path)
+    from mediator.store.sql import SqlStore
+
+    with SqlStore.open(config.sqlite_url(path), create_dirs=True) as store:
+        count = store.count_disputes()
+        if count == 0:
+            report = store.import_disputes(_demo_disputes())
+            count = report.inserted
+            print(f"demo store: {path} (created, {count} disputes)")
+        else:
+            print(f"demo store: {path} ({count} disputes; --reset recreates it)")
+        return _run_console(store, agent)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from mediator.importer import UnreadableFile, check_readable, parse_file, paused_gc
+
+    path = Path(args.file)
+    try:
+        check_readable(path)  # before opening the store: a typo must not create a database
+        with _open_store(getattr(args, "store", None)) as store:
+            with _progress(in_bytes=True) as progress:
+                task = progress.add_task("checking", total=path.stat().st_size or None)
+                result = parse_file(path, on_read=lambda n: progress.update(task, completed=n))
+            if result.errors:
+                _print_errors(result.errors, path)
+                return EXIT_INVALID
+            with _progress() as progress, paused_gc():
+                task = progress.add_task("importing", total=len(result.disputes) or None)
+                report = store.import_disputes(
+                    result.disputes, on_progress=lambda n: progress.update(task, completed=n)
+                )
+            print(f"{path}: {_summary(report)} (into {store.label})")
+            _print_skipped(report)
+    except (UnreadableFile, OSError) as exc:
+        raise CliError(str(exc)) from None
+    except KeyboardInterrupt:
+        print("mediator: interrupted, nothing was imported", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from mediator.clock import SystemClock
+    from mediator.importer import paused_gc
+    from mediator.seed import generate
+
+    n: int = args.disputes
+    now: datetime = args.now or SystemClock().now()
+    inserted = updated = 0
+    skipped: list[tuple[str, str]] = []
+    with _open_store(getattr(args, "store", None)) as store, _progress() as progress:
+        task = progress.add_task("seeding", total=n or None)
+        done = 0
+        disputes = generate(n, seed=args.seed, now=now)
+        try:
+            while done < n:
+                size = min(SEED_BATCH, n - done)
+
+                def advance(k: int, base: int = done) -> None:
+                    progress.update(task, completed=base + k)
+
+                # generated lazily: the store pulls a thousand at a time inside the transaction
+                with paused_gc():
+                    report = store.import_disputes(islice(disputes, size), on_progress=advance)
+                done += size
+                inserted += report.inserted
+                updated += report.updated
+                skipped += report.skipped
+        except KeyboardInterrupt:
+            progress.stop()
+            print(
+                f"mediator: interrupted; {done} disputes were written before that",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        label = store.label
+    from mediator.store.base import ImportReport
+
+    total = ImportReport(inserted, updated, tuple(skipped))
+    print(f"seeded {n} disputes (seed {args.seed}) into {label}: {_summary(total)}")
+    _print_skipped(total)
+    return EXIT_OK
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open_store(option: str | None) -> Iterator[SqlStore]:
+    from mediator.store.sql import SqlStore
+
+    try:
+        url = config.store_url(option)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    # Only the default location is created on demand: a mistyped --store must fail, not appear.
+    create_dirs = url == config.default_store_url()
+    with SqlStore.open(url, create_dirs=create_dirs) as store:
+        yield store
+
+
+def _run_console(store: SqlStore, agent: str) -> int:
+    from mediator.app import run_console
+
+    return run_console(store, agent=agent)
+
+
+def _demo_disputes() -> list[Dispute]:
+    from importlib.resources import files
+
+    from mediator.clock import SystemClock
+    from mediator.importer import parse_lines
+    from mediator.seed import generate
+
+    text = files("mediator").joinpath("data", "examples.jsonl").read_text("utf-8")
+    result = parse_lines(text.splitlines())
+    if result.errors:  # a packaging bug, not a user error
+        raise CliError(f"the packaged examples are invalid: {result.errors[0]}")
+    now = SystemClock().now()
+    return [*result.disputes, *generate(DEMO_DISPUTES, seed=DEMO_SEED, now=now)]
+
+
+def _delete_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        target = path.with_name(path.name + suffix)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CliError(f"cannot delete {target}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def _progress(*, in_bytes: bool = False) -> Iterator[Progress]:
+    """A progress bar on stderr (only when it is a terminal): counts, or bytes with `in_bytes`."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        DownloadColumn() if in_bytes else MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    with progress:
+        yield progress
+
+
+def _summary(report: ImportReport) -> str:
+    return f"{report.inserted} inserted, {report.updated} updated, {len(report.skipped)} skipped"
+
+
+def _print_skipped(report: ImportReport) -> None:
+    from mediator.domain.text import one_line
+
+    _print_capped(
+        [f"  skipped {one_line(id_, 80)}: {one_line(why)}" for id_, why in report.skipped]
+    )
+
+
+def _print_errors(errors: Sequence[LineError], path: Path) -> None:
+    from mediator.importer import nothing_imported
+
+    _print_capped([str(e) for e in errors], file=sys.stderr)
+    print(nothing_imported(len(errors), path), file=sys.stderr)
+
+
+def _print_capped(lines: Sequence[str], *, file: TextIO | None = None) -> None:
+    for line in lines[:MAX_ERRORS_SHOWN]:
+        print(line, file=file)
+    if len(lines) > MAX_ERRORS_SHOWN:
+        print(f"… and {len(lines) - MAX_ERRORS_SHOWN} more", file=file)

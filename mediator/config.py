@@ -1,0 +1,81 @@
+"""Settings: where the store lives and who the agent is. No Textual, no I/O beyond reading env.
+
+Precedence, highest first: the command-line option, the environment, the default.
+
+- store: `--store URL` → `MEDIATOR_STORE` → SQLite `mediator.db` in the data directory;
+- demo store: SQLite `demo.db` in the data directory;
+- data directory: `MEDIATOR_DATA_DIR` → `platformdirs.user_data_dir("mediator")`;
+- agent (`decided_by`): `--agent NAME` → `MEDIATOR_AGENT` → `agent.<login name>`.
+
+A store value without a scheme is a file path and becomes `sqlite:///ABS_PATH`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "mediator"
+ENV_STORE = "MEDIATOR_STORE"
+ENV_AGENT = "MEDIATOR_AGENT"
+ENV_DATA_DIR = "MEDIATOR_DATA_DIR"
+STORE_FILE = "mediator.db"
+DEMO_FILE = "demo.db"
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The directory that holds the default and demo stores (not created here)."""
+    env = os.environ if env is None else env
+    override = env.get(ENV_DATA_DIR, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.expanduser().resolve()}"
+
+
+def normalise_store(value: str) -> str:
+    """A store URL as given, or a bare file path turned into `sqlite:///ABS_PATH`."""
+    value = value.strip()
+    if not value:
+        raise ValueError("the store is empty: give a URL such as sqlite:///path/to/mediator.db")
+    if "://" in value:
+        return value
+    return sqlite_url(Path(value))
+
+
+def store_url(option: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The store to open: `--store`, else `MEDIATOR_STORE`, else `mediator.db` in `data_dir()`."""
+    env = os.environ if env is None else env
+    for value in (option, env.get(ENV_STORE)):
+        if value is not None and value.strip():
+            return normalise_store(value)
+    return default_store_url(env)
+
+
+def default_store_url(env: Mapping[str, str] | None = None) -> str:
+    """SQLite `mediator.db` in `data_dir()`."""
+    return sqlite_url(data_dir(env) / STORE_FILE)
+
+
+def demo_store_path(env: Mapping[str, str] | None = None) -> Path:
+    return data_dir(env) / DEMO_FILE
+
+
+def agent_name(option: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Who decisions are recorded as (`decided_by`): `--agent`, `MEDIATOR_AGENT`, `agent.LOGIN`."""
+    env = os.environ if env is None else env
+    for value in (option, env.get(ENV_AGENT)):
+        if value is not None and value.strip():
+            return value.strip()
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login name (containers without a passwd entry)
+        login = "unknown"
+    return f"agent.{login}"

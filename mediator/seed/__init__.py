@@ -1,0 +1,5 @@
+"""Deterministic, realistic demo data (no Textual, no I/O): `generate(n, seed=…, now=…)`."""
+
+from mediator.seed.generator import generate
+
+__all__ = ["generate"]

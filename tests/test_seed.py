@@ -1,0 +1,291 @@
+"""The demo-data generator: deterministic, valid, realistic, and hostile where it should be."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+
+import pytest
+
+from mediator.domain import (
+    QUEUE_STATUSES,
+    Actor,
+    BuyerRequest,
+    Channel,
+    Dispute,
+    EscalationCause,
+    EvidenceKind,
+    OrderKind,
+    Reason,
+    Status,
+    consistency_errors,
+)
+from mediator.domain.money import minor_units
+from mediator.importer import parse_lines
+from mediator.seed import generate
+from mediator.seed.hostile import LONG_LINE
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@cache
+def disputes(n: int, seed: int = 7) -> tuple[Dispute, ...]:
+    return tuple(generate(n, seed=seed, now=NOW))
+
+
+def texts(d: Dispute) -> Iterator[str]:
+    yield d.order.title
+    yield d.buyer.name
+    yield d.seller.name
+    for m in d.messages:
+        yield m.body
+    for e in d.evidence:
+        yield e.caption
+
+
+def all_text(ds: tuple[Dispute, ...]) -> str:
+    return "\n".join(t for d in ds for t in texts(d))
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def test_same_inputs_give_identical_json() -> None:
+    first = [d.model_dump_json() for d in generate(60, seed=11, now=NOW)]
+    second = [d.model_dump_json() for d in generate(60, seed=11, now=NOW)]
+    assert first == second
+
+
+def test_a_different_seed_or_now_gives_different_data() -> None:
+    base = [d.model_dump_json() for d in generate(60, seed=11, now=NOW)]
+    other_seed = [d.model_dump_json() for d in generate(60, seed=12, now=NOW)]
+    later = [d.model_dump_json() for d in generate(60, seed=11, now=NOW + timedelta(hours=1))]
+    assert base != other_seed
+    assert base != later
+
+
+def test_the_global_random_state_is_left_alone() -> None:
+    random.seed(5)
+    state = random.getstate()
+    list(generate(30, seed=1, now=NOW))
+    assert random.getstate() == state
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(generate(1, seed=1, now=datetime(2026, 11, 22)))
+    with pytest.raises(ValueError, match="negative"):
+        list(generate(-1, seed=1, now=NOW))
+    assert list(generate(0, seed=1, now=NOW)) == []
+
+
+# --- validity --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_every_dispute_is_consistent_and_round_trips(seed: int) -> None:
+    for d in disputes(300, seed):
+        assert consistency_errors(d) == [], d.id
+        assert Dispute.model_validate_json(d.model_dump_json()) == d
+
+
+def test_generated_json_lines_pass_the_importer() -> None:
+    result = parse_lines(d.model_dump_json() for d in disputes(300))
+    assert result.errors == []
+    assert len(result.disputes) == 300
+
+
+def test_ids_have_their_prefix_and_are_unique_per_kind() -> None:
+    ds = disputes(300)
+    for prefix, ids in (
+        ("D-", [d.id for d in ds]),
+        ("O-", [d.order.id for d in ds]),
+        ("M-", [m.id for d in ds for m in d.messages]),
+        ("E-", [e.id for d in ds for e in d.evidence]),
+    ):
+        assert all(re.fullmatch(rf"{prefix}\d+", i) for i in ids), prefix
+        assert len(set(ids)) == len(ids), prefix
+
+
+def test_a_user_id_always_has_the_same_name() -> None:
+    names: dict[str, str] = {}
+    for d in disputes(300):
+        for party in (d.buyer, d.seller):
+            assert re.fullmatch(r"U-\d+", party.id)
+            assert names.setdefault(party.id, party.name) == party.name
+    buyers = {d.buyer.id for d in disputes(300)}
+    sellers = {d.seller.id for d in disputes(300)}
+    assert not buyers & sellers
+
+
+def test_ids_do_not_clash_with_the_examples() -> None:
+    from tests.test_importer import example_lines
+
+    examples = parse_lines(example_lines()).disputes
+    mixed = [*examples, *disputes(300)]
+    for ids in (
+        [d.id for d in mixed],
+        [d.order.id for d in mixed],
+        [m.id for d in mixed for m in d.messages],
+        [e.id for d in mixed for e in d.evidence],
+    ):
+        assert len(set(ids)) == len(ids)
+
+
+# --- realism ---------------------------------------------------------------------------------
+
+
+def test_small_seeds_cover_every_value() -> None:
+    ds = disputes(60)
+    assert {d.reason for d in ds} == set(Reason)
+    assert {d.status for d in ds} == set(Status)
+    assert {d.order.kind for d in ds} == set(OrderKind)
+    assert {e.kind for d in ds for e in d.evidence} == set(EvidenceKind)
+    assert {m.channel for d in ds for m in d.messages} == set(Channel)
+    assert {d.escalation_cause for d in ds} == {*EscalationCause, None}
+    assert {d.buyer_request for d in disputes(300)} == {*BuyerRequest, None}
+    assert len({d.order.currency for d in ds}) >= 6
+    assert {"USD", "EUR", "GBP", "JPY", "KWD", "BRL"} <= {d.order.currency for d in ds}
+    assert {d.seller.trust_level for d in disputes(300)} == set(range(6))
+
+
+def test_the_queue_is_full() -> None:
+    ds = disputes(300)
+    queued = sum(d.status in QUEUE_STATUSES for d in ds)
+    assert queued / len(ds) > 0.6
+
+
+def test_amounts_fit_the_currency_and_the_fee_is_five_percent() -> None:
+    for d in disputes(300):
+        o = d.order
+        places = minor_units(o.currency)
+        for amount in (o.price, o.service_fee, d.buyer_request_amount):
+            if amount is not None:
+                assert amount.as_tuple().exponent == -places, (d.id, amount)
+        unit = Decimal(1).scaleb(-places)
+        assert abs(o.service_fee - o.price * Decimal("0.05")) <= unit, d.id
+        if d.buyer_request is BuyerRequest.PARTIAL_REFUND:
+            assert d.buyer_request_amount is not None
+            assert 0 < d.buyer_request_amount < o.price
+        elif d.buyer_request_amount is not None:
+            assert d.buyer_request_amount == o.price
+
+
+def test_timelines_are_plausible() -> None:
+    day = timedelta(hours=24)
+    for d in disputes(300):
+        o = d.order
+        assert d.opened_at - o.placed_at >= timedelta(minutes=15)
+        if d.status is Status.OPEN:
+            assert d.escalated_at is None
+        if d.status in QUEUE_STATUSES or d.status is Status.RESOLVED:
+            assert d.escalated_at is not None
+        if d.escalated_at is not None:
+            waited = d.escalated_at - d.opened_at
+            if d.escalation_cause is EscalationCause.PARTY_REQUEST:
+                assert waited >= day  # P-ESC-24H
+            if d.escalation_cause is EscalationCause.STALE:
+                assert waited >= 3 * day  # P-ESC-STALE
+        if d.escalation_cause is EscalationCause.SELLER_SILENT:
+            assert d.escalated_at is not None
+            assert not [
+                m
+                for m in d.messages
+                if m.author is Actor.SELLER
+                and m.channel is Channel.DISPUTE_CHAT
+                and m.sent_at < d.escalated_at
+            ]
+        if o.paid_out_at is not None:
+            assert o.confirmed_at is not None and o.paid_out_at >= o.confirmed_at
+        if o.confirmed_at is not None:
+            assert o.delivered_at is not None and o.confirmed_at >= o.delivered_at
+        times = [m.sent_at for m in d.messages]
+        assert times == sorted(times)
+        assert all(t <= NOW for t in times)
+        assert all(e.submitted_at <= NOW for e in d.evidence)
+        for m in d.messages:
+            assert (m.channel is Channel.STAFF_NOTE) == (m.author is Actor.STAFF)
+            if m.channel is Channel.ORDER_CHAT:
+                assert m.sent_at < d.opened_at
+        if d.status is Status.AWAITING_INFO:
+            assert any("7-day window" in m.body for m in d.messages)
+
+
+def test_chat_lengths_are_skewed_small_with_a_few_long_ones() -> None:
+    counts = sorted(len(d.messages) for d in disputes(300))
+    assert counts[len(counts) // 2] <= 10
+    assert 0 in counts
+    assert counts[-1] >= 40
+    assert counts[-1] <= 201
+
+
+def test_evidence_has_captions_uris_and_some_hashes() -> None:
+    items = [e for d in disputes(300) for e in d.evidence]
+    assert all(e.caption for e in items)
+    assert any(e.sha256 for e in items)
+    for e in items:
+        if e.kind is EvidenceKind.ORDER_RECORD:
+            assert e.submitted_by is Actor.SYSTEM
+        elif e.kind is EvidenceKind.LINK:
+            assert e.uri is not None and e.uri.startswith("https://")
+        else:
+            assert e.uri is not None and e.uri.startswith("evidence/")
+
+
+def test_chats_include_off_platform_contact_and_insults() -> None:
+    text = all_text(disputes(300)).lower()
+    for word in ("discord", "whatsapp", "telegram", "@gmail.com", "+1 555"):
+        assert word in text, word
+    assert "scammer" in text or "idiot" in text
+
+
+# --- hostile text ----------------------------------------------------------------------------
+
+HOSTILE = [
+    "[bold red]",
+    "[/]",
+    "[link=https://evil.example]click[/link]",
+    "[@click=app.quit]x[/]",
+    "Order [A1] refunded",
+    "\x1b[31m",
+    "\x1b]52;c;SGVsbG8=\x07",
+    "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\",
+    "\x9b",
+    "\u200d",  # emoji ZWJ sequences
+    "\u202e",
+    "\u0645",  # Arabic
+    "\u05e9",  # Hebrew
+    LONG_LINE,
+]
+
+
+@pytest.mark.parametrize("needle", HOSTILE, ids=repr)
+def test_hostile_text_is_present_from_50_disputes(needle: str) -> None:
+    assert needle in all_text(disputes(50))
+
+
+def test_hostile_text_reaches_every_place() -> None:
+    def hostile(text: str) -> bool:
+        return bool(re.search(r"[\x1b\x9b\u202e\u200d\[\u0600-\u06ff\u0590-\u05ff]", text)) or (
+            len(text) >= 500
+        )
+
+    ds = disputes(50)
+    assert any(hostile(d.order.title) for d in ds)
+    assert any(hostile(d.buyer.name) for d in ds)
+    assert any(hostile(d.seller.name) for d in ds)
+    assert any(hostile(e.caption) for d in ds for e in d.evidence)
+    assert any(hostile(m.body) for d in ds for m in d.messages)
+    assert 0.1 < sum(any(hostile(t) for t in texts(d)) for d in ds) / len(ds) < 0.3
+
+
+def test_huge_messages_only_from_200_disputes() -> None:
+    small = max(len(m.body) for d in disputes(199) for m in d.messages)
+    assert small <= len(LONG_LINE)
+    bodies = [m.body for d in disputes(200) for m in d.messages]
+    assert any(len(b) >= 1_000_000 for b in bodies)
+    assert any(b.count("\n") >= 9_999 for b in bodies)
