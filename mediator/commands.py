@@ -14,9 +14,13 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-#: Bindings that belong to Textual's own widgets and are not worth listing.
-_SKIP_PREFIXES = ("cursor_", "scroll_", "select_", "delete_", "page_", "focus_next", "focus_prev")
-_SKIP_ACTIONS = {"toggle_button", "press", "submit", "copy", "cut", "paste", "undo", "redo"}
+#: Textual's own bindings worth listing; every mediator binding has a namespaced id ("queue.open").
+_TEXTUAL_ACTIONS = {"command_palette"}
+
+
+def _listed(action: str, binding_id: str | None) -> bool:
+    """Mediator's bindings, and the few of Textual's an agent needs (not cursor/scroll/copy)."""
+    return bool(binding_id and "." in binding_id) or action in _TEXTUAL_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,7 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
     for key, active in screen.active_bindings.items():
         binding = active.binding
         action = binding.action
-        if action.startswith(_SKIP_PREFIXES) or action in _SKIP_ACTIONS or binding.system:
+        if binding.system or not _listed(action, binding.id):
             continue
         ident = (id(active.node), action)
         if ident in seen:

@@ -372,7 +372,7 @@ def test_config_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_agent_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config.getpass, "getuser", lambda: "ana")
+    monkeypatch.setattr("getpass.getuser", lambda: "ana")
     assert config.agent_name() == "agent.ana"
     monkeypatch.setenv(config.ENV_AGENT, "agent.env")
     assert config.agent_name() == "agent.env"

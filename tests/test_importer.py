@@ -236,8 +236,9 @@ def test_enum_and_range_messages() -> None:
 
 
 def test_invalid_utf8_is_a_whole_line_error() -> None:
-    lines: list[str | bytes] = [line.encode() for line in example_lines()]
-    lines[1] = lines[1].replace(b"tomas.b", b"tom\xe1s.b")
+    encoded = [line.encode() for line in example_lines()]
+    encoded[1] = encoded[1].replace(b"tomas.b", b"tom\xe1s.b")
+    lines: list[str | bytes] = list(encoded)
     error = only_error(lines)
     assert error.startswith("2:$: not valid UTF-8 (byte 0xe1 at offset ")
 

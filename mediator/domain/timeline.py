@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from mediator.domain.enums import Actor, Channel
+from mediator.domain.enums import Actor, Channel, EscalationCause
 from mediator.domain.models import DisputeRecord
 from mediator.domain.money import format_amount
 
@@ -50,6 +50,15 @@ _KIND_ORDER = {
 }
 
 
+#: Why a dispute reached staff, in the words of POLICY.md.
+ESCALATION_CAUSES = {
+    EscalationCause.PARTY_REQUEST: "A party asked for staff (P-ESC-24H)",
+    EscalationCause.SELLER_SILENT: "Seller silent for 24 h (P-ESC-SELLER-SILENT)",
+    EscalationCause.STALE: "No update for 72 h (P-ESC-STALE)",
+    EscalationCause.STAFF: "By staff",
+}
+
+
 def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
     d = record.dispute
     o = d.order
@@ -67,7 +76,7 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
     ]
     entries += [TimelineEntry(at, EntryKind.EVENT, title) for at, title in milestones if at]
     if d.escalated_at is not None:
-        cause = d.escalation_cause.value.replace("_", " ") if d.escalation_cause else ""
+        cause = ESCALATION_CAUSES.get(d.escalation_cause, "") if d.escalation_cause else ""
         entries.append(TimelineEntry(d.escalated_at, EntryKind.EVENT, "Escalated to staff", cause))
     for m in d.messages:
         entries.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -70,7 +71,7 @@ class DisputeScreen(Screen[None]):
                 yield Label("Evidence (e)", classes="pane-title")
                 yield OptionList(id="evidence")
             with Vertical(id="timeline-pane", classes="pane"):
-                yield Label("Timeline and chat (t) · showing everything (c)", id="timeline-title",
+                yield Label("Timeline (t) · everything (c)", id="timeline-title",
                             classes="pane-title")  # fmt: skip
                 yield Transcript(tz=self.app.tz, id="timeline")
             with Vertical(id="form-pane", classes="pane"):
@@ -123,7 +124,9 @@ class DisputeScreen(Screen[None]):
             )
             for e in d.evidence
         )
-        if not d.evidence:
+        if d.evidence:
+            evidence.highlighted = 0
+        else:
             evidence.add_option(Option(Text("No evidence submitted.", "italic"), disabled=True))
         self.query_one(Transcript).set_entries(build_timeline(record))
         pane = self.query_one("#form-pane")
@@ -137,23 +140,25 @@ class DisputeScreen(Screen[None]):
         else:
             await pane.mount(Static(self._decided(record), id="decided"))
 
-    def _facts(self, record: DisputeRecord) -> Text:
+    def _facts(self, record: DisputeRecord) -> Table:
+        """Label/value pairs in a grid, so a long value wraps under its own column."""
         d = record.dispute
         o = d.order
         tz = self.app.tz
-        text = Text()
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
 
         def row(name: str, value: str, style: str = "") -> None:
-            text.append(f"{name:<11}", "dim")
-            text.append(visible(value), style)
-            text.append("\n")
+            grid.add_row(name, Text(visible(value), style))
 
         row("Order", f"{o.id} · {o.kind.value} × {o.quantity}")
         row("Title", one_line(o.title, 120))
         row("Price", format_amount(o.price, o.currency), "bold")
         row("Fee", format_amount(o.service_fee, o.currency))
         row("Buyer", f"{one_line(d.buyer.name, 40)} ({d.buyer.id})")
-        row("Seller", f"{one_line(d.seller.name, 40)} ({d.seller.id}) trust {d.seller.trust_level}")
+        row("Seller", f"{one_line(d.seller.name, 40)} ({d.seller.id})")
+        row("Trust", f"seller level {d.seller.trust_level}")
         row("Placed", local_time(o.placed_at, tz))
         for name, at in (("Delivered", o.delivered_at), ("Confirmed", o.confirmed_at),
                          ("Paid out", o.paid_out_at)):  # fmt: skip
@@ -170,8 +175,7 @@ class DisputeScreen(Screen[None]):
         row("Revision", f"{d.revision} · version {record.version}", "dim")
         if d.extra:
             row("Extra", one_line(str(d.extra), 200), "dim")
-        text.rstrip()
-        return text
+        return grid
 
     def _decided(self, record: DisputeRecord) -> Text:
         d = record.dispute
@@ -290,9 +294,7 @@ class DisputeScreen(Screen[None]):
 
     def action_cycle_show(self) -> None:
         shown = self.query_one(Transcript).cycle_show()
-        self.query_one("#timeline-title", Label).update(
-            f"Timeline and chat (t) · showing {shown.value} (c)"
-        )
+        self.query_one("#timeline-title", Label).update(f"Timeline (t) · {shown.value} (c)")
 
     def action_go(self, which: str) -> None:
         if which == "timeline":

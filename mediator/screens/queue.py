@@ -27,7 +27,7 @@ STATUS_CHOICES: dict[str, frozenset[Status]] = {
     "all": frozenset(Status),
 }
 STATUS_LABELS = {
-    "queue": "Queue: escalated + awaiting info",
+    "queue": "Escalated + awaiting info",
     **{s.value: s.label.capitalize() for s in Status},
     "all": "Every status",
 }
@@ -46,6 +46,8 @@ class QueueScreen(Screen[None]):
         Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear every filter"),
         Binding("f5,ctrl+r", "reload", "Refresh", id="queue.refresh",
                 tooltip="Read the queue again from the store"),
+        Binding("escape", "to_table", "Table", show=False, id="queue.table",
+                tooltip="Leave the search box and go back to the queue"),
         Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
     ]  # fmt: skip
 
@@ -196,6 +198,9 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(DisputeScreen(message.row.id))
 
     # ----- actions ----------------------------------------------------------------------
+    def action_to_table(self) -> None:
+        self.query_one(QueueTable).focus()
+
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 

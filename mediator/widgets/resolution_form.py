@@ -36,7 +36,7 @@ class ResolutionForm(Widget):
     ResolutionForm .error { color: $error; height: auto; }
     ResolutionForm .error.-empty { display: none; }
     ResolutionForm .computed { color: $text-muted; height: auto; }
-    ResolutionForm RadioSet { width: 100%; }
+    ResolutionForm RadioSet { width: 100%; height: 7; }  /* 5 outcomes + border; auto collapses */
     ResolutionForm Input { width: 100%; }
     ResolutionForm #refund-row { height: auto; }
     ResolutionForm #refund-row Input { width: 1fr; }
@@ -72,9 +72,7 @@ class ResolutionForm(Widget):
                 yield Label(order.currency)
             yield Static(classes="error -empty", id="refund_amount-error")
             yield Static(classes="computed", id="refund-summary")
-            yield Checkbox(
-                "Return required (seller agreed, P-RETURN-CONSENT)", id="return_required"
-            )
+            yield Checkbox("Return required (seller agreed)", id="return_required")
             yield Static(classes="error -empty", id="return_required-error")
             yield Label("Seller keeps % of the price", classes="field-label", id="keep-label")
             yield Input(placeholder="0 – 100", id="seller_keep_pct")

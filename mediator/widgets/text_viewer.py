@@ -29,7 +29,7 @@ def wrap_lines(text: str, width: int) -> list[str]:
 
 
 class TextViewer(ScrollView, can_focus=True):
-    DEFAULT_CSS = "TextViewer { height: 1fr; }"
+    DEFAULT_CSS = "TextViewer { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; }"
 
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)

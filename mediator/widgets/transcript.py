@@ -92,7 +92,7 @@ class Transcript(ScrollView, can_focus=True):
     ]  # fmt: skip
 
     DEFAULT_CSS = """
-    Transcript { height: 1fr; }
+    Transcript { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; }
     Transcript > .transcript--time { color: $text-muted; }
     Transcript > .transcript--event { color: $text-muted; text-style: italic; }
     Transcript > .transcript--evidence { color: $accent; text-style: bold; }

@@ -1,0 +1,64 @@
+"""Fixtures for Pilot flows and snapshots: a real SQLite file, seeded, and a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+
+from mediator.app import MediatorApp
+from mediator.clock import FrozenClock
+from mediator.domain import Dispute
+from mediator.seed import generate
+from mediator.store.sql import SqlStore
+
+#: The frozen "now" of every UI test: a day after the newest example dispute was escalated.
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def example_disputes() -> list[Dispute]:
+    text = resources.files("mediator").joinpath("data/examples.jsonl").read_text("utf-8")
+    return [Dispute.model_validate_json(line) for line in text.splitlines() if line.strip()]
+
+
+def make_store(path: Path, *, generated: int = 40, seed: int = 3) -> SqlStore:
+    store = SqlStore.open(f"sqlite:///{path}")
+    disputes = example_disputes() + list(generate(generated, seed=seed, now=NOW))
+    store.import_disputes(disputes)
+    return store
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    store = make_store(tmp_path / "ui.db")
+    yield store
+    store.close_sync()
+
+
+@pytest.fixture
+def app(store: SqlStore, clock: FrozenClock) -> MediatorApp:
+    return MediatorApp(store, clock=clock, agent="agent.test", tz=UTC)
+
+
+#: Workers that wait on the agent (a modal) rather than on the store.
+INTERACTIVE = {"decide", "note"}
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Let store workers finish and the screen refresh (workers parked on a modal are skipped)."""
+    for _ in range(3):
+        busy = [w for w in app.workers if w.group not in INTERACTIVE]
+        if busy:  # an empty list would mean "every worker" to wait_for_complete
+            await app.workers.wait_for_complete(busy)
+        await pilot.pause()

@@ -1,0 +1,269 @@
+"""Keys pressed → what the store holds. The real app, a real SQLite file, a frozen clock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from mediator.app import MediatorApp
+from mediator.domain import Outcome, Status
+from mediator.screens.dispute import DisputeScreen
+from mediator.screens.modals import ConfirmDecision
+from mediator.screens.queue import QueueScreen
+from mediator.store.base import QueueQuery
+from mediator.store.sql import SqlStore
+from mediator.widgets.queue_table import QueueTable
+from mediator.widgets.resolution_form import ResolutionForm
+from mediator.widgets.transcript import Transcript
+
+from .conftest import NOW, settle
+
+SIZE = (140, 45)
+
+
+async def open_most_urgent(app: MediatorApp, pilot: Pilot[Any]) -> DisputeScreen:
+    await settle(app, pilot)
+    assert isinstance(app.screen, QueueScreen)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, DisputeScreen)
+    return app.screen
+
+
+async def test_queue_is_most_urgent_first(app: MediatorApp, store: SqlStore) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        expected = await store.queue_page(QueueQuery(), limit=5)
+        assert [r.id for r in table.rows[:5]] == [r.id for r in expected.rows]
+        waits = [NOW - (r.escalated_at or r.opened_at) for r in table.rows]
+        assert waits == sorted(waits, reverse=True)
+        assert all(r.status in (Status.ESCALATED, Status.AWAITING_INFO) for r in table.rows)
+
+
+async def test_live_search_filters_the_queue(app: MediatorApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"earbuds")
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        found = [r.id for r in table.rows]
+        assert "D-10001" in found
+        assert all("earbuds" in r.order_title.lower() for r in table.rows)
+        await pilot.press("escape", "x")
+        await settle(app, pilot)
+        assert len(table.rows) > len(found)
+
+
+OUTCOME_CASES = [
+    (Outcome.SELLER_RESOLUTION, None, None, None),
+    (Outcome.COMPROMISE, "12.34", Decimal("12.34"), None),
+    (Outcome.BUYER_FULL_REFUND, None, "price", "fee"),
+    (Outcome.BUYER_PARTIAL_REFUND, "20.00", Decimal("20.00"), None),
+    (Outcome.SELLER_FAVOUR, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("outcome", "typed", "refund", "fee"), OUTCOME_CASES)
+async def test_decide_each_outcome_with_the_keyboard(
+    app: MediatorApp,
+    store: SqlStore,
+    outcome: Outcome,
+    typed: str | None,
+    refund: object,
+    fee: object,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        record = screen.record
+        assert record is not None
+        dispute_id = record.id
+        key = str(list(Outcome).index(outcome) + 1)
+        await pilot.press("t", key)  # choose the outcome from the timeline pane
+        form = screen.query_one(ResolutionForm)
+        assert form.outcome is outcome
+        if typed is not None:
+            form.query_one("#refund_amount", Input).focus()
+            await pilot.press(*typed)
+        form.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"Per E-1 and M-3.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDecision)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        table = app.screen.query_one(QueueTable)
+        assert dispute_id not in [r.id for r in table.rows]
+
+    stored = await store.get_dispute(dispute_id)
+    assert stored.dispute.status is Status.RESOLVED
+    assert stored.version == record.version + 1
+    (decision,) = stored.decisions
+    order = stored.dispute.order
+    assert decision.outcome is outcome
+    assert decision.rationale == "Per E-1 and M-3."
+    assert decision.decided_by == "agent.test"
+    assert decision.decided_at == NOW
+    expected_refund = order.price if refund == "price" else refund
+    assert decision.refund_amount == expected_refund
+    if fee == "fee":
+        assert decision.fee_refund == order.service_fee
+
+
+async def test_bad_refund_is_refused_inline_and_nothing_is_written(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        dispute_id, version = screen.record.id, screen.record.version
+        price = screen.record.dispute.order.price
+        await pilot.press("t", "4")
+        form = screen.query_one(ResolutionForm)
+        amount = form.query_one("#refund_amount", Input)
+        amount.focus()
+        for typed, message in [
+            ("abc", "is not a number"),
+            ("0", "more than 0"),
+            (str(price), "use a full refund"),
+        ]:
+            amount.value = ""
+            await pilot.press(*typed)
+            await pilot.pause()
+            assert message in str(form.query_one("#refund_amount-error").render())
+        form.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"reason")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen), "submit must not reach the confirm modal"
+    stored = await store.get_dispute(dispute_id)
+    assert (stored.version, stored.decisions) == (version, ())
+
+
+async def test_empty_rationale_blocks_submit(app: MediatorApp, store: SqlStore) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        await pilot.press("t", "5", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        error = str(screen.query_one("#rationale-error").render())
+        assert "rationale is required" in error
+        assert app.focused is screen.query_one("#rationale")
+    assert (await store.get_dispute(screen.record.id)).decisions == ()
+
+
+async def test_cancelling_the_confirmation_writes_nothing(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        await pilot.press("t", "5")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"ok", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDecision)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert screen.query_one("#rationale", TextArea).text == "ok"
+    assert (await store.get_dispute(screen.record.id)).decisions == ()
+
+
+async def test_a_conflicting_decision_is_refused_and_reloaded(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    from mediator.domain import DecisionDraft
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        record = screen.record
+        assert record is not None
+        # Another agent decides the same dispute while this one is typing.
+        await store.record_decision(
+            record.id,
+            DecisionDraft(Outcome.SELLER_FAVOUR, rationale="first"),
+            expected_version=record.version,
+            actor="agent.other",
+            now=NOW,
+        )
+        await pilot.press("t", "3")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"second", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert screen.record is not None and screen.record.version == record.version + 1
+        assert not screen.query(ResolutionForm), "a decided dispute shows the decision, not a form"
+    stored = await store.get_dispute(record.id)
+    assert [d.decided_by for d in stored.decisions] == ["agent.other"]
+
+
+async def test_staff_note_is_saved_and_shown(app: MediatorApp, store: SqlStore) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        await pilot.press("t", "n", *"Called the carrier [ref 42]", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        last = screen.query_one(Transcript).entries[-1]
+        assert last.body == "Called the carrier [ref 42]"
+        assert last.author_name == "agent.test"
+    stored = await store.get_dispute(screen.record.id)
+    note = stored.dispute.messages[-1]
+    assert (note.channel.value, note.author_name, note.sent_at) == ("staff_note", "agent.test", NOW)
+
+
+async def test_decision_shows_in_the_timeline_after_restart(
+    app: MediatorApp, store: SqlStore, clock: object
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        dispute_id = screen.record.id
+        await pilot.press("t", "1")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"fixed", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+    again = MediatorApp(store, clock=clock, agent="agent.test")  # type: ignore[arg-type]
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        await pilot.press("s", "end", "enter")  # status filter: "Every status"
+        await settle(again, pilot)
+        assert again.screen.query_one("#status").value == "all"  # type: ignore[attr-defined]
+        await pilot.press("slash", *dispute_id, "enter")
+        await settle(again, pilot)
+        assert [r.id for r in again.screen.query_one(QueueTable).rows] == [dispute_id]
+        again.screen.query_one(QueueTable).action_select()
+        await settle(again, pilot)
+        reopened = again.screen
+        assert isinstance(reopened, DisputeScreen) and reopened.record is not None
+        assert reopened.record.id == dispute_id
+        titles = [e.title for e in reopened.query_one(Transcript).entries]
+        assert any(t.startswith("Decision R-") and "Seller resolution" in t for t in titles)
+
+
+async def test_every_key_is_in_the_palette_and_help(app: MediatorApp) -> None:
+    from mediator.commands import binding_commands, screen_keys
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        titles = {c.title for c in binding_commands(app, app.screen)}
+        assert {"Open the selected dispute", "Filter by reason", "Show every key"} <= titles
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        screen = await open_most_urgent(app, pilot)
+        keys = {k.description for k in screen_keys(app, screen)}
+        assert "Submit the decision (asks for confirmation)" in keys
+        assert "Add a staff note" in keys

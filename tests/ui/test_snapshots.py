@@ -1,0 +1,102 @@
+"""Snapshots at 120×40 and 80×24: frozen clock, seeded data, UTC display, no cursor blink.
+
+Each accepted SVG was looked at; behaviour is asserted in test_flows.py, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from mediator.app import MediatorApp
+from mediator.clock import FrozenClock
+
+from .conftest import NOW, make_store, settle
+from .test_hostile_text import hostile_dispute
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+Snap = Callable[..., bool]
+
+
+def build(tmp_path: Path, *, hostile: bool = False) -> MediatorApp:
+    store = make_store(tmp_path / "snap.db")
+    store.label = "sqlite:snap.db"  # the status line shows the store; tmp paths vary per run
+    if hostile:
+        store.import_disputes([hostile_dispute()])
+    return MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC)
+
+
+async def steady(pilot: Pilot[Any]) -> None:
+    await settle(pilot.app, pilot)
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            assert isinstance(widget, Input | TextArea)
+            widget.cursor_blink = False
+
+
+def keys(*presses: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await steady(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await steady(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_queue(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build(tmp_path), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=["wide", "narrow"])
+def test_dispute(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(build(tmp_path), terminal_size=size, run_before=keys("enter"))
+
+
+def test_form_with_inline_error(snap_compare: Snap, tmp_path: Path) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await keys("enter", "t", "4")(pilot)
+        pilot.app.screen.query_one("#refund_amount", Input).focus()
+        await pilot.press(*"12.345")
+        await steady(pilot)
+
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=run)
+
+
+def test_confirm_modal(snap_compare: Snap, tmp_path: Path) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await keys("enter", "t", "4")(pilot)
+        pilot.app.screen.query_one("#refund_amount", Input).focus()
+        await pilot.press(*"20.00")
+        pilot.app.screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"Left earbud defective per photo E-1.")
+        await pilot.press("ctrl+s")
+        await steady(pilot)
+
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=run)
+
+
+def test_help_screen(snap_compare: Snap, tmp_path: Path) -> None:
+    assert snap_compare(
+        build(tmp_path), terminal_size=WIDE, run_before=keys("enter", "question_mark")
+    )
+
+
+def test_hostile_transcript(snap_compare: Snap, tmp_path: Path) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await steady(pilot)
+        pilot.app.screen.query_one("#search", Input).focus()
+        await pilot.press(*"D-66666", "enter", "enter")
+        await steady(pilot)
+        await pilot.press("t", "home")
+        await steady(pilot)
+
+    assert snap_compare(build(tmp_path, hostile=True), terminal_size=WIDE, run_before=run)
