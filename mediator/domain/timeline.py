@@ -96,7 +96,7 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
             TimelineEntry(
                 e.submitted_at,
                 EntryKind.EVIDENCE,
-                f"Evidence {e.id}: {e.kind.value.replace('_', ' ')}",
+                f"Evidence: {e.kind.value.replace('_', ' ')} ({e.id})",
                 e.caption,
                 actor=e.submitted_by,
                 ref=e.id,
@@ -110,8 +110,8 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
             TimelineEntry(
                 r.decided_at,
                 EntryKind.DECISION,
-                f"Decision {r.id}: {r.outcome.label}{amount}",
-                r.rationale,
+                f"Decided: {r.outcome.label}{amount}",
+                f"{r.decided_by} · {r.id}\n{r.rationale}",
                 actor=Actor.STAFF,
                 ref=r.id,
                 author_name=r.decided_by,

@@ -134,6 +134,8 @@ class QueueScreen(Screen[None]):
         table = self.query_one(QueueTable)
         table.now = self.app.clock.now()
         table.set_page(page, at_end=from_end, keep=keep)
+        if keep is None and query.text:
+            table.highlight_id(query.text)  # typing an exact id lands on it, not on D-1000xx
 
     @work(exclusive=True, group="extend", exit_on_error=False)
     async def _extend(self, message: QueueTable.NeedRows, generation: int) -> None:

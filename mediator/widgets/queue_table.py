@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from mediator.domain.enums import Status
 from mediator.domain.money import format_amount
 from mediator.store.base import QueueKey, QueuePage, QueueRow
 from mediator.widgets._text import cell, duration
@@ -175,6 +176,16 @@ class QueueTable(Widget, can_focus=True):
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
     # ----- movement ---------------------------------------------------------------------
+    def highlight_id(self, dispute_id: str) -> bool:
+        """Put the cursor on `dispute_id` if it is in the loaded window."""
+        wanted = dispute_id.strip().casefold()
+        for index, row in enumerate(self.rows):
+            if row.id.casefold() == wanted:
+                self._move_to(index)
+                self.refresh()
+                return True
+        return False
+
     def _body_height(self) -> int:
         return max(1, self.size.height - 1)
 
@@ -265,7 +276,7 @@ class QueueTable(Widget, can_focus=True):
         return [(c, c.width or rest) for c in columns]
 
     def _cells(self, row: QueueRow) -> list[str]:
-        waited = duration(self.now - (row.escalated_at or row.opened_at))
+        waited = duration(self.now - (row.escalated_at or row.opened_at)) if _open(row) else "—"
         return [
             waited,
             row.id,
@@ -298,7 +309,9 @@ class QueueTable(Widget, can_focus=True):
         segments: list[Segment] = []
         age = self.now - (row.escalated_at or row.opened_at)
         urgency = Style()
-        if age >= timedelta(hours=48):
+        if not _open(row):
+            pass  # a closed dispute is not waiting for anyone
+        elif age >= timedelta(hours=48):
             urgency = self.get_component_rich_style("queue-table--overdue")
         elif age >= timedelta(hours=24):
             urgency = self.get_component_rich_style("queue-table--late")
@@ -317,6 +330,10 @@ class QueueTable(Widget, can_focus=True):
             segments.append(Segment(_fit(values[column], w, column.right), base + style + cursor))
             segments.append(Segment(" ", base + cursor))
         return Strip(segments).crop_extend(0, width, base + cursor)
+
+
+def _open(row: QueueRow) -> bool:
+    return row.status in (Status.ESCALATED, Status.AWAITING_INFO)
 
 
 def _fit(text: str, width: int, right: bool) -> str:
