@@ -175,12 +175,25 @@ class DecisionDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class InfoRequest:
+    """Staff asked `party` for information or evidence (P-INFO-7D: a 7-day timer runs)."""
+
+    party: Actor
+    asked_at: datetime
+    message: str
+    asked_by: str
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DisputeRecord:
     """A dispute as a store holds it: the marketplace data plus our version and decisions."""
 
     dispute: Dispute
     version: int
     decisions: tuple[Decision, ...] = field(default=())
+    #: The latest information request staff made on this dispute, if any.
+    info_request: InfoRequest | None = None
 
     @property
     def id(self) -> str:
