@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from mediator.domain.enums import EscalationCause
 from mediator.domain.models import Dispute
 from mediator.domain.money import minor_units
-
-#: P-OPEN-15MIN: a dispute cannot be opened within 15 minutes of the order being placed.
-OPEN_AFTER = timedelta(minutes=15)
+from mediator.domain.policy import OPEN_AFTER, escalation_findings
 
 
 def consistency_errors(d: Dispute) -> list[tuple[str, str]]:
@@ -49,6 +46,8 @@ def consistency_errors(d: Dispute) -> list[tuple[str, str]]:
         )
     if d.escalated_at is not None and d.escalated_at < d.opened_at:
         errors.append(("escalated_at", "escalated before the dispute was opened"))
+    elif d.escalated_at is not None and d.escalation_cause is EscalationCause.PARTY_REQUEST:
+        errors.extend(("escalated_at", str(f)) for f in escalation_findings(d, d.escalated_at))
     if (d.escalated_at is None) != (d.escalation_cause is None):
         errors.append(("escalation_cause", "escalated_at and escalation_cause go together"))
     if d.buyer_request_amount is not None and d.buyer_request_amount > o.price:

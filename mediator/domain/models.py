@@ -172,6 +172,10 @@ class DecisionDraft:
     seller_error: bool | None = None
     defective_or_misadvertised: bool | None = None
     message_to_parties: str = ""
+    #: P-RETURN-CONSENT: the seller agreed to take the item back (not part of the export).
+    seller_agreed_return: bool = False
+    #: IDs of the policy warnings the agent acknowledged before submitting (not exported).
+    acknowledged: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ OUTCOMES = [
             Outcome.BUYER_FULL_REFUND,
             RATIONALE,
             return_required=True,
+            seller_agreed_return=True,
             seller_keep_pct=Decimal("12.5"),
             defective_or_misadvertised=False,
             seller_error=True,
