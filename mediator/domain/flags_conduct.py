@@ -1,0 +1,247 @@
+"""P-COMM-CONDUCT: insults, harassment, threats, abusive spam and name-calling accusations.
+
+Works on `flags_text.normalise()`d text. Four groups, checked in this order:
+
+- threats ("I will find you", "I know where you live", "watch your back", "kys", doxxing);
+- abuse aimed at someone ("f*** you", "stfu", "shut up", "vai se foder", "иди нах…");
+- insults and slurs that are insults wherever they stand ("idiot", "moron", "retard",
+  "Arschloch", "pendejo", "дебил"…), also written with look-alike digits or spaced out;
+- accusations by name-calling ("scammer", "liar", "thief", "Betrüger", "golpista",
+  "мошенник", "you're lying", "you stole", "this is a scam", "SCAM SCAM SCAM"), and mild words
+  only when aimed at someone ("are you stupid", "stupid seller", "you clown", "Clown.").
+
+Dropped: a word in reported speech ("he called me a liar", "called the seller 'a scammer'"), an
+accusation whose clause is negated ("I'm not a scammer", "no es un estafador"), plural
+"scammers" with nobody addressed ("scammers often ask…"), and game titles ("Thief Simulator",
+"Liar's Bar", "Assassin's Creed" never matched in the first place).
+
+Decisions for ambiguous cases (the labelled set records them):
+- A neutral question is not an accusation: "is this a scam?", "ist das Betrug?" are not flagged;
+  "are you a scammer or what??" is (it names the other party).
+- Swearing at a thing or at oneself ("fuck, wrong screenshot", "the stupid courier", "stupid
+  mistake on my side") is frustration, not an attack on a party: not flagged.
+- Shouting alone ("WHERE IS MY ORDER???") is not flagged; with abuse, the reason says so.
+- Factual allegations with a reason ("the seller recovered the account", "the booster used
+  hacks") are the substance of a dispute, not misconduct.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mediator.domain.flags_text import LEFT, RIGHT, compile_words, gate, word
+
+
+def _words(*items: str) -> str:
+    return "|".join(word(item) for item in items)
+
+
+#: "Thief class", "Liar's Bar", "Thief Simulator": a name or a game term, not name-calling.
+_NOT_A_NAME = r"(?!'s| (?:class|simulator|skin|build|spec|quest|mode|guild|outfit|set|dice|bar)\b)"
+
+
+_THREATS = (
+    r"\bi(?:'ll| will| am going to|'m going to|'m gonna| gonna|ll)? find (?:you|u)\b"
+    r"(?=\s{0,3}(?:$|[.!,;?]|and\b|irl\b|in real life|one day|wherever|i swear|trust me|soon))"
+    r"|\b(?:know|find(?: out)?|found out|get|look up) where (?:you|u) live"
+    r"|\bwatch (?:your|ur) back\b"
+    r"|\b(?:you|u)(?:'ll| will) (?:regret|pay for)\b|\bmake (?:your|ur) life (?:a )?(?:living )?"
+    r"(?:hell|miserable)\b|\b(?:i(?:'ll| will)|i'm going to|i am going to|gonna|i'm gonna) "
+    r"(?:dox+|swat|ddos|hack|kill|hurt|destroy|beat|end|ruin|stab|shoot) (?:you|u|your|ur)\b"
+    r"|\bpost (?:your|ur) (?:address|home|face|details|info)\b|\bkill (?:yo)?urself\b|\bkys\b"
+    r"|\b(?:hope|wish) (?:you|u) (?:die|get cancer|rot)\b|\bdie in a fire\b|\bgo die\b"
+    r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b|\bich finde dich\b"
+    r"|\bich weiss?,? wo du wohnst\b|\bvou te (?:achar|encontrar|pegar)\b"
+    r"|\bte voy a (?:encontrar|buscar|matar)\b|\bznajdę cię\b|я тебя найду|найду тебя"
+)
+_FUCK = r"(?:f[u*#@v]{1,3}c?k+|f\*{3}|fck|fk|fuk|phuck|f u c k)"
+_ABUSE = (
+    rf"{LEFT}{_FUCK}(?:ing|in)? (?:you|u|ya|yourself|urself|off|your|ur)\b"
+    r"|\b(?:stfu|gtfo)\b|\bshut (?:the (?:fuck|f\*+k|hell) )?up\b|\bscrew (?:you|u)\b"
+    r"|\bshut (?:your|ur) (?:mouth|face|trap)\b|\b(?:go )?f (?:off|yourself|urself)\b"
+    r"|\bbite me\b|\bvai se foder\b|\bvai tomar no cu\b|\bcala (?:a )?boca\b|\bcállate\b"
+    r"|\bhalt (?:die|deine|dein) (?:fresse|maul)\b|\bhalt'?s maul\b|\bverpiss dich\b"
+    r"|\b(?:s|wy)pierdalaj\b|\bodpierdol|иди на ?х|пош[её]л на ?х|заткнись"
+)
+#: Insults wherever they stand (canonical name first, then its other spellings).
+_INSULTS: tuple[tuple[str, str], ...] = (
+    ("idiot", f"(?:{_words('idiot', 'idiots', 'idiotic', 'idiota', 'idioten')})(?!-proof)"),
+    ("moron", _words("moron", "morons", "moronic")),
+    ("imbecile", _words("imbecile", "imbécil")),
+    ("retard", _words("retard", "retarded", "retards")),
+    ("dumbass", _words("dumbass", "jackass")),
+    ("asshole", _words("asshole", "arsehole", "arschloch")),
+    ("bitch", _words("bitch", "bitches") + r"|b1tch|сука|суки|ty kurwo"),
+    ("bastard", _words("bastard", "bastards")),
+    ("dickhead", _words("dickhead", "wanker", "twat", "cunt", "scumbag", "shithead")),
+    ("motherfucker", _words("motherfucker")),
+    ("piece of shit", r"piece of (?:shit|sh\*t|crap)"),
+    ("loser", _words("loser", "losers")),
+    ("trash human", r"trash (?:human|person)|human (?:trash|garbage)|тварь"),
+    ("scum", r"scum|lowlife|dirtbag"),
+    (
+        "Vollidiot",
+        _words("vollidiot", "wichser", "hurensohn", "missgeburt", "spasti", "spast")
+        + "|"
+        + _words("penner", "trottel", "vollpfosten", "spacko"),
+    ),
+    ("pendejo", _words("pendejo", "gilipollas", "cabrón") + r"|hijo de puta"),
+    ("otário", _words("otário", "babaca", "arrombado") + r"|filho da puta"),
+    ("debil", _words("debil", "debilu", "debilem", "kretyn", "kretynie") + r"|ty chuju|jebany"),
+    ("идиот", r"идиот\w*|дебил\w*|урод\w*|мудак\w*|придур\w*|лох|лохи|чмо|мразь"),
+)
+#: Name-calling accusations: flagged unless negated or reported.
+_ACCUSATIONS: tuple[tuple[str, str], ...] = (
+    ("scammer", word("scammer") + r"|sc@mmer|scamer|fraudster|кидал[аы]"),
+    ("liar", rf"liar{_NOT_A_NAME}|"
+     + _words("lügner", "lügnerin", "mentiroso", "mentirosa", "kłamca")),
+    ("thief", rf"(?:thief|thieving){_NOT_A_NAME}|" + _words("ladrón", "ladrão", "ladra", "dieb")),
+    ("crook", rf"crook{_NOT_A_NAME}|crooks"),
+    ("you're lying", r"(?:you(?:'re| are)?|u r|ur|stop|keep|quit) lying|you lie[ds]?\b|lying piece"
+     r"|lügst"),
+    ("you stole", r"(?:you|u) (?:stole|are stealing|'re stealing)"),
+    ("you scam people",
+     r"(?:you|u) (?:scam|scammed|are scamming|'re scamming|ripped off|rob|robbed)"
+     r" (?:me|people|us|everyone|everybody|buyers|customers)"),
+    ("fraud", r"(?:is|are|you|you're|ur) (?:a |an |such a )?(?:total |complete )?fraud"),
+    ("Betrüger", _words("betrüger", "betrügerin", "estafador", "estafadora", "golpista")),
+    ("oszust", r"oszust(?:a|em|ie|u)?|oszuście|złodziej\w*"),
+    ("мошенник", r"мошенник(?:и|а|ов|ом)?" + RIGHT + r"|вор(?:ы|ов)?" + RIGHT + r"|лжец"),
+    ("scam", r"scam(?:mer)? (?:seller|shop|store|site|artist)"),
+    ("scam", r"scam(?:\W{1,3}scam){2,}"),
+    (
+        "scam",
+        r"(?:this|it|that|he|she|you|seller|shop|store|listing|guy) ?(?:is|'s|are|'re|r) "
+        r"(?:a |an |such a )?(?:total |complete |fucking |fkn |obvious |clear )?scam(?!\w|\s?\?)",
+    ),
+    ("scammers", r"(?:you|you guys|you people|y'?all|all of you|you all|bunch of)\b[^.!?\n]{0,20}"
+     + word("scammers")),
+)  # fmt: skip
+#: Mild words that insult only when aimed at someone: adjectives and animal or object names.
+_MILD = (
+    r"stupid|dumb|useless|pathetic|worthless|trash|garbage|joke|estúpido|inútil|burro|burra|"
+    r"lixo|merda|głupi|głupek|тупой|тупая"
+)
+_CREATURE = r"clown|donkey|muppet|rat|snake|parasite|pig|cow|козел"
+_MODIFIER = (
+    r"(?:(?:an?|so|such an?|fucking|fkn|absolute|total|complete|real|little|un|una|um|uma) ){0,3}"
+)
+_PARTY = r"seller|buyer|guy|person|staff|bitch|b1tch|clown|cow|pig|fool|admin|mod|kid|people"
+_TARGETED = (
+    # "you're a joke", "are you stupid", "seu lixo", "ты тупой"
+    r"\b(?:you|u|ur|you're|youre|you are|u r|are you|r u|eres|seu|sua|ty|ты|jesteś)\s{1,3}"
+    rf"{_MODIFIER}(?:{_MILD}|{_CREATURE})\b"
+    # "this clown", "what a snake", "thieving little rat" (not "this trash key")
+    rf"|\b(?:this|that|what an?|such an?|thieving|fucking)\s{{1,3}}{_MODIFIER}(?:{_CREATURE})s?\b"
+    rf"|\b(?:{_MILD})\s{{1,3}}(?:{_PARTY})s?\b"
+    # "Clown.", "…, thief!" on their own
+    r"|(?:^|[.!?\n,])\s{0,3}(?:clown|liar|thief|scammer|loser|fraud|crook|rat)s?\s{0,3}"
+    r"(?:[.!?]|$)"
+)
+
+
+def _grouped(prefix: str, entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    source = "|".join(f"(?P<{prefix}{i}>{pattern})" for i, (_, pattern) in enumerate(entries))
+    return compile_words(rf"{LEFT}(?:{source}){RIGHT}")
+
+
+_THREAT = compile_words(_THREATS)
+_ABUSE_RE = compile_words(_ABUSE)
+_INSULT = _grouped("i", _INSULTS)
+_ACCUSE = _grouped("a", _ACCUSATIONS)
+_TARGETED_RE = compile_words(_TARGETED)
+_NAMES = {f"i{i}": name for i, (name, _) in enumerate(_INSULTS)}
+_NAMES.update({f"a{i}": name for i, (name, _) in enumerate(_ACCUSATIONS)})
+
+# Gates (see `flags_text.gate`): threats and abuse are looked for in the text, the word lists in
+# the squashed text, where "1d10t" and "s c a m m e r" read as plain words.
+_THREAT_GATE = gate(
+    "find", "where", "watch", "regret", "pay for", "life", "dox", "swat", "ddos", "hack", "kill",
+    "hurt", "destroy", "beat", "end you", "end u", "end ur", "ruin", "stab", "shoot", "post",
+    "kys", "hope", "wish", "fire", "go die", "dead", "hell", "wohnst", "vou te", "te voy",
+    "znajdę", "найду",
+)  # fmt: skip
+_ABUSE_GATE = compile_words(
+    r"f[u*#@v]{1,3}c?k|"
+    + gate(
+        "f***", "fck", "fk", "phuck", "f u c k", "stfu", "gtfo", "shut", "screw", "bite me",
+        "foder", "tomar no cu", "boca", "cállate", "fresse", "maul", "verpiss", "pierdal",
+        "pierdol", "иди на", "пош", "заткн", "f off", "f yourself", "f urself",
+    ).pattern
+)  # fmt: skip
+_INSULT_GATE = gate(
+    "idiot", "moron", "imbecil", "retard", "dumbass", "jackass", "asshole", "arsehole",
+    "arschloch", "bitch", "сук", "kurwo", "bastard", "dickhead", "wanker", "twat", "cunt",
+    "scumbag", "shithead", "motherfucker", "pieceof", "loser", "trash", "human", "тварь", "scum",
+    "lowlife", "dirtbag", "wichser", "hurensohn", "missgeburt", "spast", "penner", "trottel",
+    "vollpfosten", "spacko", "pendejo", "gilipollas", "cabrón", "puta", "otário", "babaca",
+    "arrombado", "debil", "kretyn", "chuj", "jebany", "идиот", "дебил", "урод", "мудак", "придур",
+    "лох", "чмо", "мразь",
+)  # fmt: skip
+_ACCUSE_GATE = gate(
+    "scam", "fraud", "кидал", "liar", "lügner", "mentiros", "kłamc", "thief", "thiev", "ladr",
+    "dieb", "crook", "lying", "lie", "lügst", "stole", "stealing", "ripped", "rob", "betrüg",
+    "estafador", "golpista", "oszus", "złodziej", "мошенник", "вор", "лжец",
+)  # fmt: skip
+_TARGETED_GATE = gate(
+    "stupid", "dumb", "useless", "pathetic", "worthless", "trash", "garbage", "joke", "estúpido",
+    "inútil", "burr", "lixo", "merda", "głup", "туп", "clown", "donkey", "muppet", "rat", "snake",
+    "parasite", "pig", "cow", "козел", "liar", "thief", "scam", "loser", "fraud", "crook",
+)  # fmt: skip
+
+#: "he called me a …", "called the seller 'a …'", "he said I was a …": words reported.
+_REPORTED = re.compile(
+    r"(?:\bcall(?:ed|s|ing)?\s(?:[\w']+\s){0,2}|\b(?:said|says|claims?|claimed|thinks?|thought)"
+    r"\s(?:that\s)?(?:i|he|she|we|they|i'm|he's|she's)\s(?:was\s|am\s|is\s|were\s|are\s)?"
+    r"|\baccus\w*\s\w+\sof\sbeing\s)['\"]?(?:an?\s)?['\"]?\s?$"
+)
+#: A question about a third party ("is the seller a scammer?"), not one aimed at the reader.
+_ASKING = compile_words(r"^\s*(?:is|isn't|was|could|can|would|does|did|ist|es|é|czy|это)\b")
+_NEGATION = compile_words(
+    r"\b(?:not|never|no|isn'?t|aren'?t|wasn'?t|nobody|no one|nicht|kein\w*|nie|nunca|ninguém|"
+    r"não|не|ни)\b"
+)
+
+
+def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
+    """Why `text` (normalised; `squashed` is `squash(text)`) breaks the conduct rule, or None.
+    `gated=False` runs every rule without its gate (for tests)."""
+    if (not gated or _THREAT_GATE.search(text)) and (match := _THREAT.search(text)):
+        return f"threat: '{_short(match.group())}'"
+    if (not gated or _ABUSE_GATE.search(text)) and (match := _ABUSE_RE.search(text)):
+        return f"abuse: '{_short(match.group())}'"
+    if not gated or _INSULT_GATE.search(squashed):
+        for match in _INSULT.finditer(text):
+            if not _reported(text, match.start()):
+                return f"insult: '{_NAMES[match.lastgroup or '']}'"
+    if not gated or _ACCUSE_GATE.search(squashed):
+        for match in _ACCUSE.finditer(text):
+            start = match.start()
+            if not (_reported(text, start) or _negated(text, start) or _asking(text, match)):
+                return f"accusation: '{_NAMES[match.lastgroup or '']}'"
+    if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
+        return f"insult: '{_short(match.group().strip(' .!?,'))}'"
+    return None
+
+
+def _reported(text: str, start: int) -> bool:
+    return _REPORTED.search(text[max(0, start - 40) : start]) is not None
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - 30) : start]
+    return _NEGATION.search(re.split(r"[.!?;,\n]", before)[-1]) is not None
+
+
+def _asking(text: str, match: re.Match[str]) -> bool:
+    """Whether `match` sits in a question about someone else ("is this seller a scammer?")."""
+    before = re.split(r"[.!?\n]", text[max(0, match.start() - 60) : match.start()])[-1]
+    after = text[match.end() : match.end() + 60]
+    end = re.search(r"[.!?\n]", after)
+    return end is not None and end.group() == "?" and _ASKING.search(before) is not None
+
+
+def _short(matched: str) -> str:
+    """A matched phrase, tidy and bounded, for the reason text."""
+    flat = " ".join(matched.split())
+    return flat if len(flat) <= 30 else flat[:29] + "…"

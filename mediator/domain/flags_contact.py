@@ -1,0 +1,313 @@
+"""P-COMM-ONPLATFORM: messages that move a trade or its conversation off the marketplace.
+
+Works on `flags_text.normalise()`d text. Two kinds of evidence:
+
+- *hard* evidence is flagged wherever it appears: links to messenger hosts (t.me, wa.me,
+  discord.gg…), email addresses (also spelled out: "kira at gmail dot com"), phone numbers
+  (international form, or with a call/text cue nearby), Discord tags (name#1234) next to a
+  contact word;
+- *soft* evidence is a phrase: a messenger's name ("discord", "what's app", "тг", "zap"),
+  "email me", "send me your email", "call/text me", "pay me via PayPal", "continue outside
+  igitems". A soft match is dropped when the messenger is the product ("Discord Nitro",
+  "Telegram stickers", "Instagram account"), when its clause is negated ("do not contact me on
+  WhatsApp", "avoid moving to Discord"), or when its sentence is policy talk ("keep all
+  communication here", "off-platform messages are not considered").
+
+Decisions for ambiguous cases (the labelled set records them):
+- Game ids are not Discord tags: a tag with a game cue (Riot ID, BattleTag, IGN, in game, a
+  region such as EUW#1234) or with five digits is left alone; a bare name#1234 needs a contact
+  word ("add", "dm", "hmu"…) to be flagged.
+- Adding someone *in game* or *on Steam* to deliver (trade offers, duo queue, party invites) is
+  delivery, not a move off the platform.
+- An account's own login address delivered with its password is the product, not contact.
+- Signal, IG, "whats", "zap", "tg", "dc" and LINE are only read as messengers in contact phrases
+  ("on Signal", "IG DM", "my tg"), since the bare words mean other things.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mediator.domain.flags_text import LEFT, RIGHT, compile_words, gate, word
+
+# --- hard evidence ------------------------------------------------------------------------
+
+_LINK_HOSTS = {
+    "t.me": "Telegram",
+    "telegram.me": "Telegram",
+    "telegram.dog": "Telegram",
+    "wa.me": "WhatsApp",
+    "chat.whatsapp.com": "WhatsApp",
+    "api.whatsapp.com": "WhatsApp",
+    "discord.gg": "Discord",
+    "discord.com": "Discord",
+    "discordapp.com": "Discord",
+    "m.me": "Messenger",
+    "instagram.com": "Instagram",
+    "snapchat.com": "Snapchat",
+    "line.me": "LINE",
+    "vk.com": "VK",
+    "facebook.com": "Facebook",
+    "fb.com": "Facebook",
+}
+_LINK = re.compile(
+    r"(?<![\w.-])(?:https?://)?(?:www\.)?("
+    + "|".join(re.escape(host) for host in sorted(_LINK_HOSTS, key=len, reverse=True))
+    + r")/(?!/)"
+)
+_ADDRESS = re.compile(
+    r"(?<![\w.+-])[a-z0-9][\w.+-]{0,63}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}"
+    r"(?![\w@])"
+)
+_MAIL_HOSTS = (
+    "gmail|googlemail|yahoo|hotmail|outlook|live|protonmail|proton|icloud|gmx|web|yandex|mail|"
+    "aol|wp|o2|onet|interia|uol|bol|terra|qq|163"
+)
+_MAIL_HOST_GATE = gate(*_MAIL_HOSTS.split("|"))
+_SPELLED_ADDRESS = re.compile(
+    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}(?:@|\(at\)|\[at\]|\{at\}|\bat\b)\s{0,3}"
+    rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\bdot\b)\s{{0,3}}"
+    r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
+)
+#: An address next to a password is the account being delivered, not contact.
+_CREDENTIALS = compile_words(
+    r"\b(?:log ?in|login|password|passwort|senha|hasło|пароль)\b|\b(?:pass|pw|pwd) ?:"
+)
+_PHONE = re.compile(r"(?<![\w+#/@.,:-])(\+\s?)?(\(?\d[\d \t().-]{5,20}\d)(?![\w@])")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
+_PHONE_CUE = compile_words(
+    r"\b(?:call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|"
+    r"my (?:number|no)|number is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
+    r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
+)
+_TAG = re.compile(r"(?<![\w#@.])([a-z][\w.]{1,31})#(\d{4})(?![\w#])")
+_TAG_CONTACT = re.compile(
+    r"\b(?:add|hmu|hit me up|dm|msg|message|contact|reach|friend|talk|write|tag|discord|dc)\b"
+)
+_TAG_GAME = re.compile(
+    r"\b(?:battle\.?net|battletag|btag|bnet|blizzard|riot|ign|in[ -]?game|ingame|character|"
+    r"char|overwatch|diablo|wow|party|lobby|invite me|realm|euw|eune|oce)\b"
+)
+_REGIONS = {"euw", "eune", "na", "oce", "br", "lan", "las", "tr", "ru", "jp", "kr", "eu", "us"}
+
+# --- soft evidence: messengers ------------------------------------------------------------
+
+_P = LEFT
+#: Before a short name ("tg", "fb", "zap"): a contact preposition or pronoun (pl/ru/pt too).
+_ON = rf"{_P}(?:on|my|ur|your|via|na|no|pelo|meu|teu|seu|auf|в|на|add me on)"
+#: Before an ambiguous one ("disc" is also a game disc, "tele" a television): a contact verb.
+_VERB_ON = (
+    rf"{_P}(?:add|hmu|dm|msg|message|talk|write|text|chat|hit me up|reach|contact|find)\w*"
+    r" (?:me |u |you )?(?:on|via)"
+)
+_MESSENGERS: tuple[tuple[str, str], ...] = (
+    ("Discord", rf"{_P}(?:{word('discord')}(?:zie|em|u|ie|e)?|дискорд\w*){RIGHT}"),
+    ("Discord", rf"{_ON} dc{RIGHT}|{_VERB_ON} disc{RIGHT}"),
+    (
+        "WhatsApp",
+        rf"{_P}(?:{word('whatsapp')}|{word('watsapp')}|whatsap|wasap)(?:ie|a|e|em|u)?{RIGHT}"
+        r"|\b(?:на|в) (?:ватсап|вотсап|вацап)\w*|\b(?:ватсап|вотсап|вацап)\w*"
+        rf"|{_ON} (?:whats|zap|zapzap){RIGHT}(?! ?up)",
+    ),
+    (
+        "Telegram",
+        rf"{_P}{word('telegram')}(?:ie|em|u|a|e)?{RIGHT}|телег(?:рамм?\w*|[аеиуой]{RIGHT})"
+        rf"|{_ON} tg{RIGHT}|{_VERB_ON} tele{RIGHT}|\btg ?:|{_P}тг{RIGHT}",
+    ),
+    (
+        "Signal",
+        rf"{_P}(?:on|via|over|through|use|using|have|got|ur|your|add me on) signal{RIGHT}"
+        rf"|{_P}signal me{RIGHT}",
+    ),
+    ("Skype", rf"{_P}(?:{word('skype')}|скайп\w*){RIGHT}"),
+    ("WeChat", rf"{_P}(?:wechat|weixin){RIGHT}|微信"),
+    (
+        "Snapchat",
+        rf"{_P}{word('snapchat')}{RIGHT}|{_P}snap me{RIGHT}|{_ON} snap{RIGHT}",
+    ),
+    (
+        "Instagram",
+        rf"{_P}(?:{word('instagram')}|insta|инстаграм\w*|инст[ау]){RIGHT}"
+        rf"|{_P}ig ?dms?{RIGHT}|{_P}dms? (?:me )?(?:on|via) ig{RIGHT}|{_P}my ig (?:is|:)",
+    ),
+    (
+        "Facebook",
+        rf"{_P}(?:{word('facebook')}|messenger){RIGHT}|{_ON} fb{RIGHT}",
+    ),
+    ("Twitter", rf"{_P}twitter{RIGHT}|{_P}dms? (?:me )?on x{RIGHT}"),
+    ("Viber", rf"{_P}(?:viber|вайбер\w*){RIGHT}"),
+    ("Kik", rf"{_P}kik{RIGHT}"),
+    ("LINE", rf"{_P}line (?:id|app){RIGHT}|{_P}add me on line{RIGHT}"),
+)
+_MESSENGER = compile_words(
+    "|".join(f"(?P<m{i}>{source})" for i, (_, source) in enumerate(_MESSENGERS))
+)
+_MESSENGER_NAMES = {f"m{i}": name for i, (name, _) in enumerate(_MESSENGERS)}
+#: Gates for `_MESSENGER`: names that may be spaced out or written with digits (looked for in the
+#: squashed text), and short or contextual forms (looked for in the text itself).
+_MESSENGER_GATE_SQUASHED = gate(
+    "discord", "дискорд", "whatsap", "watsap", "wasap", "ватсап", "вотсап", "вацап",
+    "telegram", "телег", "skype", "скайп", "snapchat", "instagram", "инстаграм", "facebook",
+)  # fmt: skip
+_MESSENGER_GATE = gate(
+    "dc", "disc", "whats", "zap", "tg", "tele", "тг", "signal", "wechat", "weixin", "微信", "snap",
+    "insta", "инст", "ig dm", "igdm", "dm", "my ig", "messenger", "fb", "twitter", "viber",
+    "вайбер", "kik", "line id", "line app", "on line",
+)  # fmt: skip
+#: The messenger is what was bought ("Discord Nitro", "Instagram account with 12k followers").
+_PRODUCT_AFTER = re.compile(
+    r"[\s:-]{0,2}(?:\+|(?:nitro|gift|card|account|accounts|acc|accs|followers|likes|views|"
+    r"stickers?|premium|boosts?|members|subscription|sub|badges?|bot|business|verification|"
+    r"emojis?|credits?|stars|server (?:boosts?|setup)|classic|channel (?:members|subscribers))\b)"
+    # …or an account the message talks about, not a channel it proposes.
+    r"|[\s:-]{0,2}(?:got |was |is |has been )?(?:hacked|banned|linked|connected|attached|"
+    r"unlinked|verified|suspended)\b"
+)
+_PRODUCT_BEFORE = re.compile(r"\b(?:aged|verified|old|og|selling|sold)\s{1,3}$")
+
+# --- soft evidence: phrases ---------------------------------------------------------------
+
+_EMAIL = r"(?:e-?mail|gmail)"
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (
+        "asks to use email",
+        rf"\b{_EMAIL} me\b|\bmail me (?:at|on|@)|\b(?:drop|shoot|send|write) me an? {_EMAIL}\b"
+        r"|\b(?:send|give|gimme|share|drop|tell|what'?s|whats|what is|can i (?:have|get)|need)"
+        rf"\b[^.!?\n]{{0,15}}\b(?:your|ur) (?:\w+ )?{_EMAIL}\b|\bmy {_EMAIL}(?: address)? ?(?:is|:)"
+        rf"|\b(?:by|via|per|over|through|przez) {_EMAIL}\b"
+        r"|\b(?:sent|send|forward\w*|mailed|emailed)\b[^.!?\n]{0,30}\b(?:to|on|in) your "
+        rf"(?:{_EMAIL}|inbox)\b"
+        r"|\b(?:manda|envia|escribe|escreve)\w*\b[^.!?\n]{0,15}\b(?:correo|e-?mail)\b"
+        r"|\bmi correo (?:es|:)|\bmeu e-?mail (?:e|:)|\bmeine? e-?mail(?:-?adresse)? (?:ist|:)"
+        r"|\bschreib\w* mir (?:eine )?e-?mail|\bmój (?:e-?)?mail\b"
+        r"|\bnapisz\w*\b[^.!?\n]{0,15}\b(?:maila|e-?mail)\b"
+        r"|(?:скинь|дай|напиши|кинь|пришли)\w*\b[^.!?\n]{0,15}почт|\b(?:моя|мою) почт|\bна почту",
+    ),
+    (
+        "asks to call or text",
+        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|paranoid|old[ -]fashioned|"
+        r"names?|what you want)\b)"
+        r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
+        r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
+        r"|\b(?:give|send|share|drop|gimme|what'?s|whats|need|tell me|can i (?:have|get))\b"
+        r"[^.!?\n]{0,12}\b(?:your|ur) (?:phone |mobile |cell |whatsapp )?(?:number|no\.?|#)"
+        r"|\bruf\w* (?:mich|dich) an\b|\bich rufe? dich an\b|\bhandynummer\b"
+        r"|\b(?:deine|meine) (?:handy|telefon)?nummer\b|\bllámame\b(?! loco)|\bte llamo\b"
+        r"|\bmi (?:número|teléfono|celular|móvil)\b|\bme liga\b|\bte ligo\b"
+        r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b|\bzadzwoń\b"
+        r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
+    ),
+    (
+        "payment outside the platform",
+        r"\b(?:paypal|pp) ?(?:f ?& ?f|ff|friends)\b|\bfriends ?(?:and|&|n) ?family\b"
+        r"|\b(?:pay|send|refund|transfer)\w* (?:me|you|it)\b[^.!?\n]{0,30}?\b(?:paypal|venmo|"
+        r"revolut|zelle|cash ?app|skrill|crypto|btc|bitcoin|usdt|bank transfer|western union)\b",
+    ),
+    (
+        "trade outside the platform",
+        r"\bdirectly (?:from|to) me\b|\bdirect deal\b|\bcancel (?:the|this|your) order and\b"
+        r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move)\w*\b[^.!?\n]{0,25}?"
+        r"\boutside\b|\boutside (?:of )?(?:the |this )?(?:site|platform|marketplace|igitems|app)\b"
+        r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b",
+    ),
+)
+_PHRASE = compile_words("|".join(f"(?P<p{i}>{source})" for i, (_, source) in enumerate(_PHRASES)))
+_PHRASE_REASONS = {f"p{i}": reason for i, (reason, _) in enumerate(_PHRASES)}
+_PHRASE_GATE = gate(
+    # email
+    "mail", "correo", "почт", "inbox",
+    # call or text
+    "call", "text", "ring", "phone", "sms", "txt", "ur number", "ur no", "ur #", "ur mobile",
+    "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número", "teléfono", "celular", "móvil",
+    "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
+    # payment and trade
+    "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
+    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper",
+)  # fmt: skip
+
+#: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
+_NEGATION = compile_words(
+    r"\b(?:not|don'?t|dont|never|avoid|won'?t|refus\w*|instead of|rather than|nicht|kein\w*|"
+    r"nie|nunca|não|не|нельзя|без)\b"
+)
+#: Policy talk and reminders ("keep all communication here", "off-platform chats…").
+_POLICY = compile_words(
+    r"off[ -]?platform|\bnot (?:be )?(?:considered|acknowledged|protected|allowed)\b|\bforfeit"
+    r"|\bkeep (?:all |the |your |our )?(?:communication|conversation|chat|it|everything) "
+    r"(?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
+    r"|\bstay (?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
+)
+
+
+def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
+    """Why `text` (normalised; `squashed` is `squash(text)`) moves the conversation off the
+    platform, or None. `gated=False` runs every rule without its gate (for tests)."""
+    if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
+        return f"link to {_LINK_HOSTS[link.group(1)]}"
+    if (not gated or "@" in text) and _ADDRESS.search(text) is not None:
+        if _CREDENTIALS.search(text) is None:
+            return "email address"
+    elif (not gated or _MAIL_HOST_GATE.search(text)) and _SPELLED_ADDRESS.search(text):
+        return "email address (spelled out)"
+    if _has_phone_number(text):
+        return "phone number"
+    if (
+        not gated
+        or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
+        or _MESSENGER_GATE.search(text) is not None
+    ):
+        for match in _MESSENGER.finditer(text):
+            if _negated(text, match.start()) or _is_product(text, match) or _policy(text, match):
+                continue
+            return f"mentions {_MESSENGER_NAMES[match.lastgroup or '']}"
+    if (not gated or "#" in text) and _has_discord_tag(text):
+        return "Discord tag"
+    if not gated or _PHRASE_GATE.search(text) is not None:
+        for match in _PHRASE.finditer(text):
+            if _negated(text, match.start()) or _policy(text, match):
+                continue
+            return _PHRASE_REASONS[match.lastgroup or ""]
+    return None
+
+
+def _has_phone_number(text: str) -> bool:
+    cue: bool | None = None
+    for match in _PHONE.finditer(text):
+        candidate = match.group(2)
+        digits = sum(c.isdigit() for c in candidate)
+        if not 7 <= digits <= 15 or _DATE.fullmatch(candidate.strip("() ")):
+            continue
+        if match.group(1) and digits >= 8:
+            return True
+        if cue is None:
+            cue = _PHONE_CUE.search(text) is not None
+        if cue:
+            return True
+    return False
+
+
+def _has_discord_tag(text: str) -> bool:
+    for match in _TAG.finditer(text):
+        if match.group(1) in _REGIONS:
+            continue
+        return _TAG_CONTACT.search(text) is not None and _TAG_GAME.search(text) is None
+    return False
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - 60) : start]
+    clause = re.split(r"[.!?;,\n]", before)[-1]
+    return _NEGATION.search(clause) is not None
+
+
+def _policy(text: str, match: re.Match[str]) -> bool:
+    """Whether the sentence around `match` is policy talk ("…; keep it here on the platform")."""
+    before = re.split(r"[.!?\n]", text[max(0, match.start() - 200) : match.start()])[-1]
+    after = re.split(r"[.!?\n]", text[match.start() : match.start() + 200])[0]
+    return _POLICY.search(before + after) is not None
+
+
+def _is_product(text: str, match: re.Match[str]) -> bool:
+    after = text[match.end() : match.end() + 40]
+    before = text[max(0, match.start() - 20) : match.start()]
+    return _PRODUCT_AFTER.match(after) is not None or _PRODUCT_BEFORE.search(before) is not None

@@ -1,0 +1,165 @@
+"""Text preparation for transcript flags: what the matchers see, and how their words are built.
+
+`normalise()` turns untrusted chat text into one canonical, lower-case form so that a word is
+found however it is dressed up:
+
+- terminal control sequences are removed (CSI colours, 8-bit CSI); an OSC sequence is replaced
+  by its payload, so a hyperlink hidden in an OSC 8 escape is still seen;
+- other C0/C1 controls and invisible format characters (zero-width space/joiner, soft hyphen,
+  word joiner, BOM, bidi embeddings, overrides and isolates) are deleted, so "disc\u200bord"
+  reads "discord"; CR and the Unicode line/paragraph separators become newlines;
+- NFKC folds fullwidth and other compatibility forms ("Ｄｉｓｃｏｒｄ" → "discord"), then case is
+  lowered and accents are dropped ("Betrüger" → "betruger", "мой" → "мои");
+- inside a word that mixes Latin letters with Cyrillic or Greek look-alikes, the look-alikes are
+  folded to Latin ("Dіscord" with a Cyrillic і); all-Cyrillic words stay as they are.
+
+Only a bounded part of a message is examined (`scan_window`): the first `SCAN_HEAD` and the last
+`SCAN_TAIL` characters, so a 1 MB message costs the same as a 24 kB one. Everything here is
+linear in the length of its input: the regular expressions use bounded quantifiers only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Characters of a message examined for contact and conduct flags: the head, where people write,
+#: and the tail, where spammers put their contact details. Text in between is not scanned; a
+#: message that long is flagged P-COMM-SPAM-LONG anyway.
+SCAN_HEAD = 20_000
+SCAN_TAIL = 4_000
+
+# OSC: ESC ] payload (BEL | ESC \ | ST); the 8-bit form starts with 0x9D.
+_OSC = re.compile(r"(?:\x1b\]|\x9d)([^\x07\x1b\x9c]{0,4096})(?:\x07|\x1b\\|\x9c)?")
+# CSI (7- and 8-bit), then any other two-character escape.
+_CSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,16}[@-~]?|\x1b[@-Z\\^_]?")
+
+_DELETE = (
+    [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+    + list(range(0x7F, 0xA0))
+    + [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
+    + list(range(0x200B, 0x2010))  # zero-width space/non-joiner/joiner, LRM, RLM
+    + list(range(0x202A, 0x202F))  # bidi embeddings and overrides
+    + list(range(0x2060, 0x2070))  # word joiner, invisible operators, bidi isolates
+    + list(range(0xFE00, 0xFE10))  # variation selectors
+)
+_TABLE: dict[int, str | None] = dict.fromkeys(_DELETE)
+_TABLE.update({0x0D: "\n", 0x2028: "\n", 0x2029: "\n", 0x2018: "'", 0x2019: "'", 0x02BC: "'"})
+_TABLE.update({0x201C: '"', 0x201D: '"', 0x00B4: "'", 0x0060: "'"})
+_NEEDS_TABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u180e\u3164\ufeff\uffa0"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\u2018\u2019\u02bc\u201c\u201d\xb4`"
+    "\u2028\u2029\r]"
+)
+
+# Cyrillic and Greek letters that look like Latin ones (lower case, after NFKC).
+_LOOKALIKE = str.maketrans(
+    "аеорсухіјѕԁɡкмтвнαεικνορτυχ",
+    "aeopcyxijsdgkmtbhaeikvoptux",
+)
+_HAS_LOOKALIKE = re.compile("[аеорсухіјѕԁɡкмтвнαεικνορτυχ]")
+_WORD = re.compile(r"[^\W\d_]+")
+#: Whitespace other than space, tab and newline (NFKC leaves a few, such as U+1680).
+_ODD_SPACE = re.compile(r"[^\S \t\n]")
+
+
+def scan_window(body: str) -> str:
+    """The part of `body` the contact and conduct rules look at (see `SCAN_HEAD`)."""
+    if len(body) <= SCAN_HEAD + SCAN_TAIL:
+        return body
+    return body[:SCAN_HEAD] + "\n" + body[-SCAN_TAIL:]
+
+
+def deaccent(text: str) -> str:
+    """`text` without combining marks (after canonical decomposition)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not 0x300 <= ord(c) <= 0x36F)
+    return unicodedata.normalize("NFC", stripped)
+
+
+def strip_controls(text: str) -> str:
+    """`text` without escape sequences, controls and invisible characters (see module doc)."""
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text = _OSC.sub(lambda m: f" {m.group(1)} ", text)
+        text = _CSI.sub("", text)
+    if _NEEDS_TABLE.search(text) is not None:
+        text = text.translate(_TABLE)
+    return text
+
+
+def normalise(text: str) -> str:
+    """The canonical form the matchers search: no controls, NFKC, lower case, no accents."""
+    text = strip_controls(text)
+    if text.isascii():
+        return text.lower()
+    text = deaccent(unicodedata.normalize("NFKC", text).lower())
+    text = _ODD_SPACE.sub(" ", text)
+    if _HAS_LOOKALIKE.search(text) is not None:
+        text = _WORD.sub(_fold_mixed_word, text)
+    return text
+
+
+def _fold_mixed_word(match: re.Match[str]) -> str:
+    token = match.group()
+    if token.isascii() or not any("a" <= c <= "z" for c in token):
+        return token
+    return token.translate(_LOOKALIKE)
+
+
+# --- building patterns --------------------------------------------------------------------
+
+#: Digits and symbols people put in place of letters ("d1sc0rd", "sc@mmer", "1d10t"). Each
+#: stands for one letter only, so that `squash` can undo it.
+_LEET = {"a": "a4@", "b": "b8", "e": "e3", "g": "g9", "i": "i1!|", "o": "o0", "s": "s5$", "t": "t7"}
+#: One optional separator between the letters of a word: "d i s c o r d", "d.i.s.c.o.r.d".
+#: After `normalise`, whitespace is only space, tab and newline: the same set `squash` deletes.
+_SEP = r"[\s.\-_*']?"
+_SQUASH = str.maketrans(
+    {**dict.fromkeys(" \t\n.-_*'"), **{c: letter for letter, cs in _LEET.items() for c in cs[1:]}}
+)
+#: Word edges: no letter just before or after (digits may touch: "discord2").
+LEFT = r"(?<![^\W\d_])"
+RIGHT = r"(?![^\W\d_])"
+
+
+def word(text: str, *, spaced: bool | None = None) -> str:
+    """Regex source for `text` written with look-alike digits and, if `spaced`, separators.
+
+    `spaced` defaults to words of five letters or more: shorter ones would match across
+    ordinary words ("li ar").
+    """
+    if spaced is None:
+        spaced = len(text) >= 5
+    parts = []
+    for char in text:
+        options = _LEET.get(char)
+        parts.append(f"[{re.escape(options)}]" if options else re.escape(char))
+    return (_SEP if spaced else "").join(parts)
+
+
+def compile_words(source: str) -> re.Pattern[str]:
+    """Compile a pattern written with accents ("betrüger"), as `normalise` leaves text."""
+    return re.compile(deaccent(source))
+
+
+def squash(text: str) -> str:
+    """`text` (normalised) without separators and with look-alike digits read as letters.
+
+    Whatever `word()` matches in `text` appears in `squash(text)` as the plain word, and so does
+    any plain word of `text`; that makes it the place to look for `gate` stems.
+    """
+    return text.translate(_SQUASH)
+
+
+def gate(*stems: str) -> re.Pattern[str]:
+    """A fast search for any of the literal `stems` (written with accents, like the rules).
+
+    A pattern of plain literal alternatives lets `re` skip through the text in C, where the
+    rules themselves, with their word-edge look-behinds, try every alternative at every
+    position. A rule runs only when its gate finds a stem, so a gate must list a stem for every
+    way its rule can match; `tests/domain/test_flags.py` checks gated against ungated results.
+    """
+    unique = sorted({deaccent(stem) for stem in stems}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(stem) for stem in unique))
