@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import tzinfo
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -14,7 +15,10 @@ from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
-from mediator.store.base import Store
+from mediator.store.base import Store, StoreError
+
+#: Seconds between two auto-escalation runs (the policy timers are hours; a minute is plenty).
+ESCALATE_EVERY = 60
 
 
 class MediatorApp(App[None]):
@@ -46,6 +50,25 @@ class MediatorApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
+        self.auto_escalate()
+        self.set_interval(ESCALATE_EVERY, self.auto_escalate)
+
+    @work(group="escalate", exclusive=True, exit_on_error=False)
+    async def auto_escalate(self) -> None:
+        """P-ESC-SELLER-SILENT / P-ESC-STALE: escalate open disputes whose timer ran out."""
+        try:
+            escalated = await self.store.escalate_due(self.clock.now())
+        except StoreError as error:
+            self.notify(f"Auto-escalation failed: {error}", severity="warning", timeout=10)
+            return
+        if not escalated:
+            return
+        ids = ", ".join(dispute_id for dispute_id, _ in escalated[:5])
+        more = f" and {len(escalated) - 5} more" if len(escalated) > 5 else ""
+        self.notify(f"{ids}{more} joined the queue", title=f"{len(escalated)} auto-escalated")
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.refresh_rows()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from binding_commands(self, screen)

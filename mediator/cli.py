@@ -136,6 +136,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the generator's 'now', e.g. 2026-11-22T12:00:00Z (default: the current time)",
     )
     seed.set_defaults(handler=_cmd_seed)
+
+    escalate = commands.add_parser(
+        "escalate",
+        parents=[store],
+        help="auto-escalate open disputes whose timers ran out (for cron)",
+        description="Escalate every open dispute whose seller stayed silent for 24 h "
+        "(P-ESC-SELLER-SILENT) or that had no update for 72 h (P-ESC-STALE). Safe to run "
+        "any number of times; the console also does this every minute.",
+    )
+    escalate.add_argument(
+        "--now",
+        metavar="TIME",
+        type=_aware_time,
+        default=None,
+        help="the time to judge the timers at (default: the current time)",
+    )
+    escalate.set_defaults(handler=_cmd_escalate)
     return parser
 
 
@@ -213,6 +230,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("mediator: interrupted, nothing was imported", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _cmd_escalate(args: argparse.Namespace) -> int:
+    from mediator.clock import SystemClock
+
+    now: datetime = args.now or SystemClock().now()
+    with _open_store(getattr(args, "store", None)) as store:
+        escalated = store.escalate_due_sync(now)
+        label = store.label
+    for dispute_id, cause in escalated:
+        print(f"escalated {dispute_id} ({cause})")
+    print(f"{len(escalated)} disputes escalated in {label}")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -432,3 +433,21 @@ def test_import_and_seed_do_not_load_textual(tmp_path: Path) -> None:
     result = run("-c", code, cwd=tmp_path, data=tmp_path / "data")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_escalate_for_cron(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.store.conftest import make_dispute
+
+    url = f"sqlite:///{tmp_path / 'cron.db'}"
+    silent = make_dispute(1, status="open", messages=1)  # the buyer's message only
+    silent = silent.model_copy(update={"escalated_at": None, "escalation_cause": None})
+    with SqlStore.open(url) as store:
+        store.import_disputes([silent])
+    due = (silent.opened_at + timedelta(hours=24)).isoformat()
+    assert cli.main(["escalate", "--store", url, "--now", due]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "escalated D-1 (seller_silent)",
+        f"1 disputes escalated in sqlite:{tmp_path / 'cron.db'}",
+    ]
+    assert cli.main(["escalate", "--store", url, "--now", due]) == 0  # idempotent
+    assert capsys.readouterr().out.startswith("0 disputes escalated")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
@@ -15,15 +16,31 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from mediator.domain.enums import Outcome
+from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline
+from mediator.domain.enums import QUEUE_STATUSES, Outcome
 from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import format_amount
+from mediator.domain.policy import (
+    RULES_BY_ID,
+    decision_findings,
+    p_info_7d,
+    p_open_72h,
+    p_open_confirmed,
+)
 from mediator.domain.resolution import DECIDABLE
 from mediator.domain.text import one_line, visible
-from mediator.domain.timeline import EntryKind, build_timeline
-from mediator.screens.modals import ConfirmDecision, EvidenceScreen, MessageScreen, NoteScreen
+from mediator.domain.timeline import ESCALATION_CAUSES, EntryKind, build_timeline
+from mediator.screens.modals import (
+    ConfirmDecision,
+    EvidenceScreen,
+    InfoRequestScreen,
+    MessageScreen,
+    NoteScreen,
+)
+from mediator.screens.policy import PolicyScreen
 from mediator.store.base import InvalidDecision, StoreError, VersionConflict
 from mediator.widgets._text import duration, local_time
+from mediator.widgets.queue_table import TIMER_NAMES
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
@@ -41,7 +58,13 @@ class DisputeScreen(Screen[None]):
         Binding("escape", "back", "Queue", id="dispute.back", tooltip="Back to the queue"),
         Binding("ctrl+s", "submit", "Submit", priority=True, id="dispute.submit",
                 tooltip="Submit the decision (asks for confirmation)"),
+        Binding("ctrl+g", "acknowledge", "Acknowledge", priority=True, id="dispute.acknowledge",
+                tooltip="Acknowledge the policy warnings shown on the form (▲)"),
         Binding("n", "note", "Note", id="dispute.note", tooltip="Add a staff note"),
+        Binding("p", "policy", "Policy", id="dispute.policy",
+                tooltip="The marketplace policy, with the rules that fired on this dispute"),
+        Binding("i", "ask_info", "Ask info", id="dispute.ask_info",
+                tooltip="Ask the buyer or seller for information (7-day timer, P-INFO-7D)"),
         Binding("c", "cycle_show", "Show", id="dispute.show",
                 tooltip="Timeline: show everything, one chat, staff notes, or events only"),
         Binding("t", "go('timeline')", "Timeline", id="dispute.timeline",
@@ -68,6 +91,7 @@ class DisputeScreen(Screen[None]):
         with Container(id="panes"):
             with Vertical(id="facts-pane", classes="pane"):
                 yield Static(id="facts")
+                yield Static(id="timers")
                 yield Label("Evidence (e)", classes="pane-title")
                 yield OptionList(id="evidence")
             with Vertical(id="timeline-pane", classes="pane"):
@@ -105,16 +129,24 @@ class DisputeScreen(Screen[None]):
         d = record.dispute
         o = d.order
         now = self.app.clock.now()
-        waited = duration(now - (d.escalated_at or d.opened_at))
+        upcoming = next_deadline(record)
+        due: tuple[str, str] = ("", "")
+        if upcoming is not None:
+            name = TIMER_NAMES.get(upcoming.rule_id, upcoming.rule_id)
+            left = upcoming.due_at - now
+            late = left <= timedelta(0)
+            when = f"overdue {duration(left)}" if late else f"due in {duration(left)}"
+            due = (f" · {name} {when}", "bold $error" if late else "")
         title = Content.assemble(
             (d.id, "bold"),
             f" · {d.reason.label} · {d.status.label}",
-            f" · waiting {waited}" if d.status in DECIDABLE else "",
+            due,
             " · ",
             visible(one_line(o.title, 80)),
         )
         self.query_one("#dispute-title", Static).update(title)
         self.query_one("#facts", Static).update(self._facts(record))
+        self.query_one("#timers", Static).update(self._timer_list(record))
         evidence = self.query_one("#evidence", OptionList)
         evidence.clear_options()
         evidence.add_options(
@@ -133,10 +165,11 @@ class DisputeScreen(Screen[None]):
         if keep_form and pane.query(ResolutionForm):
             form = pane.query_one(ResolutionForm)
             form.dispute = d
+            form.record = record
             return
         await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
         if d.status in DECIDABLE:
-            await pane.mount(ResolutionForm(d, id="form"))
+            await pane.mount(ResolutionForm(d, record=record, id="form"))
         else:
             await pane.mount(Static(self._decided(record), id="decided"))
 
@@ -176,6 +209,19 @@ class DisputeScreen(Screen[None]):
         if d.extra:
             row("Extra", one_line(str(d.extra), 200), "dim")
         return grid
+
+    def _timer_list(self, record: DisputeRecord) -> Text:
+        """Every deadline of the dispute, not only the nearest, each with its state."""
+        text = Text()
+        text.append("Timers", "bold")
+        now = self.app.clock.now()
+        for timer in deadlines(record):
+            name = TIMER_NAMES.get(timer.rule_id, timer.rule_id)
+            text.append(f"\n{name} ", "")
+            text.append(timer.rule_id, "dim")
+            text.append("\n  ")
+            text.append_text(timer_text(timer, now, self.app.tz))
+        return text
 
     def _decided(self, record: DisputeRecord) -> Text:
         d = record.dispute
@@ -222,6 +268,15 @@ class DisputeScreen(Screen[None]):
         else:
             self.notify("There is nothing to submit: this dispute is not open for a decision.")
 
+    def action_acknowledge(self) -> None:
+        if (form := self._form()) is None:
+            return
+        new = form.acknowledge_warnings()
+        if new:
+            self.notify(f"Acknowledged {', '.join(new)}; they are stored with the decision.")
+        else:
+            self.notify("No warning to acknowledge.")
+
     def action_outcome(self, value: str) -> None:
         if (form := self._form()) is not None:
             form.select_outcome(Outcome(value))
@@ -235,7 +290,8 @@ class DisputeScreen(Screen[None]):
         record = self.record
         if record is None:
             return
-        if not await self.app.push_screen_wait(ConfirmDecision(record.dispute, draft)):
+        findings = decision_findings(record, draft, self.app.clock.now())
+        if not await self.app.push_screen_wait(ConfirmDecision(record.dispute, draft, findings)):
             return
         try:
             decision = await self.app.store.record_decision(
@@ -276,7 +332,66 @@ class DisputeScreen(Screen[None]):
         )
         self.dismiss()
 
-    # ----- notes, focus, navigation -----------------------------------------------------
+    # ----- policy ----------------------------------------------------------------------
+    def fired_rules(self) -> dict[str, list[tuple[str, str]]]:
+        """Rule id → (severity, message) for every rule that says something about this dispute:
+        the form's current draft (or the dispute alone), how it was escalated, overdue timers."""
+        fired: dict[str, list[tuple[str, str]]] = {}
+        record = self.record
+        if record is None:
+            return fired
+        now = self.app.clock.now()
+        form = self._form()
+        draft = form.policy_draft() if form is not None else None
+        if draft is not None:
+            findings = decision_findings(record, draft, now)
+        else:  # decided, or no outcome chosen yet: the rules about the dispute itself
+            findings = tuple(f for f in (p_open_72h(record), p_open_confirmed(record),
+                                         p_info_7d(record, now)) if f)  # fmt: skip
+        for finding in findings:
+            fired.setdefault(finding.rule_id, []).append((finding.severity.value, finding.message))
+        cause = record.dispute.escalation_cause
+        if cause is not None and cause.value in ESCALATION_RULES:
+            rule_id = ESCALATION_RULES[cause.value]
+            fired.setdefault(rule_id, []).append(("info", ESCALATION_CAUSES[cause]))
+        for timer in deadlines(record):
+            if timer.overdue(now) and timer.rule_id in RULES_BY_ID:
+                late = duration(now - timer.due_at)
+                fired.setdefault(timer.rule_id, []).append(("warning", f"overdue by {late}"))
+        return fired
+
+    def action_policy(self) -> None:
+        self.app.push_screen(PolicyScreen(self.dispute_id, self.fired_rules()))
+
+    # ----- notes, information requests, focus, navigation -------------------------------
+    @work(exclusive=True, group="ask_info", exit_on_error=False)
+    async def action_ask_info(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        d = record.dispute
+        answer = await self.app.push_screen_wait(
+            InfoRequestScreen(d.id, buyer=d.buyer.name, seller=d.seller.name)
+        )
+        if answer is None:
+            return
+        party, body = answer
+        try:
+            await self.app.store.request_info(
+                d.id,
+                party,
+                body,
+                expected_version=record.version,
+                actor=self.app.agent,
+                now=self.app.clock.now(),
+            )
+        except StoreError as error:
+            self.notify(f"The request was not sent: {error}", severity="error", timeout=15)
+            self.load(keep_form=True)
+            return
+        self.notify(f"Asked the {party.value}; the 7-day timer runs (P-INFO-7D).")
+        self.load(keep_form=True)
+
     @work(exclusive=True, group="note", exit_on_error=False)
     async def action_note(self) -> None:
         body = await self.app.push_screen_wait(NoteScreen(self.dispute_id))
@@ -308,6 +423,28 @@ class DisputeScreen(Screen[None]):
         self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("submit", "outcome"):
+        if action == "ask_info":
+            return self.record is not None and self.record.dispute.status in QUEUE_STATUSES
+        if action in ("submit", "outcome", "acknowledge"):
             return self.record is not None and self.record.dispute.status in DECIDABLE
         return True
+
+
+#: The rule behind each escalation cause (IMPORT_FORMAT.md enumerations).
+ESCALATION_RULES = {
+    "party_request": "P-ESC-24H",
+    "seller_silent": "P-ESC-SELLER-SILENT",
+    "stale": "P-ESC-STALE",
+}
+
+
+def timer_text(timer: Deadline, now: datetime, tz: tzinfo) -> Text:
+    """ "in 5h 02m (24 Nov 09:00)", "overdue 2d 03h (…)", "paused (…)", "met (…)"."""
+    due = local_time(timer.due_at, tz)
+    if timer.state is State.RUNNING:
+        left = timer.due_at - now
+        if left <= timedelta(0):
+            return Text(f"overdue {duration(left)} ({due})", "bold red")
+        soon = "yellow" if left <= timedelta(hours=4) else ""
+        return Text(f"in {duration(left)} ({due})", soon)
+    return Text(f"{timer.state.value} ({due})", "dim")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -11,10 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static, TextArea
+from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
+from mediator.domain.enums import Actor
 from mediator.domain.models import DecisionDraft, Dispute, Evidence
 from mediator.domain.money import fee_refund, format_amount
+from mediator.domain.policy import Finding
 from mediator.domain.resolution import refund_for
 from mediator.domain.text import one_line, visible
 from mediator.domain.timeline import TimelineEntry
@@ -37,10 +40,14 @@ class ConfirmDecision(ModalScreen[bool]):
                 tooltip="Do not write; return to the form"),
     ]  # fmt: skip
 
-    def __init__(self, dispute: Dispute, draft: DecisionDraft) -> None:
+    def __init__(
+        self, dispute: Dispute, draft: DecisionDraft, findings: Sequence[Finding] = ()
+    ) -> None:
         super().__init__()
         self.dispute = dispute
         self.draft = draft
+        #: What the policy said (warnings acknowledged, information): shown and stored.
+        self.findings = tuple(findings)
 
     def compose(self) -> ComposeResult:
         d, draft = self.dispute, self.draft
@@ -61,6 +68,9 @@ class ConfirmDecision(ModalScreen[bool]):
             keep = "0" if draft.seller_keep_pct is None else f"{draft.seller_keep_pct}"
             rows.append(("Return", f"required; seller keeps {keep}%"))
         rows.append(("Rationale", one_line(draft.rationale, 300)))
+        for finding in self.findings:
+            mark = {"block": "■", "warning": "▲", "info": "●"}[finding.severity.value]
+            rows.append((f"{mark} {finding.rule_id}", one_line(finding.message, 300)))
         if draft.message_to_parties.strip():
             rows.append(("To parties", one_line(draft.message_to_parties, 300)))
         with Vertical(id="confirm-dialog", classes="dialog"):
@@ -187,5 +197,57 @@ class NoteScreen(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
+        else:
+            self.action_cancel()
+
+
+class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
+    """Ask the buyer or the seller for information (P-INFO-7D: they have 7 days)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send request", priority=True, id="info.send",
+                tooltip="Send the request to the party"),
+        Binding("escape", "cancel", "Cancel", id="info.cancel", tooltip="Discard the request"),
+    ]  # fmt: skip
+
+    def __init__(self, dispute_id: str, buyer: str, seller: str) -> None:
+        super().__init__()
+        self.dispute_id = dispute_id
+        self.names = {Actor.BUYER: buyer, Actor.SELLER: seller}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="info-dialog", classes="dialog"):
+            yield Label(f"Ask for information on {self.dispute_id}", classes="dialog-title")
+            with RadioSet(id="info-party"):
+                for party, name in self.names.items():
+                    yield RadioButton(
+                        Content.assemble(f"{party.value}: ", visible(one_line(name, 40))),
+                        value=party is Actor.BUYER,
+                        id=f"info-{party.value}",
+                    )
+            yield TextArea(id="info-body", placeholder="What is needed, e.g. an unboxing video")
+            yield Static("They have 7 days to answer (P-INFO-7D).", classes="hint")
+            yield Static(classes="error", id="info-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Send (ctrl+s)", id="send", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_send(self) -> None:
+        body = self.query_one(TextArea).text
+        if not body.strip():
+            self.query_one("#info-error", Static).update("✖ say what information is needed")
+            return
+        seller = self.query_one("#info-seller", RadioButton).value
+        self.dismiss((Actor.SELLER if seller else Actor.BUYER, body))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "send":
+            self.action_send()
         else:
             self.action_cancel()

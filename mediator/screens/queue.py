@@ -43,17 +43,21 @@ class QueueScreen(Screen[None]):
                 tooltip="Search by dispute id, order title or party name"),
         Binding("r", "pick_reason", "Reason", id="queue.reason", tooltip="Filter by reason"),
         Binding("s", "pick_status", "Status", id="queue.status", tooltip="Filter by status"),
+        Binding("exclamation_mark", "toggle_flagged", "Flagged", id="queue.flagged",
+                tooltip="Only disputes with flagged messages (P-COMM-*), or all again"),
         Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear every filter"),
         Binding("f5,ctrl+r", "reload", "Refresh", id="queue.refresh",
                 tooltip="Read the queue again from the store"),
         Binding("escape", "to_table", "Table", show=False, id="queue.table",
                 tooltip="Leave the search box and go back to the queue"),
+        Binding("p", "policy", "Policy", id="queue.policy", tooltip="The marketplace policy"),
         Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
     ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
         self._generation = 0
+        self._flagged_only = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -85,6 +89,10 @@ class QueueScreen(Screen[None]):
             self.reload(keep=self._current_key())
 
     def _tick(self) -> None:
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        """Re-read the rows around the cursor and the counts (timers moved on)."""
         self.query_one(QueueTable).now = self.app.clock.now()
         self.reload(keep=self._current_key())
 
@@ -99,6 +107,7 @@ class QueueScreen(Screen[None]):
             if isinstance(reason, str) and reason
             else frozenset(),
             statuses=STATUS_CHOICES.get(status if isinstance(status, str) else "", QUEUE_STATUSES),
+            flagged_only=self._flagged_only,
         )
 
     def _current_key(self) -> QueueKey | None:
@@ -152,7 +161,7 @@ class QueueScreen(Screen[None]):
     @work(exclusive=True, group="counts", exit_on_error=False)
     async def _load_counts(self, query: QueueQuery) -> None:
         try:
-            counts = await self.app.store.queue_counts(query)
+            counts = await self.app.store.queue_counts(query, now=self.app.clock.now())
         except StoreError as error:
             self._problem(error)
             return
@@ -161,16 +170,19 @@ class QueueScreen(Screen[None]):
             f"{by_status.get(s, 0):,} {s.label}" for s in (Status.ESCALATED, Status.AWAITING_INFO)
         ]
         total = sum(by_status.get(s, 0) for s in QUEUE_STATUSES)
+        overdue = (f" · {counts.overdue:,} overdue", "bold $error") if counts.overdue else ("", "")
         title = Content.assemble(
-            ("Escalation queue", "bold"), f"  {total:,} disputes: ", " · ".join(parts)
+            ("Escalation queue", "bold"), f"  {total:,} disputes: ", " · ".join(parts), overdue
         )
         self.query_one("#queue-title", Static).update(title)
         filtered = query != QueueQuery()
         status = (
             f"{counts.matching:,} match the filters" if filtered else f"{counts.matching:,} shown"
         )
+        if self._flagged_only:
+            status += " · flagged messages only (!)"
         self.query_one("#queue-status", Static).update(
-            Content(f"{status} · most urgent first · store {self.app.store.label}")
+            Content(f"{status} · next deadline first · store {self.app.store.label}")
         )
 
     def _problem(self, error: StoreError) -> None:
@@ -221,8 +233,18 @@ class QueueScreen(Screen[None]):
             self.query_one("#search", Input).value = ""
             self.query_one("#reason", Select).value = ""
             self.query_one("#status", Select).value = "queue"
+        self._flagged_only = False
         self.reload()
         self.query_one(QueueTable).focus()
+
+    def action_policy(self) -> None:
+        from mediator.screens.policy import PolicyScreen
+
+        self.app.push_screen(PolicyScreen())
+
+    def action_toggle_flagged(self) -> None:
+        self._flagged_only = not self._flagged_only
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload(keep=self._current_key())

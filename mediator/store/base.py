@@ -21,9 +21,11 @@ from typing import Protocol, runtime_checkable
 
 from mediator.domain import (
     QUEUE_STATUSES,
+    Actor,
     Decision,
     DecisionDraft,
     DisputeRecord,
+    InfoRequest,
     Message,
     OrderKind,
     Reason,
@@ -38,6 +40,8 @@ class QueueQuery:
     text: str = ""
     reasons: frozenset[Reason] = frozenset()
     statuses: frozenset[Status] = QUEUE_STATUSES
+    #: Only disputes with at least one message flagged under P-COMM-*.
+    flagged_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -67,6 +71,10 @@ class QueueRow:
     escalated_at: datetime | None
     urgency_at: datetime
     version: int
+    #: The rule id of the next running deadline (`urgency_at`), None when nothing runs.
+    deadline_rule: str | None = None
+    #: Messages flagged under P-COMM-*.
+    flagged_count: int = 0
 
     @property
     def key(self) -> QueueKey:
@@ -88,6 +96,8 @@ class QueueCounts:
 
     matching: int
     by_status: Mapping[Status, int] = field(default_factory=dict)
+    #: Queue disputes (`QUEUE_STATUSES`) whose next deadline has passed (when asked with `now`).
+    overdue: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +161,9 @@ class Store(Protocol):
         """
         ...
 
-    async def queue_counts(self, query: QueueQuery) -> QueueCounts: ...
+    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+        """Counts for `query`; with `now`, also how many queue disputes are overdue."""
+        ...
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:
         """The whole dispute with its messages, evidence and decisions. Raises `NotFound`."""
@@ -174,6 +186,27 @@ class Store(Protocol):
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         """Append a staff note (channel `staff_note`, `author_name=actor`). Notes do not bump the
         version: a note must not make another agent's pending decision conflict."""
+        ...
+
+    async def request_info(
+        self,
+        dispute_id: str,
+        party: Actor,
+        message: str,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> InfoRequest:
+        """Ask the buyer or seller for information (P-INFO-7D): writes the request and a staff
+        message in the dispute chat, moves the dispute to `awaiting_info` and bumps its version,
+        in one transaction. Raises `InvalidDecision` (bad party/message/status),
+        `VersionConflict`, `NotFound`."""
+        ...
+
+    async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
+        """Auto-escalate every open dispute whose P-ESC-SELLER-SILENT or P-ESC-STALE timer ran
+        out by `now`; idempotent. Returns (dispute id, cause) per escalation."""
         ...
 
     async def close(self) -> None: ...

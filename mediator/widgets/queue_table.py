@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from mediator.domain.enums import Status
+from mediator.domain.deadlines import NO_DEADLINE
 from mediator.domain.money import format_amount
 from mediator.store.base import QueueKey, QueuePage, QueueRow
 from mediator.widgets._text import cell, duration
@@ -42,17 +42,36 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Waiting", 8),
+    Column("Due", 9),
+    Column("Timer", 10, drop_priority=2),
     Column("Dispute", 10),
-    Column("Reason", 16, drop_priority=2),
-    Column("Kind", 7, drop_priority=3),
+    Column("Reason", 16, drop_priority=3),
+    Column("Kind", 7, drop_priority=5),
     Column("Amount", 14, right=True),
-    Column("Buyer", 14, drop_priority=4),
+    Column("Buyer", 14, drop_priority=6),
     Column("Seller", 14, drop_priority=1),
     Column("Status", 13),
-    Column("Ev", 3, drop_priority=5, right=True),
+    Column("Ev", 3, drop_priority=4, right=True),
+    Column("⚑", 2, drop_priority=1, right=True),
     Column("Order", 0),  # takes what is left
 )
+
+#: Short names of the timers (domain.deadlines) for the Timer column.
+TIMER_NAMES = {
+    "P-ESC-SELLER-SILENT": "seller 24h",
+    "P-ESC-STALE": "stale 72h",
+    "P-INFO-7D": "info 7d",
+    "STAFF-48H": "staff 48h",
+    "P-OPEN-72H": "guarantee",
+}
+
+
+def due_text(row: QueueRow, now: datetime) -> str:
+    """How long until the next deadline ("4h 02m"), or how long overdue ("-2d 03h")."""
+    if row.deadline_rule is None or row.urgency_at >= NO_DEADLINE:
+        return "—"
+    left = row.urgency_at - now
+    return duration(left) if left > timedelta(0) else "-" + duration(left)
 
 
 class QueueTable(Widget, can_focus=True):
@@ -65,6 +84,7 @@ class QueueTable(Widget, can_focus=True):
         "queue-table--late",
         "queue-table--awaiting",
         "queue-table--dim",
+        "queue-table--flagged",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -91,6 +111,7 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--overdue { color: $error; text-style: bold; }
     QueueTable > .queue-table--late { color: $warning; }
     QueueTable > .queue-table--awaiting { color: $secondary; }
+    QueueTable > .queue-table--flagged { color: $warning; text-style: bold; }
     QueueTable > .queue-table--dim { color: $text-muted; }
     """
 
@@ -276,9 +297,10 @@ class QueueTable(Widget, can_focus=True):
         return [(c, c.width or rest) for c in columns]
 
     def _cells(self, row: QueueRow) -> list[str]:
-        waited = duration(self.now - (row.escalated_at or row.opened_at)) if _open(row) else "—"
+        timer = TIMER_NAMES.get(row.deadline_rule or "", row.deadline_rule or "")
         return [
-            waited,
+            due_text(row, self.now),
+            timer,
             row.id,
             row.reason.label,
             row.order_kind.value,
@@ -287,6 +309,7 @@ class QueueTable(Widget, can_focus=True):
             row.seller_name,
             row.status.label,
             str(row.evidence_count),
+            str(row.flagged_count) if row.flagged_count else "",
             row.order_title,
         ]
 
@@ -307,14 +330,15 @@ class QueueTable(Widget, can_focus=True):
         row = self.rows[index]
         values = dict(zip(COLUMNS, self._cells(row), strict=True))
         segments: list[Segment] = []
-        age = self.now - (row.escalated_at or row.opened_at)
+        left = row.urgency_at - self.now
         urgency = Style()
-        if not _open(row):
-            pass  # a closed dispute is not waiting for anyone
-        elif age >= timedelta(hours=48):
+        if row.deadline_rule is None:
+            pass  # nothing is running: resolved, closed
+        elif left <= timedelta(0):
             urgency = self.get_component_rich_style("queue-table--overdue")
-        elif age >= timedelta(hours=24):
+        elif left <= timedelta(hours=4):
             urgency = self.get_component_rich_style("queue-table--late")
+        flag_style = self.get_component_rich_style("queue-table--flagged")
         status_style = (
             self.get_component_rich_style("queue-table--awaiting")
             if row.status == "awaiting_info"
@@ -326,14 +350,18 @@ class QueueTable(Widget, can_focus=True):
             else Style()
         )
         for i, (column, w) in enumerate(layout):
-            style = urgency if i == 0 else status_style if column.title == "Status" else Style()
+            style = (
+                urgency
+                if i == 0
+                else status_style
+                if column.title == "Status"
+                else flag_style
+                if column.title == "⚑"
+                else Style()
+            )
             segments.append(Segment(_fit(values[column], w, column.right), base + style + cursor))
             segments.append(Segment(" ", base + cursor))
         return Strip(segments).crop_extend(0, width, base + cursor)
-
-
-def _open(row: QueueRow) -> bool:
-    return row.status in (Status.ESCALATED, Status.AWAITING_INFO)
 
 
 def _fit(text: str, width: int, right: bool) -> str:

@@ -6,9 +6,11 @@ appear next to their field; a valid form posts `ResolutionForm.Submitted` with t
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -17,10 +19,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
+from mediator.clock import Clock, SystemClock
 from mediator.domain.enums import OrderKind, Outcome
-from mediator.domain.models import DecisionDraft, Dispute
+from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord
 from mediator.domain.money import MoneyError, fee_refund, format_amount, parse_amount
+from mediator.domain.policy import Finding, Severity, blocking, decision_findings, warnings
 from mediator.domain.resolution import check_draft, refund_for
+from mediator.domain.text import visible
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
@@ -36,6 +41,7 @@ class ResolutionForm(Widget):
     ResolutionForm .error { color: $error; height: auto; }
     ResolutionForm .error.-empty { display: none; }
     ResolutionForm .computed { color: $text-muted; height: auto; }
+    ResolutionForm .findings { height: auto; }
     ResolutionForm RadioSet { width: 100%; height: 7; }  /* 5 outcomes + border; auto collapses */
     ResolutionForm Input { width: 100%; }
     ResolutionForm #refund-row { height: auto; }
@@ -52,9 +58,21 @@ class ResolutionForm(Widget):
             super().__init__()
             self.draft = draft
 
-    def __init__(self, dispute: Dispute, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        dispute: Dispute,
+        *,
+        record: DisputeRecord | None = None,
+        clock: Clock | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.dispute = dispute
+        #: The whole record (its information request feeds P-INFO-7D); `dispute` alone suffices.
+        self.record = record
+        self._clock = clock
+        #: Policy warnings the agent has acknowledged (no control for this yet).
+        self.acknowledged: frozenset[str] = frozenset()
         self._touched: set[str] = set()
         self._errors: dict[str, str] = {}
 
@@ -72,7 +90,8 @@ class ResolutionForm(Widget):
                 yield Label(order.currency)
             yield Static(classes="error -empty", id="refund_amount-error")
             yield Static(classes="computed", id="refund-summary")
-            yield Checkbox("Return required (seller agreed)", id="return_required")
+            yield Checkbox("Return required", id="return_required")
+            yield Checkbox("Seller agreed to the return", id="seller_agreed_return")
             yield Static(classes="error -empty", id="return_required-error")
             yield Label("Seller keeps % of the price", classes="field-label", id="keep-label")
             yield Input(placeholder="0 – 100", id="seller_keep_pct")
@@ -84,10 +103,23 @@ class ResolutionForm(Widget):
             yield Static(classes="error -empty", id="rationale-error")
             yield Label("Message to the parties", classes="field-label")
             yield TextArea(id="message_to_parties", placeholder="Shown to buyer and seller")
+            yield Label("Policy (p shows every rule)", classes="field-label", id="findings-label")
+            yield Static(id="findings", classes="findings")
             yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
 
     def on_mount(self) -> None:
         self._refresh_visibility()
+
+    def _policy_record(self) -> DisputeRecord:
+        """`record` while it still holds the shown dispute, else a record of `dispute` alone."""
+        if self.record is not None and self.record.dispute is self.dispute:
+            return self.record
+        return DisputeRecord(dispute=self.dispute, version=0)
+
+    def _now(self) -> datetime:
+        clock = self._clock or getattr(self.app, "clock", None) or SystemClock()
+        now: datetime = clock.now()
+        return now
 
     def focus_first(self) -> None:
         self.query_one("#outcome", RadioSet).focus()
@@ -144,10 +176,55 @@ class ResolutionForm(Widget):
                 "#defective_or_misadvertised", Checkbox
             ).value,
             message_to_parties=self.query_one("#message_to_parties", TextArea).text,
+            seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
+            acknowledged=self.acknowledged,
         )
-        for field, message in check_draft(self.dispute, draft):
-            errors.setdefault(field, message)
+        for field, message in check_draft(self._policy_record(), draft, self._now()):
+            if field == "acknowledge":  # shown in the findings panel, with the key to press
+                errors.setdefault("acknowledge", message)
+            else:
+                errors.setdefault(field if field in FIELDS else "outcome", message)
         return (None if errors else draft), errors
+
+    def policy_draft(self) -> DecisionDraft | None:
+        """What the form holds now, checked or not (None until an outcome is chosen): the
+        policy page and the findings panel judge the draft as it is being written."""
+        outcome = self.outcome
+        if outcome is None:
+            return None
+        currency = self.dispute.order.currency
+        refund: Decimal | None = None
+        raw = self.query_one("#refund_amount", Input).value.strip()
+        if raw and outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE):
+            try:
+                refund = parse_amount(raw, currency)
+            except MoneyError:
+                refund = None
+        keep: Decimal | None = None
+        raw_keep = self.query_one("#seller_keep_pct", Input).value.strip().rstrip("%")
+        return_required = self.query_one("#return_required", Checkbox).value and outcome.refunds
+        if return_required and raw_keep:
+            try:
+                keep = Decimal(raw_keep)
+            except InvalidOperation:
+                keep = None
+            if keep is not None and not keep.is_finite():
+                keep = None
+        return DecisionDraft(
+            outcome=outcome,
+            rationale=self.query_one("#rationale", TextArea).text,
+            refund_amount=refund,
+            return_required=return_required,
+            seller_keep_pct=keep,
+            seller_error=self.query_one("#seller_error", Checkbox).value
+            if self.dispute.order.kind is OrderKind.SERVICE
+            else None,
+            defective_or_misadvertised=self.query_one(
+                "#defective_or_misadvertised", Checkbox
+            ).value,
+            seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
+            acknowledged=self.acknowledged,
+        )
 
     # ----- reacting ---------------------------------------------------------------------
     @on(RadioSet.Changed)
@@ -188,7 +265,56 @@ class ResolutionForm(Widget):
             label.update(Content(f"✖ {message}" if message else ""))
             label.set_class(not message, "-empty")
         self._refresh_summary(draft)
+        self._refresh_findings()
         return draft, errors
+
+    # ----- policy findings --------------------------------------------------------------
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """What the policy says about the draft as it stands (empty until an outcome is set)."""
+        draft = self.policy_draft()
+        if draft is None:
+            return ()
+        return decision_findings(self._policy_record(), draft, self._now())
+
+    @property
+    def unacknowledged(self) -> tuple[str, ...]:
+        return tuple(
+            f.rule_id for f in warnings(self.findings) if f.rule_id not in self.acknowledged
+        )
+
+    def acknowledge_warnings(self) -> tuple[str, ...]:
+        """Acknowledge every warning now shown; returns the rule ids newly acknowledged."""
+        new = self.unacknowledged
+        self.acknowledged = self.acknowledged | frozenset(new)
+        self.validate(show_all=False)
+        return new
+
+    def _refresh_findings(self) -> None:
+        findings = self.findings
+        text = Text()
+        for finding in findings:
+            if text:
+                text.append("\n")
+            mark, style = {
+                Severity.BLOCK: ("■ ", "bold red"),
+                Severity.WARNING: ("▲ ", "yellow"),
+                Severity.INFO: ("● ", "dim"),
+            }[finding.severity]
+            text.append(mark, style)
+            text.append(finding.rule_id, style + " bold" if style != "dim" else "dim bold")
+            text.append(f": {visible(finding.message)}", style)
+            if finding.severity is Severity.WARNING:
+                if finding.rule_id in self.acknowledged:
+                    text.append("  ✔ acknowledged", "green")
+                else:
+                    text.append("  ctrl+g acknowledges", "bold yellow")
+        self.query_one("#findings", Static).update(text)
+        self.query_one("#findings-label").display = bool(findings)
+        blocked = bool(blocking(findings))
+        submit = self.query_one("#submit", Button)
+        submit.disabled = blocked
+        submit.label = "Blocked by policy (see ■)" if blocked else "Submit decision  ctrl+s"
 
     def _refresh_visibility(self) -> None:
         outcome = self.outcome
@@ -198,7 +324,7 @@ class ResolutionForm(Widget):
             self.query_one(selector).display = typed
         self.query_one("#return_required").display = refunds
         returning = refunds and self.query_one("#return_required", Checkbox).value
-        for selector in ("#keep-label", "#seller_keep_pct"):
+        for selector in ("#keep-label", "#seller_keep_pct", "#seller_agreed_return"):
             self.query_one(selector).display = returning
         self.query_one("#seller_error").display = (
             self.dispute.order.kind is OrderKind.SERVICE and refunds

@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 from mediator.domain import Dispute
 from mediator.store.sql import SqlStore
 
-EXAMPLES = Path("/work/shared/examples/disputes.jsonl")
+#: The packaged copy of ../shared/examples/disputes.jsonl (tests/test_importer.py checks).
+EXAMPLES = Path(__file__).parents[2] / "mediator" / "data" / "examples.jsonl"
 PG_URL_ENV = "MEDIATOR_TEST_PG_URL"
 
 #: A fixed "now" for writes: a day after the newest example dispute was escalated.

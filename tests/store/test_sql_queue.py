@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from mediator.domain import Reason, Status
+from mediator.domain.deadlines import next_deadline, urgency_at
 from mediator.store import QueueKey, QueueQuery, QueueRow
 from mediator.store.sql import SqlStore
 from tests.store.conftest import BASE, make_dispute
@@ -39,9 +40,10 @@ def expected(store: SqlStore, query: QueueQuery) -> list[str]:
     """The ids matching `query` in urgency order, computed the slow way."""
     rows = []
     for n in range(1000, 1350):
-        d = store.get_dispute_sync(f"D-{n}").dispute
+        record = store.get_dispute_sync(f"D-{n}")
+        d = record.dispute
         if d.status in query.statuses and (not query.reasons or d.reason in query.reasons):
-            rows.append((d.escalated_at or d.opened_at, d.id))
+            rows.append((urgency_at(record), d.id))
     return [id_ for _, id_ in sorted(rows)]
 
 
@@ -114,18 +116,21 @@ def test_rows_carry_what_the_table_shows(big: SqlStore) -> None:
     row = big.queue_page_sync(QueueQuery(), limit=1).rows[0]
     d = big.get_dispute_sync(row.id).dispute
     assert row.price == Decimal("30.00") and row.currency == "USD"
-    assert row.urgency_at == d.escalated_at and row.urgency_at.tzinfo is not None
+    assert row.urgency_at == urgency_at(big.get_dispute_sync(row.id))
+    assert row.urgency_at.tzinfo is not None
     assert (row.buyer_name, row.seller_name) == (d.buyer.name, d.seller.name)
     assert (row.message_count, row.evidence_count, row.version) == (1, 0, 1)
     assert row.key == QueueKey(row.urgency_at, row.id)
 
 
-def test_urgency_is_opened_at_when_never_escalated(store: SqlStore) -> None:
+def test_urgency_is_the_next_running_deadline(store: SqlStore) -> None:
     d = make_dispute(1, status="awaiting_info")
     d = d.model_copy(update={"escalated_at": None, "escalation_cause": None})
     store.import_disputes([d])
     row = store.queue_page_sync(QueueQuery()).rows[0]
-    assert row.urgency_at == d.opened_at
+    upcoming = next_deadline(store.get_dispute_sync(d.id))
+    assert upcoming is not None and upcoming.rule_id == "P-INFO-7D"
+    assert (row.urgency_at, row.deadline_rule) == (upcoming.due_at, "P-INFO-7D")
     assert row.escalated_at is None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from mediator.app import MediatorApp
 from mediator.clock import FrozenClock
@@ -52,7 +54,7 @@ def app(store: SqlStore, clock: FrozenClock) -> MediatorApp:
 
 
 #: Workers that wait on the agent (a modal) rather than on the store.
-INTERACTIVE = {"decide", "note"}
+INTERACTIVE = {"decide", "note", "ask_info"}
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
@@ -60,5 +62,6 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     for _ in range(3):
         busy = [w for w in app.workers if w.group not in INTERACTIVE]
         if busy:  # an empty list would mean "every worker" to wait_for_complete
-            await app.workers.wait_for_complete(busy)
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer exclusive worker
+                await app.workers.wait_for_complete(busy)
         await pilot.pause()

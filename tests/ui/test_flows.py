@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, RadioButton, Static, TextArea
 
 from mediator.app import MediatorApp
-from mediator.domain import Outcome, Status
+from mediator.domain import Actor, Outcome, Status
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.modals import ConfirmDecision
 from mediator.screens.queue import QueueScreen
@@ -34,14 +36,15 @@ async def open_most_urgent(app: MediatorApp, pilot: Pilot[Any]) -> DisputeScreen
     return app.screen
 
 
-async def test_queue_is_most_urgent_first(app: MediatorApp, store: SqlStore) -> None:
+async def test_queue_is_ordered_by_the_next_deadline(app: MediatorApp, store: SqlStore) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one(QueueTable)
         expected = await store.queue_page(QueueQuery(), limit=5)
         assert [r.id for r in table.rows[:5]] == [r.id for r in expected.rows]
-        waits = [NOW - (r.escalated_at or r.opened_at) for r in table.rows]
-        assert waits == sorted(waits, reverse=True)
+        dues = [r.urgency_at for r in table.rows]
+        assert dues == sorted(dues), "the next deadline first"
+        assert {r.deadline_rule for r in table.rows} <= {"P-INFO-7D", "STAFF-48H"}
         assert all(r.status in (Status.ESCALATED, Status.AWAITING_INFO) for r in table.rows)
 
 
@@ -280,3 +283,119 @@ async def test_every_key_is_in_the_palette_and_help(app: MediatorApp) -> None:
         keys = {k.description for k in screen_keys(app, screen)}
         assert "Submit the decision (asks for confirmation)" in keys
         assert "Add a staff note" in keys
+
+
+async def test_ask_the_seller_for_information(app: MediatorApp, store: SqlStore) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        dispute_id, version = screen.record.id, screen.record.version
+        await pilot.press("t", "i")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "InfoRequestScreen"
+        app.screen.query_one("#info-seller", RadioButton).value = True
+        await pilot.press(*"Please send the tracking number.", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert screen.record is not None and screen.record.version == version + 1
+        console = Console(width=80, record=True)
+        console.print(screen.query_one("#timers", Static).content)
+        facts = console.export_text()
+        assert "in 7d 00h" in facts and "P-INFO-7D" in facts
+    stored = await store.get_dispute(dispute_id)
+    assert stored.dispute.status is Status.AWAITING_INFO
+    assert stored.info_request is not None
+    assert (stored.info_request.party, stored.info_request.asked_at) == (Actor.SELLER, NOW)
+    assert stored.dispute.messages[-1].body == "Please send the tracking number."
+
+
+async def test_the_console_auto_escalates_a_silent_seller(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    from .conftest import example_disputes
+
+    base = example_disputes()[0]
+    opened = NOW - timedelta(hours=30)
+    silent = base.model_copy(
+        update={
+            "id": "D-77777",
+            "status": Status.OPEN,
+            "opened_at": opened,
+            "escalated_at": None,
+            "escalation_cause": None,
+            "order": base.order.model_copy(update={"placed_at": opened - timedelta(days=2)}),
+            "messages": tuple(
+                m.model_copy(update={"id": f"M-7777{i}", "sent_at": opened + timedelta(minutes=i)})
+                for i, m in enumerate(base.messages)
+                if m.author is Actor.BUYER
+            ),
+            "evidence": (),
+        }
+    )
+    store.import_disputes([silent])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        ids = [r.id for r in app.screen.query_one(QueueTable).rows]
+        assert "D-77777" in ids
+    stored = await store.get_dispute("D-77777")
+    assert (stored.dispute.status, stored.dispute.escalation_cause) == (
+        Status.ESCALATED,
+        "seller_silent",
+    )
+    assert stored.dispute.escalated_at == NOW
+
+
+async def open_dispute(app: MediatorApp, pilot: Pilot[Any], dispute_id: str) -> DisputeScreen:
+    await settle(app, pilot)
+    await pilot.press("slash", *dispute_id, "enter", "enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, DisputeScreen) and app.screen.dispute_id == dispute_id
+    return app.screen
+
+
+def findings_text(screen: DisputeScreen) -> str:
+    console = Console(width=200, record=True)
+    console.print(screen.query_one("#findings", Static).content)
+    return console.export_text()
+
+
+async def test_a_paid_out_order_cannot_be_refunded_p_refund_paidout(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dispute(app, pilot, "D-10004")  # delivered, confirmed, paid out
+        await pilot.press("t", "3")
+        await pilot.pause()
+        assert "P-REFUND-PAIDOUT: order O-5004 was paid out" in findings_text(screen)
+        assert screen.query_one("#submit").disabled
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"refund anyway", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen, "a block never reaches the confirm modal"
+    assert (await store.get_dispute("D-10004")).decisions == ()
+
+
+async def test_warnings_must_be_acknowledged_and_are_stored(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dispute(app, pilot, "D-10004")  # opened after confirmation
+        await pilot.press("t", "5")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"Delivered and confirmed.", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen, "unacknowledged warnings block the confirm modal"
+        shown = findings_text(screen)
+        assert "P-OPEN-CONFIRMED" in shown and "ctrl+g acknowledges" in shown
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert "✔ acknowledged" in findings_text(screen)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDecision)
+        assert "P-OPEN-CONFIRMED" in [f.rule_id for f in app.screen.findings]
+        await pilot.press("y")
+        await settle(app, pilot)
+    (decision,) = (await store.get_dispute("D-10004")).decisions
+    assert "P-OPEN-CONFIRMED" in decision.findings

@@ -100,3 +100,32 @@ def test_hostile_transcript(snap_compare: Snap, tmp_path: Path) -> None:
         await steady(pilot)
 
     assert snap_compare(build(tmp_path, hostile=True), terminal_size=WIDE, run_before=run)
+
+
+def _open(dispute_id: str, *presses: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await steady(pilot)
+        pilot.app.screen.query_one("#search", Input).focus()
+        await pilot.press(*dispute_id, "enter", "enter")
+        await steady(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await steady(pilot)
+
+    return run
+
+
+def test_form_blocked_by_policy(snap_compare: Snap, tmp_path: Path) -> None:
+    """D-10004 was paid out: a full refund is blocked (P-REFUND-PAIDOUT), submit is disabled."""
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "3"))
+
+
+def test_form_with_warnings(snap_compare: Snap, tmp_path: Path) -> None:
+    """D-10004 was opened after confirmation: P-OPEN-CONFIRMED waits for ctrl+g."""
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "5"))
+
+
+def test_policy_page(snap_compare: Snap, tmp_path: Path) -> None:
+    assert snap_compare(
+        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "3", "p")
+    )

@@ -190,9 +190,18 @@ def ensure_schema(engine: Engine) -> None:
             f"({SCHEMA_VERSION}); upgrade mediator"
         )
     if version < SCHEMA_VERSION:
-        raise StoreUnavailable(
-            f"schema version {version} is older than {SCHEMA_VERSION} and has no migration"
-        )
+        from mediator.store.sql.migrations import STEPS, migrate
+
+        if any(step not in STEPS for step in range(version, SCHEMA_VERSION)):
+            raise StoreUnavailable(
+                f"schema version {version} is older than {SCHEMA_VERSION} and has no migration"
+            )
+        with write_tx(engine) as conn:  # re-read under a lock: another console may be migrating
+            stored = conn.scalar(
+                select(meta.c.value).where(meta.c.key == "schema_version").with_for_update()
+            )
+            if stored is not None and int(stored) < SCHEMA_VERSION:
+                migrate(conn, int(stored), SCHEMA_VERSION)
 
 
 def store_error(exc: SQLAlchemyError, label: str, action: str) -> StoreError:

@@ -3,8 +3,10 @@
 Revision rule (IMPORT_FORMAT.md): a dispute whose id is stored is updated only if the incoming
 `revision` is higher; its marketplace messages and evidence are then replaced, while staff notes
 written in the console (`local`) and decisions are kept, and `version` is bumped (so an agent with
-the old version open gets a conflict instead of deciding on stale data). Otherwise the line is
-skipped and reported.
+the old version open gets a conflict instead of deciding on stale data). Local state wins where
+the two disagree: a dispute decided here stays resolved, and an open information request is
+answered by the asked party's later message (`writes.refresh_after_import`). Otherwise the line
+is skipped and reported.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mediator.store.base import ImportReport, StoreError
 from mediator.store.sql.engine import one_line
 from mediator.store.sql.rows import dispute_values, evidence_values, message_values
 from mediator.store.sql.schema import UtcDateTime, disputes, evidence, messages, sqlite_datetime
+from mediator.store.sql.writes import refresh_after_import
 
 #: Disputes per `executemany` round (each also carries its messages and evidence).
 BATCH_SIZE = 1000
@@ -143,6 +146,7 @@ def _import_batch(conn: Connection, batch: list[Dispute], tally: _Tally) -> None
     _insert_many(conn, evidence, evidence_rows)
     if update_rows:
         conn.execute(_RECOUNT, id_rows)
+        refresh_after_import(conn, list(changed))
 
 
 def _values(d: Dispute) -> dict[str, Any]:

@@ -6,6 +6,8 @@ row 10 and at row 1,000,000 with the `(status, urgency_at, id)` / `(urgency_at, 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -41,6 +43,8 @@ QUEUE_COLUMNS = (
     c.escalated_at,
     c.urgency_at,
     c.version,
+    c.deadline_rule,
+    c.flagged_count,
 )
 
 sort_key = tuple_(c.urgency_at, c.id)
@@ -78,6 +82,8 @@ def conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
     text = text_filter(query.text)
     if text is not None:
         where.append(text)
+    if query.flagged_only:
+        where.append(c.flagged_count > 0)
     return where
 
 
@@ -133,8 +139,10 @@ def queue_page(
     return QueuePage(rows=rows, has_before=has_before, has_after=has_after)
 
 
-def queue_counts(conn: Connection, query: QueueQuery) -> QueueCounts:
-    """Rows matching `query`, and the whole queue (`QUEUE_STATUSES`) by status."""
+def queue_counts(
+    conn: Connection, query: QueueQuery, *, now: datetime | None = None
+) -> QueueCounts:
+    """Rows matching `query`, the whole queue (`QUEUE_STATUSES`) by status, and overdue ones."""
     matching = conn.scalar(select(func.count()).select_from(disputes).where(*conditions(query)))
     by_status: dict[Status, int] = dict.fromkeys(sorted(QUEUE_STATUSES), 0)
     grouped = conn.execute(
@@ -144,4 +152,14 @@ def queue_counts(conn: Connection, query: QueueQuery) -> QueueCounts:
     )
     for status, n in grouped:
         by_status[Status(status)] = n
-    return QueueCounts(matching=matching or 0, by_status=by_status)
+    overdue = 0
+    if now is not None:  # one index range per status on (status, urgency_at, id)
+        overdue = (
+            conn.scalar(
+                select(func.count())
+                .select_from(disputes)
+                .where(c.status.in_(sorted(s.value for s in QUEUE_STATUSES)), c.urgency_at <= now)
+            )
+            or 0
+        )
+    return QueueCounts(matching=matching or 0, by_status=by_status, overdue=overdue)

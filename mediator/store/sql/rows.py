@@ -18,9 +18,11 @@ from mediator.domain import (
     Channel,
     Decision,
     Dispute,
+    DisputeRecord,
     EscalationCause,
     Evidence,
     EvidenceKind,
+    InfoRequest,
     Message,
     Order,
     OrderKind,
@@ -29,11 +31,22 @@ from mediator.domain import (
     Reason,
     Seller,
     Status,
+    deadlines,
 )
 from mediator.domain.money import from_minor, to_minor
 from mediator.store.base import QueueRow
 
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
+
+
+def derived_values(record: DisputeRecord) -> dict[str, Any]:
+    """The columns computed from a whole record: the next deadline (the queue's sort key)."""
+    upcoming = deadlines.next_deadline(record)
+    return {
+        "urgency_at": upcoming.due_at if upcoming else deadlines.NO_DEADLINE,
+        "deadline_rule": upcoming.rule_id if upcoming else None,
+        "flagged_count": 0,  # WIRE-FLAGS: counted by domain.flags once it lands
+    }
 
 
 def dispute_values(d: Dispute) -> dict[str, Any]:
@@ -48,7 +61,7 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "status": d.status.value,
         "opened_at": d.opened_at,
         "escalated_at": d.escalated_at,
-        "urgency_at": d.escalated_at or d.opened_at,
+        **derived_values(DisputeRecord(d, version=1)),
         "escalation_cause": d.escalation_cause.value if d.escalation_cause else None,
         "buyer_request": d.buyer_request.value if d.buyer_request else None,
         "buyer_request_minor": None if request is None else to_minor(request, o.currency),
@@ -179,6 +192,28 @@ def dispute_from_rows(
     )
 
 
+def info_request_values(dispute_id: str, request_id: str, r: InfoRequest) -> dict[str, Any]:
+    return {
+        "id": request_id,
+        "dispute_id": dispute_id,
+        "party": r.party.value,
+        "asked_at": r.asked_at,
+        "asked_by": r.asked_by,
+        "message": r.message,
+        "answered_at": r.answered_at,
+    }
+
+
+def info_request_from_row(r: Row[Any]) -> InfoRequest:
+    return InfoRequest(
+        party=Actor(r.party),
+        asked_at=r.asked_at,
+        message=r.message,
+        asked_by=r.asked_by,
+        answered_at=r.answered_at,
+    )
+
+
 def message_from_row(m: Row[Any]) -> Message:
     return Message(
         id=m.id,
@@ -232,6 +267,8 @@ def queue_row(r: Sequence[Any]) -> QueueRow:
         escalated_at,
         urgency_at,
         version,
+        deadline_rule,
+        flagged_count,
     ) = r
     return QueueRow(
         id=id_,
@@ -249,4 +286,6 @@ def queue_row(r: Sequence[Any]) -> QueueRow:
         escalated_at=escalated_at,
         urgency_at=urgency_at,
         version=version,
+        deadline_rule=deadline_rule,
+        flagged_count=flagged_count,
     )

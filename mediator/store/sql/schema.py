@@ -19,8 +19,9 @@ from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-#: The schema this code reads and writes. A database with a newer version is refused.
-SCHEMA_VERSION = 1
+#: The schema this code reads and writes. A database with a newer version is refused; an older
+#: one is migrated on open (`migrations.py`).
+SCHEMA_VERSION = 2
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -78,8 +79,12 @@ class DisputeRow(StoreModel, table=True):
     status: str
     opened_at: datetime = Field(sa_type=UtcDateTime)
     escalated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    #: escalated_at, or opened_at when the dispute was never escalated: the queue's sort key.
+    #: The next running policy deadline (`domain.deadlines.urgency_at`): the queue's sort key.
     urgency_at: datetime = Field(sa_type=UtcDateTime)
+    #: The rule id of that deadline ("P-INFO-7D", …), None when nothing runs.
+    deadline_rule: str | None = None
+    #: Messages flagged under P-COMM-* (`domain.flags`), for the queue's column and filter.
+    flagged_count: int = 0
     escalation_cause: str | None = None
     buyer_request: str | None = None
     buyer_request_minor: int | None = Field(default=None, sa_type=BigInteger)
@@ -160,6 +165,21 @@ class DecisionRow(StoreModel, table=True):
     review: str = Field(default="{}", sa_type=Text)
 
 
+class InfoRequestRow(StoreModel, table=True):
+    """Staff asked a party for information (P-INFO-7D); the newest row per dispute is current."""
+
+    __tablename__ = "info_requests"
+    __table_args__ = (Index("ix_info_requests_dispute", "dispute_id", "asked_at"),)
+
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="disputes.id")
+    party: str
+    asked_at: datetime = Field(sa_type=UtcDateTime)
+    asked_by: str
+    message: str = Field(sa_type=Text)
+    answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -175,6 +195,7 @@ disputes = _table(DisputeRow)
 messages = _table(MessageRow)
 evidence = _table(EvidenceRow)
 decisions = _table(DecisionRow)
+info_requests = _table(InfoRequestRow)
 meta = _table(MetaRow)
 
-TABLES = (meta, disputes, messages, evidence, decisions)
+TABLES = (meta, disputes, messages, evidence, decisions, info_requests)

@@ -15,7 +15,15 @@ from types import TracebackType
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from mediator.domain import Decision, DecisionDraft, Dispute, DisputeRecord, Message
+from mediator.domain import (
+    Actor,
+    Decision,
+    DecisionDraft,
+    Dispute,
+    DisputeRecord,
+    InfoRequest,
+    Message,
+)
 from mediator.store.base import (
     ImportReport,
     QueueCounts,
@@ -110,10 +118,10 @@ class SqlStore:
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, "reading the queue") from None
 
-    def queue_counts_sync(self, query: QueueQuery) -> QueueCounts:
+    def queue_counts_sync(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
         try:
             with read_tx(self.engine) as conn:
-                return queue.queue_counts(conn, query)
+                return queue.queue_counts(conn, query, now=now)
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, "counting the queue") from None
 
@@ -148,6 +156,43 @@ class SqlStore:
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, f"adding a note to {dispute_id}") from None
 
+    def request_info_sync(
+        self,
+        dispute_id: str,
+        party: Actor,
+        message: str,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> InfoRequest:
+        try:
+            with write_tx(self.engine) as conn:
+                return writes.request_info(
+                    conn,
+                    dispute_id,
+                    party,
+                    message,
+                    expected_version=expected_version,
+                    actor=actor,
+                    now=now,
+                )
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, f"asking for information on {dispute_id}") from None
+
+    def escalate_due_sync(self, now: datetime) -> list[tuple[str, str]]:
+        """Escalate in transactions of up to 1,000 disputes until none is due."""
+        done: list[tuple[str, str]] = []
+        try:
+            while True:
+                with write_tx(self.engine) as conn:
+                    batch = writes.escalate_due(conn, now)
+                done.extend(batch)
+                if not batch:
+                    return done
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "auto-escalating") from None
+
     def close_sync(self) -> None:
         """Close every pooled connection (idempotent)."""
         self.engine.dispose()
@@ -167,8 +212,8 @@ class SqlStore:
             self.queue_page_sync, query, after=after, before=before, from_end=from_end, limit=limit
         )
 
-    async def queue_counts(self, query: QueueQuery) -> QueueCounts:
-        return await asyncio.to_thread(self.queue_counts_sync, query)
+    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+        return await asyncio.to_thread(self.queue_counts_sync, query, now=now)
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:
         return await asyncio.to_thread(self.get_dispute_sync, dispute_id)
@@ -193,6 +238,29 @@ class SqlStore:
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         return await asyncio.to_thread(self.add_note_sync, dispute_id, body, actor=actor, now=now)
+
+    async def request_info(
+        self,
+        dispute_id: str,
+        party: Actor,
+        message: str,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> InfoRequest:
+        return await asyncio.to_thread(
+            self.request_info_sync,
+            dispute_id,
+            party,
+            message,
+            expected_version=expected_version,
+            actor=actor,
+            now=now,
+        )
+
+    async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
+        return await asyncio.to_thread(self.escalate_due_sync, now)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.close_sync)

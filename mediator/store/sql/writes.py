@@ -7,21 +7,36 @@ before anything is written, or the transaction is rolled back, so a failed write
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace as replace_fields
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from mediator.domain import Actor, Channel, Decision, DecisionDraft, DisputeRecord, Message, Status
+from mediator.domain import (
+    Actor,
+    Channel,
+    Decision,
+    DecisionDraft,
+    DisputeRecord,
+    EscalationCause,
+    InfoRequest,
+    Message,
+    Status,
+)
+from mediator.domain.deadlines import auto_escalation
 from mediator.domain.resolution import build_decision, check_draft
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql.rows import (
     decision_from_row,
     decision_values,
+    derived_values,
     dispute_from_rows,
+    info_request_from_row,
+    info_request_values,
     message_values,
 )
-from mediator.store.sql.schema import decisions, disputes, evidence, messages
+from mediator.store.sql.schema import decisions, disputes, evidence, info_requests, messages
 
 c = disputes.c
 
@@ -56,10 +71,18 @@ def _record(conn: Connection, row: Row[Any]) -> DisputeRecord:
     decision_rows = conn.execute(
         select(decisions).where(r.dispute_id == row.id).order_by(r.decided_at, r.id)
     )
+    i = info_requests.c
+    request = conn.execute(
+        select(info_requests)
+        .where(i.dispute_id == row.id)
+        .order_by(i.asked_at.desc(), i.id.desc())
+        .limit(1)
+    ).one_or_none()
     return DisputeRecord(
         dispute=dispute_from_rows(row, message_rows, evidence_rows),
         version=row.version,
         decisions=tuple(decision_from_row(d) for d in decision_rows),
+        info_request=None if request is None else info_request_from_row(request),
     )
 
 
@@ -97,17 +120,20 @@ def record_decision(
     current = _record(conn, row)
     if current.version != expected_version:
         raise VersionConflict(conflict_message(current, expected_version, now), current)
-    errors = check_draft(current.dispute, draft)
+    errors = check_draft(current, draft, now)
     if errors:
         raise InvalidDecision(errors)
-    decision = build_decision(
-        current.dispute, draft, decision_id=new_id("R-"), actor=actor, now=now
-    )
+    decision = build_decision(current, draft, decision_id=new_id("R-"), actor=actor, now=now)
     conn.execute(insert(decisions).values(decision_values(decision)))
+    resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
     result = conn.execute(
         update(disputes)
         .where(c.id == dispute_id, c.version == expected_version)
-        .values(status=Status.RESOLVED.value, version=c.version + 1)
+        .values(
+            status=Status.RESOLVED.value,
+            version=c.version + 1,
+            **derived_values(replace_fields(current, dispute=resolved)),
+        )
     )
     if result.rowcount != 1:  # cannot happen while the row is locked; never write half
         fresh = _record(conn, _dispute_row(conn, dispute_id))
@@ -134,3 +160,146 @@ def add_note(conn: Connection, dispute_id: str, body: str, *, actor: str, now: d
         update(disputes).where(c.id == dispute_id).values(message_count=c.message_count + 1)
     )
     return note
+
+
+class InvalidRequest(InvalidDecision):
+    """An information request that cannot be written; `errors` names the fields."""
+
+
+def request_info(
+    conn: Connection,
+    dispute_id: str,
+    party: Actor,
+    message: str,
+    *,
+    expected_version: int,
+    actor: str,
+    now: datetime,
+) -> InfoRequest:
+    """Ask `party` for information (P-INFO-7D): the request, a dispute-chat message from staff,
+    status `awaiting_info`, a 7-day timer, and a version bump — all in the caller's transaction."""
+    text = message.strip()
+    errors: list[tuple[str, str]] = []
+    if party not in (Actor.BUYER, Actor.SELLER):
+        errors.append(("party", "information can be asked of the buyer or the seller"))
+    if not text:
+        errors.append(("message", "say what information or evidence is needed"))
+    row = _dispute_row(conn, dispute_id, lock=True)
+    current = _record(conn, row)
+    if current.version != expected_version:
+        raise VersionConflict(conflict_message(current, expected_version, now), current)
+    if current.dispute.status not in (Status.ESCALATED, Status.AWAITING_INFO):
+        errors.append(
+            ("party", f"{dispute_id} is {current.dispute.status.label}, not in the queue")
+        )
+    if errors:
+        raise InvalidRequest(errors)
+    request = InfoRequest(party=party, asked_at=now, message=text, asked_by=actor)
+    asked = Message(
+        id=new_id("M-"),
+        channel=Channel.DISPUTE_CHAT,
+        author=Actor.STAFF,
+        sent_at=now,
+        body=text,
+        author_name=actor,
+    )
+    conn.execute(
+        insert(info_requests).values(info_request_values(dispute_id, new_id("Q-"), request))
+    )
+    conn.execute(insert(messages).values(message_values(dispute_id, asked, local=True)))
+    waiting = current.dispute.model_copy(
+        update={"status": Status.AWAITING_INFO, "messages": (*current.dispute.messages, asked)}
+    )
+    conn.execute(
+        update(disputes)
+        .where(c.id == dispute_id)
+        .values(
+            status=Status.AWAITING_INFO.value,
+            version=c.version + 1,
+            message_count=c.message_count + 1,
+            **derived_values(replace_fields(current, dispute=waiting, info_request=request)),
+        )
+    )
+    return request
+
+
+def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[tuple[str, str]]:
+    """Auto-escalate open disputes whose P-ESC-SELLER-SILENT or P-ESC-STALE timer has run out.
+
+    Idempotent: an escalated dispute is no longer `open`, so a second run finds nothing. Returns
+    (dispute id, cause) for each escalation, at most `limit` per call.
+    """
+    due_ids = conn.scalars(
+        select(c.id)
+        .where(c.status == Status.OPEN.value, c.urgency_at <= now)
+        .order_by(c.urgency_at, c.id)
+        .limit(limit)
+    ).all()
+    done: list[tuple[str, str]] = []
+    for dispute_id in due_ids:
+        current = _record(conn, _dispute_row(conn, dispute_id, lock=True))
+        timer = auto_escalation(current, now)
+        if timer is None:
+            continue
+        cause = (
+            EscalationCause.SELLER_SILENT
+            if timer.rule_id == "P-ESC-SELLER-SILENT"
+            else EscalationCause.STALE
+        )
+        escalated = current.dispute.model_copy(
+            update={"status": Status.ESCALATED, "escalated_at": now, "escalation_cause": cause}
+        )
+        conn.execute(
+            update(disputes)
+            .where(c.id == dispute_id, c.status == Status.OPEN.value)
+            .values(
+                status=Status.ESCALATED.value,
+                escalated_at=now,
+                escalation_cause=cause.value,
+                version=c.version + 1,
+                **derived_values(replace_fields(current, dispute=escalated)),
+            )
+        )
+        done.append((dispute_id, cause.value))
+    return done
+
+
+def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
+    """Reconcile local state with a newer revision of each dispute just imported.
+
+    - a dispute decided here stays resolved (the marketplace's copy catches up later);
+    - an open information request is answered by the asked party's first later message, and
+      the dispute returns from `awaiting_info` to the queue as `escalated`;
+    - the next deadline is recomputed.
+    """
+    i = info_requests.c
+    for dispute_id in dispute_ids:
+        current = _record(conn, _dispute_row(conn, dispute_id))
+        d = current.dispute
+        values: dict[str, Any] = {}
+        status = d.status
+        if current.decisions and status is not Status.RESOLVED:
+            status = Status.RESOLVED
+        request = current.info_request
+        if request is not None and request.answered_at is None:
+            answers = [
+                m.sent_at
+                for m in d.messages
+                if m.author is request.party and m.sent_at > request.asked_at
+            ]
+            if answers:
+                request = replace_fields(request, answered_at=min(answers))
+                conn.execute(
+                    update(info_requests)
+                    .where(i.dispute_id == dispute_id, i.asked_at == request.asked_at)
+                    .values(answered_at=request.answered_at)
+                )
+                if status is Status.AWAITING_INFO:
+                    status = Status.ESCALATED
+        if status is not d.status:
+            values["status"] = status.value
+        fresh = replace_fields(
+            current, dispute=d.model_copy(update={"status": status}), info_request=request
+        )
+        values.update(derived_values(fresh))
+        conn.execute(update(disputes).where(c.id == dispute_id).values(values))

@@ -1,0 +1,190 @@
+"""Policy timers in the store: the queue's sort key, information requests, auto-escalation,
+imports that answer a request, and the v1 → v2 migration. Real SQLite file and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mediator.domain import Actor, Channel, DecisionDraft, Outcome, Status
+from mediator.domain.deadlines import NO_DEADLINE, next_deadline, urgency_at
+from mediator.store import InvalidDecision, QueueQuery, VersionConflict
+from mediator.store.sql import SqlStore
+from tests.store.conftest import NOW, make_dispute
+
+
+def _queue_ids(store: SqlStore) -> list[str]:
+    return [r.id for r in store.queue_page_sync(QueueQuery(), limit=100).rows]
+
+
+async def test_information_request_moves_the_dispute_and_starts_p_info_7d(
+    store: SqlStore,
+) -> None:
+    store.import_disputes([make_dispute(1)])
+    request = await store.request_info(
+        "D-1",
+        Actor.SELLER,
+        "  Please upload the delivery screenshot.  ",
+        expected_version=1,
+        actor="agent.ana",
+        now=NOW,
+    )
+    assert (request.party, request.asked_at, request.asked_by) == (Actor.SELLER, NOW, "agent.ana")
+    record = await store.get_dispute("D-1")
+    assert record.dispute.status is Status.AWAITING_INFO
+    assert record.version == 2
+    assert record.info_request == request
+    asked = record.dispute.messages[-1]
+    assert (asked.channel, asked.author, asked.body) == (
+        Channel.DISPUTE_CHAT,
+        Actor.STAFF,
+        "Please upload the delivery screenshot.",
+    )
+    row = store.queue_page_sync(QueueQuery()).rows[0]
+    assert (row.deadline_rule, row.urgency_at) == ("P-INFO-7D", NOW + timedelta(days=7))
+
+
+@pytest.mark.parametrize(
+    ("party", "message", "field"),
+    [(Actor.STAFF, "x", "party"), (Actor.BUYER, "   ", "message")],
+)
+async def test_a_bad_information_request_writes_nothing(
+    store: SqlStore, party: Actor, message: str, field: str
+) -> None:
+    store.import_disputes([make_dispute(1)])
+    with pytest.raises(InvalidDecision) as caught:
+        await store.request_info(
+            "D-1", party, message, expected_version=1, actor="agent.ana", now=NOW
+        )
+    assert [f for f, _ in caught.value.errors] == [field]
+    record = await store.get_dispute("D-1")
+    assert (record.version, record.info_request, record.dispute.status) == (
+        1,
+        None,
+        Status.ESCALATED,
+    )
+
+
+async def test_an_information_request_on_a_stale_version_conflicts(store: SqlStore) -> None:
+    store.import_disputes([make_dispute(1)])
+    with pytest.raises(VersionConflict):
+        await store.request_info(
+            "D-1", Actor.BUYER, "Photos?", expected_version=7, actor="agent.ana", now=NOW
+        )
+    assert (await store.get_dispute("D-1")).info_request is None
+
+
+async def test_the_partys_answer_in_a_newer_revision_returns_it_to_the_queue(
+    store: SqlStore,
+) -> None:
+    store.import_disputes([make_dispute(1)])
+    await store.request_info(
+        "D-1", Actor.BUYER, "Photos please", expected_version=1, actor="a", now=NOW
+    )
+    newer = make_dispute(1, revision=2, status="awaiting_info", messages=3)
+    answer = newer.messages[0].model_copy(
+        update={"id": "M-answer", "author": Actor.BUYER, "sent_at": NOW + timedelta(hours=5)}
+    )
+    newer = newer.model_copy(update={"messages": (*newer.messages, answer)})
+    store.import_disputes([newer])
+    record = await store.get_dispute("D-1")
+    assert record.info_request is not None
+    assert record.info_request.answered_at == NOW + timedelta(hours=5)
+    assert record.dispute.status is Status.ESCALATED
+    upcoming = next_deadline(record)
+    assert upcoming is not None and upcoming.rule_id == "STAFF-48H"
+    # the staff message asking for information survives the re-import (it is local)
+    assert any(m.body == "Photos please" for m in record.dispute.messages)
+
+
+async def test_a_decided_dispute_stays_resolved_when_a_newer_revision_arrives(
+    store: SqlStore,
+) -> None:
+    store.import_disputes([make_dispute(1)])
+    await store.record_decision(
+        "D-1",
+        DecisionDraft(Outcome.SELLER_FAVOUR, "delivered in full"),
+        expected_version=1,
+        actor="a",
+        now=NOW,
+    )
+    store.import_disputes([make_dispute(1, revision=2, status="escalated")])
+    record = await store.get_dispute("D-1")
+    assert record.dispute.status is Status.RESOLVED
+    assert "D-1" not in _queue_ids(store)
+    row = store.queue_page_sync(QueueQuery(statuses=frozenset({Status.RESOLVED}))).rows[0]
+    assert (row.urgency_at, row.deadline_rule) == (NO_DEADLINE, None)
+
+
+def _open_dispute(n: int, *, seller_writes: bool) -> object:
+    d = make_dispute(n, status="open", messages=2)
+    d = d.model_copy(update={"escalated_at": None, "escalation_cause": None})
+    if not seller_writes:
+        d = d.model_copy(
+            update={"messages": tuple(m for m in d.messages if m.author is not Actor.SELLER)}
+        )
+    return d
+
+
+async def test_auto_escalation_p_esc_seller_silent_and_p_esc_stale(store: SqlStore) -> None:
+    silent = _open_dispute(1, seller_writes=False)
+    talking = _open_dispute(2, seller_writes=True)
+    store.import_disputes([silent, talking])  # type: ignore[list-item]
+    opened = store.get_dispute_sync("D-1").dispute.opened_at
+    assert await store.escalate_due(opened + timedelta(hours=23, minutes=59)) == []
+    day = opened + timedelta(hours=24)
+    assert await store.escalate_due(day) == [("D-1", "seller_silent")]
+    assert await store.escalate_due(day) == [], "idempotent: nothing is open and due any more"
+    record = await store.get_dispute("D-1")
+    d = record.dispute
+    assert (d.status, d.escalated_at, d.escalation_cause) == (
+        Status.ESCALATED,
+        day,
+        "seller_silent",
+    )
+    assert record.version == 2
+    assert "D-1" in _queue_ids(store)
+    # D-2's seller answered; it escalates only when nothing has happened for 72 h (P-ESC-STALE)
+    talking_record = await store.get_dispute("D-2")
+    stale_at = urgency_at(talking_record)
+    assert await store.escalate_due(stale_at - timedelta(seconds=1)) == []
+    assert await store.escalate_due(stale_at) == [("D-2", "stale")]
+    titles = [m.body for m in (await store.get_dispute("D-2")).dispute.messages]
+    assert len(titles) == 2  # escalation is a status change, not an invented chat message
+
+
+async def test_overdue_count(store: SqlStore) -> None:
+    store.import_disputes([make_dispute(n) for n in range(1, 6)])
+    rows = store.queue_page_sync(QueueQuery()).rows
+    third = rows[2].urgency_at
+    assert store.queue_counts_sync(QueueQuery(), now=third).overdue == 3
+    assert store.queue_counts_sync(QueueQuery(), now=rows[0].urgency_at).overdue == 1
+    assert store.queue_counts_sync(QueueQuery()).overdue == 0  # not asked
+
+
+def test_a_version_1_store_is_migrated_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SqlStore.open(f"sqlite:///{path}")
+    store.import_disputes([make_dispute(n) for n in range(1, 4)])
+    store.close_sync()
+    # Make it look like the schema of the first release: no info_requests, no new columns,
+    # urgency_at = the escalation time.
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE info_requests")
+        db.execute("ALTER TABLE disputes DROP COLUMN deadline_rule")
+        db.execute("ALTER TABLE disputes DROP COLUMN flagged_count")
+        db.execute("UPDATE disputes SET urgency_at = escalated_at")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    again = SqlStore.open(f"sqlite:///{path}")
+    try:
+        for row in again.queue_page_sync(QueueQuery()).rows:
+            assert row.urgency_at == urgency_at(again.get_dispute_sync(row.id))
+            assert row.deadline_rule == "STAFF-48H"
+        with sqlite3.connect(path) as db:
+            (version,) = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        assert version == "2"
+    finally:
+        again.close_sync()
