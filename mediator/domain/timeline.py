@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from mediator.domain.enums import Actor, Channel, EscalationCause
+from mediator.domain.flags import Flag, flag_message
 from mediator.domain.models import DisputeRecord
 from mediator.domain.money import format_amount
 
@@ -36,6 +37,8 @@ class TimelineEntry:
     ref: str | None = None
     #: Who wrote it, when known (staff notes written in the console).
     author_name: str | None = None
+    #: P-COMM-* flags on a chat message (never on staff notes).
+    flags: tuple[Flag, ...] = ()
 
     @property
     def sort_key(self) -> tuple[datetime, int, str]:
@@ -89,6 +92,7 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
                 channel=m.channel,
                 ref=m.id,
                 author_name=m.author_name,
+                flags=() if m.channel is Channel.STAFF_NOTE else flag_message(m.body),
             )
         )
     for e in d.evidence:

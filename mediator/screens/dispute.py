@@ -354,6 +354,9 @@ class DisputeScreen(Screen[None]):
         if cause is not None and cause.value in ESCALATION_RULES:
             rule_id = ESCALATION_RULES[cause.value]
             fired.setdefault(rule_id, []).append(("info", ESCALATION_CAUSES[cause]))
+        for entry in self.query_one(Transcript).all_entries:
+            for flag in entry.flags:
+                fired.setdefault(flag.rule_id, []).append(("info", f"{entry.ref}: {flag.reason}"))
         for timer in deadlines(record):
             if timer.overdue(now) and timer.rule_id in RULES_BY_ID:
                 late = duration(now - timer.due_at)

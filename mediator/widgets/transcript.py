@@ -75,6 +75,7 @@ class Transcript(ScrollView, can_focus=True):
         "transcript--system",
         "transcript--note",
         "transcript--more",
+        "transcript--flag",
         "transcript--selected",
     }
 
@@ -103,6 +104,7 @@ class Transcript(ScrollView, can_focus=True):
     Transcript > .transcript--system { color: $text-muted; text-style: bold; }
     Transcript > .transcript--note { background: $success 15%; }
     Transcript > .transcript--more { color: $text-muted; text-style: italic; }
+    Transcript > .transcript--flag { color: $warning; text-style: bold; }
     Transcript > .transcript--selected { background: $block-cursor-blurred-background; }
     Transcript:focus > .transcript--selected { background: $block-hover-background; }
     """
@@ -127,6 +129,11 @@ class Transcript(ScrollView, can_focus=True):
         self._width = 0
 
     # ----- data -------------------------------------------------------------------------
+    @property
+    def all_entries(self) -> tuple[TimelineEntry, ...]:
+        """Every entry, whatever the `Show` filter hides."""
+        return tuple(self._all)
+
     def set_entries(self, entries: list[TimelineEntry], *, select_last: bool = True) -> None:
         self._all = entries
         self._apply_filter(select_last=select_last)
@@ -191,6 +198,9 @@ class Transcript(ScrollView, can_focus=True):
             head.append(f"✔ {visible(entry.title)}", self._style("decision"))
             head.append(f"  {_who(entry)}", self._style("time"))
         lines = [self._strip(head, width, console)]
+        for flag in entry.flags:  # P-COMM-*: badged, never hidden from staff
+            badge = Text(f"   ⚑ {flag.rule_id}: {visible(flag.reason)}", self._style("flag"))
+            lines.append(self._strip(badge, width, console))
         if entry.body:
             body = entry.body[:PREVIEW_CHARS]
             text = Text(visible(body), overflow="fold")

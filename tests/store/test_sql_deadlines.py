@@ -188,3 +188,23 @@ def test_a_version_1_store_is_migrated_on_open(tmp_path: Path) -> None:
         assert version == "2"
     finally:
         again.close_sync()
+
+
+def test_flagged_messages_are_counted_and_filterable_p_comm(store: SqlStore) -> None:
+    clean = make_dispute(1)
+    risky = make_dispute(2, messages=3)
+    bodies = ["add me on whatsapp +44 7700 900123", "you are a scammer!!!", "ok, thanks"]
+    risky = risky.model_copy(
+        update={
+            "messages": tuple(
+                m.model_copy(update={"body": body})
+                for m, body in zip(risky.messages, bodies, strict=True)
+            )
+        }
+    )
+    store.import_disputes([clean, risky])
+    rows = {r.id: r for r in store.queue_page_sync(QueueQuery()).rows}
+    assert (rows["D-1"].flagged_count, rows["D-2"].flagged_count) == (0, 2)
+    flagged = store.queue_page_sync(QueueQuery(flagged_only=True)).rows
+    assert [r.id for r in flagged] == ["D-2"]
+    assert store.queue_counts_sync(QueueQuery(flagged_only=True)).matching == 1

@@ -399,3 +399,28 @@ async def test_warnings_must_be_acknowledged_and_are_stored(
         await settle(app, pilot)
     (decision,) = (await store.get_dispute("D-10004")).decisions
     assert "P-OPEN-CONFIRMED" in decision.findings
+
+
+async def test_flagged_messages_are_badged_and_filterable(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    from .conftest import example_disputes
+
+    base = example_disputes()[0]
+    message = base.messages[0].model_copy(
+        update={"id": "M-88888", "body": "Let's talk on Telegram instead: @earbuds_deals"}
+    )
+    store.import_disputes(
+        [base.model_copy(update={"revision": base.revision + 1, "messages": (message,)})]
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("exclamation_mark")
+        await settle(app, pilot)
+        rows = app.screen.query_one(QueueTable).rows
+        assert base.id in [r.id for r in rows]
+        assert all(r.flagged_count > 0 for r in rows)
+        screen = await open_dispute(app, pilot, base.id)
+        (entry,) = [e for e in screen.query_one(Transcript).entries if e.ref == "M-88888"]
+        assert [f.rule_id for f in entry.flags] == ["P-COMM-ONPLATFORM"]
+        assert "P-COMM-ONPLATFORM" in screen.fired_rules()

@@ -33,19 +33,28 @@ from mediator.domain import (
     Status,
     deadlines,
 )
+from mediator.domain.flags import flag_message
 from mediator.domain.money import from_minor, to_minor
 from mediator.store.base import QueueRow
 
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
 
 
+def flagged_messages(d: Dispute) -> int:
+    """Chat messages with at least one P-COMM-* flag (staff notes are never flagged)."""
+    return sum(
+        1 for m in d.messages if m.channel is not Channel.STAFF_NOTE and flag_message(m.body)
+    )
+
+
 def derived_values(record: DisputeRecord) -> dict[str, Any]:
-    """The columns computed from a whole record: the next deadline (the queue's sort key)."""
+    """The columns computed from a whole record: the next deadline (the queue's sort key) and
+    the number of flagged messages."""
     upcoming = deadlines.next_deadline(record)
     return {
         "urgency_at": upcoming.due_at if upcoming else deadlines.NO_DEADLINE,
         "deadline_rule": upcoming.rule_id if upcoming else None,
-        "flagged_count": 0,  # WIRE-FLAGS: counted by domain.flags once it lands
+        "flagged_count": flagged_messages(record.dispute),
     }
 
 
