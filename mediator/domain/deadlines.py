@@ -59,8 +59,10 @@ class Deadline:
 
 
 def last_update(d: Dispute) -> datetime:
-    """The newest activity on a dispute: opening, a message, or evidence."""
-    times = [d.opened_at, *(m.sent_at for m in d.messages), *(e.submitted_at for e in d.evidence)]
+    """The newest activity on a dispute: opening, a chat message, or evidence (staff notes are
+    internal and do not count as an update)."""
+    chat = (m.sent_at for m in d.messages if m.channel is not Channel.STAFF_NOTE)
+    times = [d.opened_at, *chat, *(e.submitted_at for e in d.evidence)]
     return max(times)
 
 
