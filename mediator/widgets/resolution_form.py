@@ -109,6 +109,7 @@ class ResolutionForm(Widget):
 
     def on_mount(self) -> None:
         self._refresh_visibility()
+        self._refresh_findings()
 
     def _policy_record(self) -> DisputeRecord:
         """`record` while it still holds the shown dispute, else a record of `dispute` alone."""
