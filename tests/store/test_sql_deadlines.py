@@ -165,7 +165,7 @@ async def test_overdue_count(store: SqlStore) -> None:
     assert store.queue_counts_sync(QueueQuery()).overdue == 0  # not asked
 
 
-def test_a_version_1_store_is_migrated_on_open(tmp_path: Path) -> None:
+def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     store = SqlStore.open(f"sqlite:///{path}")
     store.import_disputes([make_dispute(n) for n in range(1, 4)])
@@ -173,6 +173,9 @@ def test_a_version_1_store_is_migrated_on_open(tmp_path: Path) -> None:
     # Make it look like the schema of the first release: no info_requests, no new columns,
     # urgency_at = the escalation time.
     with sqlite3.connect(path) as db:
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER disputes_fts_{trigger}")
+        db.execute("DROP TABLE disputes_fts")
         db.execute("DROP TABLE info_requests")
         db.execute("ALTER TABLE disputes DROP COLUMN deadline_rule")
         db.execute("ALTER TABLE disputes DROP COLUMN flagged_count")
@@ -185,7 +188,11 @@ def test_a_version_1_store_is_migrated_on_open(tmp_path: Path) -> None:
             assert row.deadline_rule == "STAFF-48H"
         with sqlite3.connect(path) as db:
             (version,) = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        assert version == "2"
+        assert version == "3"
+        # v3's search index was built from the rows already there
+        assert [r.id for r in again.queue_page_sync(QueueQuery(text="item number 2")).rows] == [
+            "D-2"
+        ]
     finally:
         again.close_sync()
 

@@ -161,7 +161,7 @@ def texts(store: SqlStore) -> SqlStore:
             make_dispute(1, title="T-shirt, 100% cotton"),
             make_dispute(2, title="T-shirt, 100 cotton"),
             make_dispute(3, title="snake_case stickers", buyer="under_score"),
-            make_dispute(4, title="snakeXcase stickers"),
+            make_dispute(4, title='snakeXcase stickers "quoted" ünïcode'),
             make_dispute(5, title="Mixed CASE Title", seller="ShopKeeper"),
             make_dispute(6, title="back\\slash"),
             make_dispute(77, title="plain", buyer="Ärger"),
@@ -186,6 +186,10 @@ def texts(store: SqlStore) -> SqlStore:
         ("  cotton ", ["D-1", "D-2"]),
         ("", ["D-1", "D-2", "D-3", "D-4", "D-5", "D-6", "D-77"]),
         ("no such thing", []),
+        ('"quoted"', ["D-4"]),  # FTS5 query syntax is never interpreted
+        ("cotton OR shop", []),
+        ("ünïcode", ["D-4"]),
+        ("ÜNÏCODE", ["D-4"]),
     ],
 )
 def test_text_filter(texts: SqlStore, text: str, want: list[str]) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import (
 
 from mediator.store.base import StoreError, StoreUnavailable
 from mediator.store.sql.schema import SCHEMA_VERSION, TABLES, meta, metadata
+from mediator.store.sql.search import create_search_index
 
 #: Seconds a writer waits for another writer's lock before giving up (SQLite `busy_timeout`).
 BUSY_TIMEOUT = 5.0
@@ -177,6 +178,7 @@ def ensure_schema(engine: Engine) -> None:
                     "not a mediator database (it has tables, but no schema version)"
                 )
             metadata.create_all(conn, tables=list(TABLES))
+            create_search_index(conn)
             conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
             return
         stored = conn.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, text, update
 
 from mediator.store.sql.rows import derived_values
 from mediator.store.sql.schema import disputes, info_requests, meta
+from mediator.store.sql.search import create_search_index
 from mediator.store.sql.writes import get_dispute
 
 #: Disputes recomputed per round when a step derives columns from whole records.
@@ -45,8 +46,13 @@ def recompute_derived(conn: Connection) -> int:
         last = ids[-1]
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Search that scales: the SQLite FTS5 trigram index over id, title and party names."""
+    create_search_index(conn)
+
+
 #: from-version → the step that brings a store to from-version + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(conn: Connection, version: int, target: int) -> None:

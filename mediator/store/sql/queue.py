@@ -14,7 +14,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     tuple_,
 )
@@ -23,6 +22,7 @@ from mediator.domain import QUEUE_STATUSES, Status
 from mediator.store.base import QueueCounts, QueueKey, QueuePage, QueueQuery
 from mediator.store.sql.rows import queue_row
 from mediator.store.sql.schema import UtcDateTime, disputes
+from mediator.store.sql.search import text_filter
 
 c = disputes.c
 
@@ -54,32 +54,12 @@ def _bound(k: QueueKey) -> ColumnElement[tuple[object, ...]]:
     return tuple_(literal(k.urgency_at, UtcDateTime()), literal(k.id))
 
 
-def escape_like(text: str, escape: str = "\\") -> str:
-    """`text` with LIKE wildcards (`%`, `_`) and the escape character itself escaped."""
-    return (
-        text.replace(escape, escape + escape).replace("%", escape + "%").replace("_", escape + "_")
-    )
-
-
-def text_filter(text: str) -> ColumnElement[bool] | None:
-    """Case-insensitive substring match on id, order title and both party names.
-
-    The one place the free-text search lives (a later change replaces it with full-text search).
-    """
-    needle = text.strip()
-    if not needle:
-        return None
-    pattern = f"%{escape_like(needle.lower())}%"
-    columns = (c.id, c.order_title, c.buyer_name, c.seller_name)
-    return or_(*(col.ilike(pattern, escape="\\") for col in columns))
-
-
-def conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
-    """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text."""
+def conditions(conn: Connection, query: QueueQuery) -> list[ColumnElement[bool]]:
+    """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`)."""
     where: list[ColumnElement[bool]] = [c.status.in_(sorted(s.value for s in query.statuses))]
     if query.reasons:
         where.append(c.reason.in_(sorted(r.value for r in query.reasons)))
-    text = text_filter(query.text)
+    text = text_filter(conn, query.text)
     if text is not None:
         where.append(text)
     if query.flagged_only:
@@ -101,7 +81,7 @@ def queue_page(
         raise ValueError("limit must be at least 1")
     if after is not None and before is not None:
         raise ValueError("give `after` or `before`, not both")
-    where = conditions(query)
+    where = conditions(conn, query)
     forward = after is not None or (before is None and not from_end)
     stmt = select(*QUEUE_COLUMNS).where(*where)
     if after is not None:
@@ -143,7 +123,9 @@ def queue_counts(
     conn: Connection, query: QueueQuery, *, now: datetime | None = None
 ) -> QueueCounts:
     """Rows matching `query`, the whole queue (`QUEUE_STATUSES`) by status, and overdue ones."""
-    matching = conn.scalar(select(func.count()).select_from(disputes).where(*conditions(query)))
+    matching = conn.scalar(
+        select(func.count()).select_from(disputes).where(*conditions(conn, query))
+    )
     by_status: dict[Status, int] = dict.fromkeys(sorted(QUEUE_STATUSES), 0)
     grouped = conn.execute(
         select(c.status, func.count())

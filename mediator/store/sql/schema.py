@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel
 
 #: The schema this code reads and writes. A database with a newer version is refused; an older
 #: one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UtcDateTime(TypeDecorator[datetime]):
