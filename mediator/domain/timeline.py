@@ -37,8 +37,14 @@ class TimelineEntry:
     ref: str | None = None
     #: Who wrote it, when known (staff notes written in the console).
     author_name: str | None = None
-    #: P-COMM-* flags on a chat message (never on staff notes).
-    flags: tuple[Flag, ...] = ()
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        """P-COMM-* flags of a chat message (never of staff notes or events). Computed on
+        demand: a 10,000-message transcript only checks the messages it shows."""
+        if self.kind is not EntryKind.MESSAGE or self.channel is Channel.STAFF_NOTE:
+            return ()
+        return flag_message(self.body)
 
     @property
     def sort_key(self) -> tuple[datetime, int, str]:
@@ -92,7 +98,6 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
                 channel=m.channel,
                 ref=m.id,
                 author_name=m.author_name,
-                flags=() if m.channel is Channel.STAFF_NOTE else flag_message(m.body),
             )
         )
     for e in d.evidence:

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from enum import Enum
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -29,6 +30,38 @@ from mediator.widgets._text import local_time
 
 PREVIEW_LINES = 12
 PREVIEW_CHARS = 2_000
+#: Rendered entries kept; the rest are re-rendered when scrolled back into view.
+RENDER_CACHE = 512
+#: Badges in an entry's header line.
+FLAG_NAMES = {
+    "P-COMM-ONPLATFORM": "off-platform",
+    "P-COMM-CONDUCT": "conduct",
+    "P-COMM-SPAM-LONG": "spam",
+}
+
+
+def _preview(entry: TimelineEntry) -> str:
+    return visible(entry.body[:PREVIEW_CHARS]).expandtabs(4)
+
+
+def _body_height(entry: TimelineEntry, width: int) -> tuple[int, bool]:
+    """Preview lines of `entry` at `width` (character-wrapped, at most `PREVIEW_LINES`) and
+    whether the message is longer than its preview."""
+    if not entry.body:
+        return 0, False
+    room = max(width - 3, 4)
+    total = 0
+    for line in _preview(entry).split("\n"):
+        total += max(1, -(-cell_len(line) // room))
+        if total > PREVIEW_LINES:
+            return PREVIEW_LINES, True
+    return total, len(entry.body) > PREVIEW_CHARS
+
+
+def _height(entry: TimelineEntry, width: int) -> int:
+    """Header + preview + "… more" when cut + a blank line."""
+    body, cut = _body_height(entry, width)
+    return 1 + body + (1 if cut else 0) + 1
 
 
 class Show(Enum):
@@ -125,7 +158,8 @@ class Transcript(ScrollView, can_focus=True):
         self._all: list[TimelineEntry] = []
         self.entries: list[TimelineEntry] = []
         self._starts: list[int] = []  # first line of each entry
-        self._lines: list[list[Strip]] = []
+        self._heights: list[int] = []  # lines of each entry (see `_height`)
+        self._rendered: dict[int, list[Strip]] = {}  # entry index → its strips, once shown
         self._width = 0
 
     # ----- data -------------------------------------------------------------------------
@@ -160,17 +194,29 @@ class Transcript(ScrollView, can_focus=True):
 
     # ----- layout -----------------------------------------------------------------------
     def _layout(self, *, force: bool = False) -> None:
+        """Line offsets of every entry from cheap height arithmetic; strips are rendered only
+        when an entry is on screen (`_entry_lines`), so a 10,000-message dispute opens fast."""
         width = max(self.scrollable_content_region.width, 10)
         if width == self._width and not force:
             return
         self._width = width
-        self._lines = [self._render_entry(e, width) for e in self.entries]
+        self._rendered = {}
+        self._heights = [_height(e, width) for e in self.entries]
         self._starts = []
         total = 0
-        for lines in self._lines:
+        for height in self._heights:
             self._starts.append(total)
-            total += len(lines)
+            total += height
         self.virtual_size = Size(width, total)
+
+    def _entry_lines(self, index: int) -> list[Strip]:
+        lines = self._rendered.get(index)
+        if lines is None:
+            lines = self._render_entry(self.entries[index], self._width, self._heights[index])
+            if len(self._rendered) > RENDER_CACHE:
+                self._rendered.clear()
+            self._rendered[index] = lines
+        return lines
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
@@ -179,11 +225,14 @@ class Transcript(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"transcript--{name}")
 
-    def _render_entry(self, entry: TimelineEntry, width: int) -> list[Strip]:
+    def _render_entry(self, entry: TimelineEntry, width: int, height: int) -> list[Strip]:
+        """Exactly `height` lines (`_height` decided them): header, preview, "more", blank."""
         console = self.app.console
         when = local_time(entry.at, self._tz)  # type: ignore[arg-type]
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append(f"{when}  ", self._style("time"))
+        for flag in entry.flags:  # P-COMM-*: badged, never hidden from staff
+            head.append(f"⚑ {FLAG_NAMES.get(flag.rule_id, flag.rule_id)} ", self._style("flag"))
         note = entry.channel is Channel.STAFF_NOTE
         if entry.kind is EntryKind.MESSAGE:
             actor = entry.actor or Actor.SYSTEM
@@ -198,19 +247,18 @@ class Transcript(ScrollView, can_focus=True):
             head.append(f"✔ {visible(entry.title)}", self._style("decision"))
             head.append(f"  {_who(entry)}", self._style("time"))
         lines = [self._strip(head, width, console)]
-        for flag in entry.flags:  # P-COMM-*: badged, never hidden from staff
-            badge = Text(f"   ⚑ {flag.rule_id}: {visible(flag.reason)}", self._style("flag"))
-            lines.append(self._strip(badge, width, console))
+        body_lines, cut = _body_height(entry, width)
         if entry.body:
-            body = entry.body[:PREVIEW_CHARS]
-            text = Text(visible(body), overflow="fold")
-            text.expand_tabs(4)
-            wrapped = text.wrap(console, max(width - 3, 4), overflow="fold")
-            shown = list(wrapped)[:PREVIEW_LINES]
-            for line in shown:
+            text = Text(_preview(entry), overflow="fold")
+            wrapped = list(text.wrap(console, max(width - 3, 4), overflow="fold"))
+            if len(wrapped) > body_lines and not cut:  # word wrap took more lines than counted
+                body_lines -= 1
+                cut = True
+            for line in wrapped[:body_lines]:
                 line.pad_left(3)
                 lines.append(self._strip(line, width, console))
-            cut = len(wrapped) > PREVIEW_LINES or len(entry.body) > PREVIEW_CHARS
+            while len(lines) < 1 + body_lines:
+                lines.append(Strip.blank(width))
             if cut:
                 more = Text(
                     f"   … {len(entry.body):,} characters, {entry.body.count(chr(10)) + 1:,} "
@@ -221,7 +269,7 @@ class Transcript(ScrollView, can_focus=True):
         if note:
             lines = [line.apply_style(self._style("note")) for line in lines]
         lines.append(Strip.blank(width))
-        return lines
+        return (lines + [Strip.blank(width)] * height)[:height]
 
     @staticmethod
     def _strip(text: Text, width: int, console: object) -> Strip:
@@ -243,7 +291,7 @@ class Transcript(ScrollView, can_focus=True):
                 return self._strip(text, width, self.app.console).apply_style(base)
             return Strip.blank(width, base)
         index = bisect_right(self._starts, line) - 1
-        strip = self._lines[index][line - self._starts[index]]
+        strip = self._entry_lines(index)[line - self._starts[index]]
         if index == self.selected:
             sel = self._style("selected")
             strip = Strip(
@@ -259,7 +307,7 @@ class Transcript(ScrollView, can_focus=True):
         if not self._starts or not 0 <= self.selected < len(self._starts):
             return
         top = self._starts[self.selected]
-        height = len(self._lines[self.selected])
+        height = self._heights[self.selected]
         view = self.scrollable_content_region.height
         if top < self.scroll_y:
             self.scroll_to(y=top, animate=False)
