@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -149,6 +149,7 @@ class QueueTable(Widget, can_focus=True):
         self.has_before = False
         self.has_after = False
         self.top = 0
+        self._painted_top = 0  # `top` when the whole table was last refreshed
         self.now = now
         self._pending: set[str] = set()
 
@@ -190,7 +191,7 @@ class QueueTable(Widget, can_focus=True):
             if overflow > 0:
                 del self.rows[-overflow:]
                 self.has_after = True
-        self.refresh()
+        self._refresh_all()
 
     @property
     def current(self) -> QueueRow | None:
@@ -203,7 +204,7 @@ class QueueTable(Widget, can_focus=True):
         for index, row in enumerate(self.rows):
             if row.id.casefold() == wanted:
                 self._move_to(index)
-                self.refresh()
+                self._refresh_all()
                 return True
         return False
 
@@ -214,7 +215,7 @@ class QueueTable(Widget, can_focus=True):
         if not self.rows:
             self.cursor = 0
             self.post_message(self.Highlighted(None))
-            self.refresh()
+            self._refresh_all()
             return
         index = max(0, min(index, len(self.rows) - 1))
         height = self._body_height()
@@ -276,8 +277,17 @@ class QueueTable(Widget, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._move_to(self.cursor)
 
-    def watch_cursor(self) -> None:
+    def _refresh_all(self) -> None:
+        self._painted_top = self.top
         self.refresh()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.top != self._painted_top:  # the view scrolled: every line changes
+            self._refresh_all()
+            return
+        width = self.size.width  # only the old and new cursor lines change (y 0 is the header)
+        for index in {old, new}:
+            self.refresh(Region(0, index - self.top + 1, width, 1))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height

@@ -121,6 +121,10 @@ class Transcript(ScrollView, can_focus=True):
                 tooltip="First entry"),
         Binding("end", "move_to(-1)", "Last", show=False, id="transcript.last",
                 tooltip="Last entry"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="transcript.pageup",
+                tooltip="One screen up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="transcript.pagedown",
+                tooltip="One screen down"),
         Binding("enter", "open", "Open entry", id="transcript.open",
                 tooltip="Read the whole message, or open the evidence item"),
     ]  # fmt: skip
@@ -318,6 +322,17 @@ class Transcript(ScrollView, can_focus=True):
         if self.entries:
             self.selected = max(0, min(self.selected + delta, len(self.entries) - 1))
             self._scroll_to_selected()
+
+    def action_page(self, direction: int) -> None:
+        """Move the selection by about one screen of lines, without animation."""
+        if not self.entries or not self._starts:
+            return
+        target = self._starts[self.selected] + direction * self.scrollable_content_region.height
+        index = bisect_right(self._starts, max(0, target)) - 1
+        if index == self.selected:
+            index += direction
+        self.selected = max(0, min(index, len(self.entries) - 1))
+        self._scroll_to_selected()
 
     def action_move_to(self, index: int) -> None:
         if self.entries:

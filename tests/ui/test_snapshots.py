@@ -129,3 +129,9 @@ def test_policy_page(snap_compare: Snap, tmp_path: Path) -> None:
     assert snap_compare(
         build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "3", "p")
     )
+
+
+def test_queue_after_scrolling_down_and_back(snap_compare: Snap, tmp_path: Path) -> None:
+    """Cursor moves repaint only two lines unless the view scrolls: the screen must still match."""
+    presses = ["down"] * 25 + ["up"] * 24 + ["pagedown", "up", "up"]
+    assert snap_compare(build(tmp_path), terminal_size=NARROW, run_before=keys(*presses))
