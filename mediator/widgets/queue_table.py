@@ -28,6 +28,8 @@ from mediator.widgets._text import cell, duration
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.
 WINDOW_MAX = 600
+#: Rendered row lines kept for reuse (a screenful is ~50).
+LINE_CACHE = 1_000
 #: Ask for more rows when the cursor comes this close to an edge of the window.
 PREFETCH_MARGIN = 40
 
@@ -150,6 +152,7 @@ class QueueTable(Widget, can_focus=True):
         self.has_after = False
         self.top = 0
         self._painted_top = 0  # `top` when the whole table was last refreshed
+        self._line_cache: dict[tuple[object, ...], Strip] = {}
         self.now = now
         self._pending: set[str] = set()
 
@@ -277,6 +280,10 @@ class QueueTable(Widget, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._move_to(self.cursor)
 
+    def notify_style_update(self) -> None:
+        self._line_cache.clear()  # theme or CSS changed: cached lines hold old colours
+        super().notify_style_update()
+
     def _refresh_all(self) -> None:
         self._painted_top = self.top
         self.refresh()
@@ -338,6 +345,21 @@ class QueueTable(Widget, can_focus=True):
                 return Strip([Segment(_fit("  No disputes match.", width, False), dim)], width)
             return Strip.blank(width, base)
         row = self.rows[index]
+        # A row's line depends only on these; cursor moves and repaints reuse it.
+        key = (row.id, row.version, row.urgency_at, index == self.cursor, width, self.now,
+               self.has_focus, base)  # fmt: skip
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
+        if len(self._line_cache) > LINE_CACHE:
+            self._line_cache.clear()
+        strip = self._render_row(row, index, width, layout, base)
+        self._line_cache[key] = strip
+        return strip
+
+    def _render_row(
+        self, row: QueueRow, index: int, width: int, layout: list[tuple[Column, int]], base: Style
+    ) -> Strip:
         values = dict(zip(COLUMNS, self._cells(row), strict=True))
         segments: list[Segment] = []
         left = row.urgency_at - self.now
