@@ -134,12 +134,11 @@ class ResolutionForm(Widget):
     def select_outcome(self, outcome: Outcome) -> None:
         self.query_one(f"#outcome-{outcome.value}", RadioButton).value = True
 
-    def read(self) -> tuple[DecisionDraft | None, dict[str, str]]:
-        """The draft the form holds, or None, and the errors by field."""
+    def _parse(self) -> tuple[DecisionDraft | None, dict[str, str]]:
+        """The fields as a draft (None until an outcome is chosen), and the fields that could
+        not be read. Nothing is checked against the rules here."""
         errors: dict[str, str] = {}
         outcome = self.outcome
-        if outcome is None:
-            errors["outcome"] = "choose an outcome"
         currency = self.dispute.order.currency
         refund: Decimal | None = None
         raw_refund = self.query_one("#refund_amount", Input).value
@@ -180,6 +179,14 @@ class ResolutionForm(Widget):
             seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
             acknowledged=self.acknowledged,
         )
+        return draft, errors
+
+    def read(self) -> tuple[DecisionDraft | None, dict[str, str]]:
+        """The draft the form holds, or None, and the errors by field."""
+        draft, errors = self._parse()
+        if draft is None:
+            errors = {"outcome": "choose an outcome", **errors}
+            return None, errors
         for field, message in check_draft(self._policy_record(), draft, self._now()):
             if field == "acknowledge":  # shown in the findings panel, with the key to press
                 errors.setdefault("acknowledge", message)
@@ -190,42 +197,7 @@ class ResolutionForm(Widget):
     def policy_draft(self) -> DecisionDraft | None:
         """What the form holds now, checked or not (None until an outcome is chosen): the
         policy page and the findings panel judge the draft as it is being written."""
-        outcome = self.outcome
-        if outcome is None:
-            return None
-        currency = self.dispute.order.currency
-        refund: Decimal | None = None
-        raw = self.query_one("#refund_amount", Input).value.strip()
-        if raw and outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE):
-            try:
-                refund = parse_amount(raw, currency)
-            except MoneyError:
-                refund = None
-        keep: Decimal | None = None
-        raw_keep = self.query_one("#seller_keep_pct", Input).value.strip().rstrip("%")
-        return_required = self.query_one("#return_required", Checkbox).value and outcome.refunds
-        if return_required and raw_keep:
-            try:
-                keep = Decimal(raw_keep)
-            except InvalidOperation:
-                keep = None
-            if keep is not None and not keep.is_finite():
-                keep = None
-        return DecisionDraft(
-            outcome=outcome,
-            rationale=self.query_one("#rationale", TextArea).text,
-            refund_amount=refund,
-            return_required=return_required,
-            seller_keep_pct=keep,
-            seller_error=self.query_one("#seller_error", Checkbox).value
-            if self.dispute.order.kind is OrderKind.SERVICE
-            else None,
-            defective_or_misadvertised=self.query_one(
-                "#defective_or_misadvertised", Checkbox
-            ).value,
-            seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
-            acknowledged=self.acknowledged,
-        )
+        return self._parse()[0]
 
     # ----- reacting ---------------------------------------------------------------------
     @on(RadioSet.Changed)
