@@ -25,11 +25,13 @@ from enum import StrEnum
 
 from mediator.domain.enums import Actor, Channel, Status
 from mediator.domain.models import Dispute, DisputeRecord, InfoRequest
+from mediator.domain.policy import INFO_WINDOW, OPEN_WINDOW
 
 SELLER_SILENT_AFTER = timedelta(hours=24)
 STALE_AFTER = timedelta(hours=72)
-INFO_ANSWER_WITHIN = timedelta(days=7)
-GUARANTEE_WINDOW = timedelta(hours=72)
+#: The same rules the policy engine enforces, so a timer and its warning can never disagree.
+INFO_ANSWER_WITHIN = INFO_WINDOW  # P-INFO-7D
+GUARANTEE_WINDOW = OPEN_WINDOW  # P-OPEN-72H
 STAFF_TARGET = timedelta(hours=48)
 
 #: Sort position of a dispute with no running deadline (resolved, closed): after every open one.
