@@ -47,15 +47,19 @@ def flagged_messages(d: Dispute) -> int:
     )
 
 
-def derived_values(record: DisputeRecord) -> dict[str, Any]:
-    """The columns computed from a whole record: the next deadline (the queue's sort key) and
-    the number of flagged messages."""
+def deadline_values(record: DisputeRecord) -> dict[str, Any]:
+    """The next deadline (the queue's sort key): changes with status, requests and messages."""
     upcoming = deadlines.next_deadline(record)
     return {
         "urgency_at": upcoming.due_at if upcoming else deadlines.NO_DEADLINE,
         "deadline_rule": upcoming.rule_id if upcoming else None,
-        "flagged_count": flagged_messages(record.dispute),
     }
+
+
+def derived_values(record: DisputeRecord) -> dict[str, Any]:
+    """Every column computed from a whole record: the next deadline and the number of flagged
+    messages (which only changes when messages do)."""
+    return {**deadline_values(record), "flagged_count": flagged_messages(record.dispute)}
 
 
 def dispute_values(d: Dispute) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from mediator.domain.deadlines import auto_escalation
 from mediator.domain.resolution import build_decision, check_draft
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql.rows import (
+    deadline_values,
     decision_from_row,
     decision_values,
     derived_values,
@@ -132,7 +133,7 @@ def record_decision(
         .values(
             status=Status.RESOLVED.value,
             version=c.version + 1,
-            **derived_values(replace_fields(current, dispute=resolved)),
+            **deadline_values(replace_fields(current, dispute=resolved)),
         )
     )
     if result.rowcount != 1:  # cannot happen while the row is locked; never write half
@@ -257,7 +258,7 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
                 escalated_at=now,
                 escalation_cause=cause.value,
                 version=c.version + 1,
-                **derived_values(replace_fields(current, dispute=escalated)),
+                **deadline_values(replace_fields(current, dispute=escalated)),
             )
         )
         done.append((dispute_id, cause.value))
