@@ -40,11 +40,29 @@ from mediator.store.base import QueueRow
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
 
 
+#: Short bodies already checked in this process → whether `flag_message` flags them. Chat
+#: repeats itself ("Any update?", shop templates, auto-replies): an import or a seed checks each
+#: distinct short body once. Bounded: cleared when full (at most about 20 MB).
+_FLAGGED: dict[str, bool] = {}
+_MEMO_BODY_CHARS = 400
+_MEMO_ENTRIES = 50_000
+
+
+def is_flagged(body: str) -> bool:
+    """Whether `body` earns any P-COMM-* flag (`flag_message`), memoised for short bodies."""
+    if len(body) > _MEMO_BODY_CHARS:
+        return bool(flag_message(body))
+    flagged = _FLAGGED.get(body)
+    if flagged is None:
+        if len(_FLAGGED) >= _MEMO_ENTRIES:
+            _FLAGGED.clear()
+        flagged = _FLAGGED[body] = bool(flag_message(body))
+    return flagged
+
+
 def flagged_messages(d: Dispute) -> int:
     """Chat messages with at least one P-COMM-* flag (staff notes are never flagged)."""
-    return sum(
-        1 for m in d.messages if m.channel is not Channel.STAFF_NOTE and flag_message(m.body)
-    )
+    return sum(1 for m in d.messages if m.channel is not Channel.STAFF_NOTE and is_flagged(m.body))
 
 
 def deadline_values(record: DisputeRecord) -> dict[str, Any]:
