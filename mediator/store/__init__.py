@@ -1,6 +1,7 @@
 """Stores: the `Store` protocol and its backends. Never imports Textual."""
 
 from mediator.store.base import (
+    IdempotencyMismatch,
     ImportReport,
     InvalidDecision,
     NotFound,
@@ -16,6 +17,7 @@ from mediator.store.base import (
 )
 
 __all__ = [
+    "IdempotencyMismatch",
     "ImportReport",
     "InvalidDecision",
     "NotFound",

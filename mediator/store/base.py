@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from mediator.domain import (
@@ -108,6 +109,20 @@ class ImportReport:
     skipped: tuple[tuple[str, str], ...] = ()
 
 
+class Role(StrEnum):
+    """What a member of staff may do through the API: agents read the queue and decide;
+    supervisors may also import marketplace data and run auto-escalation."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    name: str
+    role: Role
+
+
 class StoreError(Exception):
     """Base of every error a store raises; `str()` is one line a person can act on."""
 
@@ -126,6 +141,11 @@ class VersionConflict(StoreError):
     def __init__(self, message: str, current: DisputeRecord | None = None) -> None:
         super().__init__(message)
         self.current = current
+
+
+class IdempotencyMismatch(StoreError):
+    """An idempotency key already used for a different request (another dispute, another
+    decision or another member of staff): nothing was written."""
 
 
 class InvalidDecision(StoreError):
@@ -177,10 +197,17 @@ class Store(Protocol):
         expected_version: int,
         actor: str,
         now: datetime,
+        idempotency_key: str | None = None,
     ) -> Decision:
         """Check `draft` (raises `InvalidDecision`), write it and mark the dispute resolved, in
         one transaction. Raises `VersionConflict` if the dispute's version is not
-        `expected_version`, `NotFound` if there is no such dispute."""
+        `expected_version`, `NotFound` if there is no such dispute.
+
+        With `idempotency_key`, the key is stored with the decision in that transaction: asking
+        again with the same key and the same request returns the decision already written
+        (whatever the version is now), the same key with another request raises
+        `IdempotencyMismatch`. The console creates the key when the agent confirms, so a retry
+        after a timeout, a crash or a restart can never decide (or refund) twice."""
         ...
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:

@@ -177,6 +177,8 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
             db.execute(f"DROP TRIGGER disputes_fts_{trigger}")
         db.execute("DROP TABLE disputes_fts")
         db.execute("DROP TABLE info_requests")
+        db.execute("DROP TABLE idempotency_keys")
+        db.execute("DROP TABLE staff")
         db.execute("ALTER TABLE disputes DROP COLUMN deadline_rule")
         db.execute("ALTER TABLE disputes DROP COLUMN flagged_count")
         db.execute("UPDATE disputes SET urgency_at = escalated_at")
@@ -188,7 +190,7 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
             assert row.deadline_rule == "STAFF-48H"
         with sqlite3.connect(path) as db:
             (version,) = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        assert version == "3"
+        assert version == "4"
         # v3's search index was built from the rows already there
         assert [r.id for r in again.queue_page_sync(QueueQuery(text="item number 2")).rows] == [
             "D-2"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, select, text, update
 
 from mediator.store.sql.rows import derived_values
-from mediator.store.sql.schema import disputes, info_requests, meta
+from mediator.store.sql.schema import disputes, idempotency_keys, info_requests, meta, staff
 from mediator.store.sql.search import create_search_index
 from mediator.store.sql.writes import get_dispute
 
@@ -51,8 +51,14 @@ def _v2_to_v3(conn: Connection) -> None:
     create_search_index(conn)
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Team scale: staff with hashed API tokens, and the idempotency keys of decisions."""
+    staff.create(conn)
+    idempotency_keys.create(conn)
+
+
 #: from-version → the step that brings a store to from-version + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(conn: Connection, version: int, target: int) -> None:

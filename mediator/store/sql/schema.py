@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel
 
 #: The schema this code reads and writes. A database with a newer version is refused; an older
 #: one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -180,6 +180,36 @@ class InfoRequestRow(StoreModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+class StaffRow(StoreModel, table=True):
+    """A member of staff who may call the API: `role` is `agent` or `supervisor`.
+
+    Only the SHA-256 of the bearer token is kept (the token is 256 random bits, shown once by
+    `mediator staff add`), so a copy of the database does not let anyone in.
+    """
+
+    __tablename__ = "staff"
+
+    name: str = Field(primary_key=True)
+    role: str
+    token_hash: str = Field(unique=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class IdempotencyRow(StoreModel, table=True):
+    """An `Idempotency-Key` a decision was written with: the same key and request replay that
+    decision; the same key with another request is refused."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: str = Field(primary_key=True)
+    actor: str
+    dispute_id: str = Field(foreign_key="disputes.id")
+    #: SHA-256 of the canonical request (dispute id and draft), `wire.draft_fingerprint`.
+    request_hash: str
+    decision_id: str = Field(foreign_key="decisions.id")
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -196,6 +226,8 @@ messages = _table(MessageRow)
 evidence = _table(EvidenceRow)
 decisions = _table(DecisionRow)
 info_requests = _table(InfoRequestRow)
+staff = _table(StaffRow)
+idempotency_keys = _table(IdempotencyRow)
 meta = _table(MetaRow)
 
-TABLES = (meta, disputes, messages, evidence, decisions, info_requests)
+TABLES = (meta, disputes, messages, evidence, decisions, info_requests, staff, idempotency_keys)

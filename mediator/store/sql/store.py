@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mediator.domain import (
     Actor,
@@ -25,14 +25,16 @@ from mediator.domain import (
     Message,
 )
 from mediator.store.base import (
+    IdempotencyMismatch,
     ImportReport,
     QueueCounts,
     QueueKey,
     QueuePage,
     QueueQuery,
+    StaffMember,
     StoreError,
 )
-from mediator.store.sql import imports, queue, writes
+from mediator.store.sql import imports, queue, staff, writes
 from mediator.store.sql.engine import make_engine, one_line, read_tx, store_error, write_tx
 from mediator.store.sql.schema import disputes as disputes_table
 
@@ -140,12 +142,27 @@ class SqlStore:
         expected_version: int,
         actor: str,
         now: datetime,
+        idempotency_key: str | None = None,
     ) -> Decision:
         try:
             with write_tx(self.engine) as conn:
                 return writes.record_decision(
-                    conn, dispute_id, draft, expected_version=expected_version, actor=actor, now=now
+                    conn,
+                    dispute_id,
+                    draft,
+                    expected_version=expected_version,
+                    actor=actor,
+                    now=now,
+                    idempotency_key=idempotency_key,
                 )
+        except IntegrityError as exc:
+            if idempotency_key is None:
+                raise store_error(exc, self.label, f"deciding {dispute_id}") from None
+            # the same key raced in from another dispute's transaction: it is taken
+            raise IdempotencyMismatch(
+                f"idempotency key {idempotency_key!r} is already used for another request; "
+                "nothing was written"
+            ) from None
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, f"deciding {dispute_id}") from None
 
@@ -193,6 +210,28 @@ class SqlStore:
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, "auto-escalating") from None
 
+    def add_staff_sync(self, name: str, role: str, *, now: datetime) -> str:
+        """Add a member of staff; returns their bearer token (shown once, stored hashed)."""
+        try:
+            with write_tx(self.engine) as conn:
+                return staff.add_staff(conn, name, role, now=now)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, f"adding staff member {name}") from None
+
+    def staff_for_token_sync(self, token: str) -> StaffMember | None:
+        try:
+            with read_tx(self.engine) as conn:
+                return staff.staff_for_token(conn, token)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "checking a token") from None
+
+    def list_staff_sync(self) -> list[StaffMember]:
+        try:
+            with read_tx(self.engine) as conn:
+                return staff.list_staff(conn)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "listing staff") from None
+
     def close_sync(self) -> None:
         """Close every pooled connection (idempotent)."""
         self.engine.dispose()
@@ -226,6 +265,7 @@ class SqlStore:
         expected_version: int,
         actor: str,
         now: datetime,
+        idempotency_key: str | None = None,
     ) -> Decision:
         return await asyncio.to_thread(
             self.record_decision_sync,
@@ -234,6 +274,7 @@ class SqlStore:
             expected_version=expected_version,
             actor=actor,
             now=now,
+            idempotency_key=idempotency_key,
         )
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:

@@ -26,7 +26,7 @@ from mediator.domain import (
 )
 from mediator.domain.deadlines import auto_escalation
 from mediator.domain.resolution import build_decision, check_draft
-from mediator.store.base import InvalidDecision, NotFound, VersionConflict
+from mediator.store.base import IdempotencyMismatch, InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql.rows import (
     deadline_values,
     decision_from_row,
@@ -37,7 +37,15 @@ from mediator.store.sql.rows import (
     info_request_values,
     message_values,
 )
-from mediator.store.sql.schema import decisions, disputes, evidence, info_requests, messages
+from mediator.store.sql.schema import (
+    decisions,
+    disputes,
+    evidence,
+    idempotency_keys,
+    info_requests,
+    messages,
+)
+from mediator.store.wire import draft_fingerprint
 
 c = disputes.c
 
@@ -115,9 +123,18 @@ def record_decision(
     expected_version: int,
     actor: str,
     now: datetime,
+    idempotency_key: str | None = None,
 ) -> Decision:
-    """Check and write `draft`, mark the dispute resolved and bump its version."""
+    """Check and write `draft`, mark the dispute resolved and bump its version; with
+    `idempotency_key`, replay or refuse a repeated request (`Store.record_decision`)."""
     row = _dispute_row(conn, dispute_id, lock=True)
+    fingerprint = None
+    if idempotency_key is not None:
+        # after the row lock: a concurrent request with this key has committed or not started
+        fingerprint = draft_fingerprint(dispute_id, draft)
+        replay = _replay(conn, idempotency_key, dispute_id, fingerprint, actor)
+        if replay is not None:
+            return replay
     current = _record(conn, row)
     if current.version != expected_version:
         raise VersionConflict(conflict_message(current, expected_version, now), current)
@@ -126,6 +143,17 @@ def record_decision(
         raise InvalidDecision(errors)
     decision = build_decision(current, draft, decision_id=new_id("R-"), actor=actor, now=now)
     conn.execute(insert(decisions).values(decision_values(decision)))
+    if idempotency_key is not None:
+        conn.execute(
+            insert(idempotency_keys).values(
+                key=idempotency_key,
+                actor=actor,
+                dispute_id=dispute_id,
+                request_hash=fingerprint,
+                decision_id=decision.id,
+                created_at=now,
+            )
+        )
     resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
     result = conn.execute(
         update(disputes)
@@ -140,6 +168,30 @@ def record_decision(
         fresh = _record(conn, _dispute_row(conn, dispute_id))
         raise VersionConflict(conflict_message(fresh, expected_version, now), fresh)
     return decision
+
+
+#: Longest idempotency key accepted (Stripe allows 255 characters).
+MAX_KEY_CHARS = 255
+
+
+def _replay(
+    conn: Connection, key: str, dispute_id: str, fingerprint: str, actor: str
+) -> Decision | None:
+    """The decision already written with `key` for this very request, or None if the key is new.
+    Raises `IdempotencyMismatch` when the key was used for something else."""
+    if not key or len(key) > MAX_KEY_CHARS:
+        raise IdempotencyMismatch(f"an idempotency key has 1 to {MAX_KEY_CHARS} characters")
+    k = idempotency_keys.c
+    used = conn.execute(select(idempotency_keys).where(k.key == key)).one_or_none()
+    if used is None:
+        return None
+    if used.actor != actor or used.dispute_id != dispute_id or used.request_hash != fingerprint:
+        raise IdempotencyMismatch(
+            f"idempotency key {key!r} was already used by {used.actor} for another request "
+            f"(on {used.dispute_id}); nothing was written"
+        )
+    first = conn.execute(select(decisions).where(decisions.c.id == used.decision_id)).one()
+    return decision_from_row(first)
 
 
 def add_note(conn: Connection, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:

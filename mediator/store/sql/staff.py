@@ -1,0 +1,72 @@
+"""Staff who may use the API, and their bearer tokens (only a hash is stored).
+
+A token is 32 random bytes (`secrets.token_urlsafe`), shown once when it is created. Because it
+is random and long, a plain SHA-256 is the right hash (a slow password hash buys nothing for a
+256-bit secret and would cost every API call); lookups compare hashes, never tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from mediator.store.base import Role, StaffMember, StoreError
+from mediator.store.sql.schema import staff
+
+#: What a staff name may look like: it is the `decided_by` of every decision its token writes.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+#: Prefix that makes a leaked token recognisable (secret scanners, logs).
+TOKEN_PREFIX = "mdt_"
+
+
+class StaffError(StoreError):
+    """A staff member cannot be added (bad name, unknown role, name taken)."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_staff(conn: Connection, name: str, role: str, *, now: datetime) -> str:
+    """Add `name` with `role` and return a new bearer token (the only time it exists in clear)."""
+    if not NAME.fullmatch(name):
+        raise StaffError(
+            f"{name!r} is not a staff name: 1-64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    try:
+        checked = Role(role)
+    except ValueError:
+        raise StaffError(f"unknown role {role!r}: agent or supervisor") from None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if conn.scalar(select(staff.c.name).where(staff.c.name == name)) is not None:
+        raise StaffError(f"staff member {name!r} already exists")
+    try:
+        conn.execute(
+            insert(staff).values(
+                name=name, role=checked.value, token_hash=hash_token(token), created_at=now
+            )
+        )
+    except IntegrityError:
+        raise StaffError(f"staff member {name!r} already exists") from None
+    return token
+
+
+def staff_for_token(conn: Connection, token: str) -> StaffMember | None:
+    """Who holds `token`, or None."""
+    row = conn.execute(
+        select(staff.c.name, staff.c.role).where(staff.c.token_hash == hash_token(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    return StaffMember(row.name, Role(row.role))
+
+
+def list_staff(conn: Connection) -> list[StaffMember]:
+    rows = conn.execute(select(staff.c.name, staff.c.role).order_by(staff.c.name))
+    return [StaffMember(r.name, Role(r.role)) for r in rows]
