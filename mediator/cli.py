@@ -153,7 +153,51 @@ def _parser() -> argparse.ArgumentParser:
         help="the time to judge the timers at (default: the current time)",
     )
     escalate.set_defaults(handler=_cmd_escalate)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[store],
+        help="serve the HTTP API over a store (for consoles with --api)",
+        description="Serve the mediator HTTP/JSON API over the store (OpenAPI document at "
+        "/openapi.json). Every call needs a bearer token from `mediator staff add`.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (8765)")
+    serve.add_argument(
+        "--workers",
+        type=_count,
+        default=1,
+        help="worker processes (default 1; 2+ needs "
+        "PostgreSQL or a SQLite file: each process opens the store)",
+    )
+    serve.set_defaults(handler=_cmd_serve)
+
+    staff = commands.add_parser(
+        "staff",
+        help="manage who may use the API",
+        description="Staff who may call `mediator serve`.",
+    )
+    staff_commands = staff.add_subparsers(title="staff commands", metavar="ACTION", required=True)
+    add = staff_commands.add_parser(
+        "add",
+        parents=[store],
+        help="add a member of staff and print their token (once)",
+        description="Add NAME with a role and print a new bearer token. Only its hash is "
+        "stored: copy it now, it cannot be shown again.",
+    )
+    add.add_argument("name", metavar="NAME", help="e.g. agent.ana (recorded as decided_by)")
+    add.add_argument("--role", choices=("agent", "supervisor"), required=True)
+    add.set_defaults(handler=_cmd_staff_add)
+    listing = staff_commands.add_parser("list", parents=[store], help="list staff and roles")
+    listing.set_defaults(handler=_cmd_staff_list)
     return parser
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError("a port is 1-65535")
+    return value
 
 
 def _count(text: str) -> int:
@@ -289,17 +333,48 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from mediator.server.run import serve
+
+    url = _store_url(getattr(args, "store", None))
+    return serve(url, host=args.host, port=args.port, workers=max(1, args.workers))
+
+
+def _cmd_staff_add(args: argparse.Namespace) -> int:
+    from mediator.clock import SystemClock
+
+    with _open_store(getattr(args, "store", None)) as store:
+        token = store.add_staff_sync(args.name, args.role, now=SystemClock().now())
+        label = store.label
+    print(f"added {args.name} ({args.role}) to {label}", file=sys.stderr)
+    print("their token (shown once, only its hash is stored):", file=sys.stderr)
+    print(token)
+    return EXIT_OK
+
+
+def _cmd_staff_list(args: argparse.Namespace) -> int:
+    with _open_store(getattr(args, "store", None)) as store:
+        members = store.list_staff_sync()
+    for member in members:
+        print(f"{member.name}\t{member.role.value}")
+    return EXIT_OK
+
+
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _store_url(option: str | None) -> str:
+    try:
+        return config.store_url(option)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 @contextmanager
 def _open_store(option: str | None) -> Iterator[SqlStore]:
     from mediator.store.sql import SqlStore
 
-    try:
-        url = config.store_url(option)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    url = _store_url(option)
     # Only the default location is created on demand: a mistyped --store must fail, not appear.
     create_dirs = url == config.default_store_url()
     with SqlStore.open(url, create_dirs=create_dirs) as store:

@@ -1,0 +1,1 @@
+"""`mediator serve`: the HTTP API (FastAPI + uvicorn) over a SQL store. Never imports Textual."""
