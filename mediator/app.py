@@ -15,10 +15,12 @@ from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
-from mediator.store.base import Store, StoreError
+from mediator.store.base import Store, StoreError, SyncingStore
 
 #: Seconds between two auto-escalation runs (the policy timers are hours; a minute is plenty).
 ESCALATE_EVERY = 60
+#: Seconds between two attempts to send decisions kept offline (`store.outbox`).
+SYNC_EVERY = 10
 
 
 class MediatorApp(App[None]):
@@ -47,11 +49,60 @@ class MediatorApp(App[None]):
         self.agent = agent
         self.tz: tzinfo = tz or local_timezone()
         self.sub_title = f"{agent} · {store.label}"
+        #: Decisions on this machine waiting for the API (0 without an outbox).
+        self.pending_count = 0
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
         self.auto_escalate()
         self.set_interval(ESCALATE_EVERY, self.auto_escalate)
+        if isinstance(self.store, SyncingStore):
+            self.sync_outbox()
+            self.set_interval(SYNC_EVERY, self.sync_outbox)
+
+    def _show_pending(self, pending: int) -> None:
+        self.pending_count = pending
+        waiting = f" · {pending} pending sync" if pending else ""
+        self.sub_title = f"{self.agent} · {self.store.label}{waiting}"
+
+    @work(group="sync", exclusive=True, exit_on_error=False)
+    async def refresh_pending(self) -> None:
+        """Re-read how many decisions wait in the outbox (after one was kept offline)."""
+        if isinstance(self.store, SyncingStore):
+            entries = await self.store.pending()
+            self._show_pending(sum(1 for e in entries if e.state == "pending"))
+
+    @work(group="sync", exclusive=True, exit_on_error=False)
+    async def sync_outbox(self) -> None:
+        """Send the decisions kept offline (same idempotency keys); tell the agent what moved."""
+        store = self.store
+        if not isinstance(store, SyncingStore):
+            return
+        try:
+            report = await store.sync()
+        except StoreError as error:
+            self.notify(f"Could not send pending decisions: {error}", severity="warning")
+            return
+        self._show_pending(report.waiting)
+        if report.delivered:
+            ids = ", ".join(d.dispute_id for d in report.delivered)
+            self.notify(f"{ids}: delivered to the API.", title="Pending decisions sent")
+            self._refresh_queues()
+        if report.failed:
+            lines = "\n".join(f"{dispute_id}: {why}" for dispute_id, why in report.failed)
+            self.notify(
+                f"{lines}\nThese decisions were NOT stored (kept as failed in the outbox); "
+                "open the disputes to see what was decided instead.",
+                title="Pending decisions refused",
+                severity="error",
+                timeout=60,
+            )
+            self._refresh_queues()
+
+    def _refresh_queues(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.refresh_rows()
 
     @work(group="escalate", exclusive=True, exit_on_error=False)
     async def auto_escalate(self) -> None:
@@ -66,9 +117,7 @@ class MediatorApp(App[None]):
         ids = ", ".join(dispute_id for dispute_id, _ in escalated[:5])
         more = f" and {len(escalated) - 5} more" if len(escalated) > 5 else ""
         self.notify(f"{ids}{more} joined the queue", title=f"{len(escalated)} auto-escalated")
-        for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.refresh_rows()
+        self._refresh_queues()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from binding_commands(self, screen)

@@ -97,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
         parents=[store, agent],
     )
     parser.add_argument("--version", action="version", version=f"mediator {__version__}")
+    parser.add_argument(
+        "--api",
+        metavar="URL",
+        default=None,
+        help=f"work through a `mediator serve` API instead of a database (or ${config.ENV_API})",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=None,
+        help=f"the API token from `mediator staff add` (better: ${config.ENV_TOKEN})",
+    )
     parser.set_defaults(handler=_cmd_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -224,9 +236,52 @@ def _aware_time(text: str) -> datetime:
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
+    try:
+        api = config.api_url(args.api)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if api is not None:
+        if getattr(args, "store", None) is not None:
+            raise CliError("give either --store or --api, not both")
+        return _console_on_api(api, config.api_token(args.token))
     agent = config.agent_name(getattr(args, "agent", None))
     with _open_store(getattr(args, "store", None)) as store:
         return _run_console(store, agent)
+
+
+def _console_on_api(url: str, token: str | None) -> int:
+    """The console through `mediator serve` at `url`, with the offline outbox beside it."""
+    import asyncio
+
+    from mediator.app import run_console
+    from mediator.store.base import StoreUnavailable
+    from mediator.store.http import HttpStore, NotAllowed
+    from mediator.store.outbox import Outbox, OutboxStore
+
+    if not token:
+        raise CliError(f"--api needs a token: --token or ${config.ENV_TOKEN} (mediator staff add)")
+
+    async def whoami() -> str | None:
+        probe = HttpStore(url, token, retries=0, timeout=5)
+        try:
+            return (await probe.whoami()).name
+        except StoreUnavailable:
+            return None
+        finally:
+            await probe.close()
+
+    try:
+        agent = asyncio.run(whoami())
+    except NotAllowed as exc:
+        raise CliError(str(exc)) from None
+    if agent is None:
+        print(
+            f"mediator: {url} is unreachable; starting offline (decisions wait in the outbox)",
+            file=sys.stderr,
+        )
+        agent = "(token owner)"
+    outbox = Outbox(config.outbox_path(), api=url.rstrip("/"))
+    return run_console(OutboxStore(HttpStore(url, token), outbox), agent=agent)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ Precedence, highest first: the command-line option, the environment, the default
 - store: `--store URL` → `MEDIATOR_STORE` → SQLite `mediator.db` in the data directory;
 - demo store: SQLite `demo.db` in the data directory;
 - data directory: `MEDIATOR_DATA_DIR` → `platformdirs.user_data_dir("mediator")`;
-- agent (`decided_by`): `--agent NAME` → `MEDIATOR_AGENT` → `agent.<login name>`.
+- agent (`decided_by`): `--agent NAME` → `MEDIATOR_AGENT` → `agent.<login name>`;
+- API (instead of a store): `--api URL` → `MEDIATOR_API`; its token `--token` → `MEDIATOR_TOKEN`;
+  decisions waiting for the API: SQLite `outbox.db` in the data directory.
 
 A store value without a scheme is a file path and becomes `sqlite:///ABS_PATH`.
 """
@@ -23,6 +25,9 @@ APP_NAME = "mediator"
 ENV_STORE = "MEDIATOR_STORE"
 ENV_AGENT = "MEDIATOR_AGENT"
 ENV_DATA_DIR = "MEDIATOR_DATA_DIR"
+ENV_API = "MEDIATOR_API"
+ENV_TOKEN = "MEDIATOR_TOKEN"
+OUTBOX_FILE = "outbox.db"
 STORE_FILE = "mediator.db"
 DEMO_FILE = "demo.db"
 
@@ -79,3 +84,28 @@ def agent_name(option: str | None = None, env: Mapping[str, str] | None = None) 
     except (OSError, KeyError):  # no login name (containers without a passwd entry)
         login = "unknown"
     return f"agent.{login}"
+
+
+def api_url(option: str | None = None, env: Mapping[str, str] | None = None) -> str | None:
+    """The `mediator serve` URL to work through, or None for a database store."""
+    env = os.environ if env is None else env
+    for value in (option, env.get(ENV_API)):
+        if value is not None and value.strip():
+            url = value.strip()
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"--api needs an http:// or https:// URL, not {url!r}")
+            return url
+    return None
+
+
+def api_token(option: str | None = None, env: Mapping[str, str] | None = None) -> str | None:
+    env = os.environ if env is None else env
+    for value in (option, env.get(ENV_TOKEN)):
+        if value is not None and value.strip():
+            return value.strip()
+    return None
+
+
+def outbox_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where decisions wait while the API is unreachable (created on first use)."""
+    return data_dir(env) / OUTBOX_FILE

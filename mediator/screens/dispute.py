@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,7 +39,7 @@ from mediator.screens.modals import (
     NoteScreen,
 )
 from mediator.screens.policy import PolicyScreen
-from mediator.store.base import InvalidDecision, StoreError, VersionConflict
+from mediator.store.base import InvalidDecision, PendingSync, StoreError, VersionConflict
 from mediator.widgets._text import duration, local_time
 from mediator.widgets.queue_table import TIMER_NAMES
 from mediator.widgets.resolution_form import ResolutionForm
@@ -293,6 +294,9 @@ class DisputeScreen(Screen[None]):
         findings = decision_findings(record, draft, self.app.clock.now())
         if not await self.app.push_screen_wait(ConfirmDecision(record.dispute, draft, findings)):
             return
+        # The key is made when the agent confirms: every retry of this decision (the HTTP
+        # store's, the outbox's after a restart) sends the same key, so it is stored once.
+        key = f"mediator-{uuid.uuid4()}"
         try:
             decision = await self.app.store.record_decision(
                 record.id,
@@ -300,7 +304,18 @@ class DisputeScreen(Screen[None]):
                 expected_version=record.version,
                 actor=self.app.agent,
                 now=self.app.clock.now(),
+                idempotency_key=key,
             )
+        except PendingSync as pending:
+            self.notify(
+                f"{pending}",
+                title="Decision kept offline: pending sync",
+                severity="warning",
+                timeout=20,
+            )
+            self.app.refresh_pending()
+            self.dismiss()
+            return
         except VersionConflict as conflict:
             self.notify(
                 f"{conflict} Nothing was written; the dispute has been reloaded.",

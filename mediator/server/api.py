@@ -16,25 +16,29 @@ Contract (the HTTP store in `mediator.store.http` is its client; shapes in `stor
 Every error body is `{"code": …, "detail": "<one line>"}` plus fields named above.
 """
 
-
 import asyncio
+import json
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mediator import __version__
 from mediator.clock import Clock
 from mediator.domain import Actor
+from mediator.importer import LineError, field_path
 from mediator.store.base import (
     IdempotencyMismatch,
     InvalidDecision,
     NotFound,
+    QueueKey,
     Role,
     StaffMember,
     StoreError,
@@ -42,6 +46,7 @@ from mediator.store.base import (
     VersionConflict,
 )
 from mediator.store.sql import SqlStore
+from mediator.store.sql.writes import MAX_KEY_CHARS
 from mediator.store.wire import (
     WireError,
     counts_json,
@@ -76,28 +81,51 @@ class ApiError(Exception):
 # --- request bodies (documented in the OpenAPI schema) -------------------------------------
 
 
-class DecisionBody(BaseModel):
+def _storable(text: str) -> str:
+    """Refuse text that the databases would not keep alike: NUL (PostgreSQL cannot store it,
+    SQLite would) and lone surrogates (not Unicode text; no driver can encode them)."""
+    if "\x00" in text:
+        raise ValueError("contains U+0000 (NUL), which cannot be stored")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate, which is not Unicode text") from None
+    return text
+
+
+#: Text from a client: a string without NUL or lone surrogates (422 otherwise).
+Text = Annotated[str, AfterValidator(_storable)]
+
+
+class _Body(BaseModel):
+    # An unknown field is refused, not dropped: a misspelt `return_required` must not become a
+    # decision without a return, and `decided_by` / `author_name` come from the token. Strict:
+    # `"return_required": "no"` is an error, not True (JSON types as `store.wire` reads them).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class DecisionBody(_Body):
     """A decision. `decided_by` is the token's owner; `fee_refund` is computed (P-REFUND-FEE)."""
 
-    outcome: str = Field(examples=["buyer_partial_refund"])
-    rationale: str = Field(examples=["Left earbud defective per photo E-1."])
-    refund_amount: str | None = Field(default=None, examples=["20.00"])
+    outcome: Text = Field(examples=["buyer_partial_refund"])
+    rationale: Text = Field(examples=["Left earbud defective per photo E-1."])
+    refund_amount: Text | None = Field(default=None, examples=["20.00"])
     return_required: bool = False
-    seller_keep_pct: str | None = None
+    seller_keep_pct: Text | None = None
     seller_error: bool | None = None
     defective_or_misadvertised: bool | None = None
-    message_to_parties: str = ""
+    message_to_parties: Text = ""
     seller_agreed_return: bool = False
-    acknowledged: list[str] = Field(default_factory=list, examples=[["P-REFUND-LATE"]])
+    acknowledged: list[Text] = Field(default_factory=list, examples=[["P-OPEN-CONFIRMED"]])
 
 
-class NoteBody(BaseModel):
-    body: str
+class NoteBody(_Body):
+    body: Text
 
 
-class InfoRequestBody(BaseModel):
-    party: str = Field(examples=["seller"])
-    message: str
+class InfoRequestBody(_Body):
+    party: Text = Field(examples=["seller"])
+    message: Text
 
 
 def create_app(store: SqlStore, clock: Clock) -> FastAPI:
@@ -123,7 +151,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            (".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", e.get("msg", ""))
+            (".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", _message(e))
             for e in exc.errors()
         ]
         detail = "; ".join(f"{f}: {m}" for f, m in errors)
@@ -135,6 +163,27 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     @app.exception_handler(StoreError)
     async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse(_error_body(exc), status_code=_status_of(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # unknown routes (404), wrong methods (405), unparsable bodies (400): the same shape
+        try:
+            code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+        except ValueError:
+            code = "http_error"
+        return JSONResponse(
+            {"code": code, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        # uvicorn still logs the traceback; the client gets the documented shape, not plain text
+        return JSONResponse(
+            {"code": "internal_error", "detail": f"internal server error ({type(exc).__name__})"},
+            status_code=500,
+        )
 
     # --- auth -----------------------------------------------------------------------------
 
@@ -163,10 +212,15 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "store": store.label, "version": __version__}
 
+    @app.get("/me", tags=["admin"])
+    async def me(who: Staff) -> dict[str, str]:
+        """Who the token belongs to (the `decided_by` of its writes) and their role."""
+        return {"name": who.name, "role": who.role.value}
+
     @app.get("/queue", tags=["queue"])
     async def queue(
         who: Staff,
-        q: str | None = None,
+        q: Text | None = None,
         reason: Annotated[str | None, Query(description="comma-separated reasons")] = None,
         status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
         flagged: bool = False,
@@ -177,8 +231,8 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     ) -> dict[str, Any]:
         """One page of the queue in urgency order, by keyset (`after`/`before` cursors)."""
         query = _wire(lambda: parse_query(q, reason, status, flagged))
-        after_key = _wire(lambda: decode_cursor(after, "after")) if after else None
-        before_key = _wire(lambda: decode_cursor(before, "before")) if before else None
+        after_key = _wire(lambda: _cursor(after, "after")) if after else None
+        before_key = _wire(lambda: _cursor(before, "before")) if before else None
         page = await store.queue_page(
             query, after=after_key, before=before_key, from_end=from_end, limit=limit
         )
@@ -187,7 +241,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     @app.get("/queue/counts", tags=["queue"])
     async def queue_counts(
         who: Staff,
-        q: str | None = None,
+        q: Text | None = None,
         reason: str | None = None,
         status: str | None = None,
         flagged: bool = False,
@@ -197,7 +251,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         return counts_json(await store.queue_counts(query, now=clock.now()))
 
     @app.get("/disputes/{dispute_id}", tags=["disputes"])
-    async def get_dispute(dispute_id: str, who: Staff, response: Response) -> dict[str, Any]:
+    async def get_dispute(dispute_id: Text, who: Staff, response: Response) -> dict[str, Any]:
         """The dispute (IMPORT_FORMAT.md), its version (also the ETag), decisions and request."""
         record = await store.get_dispute(dispute_id)
         response.headers["ETag"] = f'"{record.version}"'
@@ -205,7 +259,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
 
     @app.post("/disputes/{dispute_id}/decisions", status_code=201, tags=["disputes"])
     async def decide(
-        dispute_id: str,
+        dispute_id: Text,
         body: DecisionBody,
         who: Staff,
         if_match: Annotated[str | None, Header()] = None,
@@ -215,6 +269,12 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         if not idempotency_key:
             raise ApiError(
                 400, "idempotency_key_missing", "send an Idempotency-Key header with a decision"
+            )
+        if len(idempotency_key) > MAX_KEY_CHARS:
+            raise ApiError(
+                400,
+                "idempotency_key_invalid",
+                f"an Idempotency-Key has at most {MAX_KEY_CHARS} characters",
             )
         version = _if_match(if_match)
         draft = _wire(lambda: parse_draft(body.model_dump()))
@@ -229,14 +289,14 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         return decision_json(decision)
 
     @app.post("/disputes/{dispute_id}/notes", status_code=201, tags=["disputes"])
-    async def add_note(dispute_id: str, body: NoteBody, who: Staff) -> dict[str, Any]:
+    async def add_note(dispute_id: Text, body: NoteBody, who: Staff) -> dict[str, Any]:
         """A staff note (no `If-Match`: notes never conflict with a decision)."""
         note = await store.add_note(dispute_id, body.body, actor=who.name, now=clock.now())
         return message_json(note)
 
     @app.post("/disputes/{dispute_id}/info-requests", status_code=201, tags=["disputes"])
     async def request_info(
-        dispute_id: str,
+        dispute_id: Text,
         body: InfoRequestBody,
         who: Staff,
         if_match: Annotated[str | None, Header()] = None,
@@ -299,6 +359,28 @@ def _wire(parse: Callable[[], T]) -> T:
         ) from None
 
 
+#: Messages for unknown body fields that say where the value really comes from.
+_UNKNOWN_FIELD = {
+    "decided_by": "unknown field (decided_by comes from the token)",
+    "author_name": "unknown field (the author is the token's owner)",
+    "asked_by": "unknown field (the asker is the token's owner)",
+}
+
+
+def _message(error: Any) -> str:
+    if error.get("type") == "extra_forbidden":
+        loc = error.get("loc", ())
+        return _UNKNOWN_FIELD.get(str(loc[-1]) if loc else "", "unknown field")
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
+def _cursor(value: str, name: str) -> QueueKey:
+    key = decode_cursor(value, name)
+    if "\x00" in key.id:  # never issued; PostgreSQL would refuse it as a parameter
+        raise WireError(f"{name}: not a cursor this server issued")
+    return key
+
+
 def _if_match(value: str | None) -> int:
     if value is None:
         raise ApiError(
@@ -359,6 +441,8 @@ async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
         chunks.append(chunk)
     lines = b"".join(chunks).splitlines()
     result = await asyncio.to_thread(parse_lines, lines)
+    if not result.errors:
+        result.errors.extend(_nul_errors(lines))
     if result.errors:
         errors = [(f"line {e.line}: {e.field}", e.message) for e in result.errors[:100]]
         raise ApiError(
@@ -375,3 +459,40 @@ async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
         "updated": report.updated,
         "skipped": [{"id": i, "why": w} for i, w in report.skipped],
     }
+
+
+def _nul_errors(lines: list[bytes]) -> list[LineError]:
+    """A NUL (`\\u0000`) in a string of a valid line: PostgreSQL cannot store it (SQLite would),
+    so the API refuses it on both, naming the line and the field."""
+    errors: list[LineError] = []
+    for number, line in enumerate(lines, 1):
+        if b"\\u0000" not in line:  # the only way a NUL can be in a valid JSON line
+            continue
+        try:
+            value = json.loads(line.removeprefix(b"\xef\xbb\xbf"))
+        except ValueError:
+            continue
+        loc = _nul_at(value, ())
+        if loc is not None:
+            errors.append(
+                LineError(number, field_path(loc), "contains U+0000 (NUL), which cannot be stored")
+            )
+    return errors
+
+
+def _nul_at(value: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...] | None:
+    """Where the first NUL in a JSON value is (in a key or a string), or None."""
+    if isinstance(value, str):
+        return loc if "\x00" in value else None
+    items: list[tuple[int | str, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*loc, key)
+        found = _nul_at(item, (*loc, key))
+        if found is not None:
+            return found
+    return None

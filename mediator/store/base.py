@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from mediator.domain import (
     QUEUE_STATUSES,
@@ -123,12 +123,49 @@ class StaffMember:
     role: Role
 
 
+PendingState = Literal["pending", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A decision kept on this machine until the API takes it (`store.outbox`)."""
+
+    key: str
+    dispute_id: str
+    expected_version: int
+    draft: DecisionDraft
+    actor: str
+    created_at: datetime
+    state: PendingState
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one outbox sync did: decisions delivered, refused for good, still waiting."""
+
+    delivered: tuple[Decision, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (dispute id, why)
+    waiting: int = 0
+
+
 class StoreError(Exception):
     """Base of every error a store raises; `str()` is one line a person can act on."""
 
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened or reached (bad URL, corrupt file, server down)."""
+
+
+class PendingSync(StoreUnavailable):
+    """The API is unreachable: the decision is kept on this machine (the outbox) and will be
+    sent, with the same idempotency key, when the API is back."""
+
+    def __init__(self, message: str, key: str, dispute_id: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.dispute_id = dispute_id
 
 
 class NotFound(StoreError):
@@ -237,3 +274,16 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SyncingStore(Protocol):
+    """A store that keeps decisions offline until its API takes them (`store.outbox`)."""
+
+    async def pending(self) -> list[Pending]:
+        """Decisions still on this machine: `pending` (not sent yet) and `failed` (refused)."""
+        ...
+
+    async def sync(self) -> SyncReport:
+        """Send the pending decisions again with their idempotency keys."""
+        ...

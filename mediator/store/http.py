@@ -1,0 +1,325 @@
+"""`HttpStore`: the `Store` protocol over the `mediator serve` API (httpx, async).
+
+- Every call has a timeout (`TIMEOUT`, connect `CONNECT_TIMEOUT`).
+- Retries with exponential backoff and jitter, on connection errors and 5xx only, and only when
+  a retry cannot write twice: reads, decisions (they carry an `Idempotency-Key`: the server
+  replays the first answer), and any request that never reached the server (connect errors).
+  A note or an information request whose answer was lost is not re-sent; it fails with
+  `StoreUnavailable`, and the agent sees what is stored when the dispute is reloaded.
+- Errors map onto the protocol's: 404 `NotFound`, 412 `VersionConflict` (with the current
+  dispute from the body), 422 `InvalidDecision` / `IdempotencyMismatch`, 401/403 `NotAllowed`,
+  unreachable or 5xx after the retries `StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.store.base import (
+    IdempotencyMismatch,
+    InvalidDecision,
+    NotFound,
+    QueueCounts,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    StaffMember,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+from mediator.store.wire import (
+    WireError,
+    draft_json,
+    encode_cursor,
+    parse_counts,
+    parse_decision,
+    parse_info_request,
+    parse_message,
+    parse_page,
+    parse_record,
+    query_params,
+)
+
+#: Seconds for a whole request (read, write, pool) and for connecting.
+TIMEOUT = 10.0
+CONNECT_TIMEOUT = 3.0
+#: Attempts after the first, and the first backoff (doubled each time, plus up to 50 % jitter).
+RETRIES = 3
+BACKOFF = 0.25
+
+
+class NotAllowed(StoreError):
+    """The API refused the token (401) or its role (403)."""
+
+
+class HttpStore:
+    """A store behind `mediator serve` at `base_url`, as the staff member holding `token`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = TIMEOUT,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.label = f"api:{self.base_url}"
+        self.retries = retries
+        self.backoff = backoff
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpStore({self.base_url!r})"
+
+    # --- transport -------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send, retrying where that cannot write twice; raise the protocol's error on failure."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(
+                    method, path, params=params, json=json, headers=headers
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                problem = f"cannot reach {self.base_url} ({_reason(exc)})"
+            except httpx.TransportError as exc:
+                problem = f"no answer from {self.base_url} ({_reason(exc)})"
+                if not idempotent:  # it may have been written: do not send it again
+                    raise StoreUnavailable(
+                        f"{action}: {problem}; reload to see whether it was stored"
+                    ) from None
+            else:
+                if response.status_code < 500:
+                    if response.status_code >= 400:
+                        raise _error(response, action)
+                    return response
+                problem = f"{self.base_url} answered {response.status_code}: {_detail(response)}"
+                if not idempotent:
+                    raise StoreUnavailable(f"{action}: {problem}") from None
+            if attempt >= self.retries:
+                raise StoreUnavailable(f"{action}: {problem}") from None
+            delay = self.backoff * 2**attempt
+            await asyncio.sleep(delay + random.uniform(0, delay / 2))
+            attempt += 1
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise StoreError(
+                f"{kwargs['action']}: the API sent something that is not JSON"
+            ) from None
+
+    # --- the Store protocol ----------------------------------------------------------------
+
+    async def queue_page(
+        self,
+        query: QueueQuery,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        from_end: bool = False,
+        limit: int = 100,
+    ) -> QueuePage:
+        params = query_params(query)
+        if after is not None:
+            params["after"] = encode_cursor(after)
+        if before is not None:
+            params["before"] = encode_cursor(before)
+        if from_end:
+            params["from_end"] = "true"
+        params["limit"] = str(limit)
+        data = await self._json(
+            "GET", "/queue", params=params, action="reading the queue", idempotent=True
+        )
+        return _parsed(parse_page, data, "reading the queue")
+
+    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+        # `now` is the server's: the overdue count is judged by its clock
+        data = await self._json(
+            "GET",
+            "/queue/counts",
+            params=query_params(query),
+            action="counting the queue",
+            idempotent=True,
+        )
+        return _parsed(parse_counts, data, "counting the queue")
+
+    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+        action = f"reading {dispute_id}"
+        data = await self._json("GET", _path(dispute_id), action=action, idempotent=True)
+        return _parsed(parse_record, data, action)
+
+    async def record_decision(
+        self,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> Decision:
+        """POST the decision; `actor` and `now` are the server's (the token's owner, its clock).
+
+        Without an `idempotency_key` the decision is sent once, never retried after it left."""
+        action = f"deciding {dispute_id}"
+        headers = {"If-Match": f'"{expected_version}"'}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        data = await self._json(
+            "POST",
+            f"{_path(dispute_id)}/decisions",
+            json=draft_json(draft),
+            headers=headers,
+            action=action,
+            idempotent=idempotency_key is not None,
+        )
+        return _parsed(parse_decision, data, action)
+
+    async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
+        action = f"adding a note to {dispute_id}"
+        data = await self._json(
+            "POST",
+            f"{_path(dispute_id)}/notes",
+            json={"body": body},
+            action=action,
+            idempotent=False,
+        )
+        return _parsed(parse_message, data, action)
+
+    async def request_info(
+        self,
+        dispute_id: str,
+        party: Actor,
+        message: str,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> InfoRequest:
+        action = f"asking for information on {dispute_id}"
+        data = await self._json(
+            "POST",
+            f"{_path(dispute_id)}/info-requests",
+            json={"party": party.value, "message": message},
+            headers={"If-Match": f'"{expected_version}"'},
+            action=action,
+            idempotent=False,
+        )
+        return _parsed(parse_info_request, data, action)
+
+    async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
+        """Auto-escalation is the server's job (`mediator escalate` by cron, or a supervisor's
+        console): an agent's console has nothing to do here and must not fail every minute."""
+        return []
+
+    async def whoami(self) -> StaffMember:
+        from mediator.store.base import Role
+
+        data = await self._json("GET", "/me", action="checking the token", idempotent=True)
+        try:
+            return StaffMember(str(data["name"]), Role(data["role"]))
+        except (KeyError, TypeError, ValueError):
+            raise StoreError("checking the token: unexpected answer from the API") from None
+
+    async def close(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the app's event loop may have ended already
+            await self._client.aclose()
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _path(dispute_id: str) -> str:
+    from urllib.parse import quote
+
+    return "/disputes/" + quote(dispute_id, safe="")
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text and text[0] else type(exc).__name__
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip().splitlines()[0][:200] if response.text.strip() else "-"
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return str(body)[:200]
+
+
+def _error(response: httpx.Response, action: str) -> StoreError:
+    status = response.status_code
+    detail = _detail(response)
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    code = body.get("code")
+    if status in (401, 403):
+        return NotAllowed(f"{action}: the API refused: {detail}")
+    if status == 404:
+        return NotFound(detail)
+    if status == 412 or code == "version_conflict":
+        current = None
+        if body.get("current") is not None:
+            try:
+                current = parse_record(body["current"])
+            except WireError:
+                current = None
+        return VersionConflict(detail, current)
+    if code == "idempotency_key_reused":
+        return IdempotencyMismatch(detail)
+    if status == 422:
+        errors = body.get("errors")
+        pairs = [
+            (str(e[0]), str(e[1]))
+            for e in (errors if isinstance(errors, list) else [])
+            if isinstance(e, list | tuple) and len(e) == 2
+        ]
+        return InvalidDecision(pairs or [("request", detail)])
+    return StoreError(f"{action}: the API answered {status}: {detail}")
+
+
+T = TypeVar("T")
+
+
+def _parsed(parse: Callable[[Any], T], data: Any, action: str) -> T:
+    try:
+        return parse(data)
+    except WireError as exc:
+        raise StoreError(f"{action}: unexpected answer from the API ({exc})") from None

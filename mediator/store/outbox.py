@@ -1,0 +1,291 @@
+"""The offline outbox: decisions the API did not take yet, kept on this machine until it does.
+
+`OutboxStore` wraps an `HttpStore`. When the agent confirms a decision, it is written to a local
+SQLite file (`outbox.db`, `synchronous=FULL`) with its idempotency key BEFORE the first send; it
+leaves the file only when the API has answered for it. If the API cannot be reached, the call
+raises `PendingSync` and the decision stays "pending sync"; `sync()` (the console runs it every
+few seconds and at start) sends every pending decision again with the same key, so quitting,
+crashing or restarting cannot lose a decision, and the server's idempotency replay means it can
+never be stored (or refund) twice.
+
+A pending decision the API refuses when it is finally delivered (someone else decided first, the
+policy now blocks it) is not dropped silently: it is kept as `failed` with the reason, and the
+console tells the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.store.base import (
+    Pending,
+    PendingState,
+    PendingSync,
+    QueueCounts,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    StoreError,
+    StoreUnavailable,
+    SyncReport,
+)
+from mediator.store.http import HttpStore
+from mediator.store.wire import draft_json, parse_draft
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY,
+    api TEXT NOT NULL,
+    dispute_id TEXT NOT NULL,
+    expected_version INTEGER NOT NULL,
+    draft TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+)
+"""
+
+
+class Outbox:
+    """The outbox file. Thread-safe; every write is committed (and synced) before it returns."""
+
+    def __init__(self, path: Path, api: str) -> None:
+        self.path = path
+        self.api = api
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open the outbox {path}: {exc}") from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def put(
+        self,
+        key: str,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO outbox (key, api, dispute_id, expected_version, draft, "
+                "actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    self.api,
+                    dispute_id,
+                    expected_version,
+                    json.dumps(draft_json(draft), ensure_ascii=False),
+                    actor,
+                    now.astimezone(UTC).isoformat(),
+                ),
+            )
+
+    def attempted(self, key: str, error: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?",
+                (error, key),
+            )
+
+    def fail(self, key: str, error: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE key = ?",
+                (error, key),
+            )
+
+    def remove(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+
+    def entries(self, state: str | None = None) -> list[Pending]:
+        sql = (
+            "SELECT key, dispute_id, expected_version, draft, actor, created_at, state, "
+            "attempts, last_error FROM outbox WHERE api = ?"
+        )
+        args: tuple[str, ...] = (self.api,)
+        if state is not None:
+            sql += " AND state = ?"
+            args += (state,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY created_at, key", args).fetchall()
+        return [
+            Pending(
+                key=r[0],
+                dispute_id=r[1],
+                expected_version=r[2],
+                draft=parse_draft(json.loads(r[3])),
+                actor=r[4],
+                created_at=datetime.fromisoformat(r[5]),
+                state=cast(PendingState, r[6]),
+                attempts=r[7],
+                last_error=r[8],
+            )
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class OutboxStore:
+    """`HttpStore` plus the offline outbox for decisions (the `Store` protocol, and `sync`)."""
+
+    def __init__(self, api: HttpStore, outbox: Outbox) -> None:
+        self.api = api
+        self.outbox = outbox
+        self.label = api.label
+        self._sync_lock = asyncio.Lock()
+
+    # reads and the other writes go straight to the API
+    async def queue_page(
+        self,
+        query: QueueQuery,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        from_end: bool = False,
+        limit: int = 100,
+    ) -> QueuePage:
+        return await self.api.queue_page(
+            query, after=after, before=before, from_end=from_end, limit=limit
+        )
+
+    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+        return await self.api.queue_counts(query, now=now)
+
+    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+        return await self.api.get_dispute(dispute_id)
+
+    async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
+        return await self.api.add_note(dispute_id, body, actor=actor, now=now)
+
+    async def request_info(
+        self,
+        dispute_id: str,
+        party: Actor,
+        message: str,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+    ) -> InfoRequest:
+        return await self.api.request_info(
+            dispute_id, party, message, expected_version=expected_version, actor=actor, now=now
+        )
+
+    async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
+        return await self.api.escalate_due(now)
+
+    async def record_decision(
+        self,
+        dispute_id: str,
+        draft: DecisionDraft,
+        *,
+        expected_version: int,
+        actor: str,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> Decision:
+        """Keep the decision in the outbox, then send it. Raises `PendingSync` when the API is
+        unreachable (the decision stays and `sync()` delivers it later)."""
+        import uuid
+
+        key = idempotency_key or f"mediator-{uuid.uuid4()}"
+        await asyncio.to_thread(
+            self.outbox.put,
+            key,
+            dispute_id,
+            draft,
+            expected_version=expected_version,
+            actor=actor,
+            now=now,
+        )
+        try:
+            decision = await self.api.record_decision(
+                dispute_id,
+                draft,
+                expected_version=expected_version,
+                actor=actor,
+                now=now,
+                idempotency_key=key,
+            )
+        except StoreUnavailable as exc:
+            await asyncio.to_thread(self.outbox.attempted, key, str(exc))
+            raise PendingSync(
+                f"{dispute_id}: the API is unreachable ({exc}); the decision is kept on this "
+                "machine and will be sent when it is back (pending sync)",
+                key,
+                dispute_id,
+            ) from None
+        except StoreError:
+            # refused (conflict, policy, key): the agent sees the error now; nothing to resend
+            await asyncio.to_thread(self.outbox.remove, key)
+            raise
+        await asyncio.to_thread(self.outbox.remove, key)
+        return decision
+
+    async def pending(self) -> list[Pending]:
+        return await asyncio.to_thread(self.outbox.entries)
+
+    async def sync(self) -> SyncReport:
+        """Send every pending decision again with its key; stop at the first unreachable API."""
+        async with self._sync_lock:
+            delivered: list[Decision] = []
+            failed: list[tuple[str, str]] = []
+            entries = await asyncio.to_thread(self.outbox.entries, "pending")
+            for i, entry in enumerate(entries):
+                try:
+                    decision = await self.api.record_decision(
+                        entry.dispute_id,
+                        entry.draft,
+                        expected_version=entry.expected_version,
+                        actor=entry.actor,
+                        now=entry.created_at,
+                        idempotency_key=entry.key,
+                    )
+                except StoreUnavailable as exc:
+                    await asyncio.to_thread(self.outbox.attempted, entry.key, str(exc))
+                    return SyncReport(tuple(delivered), tuple(failed), len(entries) - i)
+                except StoreError as exc:
+                    await asyncio.to_thread(self.outbox.fail, entry.key, str(exc))
+                    failed.append((entry.dispute_id, str(exc)))
+                    continue
+                await asyncio.to_thread(self.outbox.remove, entry.key)
+                delivered.append(decision)
+            return SyncReport(tuple(delivered), tuple(failed), 0)
+
+    async def close(self) -> None:
+        await self.api.close()
+        await asyncio.to_thread(self.outbox.close)
