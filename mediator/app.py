@@ -64,6 +64,9 @@ class MediatorApp(App[None]):
         self.pending_count = pending
         waiting = f" · {pending} pending sync" if pending else ""
         self.sub_title = f"{self.agent} · {self.store.label}{waiting}"
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.show_status()
 
     @work(group="sync", exclusive=True, exit_on_error=False)
     async def refresh_pending(self) -> None:

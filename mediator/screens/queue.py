@@ -58,6 +58,7 @@ class QueueScreen(Screen[None]):
         super().__init__()
         self._generation = 0
         self._flagged_only = False
+        self._status = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -181,9 +182,18 @@ class QueueScreen(Screen[None]):
         )
         if self._flagged_only:
             status += " · flagged messages only (!)"
-        self.query_one("#queue-status", Static).update(
-            Content(f"{status} · next deadline first · store {self.app.store.label}")
+        self._status = f"{status} · next deadline first · store {self.app.store.label}"
+        self.show_status()
+
+    def show_status(self) -> None:
+        """The status line: counts, order, store, and decisions waiting to be sent."""
+        pending = self.app.pending_count
+        waiting = (
+            (f" · {pending} decision{'s' if pending != 1 else ''} pending sync", "bold $warning")
+            if pending
+            else ("", "")
         )
+        self.query_one("#queue-status", Static).update(Content.assemble(self._status, waiting))
 
     def _problem(self, error: StoreError) -> None:
         self.notify(str(error), title="Store problem", severity="error", timeout=10)

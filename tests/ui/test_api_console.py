@@ -79,6 +79,8 @@ async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
         await decide_d10001(app, pilot, server)
         assert not isinstance(app.screen, DisputeScreen)  # the agent can go on
         assert "1 pending sync" in app.sub_title
+        status = str(app.screen.query_one("#queue-status").render())
+        assert "1 decision pending sync" in status
         titles = [n.title for n in app._notifications]
         assert "Decision kept offline: pending sync" in titles
         assert store.get_dispute_sync("D-10001").decisions == ()
@@ -87,6 +89,7 @@ async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
         app.sync_outbox()
         await settle(app, pilot)
         assert "pending sync" not in app.sub_title
+        assert "pending sync" not in str(app.screen.query_one("#queue-status").render())
         assert "Pending decisions sent" in [n.title for n in app._notifications]
     await app.store.close()
     (decision,) = store.get_dispute_sync("D-10001").decisions
