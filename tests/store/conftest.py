@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from mediator.domain import Dispute
@@ -121,6 +121,14 @@ def make_dispute(n: int, **kwargs: Any) -> Dispute:
     return Dispute.model_validate_json(json.dumps(dispute_data(n, **kwargs)))
 
 
+def _install_pg_trgm(conn: Connection) -> None:
+    """Install pg_trgm in `public` once: the extension is per database, and the store's search
+    migration would otherwise create it in the first test's schema, to be dropped (with every
+    other test's search index) when that schema is."""
+    if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")) is None:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+
+
 def _postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     base = os.environ.get(PG_URL_ENV)
     if not base:
@@ -131,6 +139,7 @@ def _postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
+            _install_pg_trgm(conn)
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
         yield url.render_as_string(hide_password=False)

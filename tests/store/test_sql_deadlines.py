@@ -13,6 +13,7 @@ from mediator.domain import Actor, Channel, DecisionDraft, Outcome, Status
 from mediator.domain.deadlines import NO_DEADLINE, next_deadline, urgency_at
 from mediator.store import InvalidDecision, QueueQuery, VersionConflict
 from mediator.store.sql import SqlStore
+from mediator.store.sql.schema import HEAD_REVISION, SCHEMA_VERSION
 from tests.store.conftest import NOW, make_dispute
 
 
@@ -171,8 +172,9 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
     store.import_disputes([make_dispute(n) for n in range(1, 4)])
     store.close_sync()
     # Make it look like the schema of the first release: no info_requests, no new columns,
-    # urgency_at = the escalation time.
+    # urgency_at = the escalation time, made before Alembic (no alembic_version).
     with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE alembic_version")
         for trigger in ("ai", "ad", "au"):
             db.execute(f"DROP TRIGGER disputes_fts_{trigger}")
         db.execute("DROP TABLE disputes_fts")
@@ -190,7 +192,9 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
             assert row.deadline_rule == "STAFF-48H"
         with sqlite3.connect(path) as db:
             (version,) = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        assert version == "4"
+            (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        db.close()
+        assert (version, revision) == (str(SCHEMA_VERSION), HEAD_REVISION)
         # v3's search index was built from the rows already there
         assert [r.id for r in again.queue_page_sync(QueueQuery(text="item number 2")).rows] == [
             "D-2"

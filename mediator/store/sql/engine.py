@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -28,13 +30,14 @@ from sqlalchemy.exc import (
 )
 
 from mediator.store.base import StoreError, StoreUnavailable
-from mediator.store.sql.schema import SCHEMA_VERSION, TABLES, meta, metadata
-from mediator.store.sql.search import create_search_index
+from mediator.store.sql.schema import HEAD_REVISION, REVISIONS, SCHEMA_VERSION, meta
 
 #: Seconds a writer waits for another writer's lock before giving up (SQLite `busy_timeout`).
 BUSY_TIMEOUT = 5.0
 
 _WRITE = "mediator_write"
+#: Alembic's record of the revision a database is at.
+ALEMBIC_VERSION_TABLE = "alembic_version"
 
 
 def redact(url: str) -> str:
@@ -132,6 +135,21 @@ def _check_sqlite_path(url: URL, label: str, *, create_dirs: bool) -> None:
             ) from None
 
 
+def _wal(cursor: Any) -> None:
+    """Switch to WAL (persistent: a no-op once the file is in WAL mode). On a brand-new file
+    that another connection is creating, SQLite answers "database is locked" at once, without
+    waiting on `busy_timeout`; so wait here, up to `BUSY_TIMEOUT`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -140,7 +158,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -168,42 +186,90 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse a foreign or newer one."""
-    with write_tx(engine) as conn:
-        names = set(inspect(conn).get_table_names())
-        if meta.name not in names:
-            if names:
-                raise StoreUnavailable(
-                    "not a mediator database (it has tables, but no schema version)"
-                )
-            metadata.create_all(conn, tables=list(TABLES))
-            create_search_index(conn)
-            conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return
+@dataclass(frozen=True)
+class SchemaState:
+    """What a database says about its schema, read with plain SQL (no Alembic import)."""
+
+    tables: frozenset[str]
+    #: `alembic_version.version_num`; None before Alembic (or in an empty database).
+    revision: str | None
+    #: `meta.schema_version`; None without a `meta` table, 0 when the row is missing.
+    version: int | None
+
+
+def read_schema_state(conn: Connection) -> SchemaState:
+    """The tables, Alembic revision and `meta.schema_version` of the database on `conn`."""
+    tables = frozenset(inspect(conn).get_table_names())
+    revision = None
+    if ALEMBIC_VERSION_TABLE in tables:
+        revisions = conn.scalars(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")).all()
+        if len(revisions) > 1:
+            raise StoreUnavailable(f"several schema revisions at once ({', '.join(revisions)})")
+        revision = revisions[0] if revisions else None
+    version = None
+    if meta.name in tables:
         stored = conn.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
         try:
             version = int(stored) if stored is not None else 0
         except ValueError:
             raise StoreUnavailable(f"unreadable schema version {stored!r}") from None
-    if version > SCHEMA_VERSION:
+    return SchemaState(tables, revision, version)
+
+
+def needs_upgrade(state: SchemaState) -> bool:
+    """Whether the store must be created or migrated; raises `StoreUnavailable` (one line) for
+    a database that is not a mediator store, or one newer than this code."""
+    if not state.tables:
+        return True
+    if state.version is None:
+        raise StoreUnavailable("not a mediator database (it has tables, but no schema version)")
+    if state.version > SCHEMA_VERSION:
         raise StoreUnavailable(
-            f"schema version {version} is newer than this mediator understands "
+            f"schema version {state.version} is newer than this mediator understands "
             f"({SCHEMA_VERSION}); upgrade mediator"
         )
-    if version < SCHEMA_VERSION:
-        from mediator.store.sql.migrations import STEPS, migrate
-
-        if any(step not in STEPS for step in range(version, SCHEMA_VERSION)):
+    if state.revision is None:
+        if not 1 <= state.version <= SCHEMA_VERSION:
             raise StoreUnavailable(
-                f"schema version {version} is older than {SCHEMA_VERSION} and has no migration"
+                f"schema version {state.version} is older than {SCHEMA_VERSION} "
+                "and has no migration"
             )
-        with write_tx(engine) as conn:  # re-read under a lock: another console may be migrating
-            stored = conn.scalar(
-                select(meta.c.value).where(meta.c.key == "schema_version").with_for_update()
+        return True
+    if state.revision not in REVISIONS.values():
+        raise StoreUnavailable(
+            f"schema revision {state.revision!r} is unknown to this mediator (newest known: "
+            f"{HEAD_REVISION!r}); upgrade mediator"
+        )
+    return state.revision != HEAD_REVISION
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema in an empty database, or migrate an older one; refuse a foreign or newer
+    one (`needs_upgrade`).
+
+    A store at `HEAD_REVISION` costs one read transaction and a few catalog reads; Alembic is
+    imported only to migrate. Migrating happens in one write transaction (SQLite: `BEGIN
+    IMMEDIATE`) that first takes the schema lock (PostgreSQL: a transaction-level advisory lock
+    per schema) and reads the state again, so of two consoles opening an old store at once one
+    migrates and the other then finds it current.
+    """
+    with read_tx(engine) as conn:
+        if not needs_upgrade(read_schema_state(conn)):
+            return
+    with write_tx(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtext(:key || coalesce(current_schema(), '')))"
+                ),
+                {"key": "mediator schema "},
             )
-            if stored is not None and int(stored) < SCHEMA_VERSION:
-                migrate(conn, int(stored), SCHEMA_VERSION)
+        state = read_schema_state(conn)
+        if not needs_upgrade(state):
+            return
+        from mediator.store.sql.migrations import upgrade
+
+        upgrade(conn, state.revision, state.version, HEAD_REVISION)
 
 
 def store_error(exc: SQLAlchemyError, label: str, action: str) -> StoreError:

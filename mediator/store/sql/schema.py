@@ -6,7 +6,9 @@ Python (`UtcDateTime`). The order and both parties are denormalised into `disput
 reads one table; `message_count` / `evidence_count` are kept up to date by every write.
 
 The tables live in their own registry / `MetaData`, so other SQLModel tables in the process never
-end up in this database by accident.
+end up in this database by accident. They are created by the Alembic revisions in `alembic/`, not
+from these classes: a change here needs a new revision (a test compares the migrated database with
+this `MetaData`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,17 @@ from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-#: The schema this code reads and writes. A database with a newer version is refused; an older
-#: one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 4
+#: The schema this code reads and writes, kept in `meta.schema_version` by every migration so
+#: that older releases (which only know that number) refuse a store they do not understand. A
+#: database with a newer version is refused; an older one is migrated on open (`migrations.py`).
+SCHEMA_VERSION = 5
+
+#: `meta.schema_version` → the Alembic revision (`alembic/versions/`) of that schema. Versions 1
+#: and 2 predate Alembic: `migrations.py` brings them to 3 by hand first.
+REVISIONS = {3: "v3_baseline", 4: "v4_staff", 5: "v5_pg_search"}
+#: The Alembic head: a store whose `alembic_version` says this needs no migration, and opening it
+#: does not import Alembic (tests/store/test_sql_migrations.py checks it against the scripts).
+HEAD_REVISION = REVISIONS[SCHEMA_VERSION]
 
 
 class UtcDateTime(TypeDecorator[datetime]):

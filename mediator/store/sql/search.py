@@ -1,9 +1,20 @@
 """Free-text search of the queue: id, order title and both party names, as a substring.
 
+The match is the same on both databases: case-insensitive, a substring of any one of the four
+columns (never across two of them), `%` / `_` / `\\` / `"` taken literally. Only the index that
+finds the candidates differs; both are created by the Alembic revisions (`alembic/versions/`):
+
 SQLite: an FTS5 index with the trigram tokenizer (case-insensitive substring match from three
-characters up), kept in step with `disputes` by triggers, so a search over a million disputes
-reads the index instead of scanning the table. Shorter needles, and PostgreSQL (until its
-pg_trgm index lands with the API issue), use the portable `ILIKE` scan.
+characters up), kept in step with `disputes` by triggers (revision v3_baseline).
+
+PostgreSQL: PostgreSQL's indexed text search that keeps substring semantics, the `pg_trgm`
+extension: a GIN trigram index on `PG_SEARCH_EXPRESSION`, the lowercased id, title and names in
+one string (revision v5_pg_search). `LIKE '%needle%'` on that expression reads the index; the
+per-column `ILIKE` that follows only rechecks the candidates (so a needle spanning two columns
+does not match). PostgreSQL's word-based full-text search (`tsvector`) is deliberately not used:
+it matches whole words and stems, not substrings, and would answer differently from SQLite.
+
+Needles shorter than `MIN_INDEXED` use the portable `ILIKE` scan on both (no trigram to look up).
 """
 
 from __future__ import annotations
@@ -14,7 +25,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    and_,
     bindparam,
+    func,
     literal_column,
     or_,
     select,
@@ -25,37 +38,23 @@ from mediator.store.sql.schema import disputes
 
 c = disputes.c
 
-#: The columns searched; the FTS index holds exactly these.
+#: The columns searched; both indexes hold exactly these.
 SEARCHED = ("id", "order_title", "buyer_name", "seller_name")
-#: The trigram tokenizer needs at least three characters to match anything.
+#: A trigram index needs at least three characters to look anything up.
 MIN_INDEXED = 3
 
-_COLS = ", ".join(SEARCHED)
-_NEW = ", ".join(f"new.{col}" for col in SEARCHED)
-_OLD = ", ".join(f"old.{col}" for col in SEARCHED)
-
-SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE disputes_fts USING fts5({_COLS}, content='disputes', "
-    "content_rowid='rowid', tokenize='trigram')",
-    "CREATE TRIGGER disputes_fts_ai AFTER INSERT ON disputes BEGIN "
-    f"INSERT INTO disputes_fts(rowid, {_COLS}) VALUES (new.rowid, {_NEW}); END",
-    "CREATE TRIGGER disputes_fts_ad AFTER DELETE ON disputes BEGIN "
-    f"INSERT INTO disputes_fts(disputes_fts, rowid, {_COLS}) "
-    f"VALUES ('delete', old.rowid, {_OLD}); END",
-    f"CREATE TRIGGER disputes_fts_au AFTER UPDATE OF {_COLS} ON disputes BEGIN "
-    f"INSERT INTO disputes_fts(disputes_fts, rowid, {_COLS}) "
-    f"VALUES ('delete', old.rowid, {_OLD}); "
-    f"INSERT INTO disputes_fts(rowid, {_COLS}) VALUES (new.rowid, {_NEW}); END",
-)
+#: PostgreSQL: the expression of the `ix_disputes_search` GIN (`gin_trgm_ops`) index. A query
+#: must use this very expression (separators as literals, not bound parameters) for the planner
+#: to use the index; tests/store/test_sql_queue.py checks the plan.
+PG_SEARCH_EXPRESSION = "lower(" + " || ' ' || ".join(SEARCHED) + ")"
 
 
-def create_search_index(conn: Connection) -> None:
-    """Create (and fill from `disputes`) the search index; nothing to do on PostgreSQL."""
-    if conn.dialect.name != "sqlite":
-        return
-    for statement in SQLITE_DDL:
-        conn.exec_driver_sql(statement)
-    conn.exec_driver_sql("INSERT INTO disputes_fts(disputes_fts) VALUES ('rebuild')")
+def _pg_search_expression() -> ColumnElement[str]:
+    separator: ColumnElement[str] = literal_column("' '")
+    joined: ColumnElement[str] = c[SEARCHED[0]]
+    for col in SEARCHED[1:]:
+        joined = joined.concat(separator).concat(c[col])
+    return func.lower(joined)
 
 
 def escape_like(text_: str, escape: str = "\\") -> str:
@@ -70,17 +69,33 @@ def text_filter(conn: Connection, needle_text: str) -> ColumnElement[bool] | Non
     needle = needle_text.strip()
     if not needle:
         return None
-    if conn.dialect.name == "sqlite" and len(needle) >= MIN_INDEXED:
-        phrase = '"' + needle.replace('"', '""') + '"'  # one FTS5 string: no query syntax
-        matching: Select[tuple[Any]] = (
-            select(literal_column("rowid"))
-            .select_from(text("disputes_fts"))
-            .where(
-                text("disputes_fts MATCH :needle").bindparams(
-                    bindparam("needle", phrase, unique=True)
-                )
-            )
-        )
-        return literal_column("disputes.rowid").in_(matching)
+    indexed = len(needle) >= MIN_INDEXED
+    if conn.dialect.name == "sqlite" and indexed:
+        return literal_column("disputes.rowid").in_(_fts_rowids(needle))
     pattern = f"%{escape_like(needle.lower())}%"
-    return or_(*(c[col].ilike(pattern, escape="\\") for col in SEARCHED))
+    per_column = or_(*(c[col].ilike(pattern, escape="\\") for col in SEARCHED))
+    if conn.dialect.name == "postgresql" and indexed:
+        return and_(_pg_search_expression().like(pattern, escape="\\"), per_column)
+    return per_column
+
+
+def _fts_rowids(needle: str) -> Select[tuple[Any]]:
+    """The rowids of the disputes whose searched columns contain `needle` (SQLite FTS5)."""
+    phrase = '"' + needle.replace('"', '""') + '"'  # one FTS5 string: no query syntax
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("disputes_fts"))
+        .where(
+            text("disputes_fts MATCH :needle").bindparams(bindparam("needle", phrase, unique=True))
+        )
+    )
+
+
+def index_candidates(conn: Connection, needle_text: str, *, cap: int) -> int | None:
+    """How many disputes the SQLite search index finds for `needle_text`, counted up to `cap`
+    (cheap: the index alone); None when no index answers (PostgreSQL, short needles)."""
+    needle = needle_text.strip()
+    if conn.dialect.name != "sqlite" or len(needle) < MIN_INDEXED:
+        return None
+    first = _fts_rowids(needle).limit(cap + 1).subquery()
+    return conn.scalar(select(func.count()).select_from(first)) or 0

@@ -1,0 +1,1 @@
+"""Alembic revisions, one linear history; Alembic loads these files by path, not by import."""
