@@ -1,0 +1,125 @@
+"""`POST /imports` over HTTP: JSON Lines, supervisors only, all or nothing."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.api.conftest import Api, jsonl, snapshot
+from tests.store.conftest import dispute_data, example_disputes
+
+
+def test_one_bad_line_imports_nothing_and_every_bad_line_is_listed(
+    api: Api, sam: httpx.Client
+) -> None:
+    before = snapshot(api.store)
+    body = (
+        jsonl(dispute_data(1))
+        + jsonl(dispute_data(2, reason="bogus"))
+        + jsonl(dispute_data(3))
+        + b'{"id": "D-4", \n'
+        + jsonl(dispute_data(5))
+    )
+    response = sam.post("/imports", content=body)
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["code"] == "invalid_import"
+    assert error["detail"].startswith("2 errors, nothing was imported; first: line 2: reason: ")
+    assert [field for field, _ in error["errors"]] == ["line 2: reason", "line 4: $"]
+    assert "bogus" in error["errors"][0][1]
+    assert snapshot(api.store) == before
+    assert sam.get("/disputes/D-1").status_code == 404
+
+
+def test_a_good_import_inserts_then_skips_then_updates(api: Api, sam: httpx.Client) -> None:
+    body = jsonl(*(dispute_data(n) for n in (1, 2, 3)))
+    response = sam.post("/imports", content=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"inserted": 3, "updated": 0, "skipped": []}
+    record = sam.get("/disputes/D-2").json()
+    assert record["version"] == 1
+    assert record["dispute"]["order"]["title"] == "Item number 2"
+    assert api.store.count_disputes() == 5 + 3
+    # the same file again changes nothing; a newer revision replaces the older one
+    again = sam.post("/imports", content=body).json()
+    assert again["inserted"] == again["updated"] == 0
+    assert [s["id"] for s in again["skipped"]] == ["D-1", "D-2", "D-3"]
+    newer = sam.post("/imports", content=jsonl(dispute_data(2, revision=2, title="Renamed")))
+    assert newer.json() == {"inserted": 0, "updated": 1, "skipped": []}
+    assert sam.get("/disputes/D-2").json()["dispute"]["order"]["title"] == "Renamed"
+
+
+def test_an_empty_import_imports_nothing(api: Api, sam: httpx.Client) -> None:
+    for body in (b"", b"\n\n"):
+        response = sam.post("/imports", content=body)
+        assert response.json() == {"inserted": 0, "updated": 0, "skipped": []}
+    assert api.store.count_disputes() == 5
+
+
+def test_an_import_clashing_with_stored_rows_writes_nothing(api: Api, sam: httpx.Client) -> None:
+    """Valid on its own, but D-1 reuses a message id of D-10001: the database refuses it, the
+    transaction rolls back, and the answer says so in one line."""
+    before = snapshot(api.store)
+    clash = dispute_data(1)
+    clash["messages"][0]["id"] = example_disputes()[0].messages[0].id
+    response = sam.post("/imports", content=jsonl(dispute_data(2), clash))
+    assert response.status_code >= 400
+    detail = response.json()["detail"]
+    assert detail.startswith("import failed, nothing was written")
+    assert "unique" in detail.lower() and "D-1" in detail
+    assert snapshot(api.store) == before
+
+
+def test_a_1_mb_line_is_imported_verbatim_or_refused_clearly(api: Api, sam: httpx.Client) -> None:
+    title = "Ω" * 500_000  # 1 MB of UTF-8 in one field
+    response = sam.post("/imports", content=jsonl(dispute_data(1, title=title)))
+    assert response.status_code == 200, response.text[:300]
+    assert sam.get("/disputes/D-1").json()["dispute"]["order"]["title"] == title
+    row = next(r for r in sam.get("/queue").json()["rows"] if r["id"] == "D-1")
+    assert row["order_title"] == title
+    # a 1 MB line that is not JSON: one error naming the line, not an echo of the megabyte
+    before = snapshot(api.store)
+    response = sam.post("/imports", content=b'{"id": "D-2", "x": "' + b"y" * 1_000_000 + b"\n")
+    assert response.status_code == 422
+    error = response.json()
+    assert error["code"] == "invalid_import"
+    assert [field for field, _ in error["errors"]] == ["line 1: $"]
+    assert len(response.content) < 10_000
+    assert snapshot(api.store) == before
+
+
+def test_a_nul_in_an_imported_string_is_refused_on_every_database(
+    api: Api, sam: httpx.Client
+) -> None:
+    """PostgreSQL cannot store U+0000 (SQLite can): the API refuses it on both, naming the
+    line and the field."""
+    before = snapshot(api.store)
+    nul = dispute_data(2, title="kettle\x00")
+    literal = dispute_data(3, title="a backslash-u0000 is not a NUL: \\u0000")
+    response = sam.post("/imports", content=jsonl(dispute_data(1), nul, literal))
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["code"] == "invalid_import"
+    assert error["errors"] == [
+        ["line 2: order.title", "contains U+0000 (NUL), which cannot be stored"]
+    ]
+    assert snapshot(api.store) == before
+    response = sam.post("/imports", content=jsonl(dispute_data(1), literal))
+    assert response.json()["inserted"] == 2
+    assert sam.get("/disputes/D-3").json()["dispute"]["order"]["title"] == literal["order"]["title"]
+
+
+def test_an_oversized_import_is_413(
+    api: Api, sam: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mediator.server.api.MAX_IMPORT_BYTES", 10_000)
+    before = snapshot(api.store)
+    body = jsonl(*(dispute_data(n) for n in range(1, 20)))
+    assert len(body) > 10_000
+    response = sam.post("/imports", content=body)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert snapshot(api.store) == before
+    assert json.loads(sam.get("/healthz").content)["status"] == "ok"
