@@ -259,7 +259,7 @@ def search(db: str) -> None:
         query = QueueQuery(text=term)
         t0 = time.perf_counter()
         store.queue_page_sync(query, limit=100)
-        store.queue_counts_sync(query, now=NOW)
+        store.queue_counts_sync(query, totals=False)  # what a search keystroke asks for
         times.append((time.perf_counter() - t0) * 1000)
     store.close_sync()
     emit({"ms": times, "terms": terms})

@@ -39,7 +39,13 @@ from mediator.screens.modals import (
     NoteScreen,
 )
 from mediator.screens.policy import PolicyScreen
-from mediator.store.base import InvalidDecision, PendingSync, StoreError, VersionConflict
+from mediator.store.base import (
+    InvalidDecision,
+    PendingSync,
+    StoreError,
+    SyncingStore,
+    VersionConflict,
+)
 from mediator.widgets._text import duration, local_time
 from mediator.widgets.queue_table import TIMER_NAMES
 from mediator.widgets.resolution_form import ResolutionForm
@@ -124,6 +130,24 @@ class DisputeScreen(Screen[None]):
             self.dismiss()
             return
         await self._show(record, keep_form=keep_form)
+        await self._warn_if_pending()
+
+    async def _warn_if_pending(self) -> None:
+        """A decision on this dispute may be waiting in the outbox (the API was unreachable)."""
+        store = self.app.store
+        if not isinstance(store, SyncingStore):
+            return
+        waiting = [p for p in await store.pending() if p.dispute_id == self.dispute_id]
+        for entry in waiting:
+            when = entry.created_at.astimezone(self.app.tz).strftime("%d %b %H:%M")
+            pending = entry.state == "pending"
+            state = "is waiting to be sent." if pending else f"was refused: {entry.last_error}"
+            self.notify(
+                f"Your {entry.draft.outcome.label} decision of {when} {state}",
+                title="Decision pending sync" if pending else "Decision refused",
+                severity="warning",
+                timeout=15,
+            )
 
     async def _show(self, record: DisputeRecord, *, keep_form: bool) -> None:
         self.record = record

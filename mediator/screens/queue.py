@@ -115,12 +115,24 @@ class QueueScreen(Screen[None]):
         row = self.query_one(QueueTable).current
         return row.key if row else None
 
-    def reload(self, *, keep: QueueKey | None = None, from_end: bool = False) -> None:
+    def reload(
+        self,
+        *,
+        keep: QueueKey | None = None,
+        from_end: bool = False,
+        counts: bool = True,
+        totals: bool = True,
+    ) -> None:
+        """Read the window of rows again; `counts`: recount the matches (the query or the data
+        changed); `totals`: the header's queue totals too (they do not depend on the filters)."""
         self._generation += 1
         self.workers.cancel_group(self, "extend")
         query = self.query_now
         self._load_window(query, keep=keep, from_end=from_end)
-        self._load_counts(query)
+        if counts:
+            self._load_counts(query)
+        if totals:
+            self._load_totals()
 
     @work(exclusive=True, group="window", exit_on_error=False)
     async def _load_window(
@@ -162,7 +174,23 @@ class QueueScreen(Screen[None]):
     @work(exclusive=True, group="counts", exit_on_error=False)
     async def _load_counts(self, query: QueueQuery) -> None:
         try:
-            counts = await self.app.store.queue_counts(query, now=self.app.clock.now())
+            counts = await self.app.store.queue_counts(query, totals=False)
+        except StoreError as error:
+            self._problem(error)
+            return
+        filtered = query != QueueQuery()
+        matching = f"{counts.matching:,}{'+' if counts.capped else ''}"
+        status = f"{matching} match the filters" if filtered else f"{matching} shown"
+        if self._flagged_only:
+            status += " · flagged messages only (!)"
+        self._status = f"{status} · next deadline first · store {self.app.store.label}"
+        self.show_status()
+
+    @work(exclusive=True, group="totals", exit_on_error=False)
+    async def _load_totals(self) -> None:
+        """The header: the whole queue by status and how many are overdue (no filters)."""
+        try:
+            counts = await self.app.store.queue_counts(QueueQuery(), now=self.app.clock.now())
         except StoreError as error:
             self._problem(error)
             return
@@ -176,14 +204,6 @@ class QueueScreen(Screen[None]):
             ("Escalation queue", "bold"), f"  {total:,} disputes: ", " · ".join(parts), overdue
         )
         self.query_one("#queue-title", Static).update(title)
-        filtered = query != QueueQuery()
-        status = (
-            f"{counts.matching:,} match the filters" if filtered else f"{counts.matching:,} shown"
-        )
-        if self._flagged_only:
-            status += " · flagged messages only (!)"
-        self._status = f"{status} · next deadline first · store {self.app.store.label}"
-        self.show_status()
 
     def show_status(self) -> None:
         """The status line: counts, order, store, and decisions waiting to be sent."""
@@ -202,7 +222,7 @@ class QueueScreen(Screen[None]):
     @on(Input.Changed, "#search")
     @on(Select.Changed)
     def _filters_changed(self) -> None:
-        self.reload()
+        self.reload(totals=False)  # the header's totals do not depend on the filters
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
@@ -210,8 +230,8 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTable.NeedRows)
     def _need_rows(self, message: QueueTable.NeedRows) -> None:
-        if message.after is None and message.before is None:
-            self.reload(from_end=message.from_end)
+        if message.after is None and message.before is None:  # home / end: same query
+            self.reload(from_end=message.from_end, counts=False)
         else:
             self._extend(message, self._generation)
 

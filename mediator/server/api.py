@@ -245,10 +245,14 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         reason: str | None = None,
         status: str | None = None,
         flagged: bool = False,
+        totals: Annotated[
+            bool, Query(description="also the queue by status and the overdue count")
+        ] = True,
     ) -> dict[str, Any]:
-        """Rows matching the filters, the queue by status, and how many are overdue now."""
+        """Rows matching the filters (at most 1,000: see `capped`), and with `totals` the queue
+        by status and how many are overdue now."""
         query = _wire(lambda: parse_query(q, reason, status, flagged))
-        return counts_json(await store.queue_counts(query, now=clock.now()))
+        return counts_json(await store.queue_counts(query, now=clock.now(), totals=totals))
 
     @app.get("/disputes/{dispute_id}", tags=["disputes"])
     async def get_dispute(dispute_id: Text, who: Staff, response: Response) -> dict[str, Any]:

@@ -91,14 +91,24 @@ class QueuePage:
     has_after: bool
 
 
+#: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
+#: counting a million matches is not cheap (issue 4: a cheap count).
+COUNT_CAP = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class QueueCounts:
     """Counts for the header: rows matching the query, and the whole queue by status."""
 
+    #: Rows matching the query, at most `COUNT_CAP` (see `capped`); exact for the default query
+    #: when the totals are asked for.
     matching: int
+    #: The whole queue by status (empty when asked with `totals=False`).
     by_status: Mapping[Status, int] = field(default_factory=dict)
     #: Queue disputes (`QUEUE_STATUSES`) whose next deadline has passed (when asked with `now`).
     overdue: int = 0
+    #: More than `COUNT_CAP` rows match: `matching` is the cap, a lower bound.
+    capped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +228,12 @@ class Store(Protocol):
         """
         ...
 
-    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
-        """Counts for `query`; with `now`, also how many queue disputes are overdue."""
+    async def queue_counts(
+        self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    ) -> QueueCounts:
+        """Rows matching `query` (up to `COUNT_CAP`); with `totals`, the whole queue by status
+        and, with `now`, how many queue disputes are overdue. A filter keystroke asks without
+        totals: they do not depend on the query."""
         ...
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:

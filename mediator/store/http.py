@@ -163,12 +163,17 @@ class HttpStore:
         )
         return _parsed(parse_page, data, "reading the queue")
 
-    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+    async def queue_counts(
+        self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    ) -> QueueCounts:
         # `now` is the server's: the overdue count is judged by its clock
+        params = query_params(query)
+        if not totals:
+            params["totals"] = "false"
         data = await self._json(
             "GET",
             "/queue/counts",
-            params=query_params(query),
+            params=params,
             action="counting the queue",
             idempotent=True,
         )

@@ -182,8 +182,10 @@ class OutboxStore:
             query, after=after, before=before, from_end=from_end, limit=limit
         )
 
-    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
-        return await self.api.queue_counts(query, now=now)
+    async def queue_counts(
+        self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    ) -> QueueCounts:
+        return await self.api.queue_counts(query, now=now, totals=totals)
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:
         return await self.api.get_dispute(dispute_id)

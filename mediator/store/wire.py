@@ -403,6 +403,7 @@ def counts_json(counts: QueueCounts) -> dict[str, Any]:
         "matching": counts.matching,
         "by_status": {s.value: n for s, n in counts.by_status.items()},
         "overdue": counts.overdue,
+        "capped": counts.capped,
     }
 
 
@@ -416,4 +417,5 @@ def parse_counts(value: Any) -> QueueCounts:
         matching,
         {_enum(Status, s, "by_status"): int(n) for s, n in by_status.items()},
         overdue,
+        _bool(d.get("capped", False), "capped"),
     )

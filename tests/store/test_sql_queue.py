@@ -6,11 +6,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from mediator.domain import Reason, Status
 from mediator.domain.deadlines import next_deadline, urgency_at
 from mediator.store import QueueKey, QueueQuery, QueueRow
 from mediator.store.sql import SqlStore
+from mediator.store.sql.schema import disputes
+from mediator.store.sql.search import text_filter
 from tests.store.conftest import BASE, make_dispute
 
 STATUSES = [Status.ESCALATED, Status.AWAITING_INFO, Status.RESOLVED, Status.ESCALATED, Status.OPEN]
@@ -190,6 +193,9 @@ def texts(store: SqlStore) -> SqlStore:
         ("cotton OR shop", []),
         ("ünïcode", ["D-4"]),
         ("ÜNÏCODE", ["D-4"]),
+        ("77 plain", []),  # the id's end and the title's start: never across two columns
+        ("plain ärger", []),
+        ("plain", ["D-77"]),
     ],
 )
 def test_text_filter(texts: SqlStore, text: str, want: list[str]) -> None:
@@ -211,6 +217,23 @@ async def test_counts(big: SqlStore) -> None:
     assert (await big.queue_counts(defective)).matching == len(expected(big, defective))
 
 
+def test_matching_counts_stop_at_the_cap(big: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mediator.store.sql.queue as queue_module
+
+    monkeypatch.setattr(queue_module, "COUNT_CAP", 100)
+    defective = QueueQuery(reasons=frozenset({Reason.DEFECTIVE}))
+    few = len(expected(big, defective))
+    assert few < 100
+    counts = big.queue_counts_sync(defective, totals=False)
+    assert (counts.matching, counts.capped, counts.by_status) == (few, False, {})
+    every = QueueQuery(statuses=frozenset(Status))
+    many = big.queue_counts_sync(every, totals=False)
+    assert (many.matching, many.capped) == (100, True)
+    # the whole queue with its totals is exact: the totals are the answer
+    whole = big.queue_counts_sync(QueueQuery())
+    assert (whole.matching, whole.capped) == (210, False)
+
+
 def test_counts_of_an_empty_store(store: SqlStore) -> None:
     counts = store.queue_counts_sync(QueueQuery())
     assert counts.matching == 0
@@ -223,3 +246,23 @@ def test_bad_arguments(store: SqlStore) -> None:
         store.queue_page_sync(QueueQuery(), after=k, before=k)
     with pytest.raises(ValueError):
         store.queue_page_sync(QueueQuery(), limit=0)
+
+
+@pytest.mark.parametrize("needle", ["cotton", "shopkeeper", "d-77", "100%"])
+def test_text_search_reads_the_index(texts: SqlStore, needle: str) -> None:
+    """SQLite: the FTS5 trigram table; PostgreSQL: the pg_trgm GIN index (`search.py`), which
+    `text_filter` must query with the very expression the index is built on."""
+    with texts.engine.connect() as conn, conn.begin():
+        where = text_filter(conn, needle)
+        assert where is not None
+        compiled = select(func.count()).select_from(disputes).where(where).compile(conn)
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # 7 rows: force the choice
+            explain, index = "EXPLAIN ", "ix_disputes_search"
+        else:
+            explain, index = "EXPLAIN QUERY PLAN ", "disputes_fts"
+        params = compiled.params
+        if compiled.positiontup is not None:  # SQLite's qmark style
+            params = tuple(params[name] for name in compiled.positiontup)
+        plan = conn.exec_driver_sql(explain + compiled.string, params).all()
+    assert index in "\n".join(str(row) for row in plan)

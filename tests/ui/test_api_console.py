@@ -86,6 +86,12 @@ async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
         assert store.get_dispute_sync("D-10001").decisions == ()
 
         server.start()
+        await pilot.press("enter")  # reopening it says a decision is waiting
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert "Decision pending sync" in [n.title for n in app._notifications]
+        await pilot.press("escape")
+        await settle(app, pilot)
         app.sync_outbox()
         await settle(app, pilot)
         assert "pending sync" not in app.sub_title

@@ -120,10 +120,12 @@ class SqlStore:
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, "reading the queue") from None
 
-    def queue_counts_sync(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
+    def queue_counts_sync(
+        self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    ) -> QueueCounts:
         try:
             with read_tx(self.engine) as conn:
-                return queue.queue_counts(conn, query, now=now)
+                return queue.queue_counts(conn, query, now=now, totals=totals)
         except SQLAlchemyError as exc:
             raise store_error(exc, self.label, "counting the queue") from None
 
@@ -251,8 +253,10 @@ class SqlStore:
             self.queue_page_sync, query, after=after, before=before, from_end=from_end, limit=limit
         )
 
-    async def queue_counts(self, query: QueueQuery, *, now: datetime | None = None) -> QueueCounts:
-        return await asyncio.to_thread(self.queue_counts_sync, query, now=now)
+    async def queue_counts(
+        self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    ) -> QueueCounts:
+        return await asyncio.to_thread(self.queue_counts_sync, query, now=now, totals=totals)
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:
         return await asyncio.to_thread(self.get_dispute_sync, dispute_id)
