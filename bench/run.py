@@ -1,12 +1,17 @@
 """The console's performance targets, measured: one command, one table.
 
     /work/venv/bin/python bench/run.py [--sizes 1000,1000000] [--smoke] [--reseed]
+    /work/venv/bin/python bench/run.py --api-only [--smoke] [--api-workers 1,2]
 
 Stores are seeded once into `bench/.cache/N.db` with `mediator seed` (that run is the seed
 measurement; a cached store reports "cached" unless `--reseed`). Every measurement runs in a fresh
 process (`bench/_probe.py`), so imports and caches do not leak between them. `--smoke` (what CI
 runs) uses 1,000 and 5,000 disputes and fewer repetitions. The table is printed and written to
-`bench/results.md`.
+`bench/results.md` (`--api-only`: `bench/results-api.md`).
+
+The API rows (`bench/api.py`) come last: decisions/s and latency through a real `mediator serve`
+with 8 concurrent clients, and queue pages/s, on PostgreSQL from `$MEDIATOR_TEST_PG_URL` (a
+fresh schema, dropped afterwards); without it, on a SQLite file, and the rows say so.
 """
 
 from __future__ import annotations
@@ -63,9 +68,10 @@ def yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def probe(*args: str, timeout: float = 900) -> dict[str, Any]:
+def run_json(script: Path, *args: str, timeout: float = 900) -> dict[str, Any]:
+    """Run `script args…` in a fresh Python process; its last stdout line is a JSON object."""
     done = subprocess.run(
-        [PY, str(PROBE), *args],
+        [PY, str(script), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -73,9 +79,13 @@ def probe(*args: str, timeout: float = 900) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"probe {args[0]} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{script.name} {args[0]} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def probe(*args: str, timeout: float = 900) -> dict[str, Any]:
+    return run_json(PROBE, *args, timeout=timeout)
 
 
 def log(message: str) -> None:
@@ -212,7 +222,7 @@ def measure_search(n: int, path: Path) -> Row:
     times: list[float] = probe("search", str(path))["ms"]
     p95 = pct(times, 0.95)
     return Row(
-        f"free-text search, queue_page + queue_counts ({len(times)} terms)",
+        f"free-text search, queue_page + matching count ({len(times)} terms)",
         f"{n:,}",
         ms(statistics.median(times)),
         ms(p95),
@@ -350,11 +360,26 @@ def markdown(rows: list[Row], header: list[str], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import api  # here, not at the top: `api` imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,1000000", help="dispute counts, comma-separated")
     parser.add_argument("--smoke", action="store_true", help="1,000 and 5,000, fewer repeats")
     parser.add_argument("--reseed", action="store_true", help="seed the stores again")
+    parser.add_argument("--api-only", action="store_true", help="only the API rows (bench/api.py)")
+    parser.add_argument(
+        "--api-workers",
+        default=str(api.DEFAULT_WORKERS),
+        help=f"`mediator serve --workers` values to measure, e.g. 1,2 ({api.DEFAULT_WORKERS})",
+    )
+    parser.add_argument(
+        "--api-client",
+        choices=["httpx", "raw"],
+        default="httpx",
+        help="the API load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
+    )
     args = parser.parse_args(argv)
+    api_workers = [int(w) for w in args.api_workers.split(",")]
     sizes = [1000, 5000] if args.smoke else sorted({int(s) for s in args.sizes.split(",")})
     reps = 2 if args.smoke else 5
     scale = 0.5 if args.smoke else 1.0
@@ -362,15 +387,44 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     rows: list[Row] = []
+    failed = False
+    if args.api_only:
+        sizes = []
     stores: dict[int, Path] = {}
     for n in sizes:
         path, seconds = seeded_store(n, reseed=args.reseed)
         stores[n] = path
         rows.append(seed_row(n, seconds))
 
+    if not args.api_only:
+        rows += measure_ui(stores, args.smoke, reps, scale)
+
+    log("API through mediator serve")
+    try:
+        rows += api.measure_api(args.smoke, api_workers, args.api_client)
+    except Exception as exc:  # the table so far is still worth printing; the run fails
+        log(f"API benchmark failed: {exc}")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        rows.append(Row(f"API benchmark FAILED: {first[:120]}", "—", "—", "", "", "", "NO"))
+        failed = True
+
+    header = [*machine(), f"took {time.perf_counter() - started:,.0f} s"]
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    print("\n".join(header))
+    print()
+    print(text_table(rows))
+    results = HERE / "results-api.md" if args.api_only else RESULTS
+    results.write_text(markdown(rows, header, command.strip()), encoding="utf-8")
+    print(f"\nwritten to {results.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) -> list[Row]:
+    """Everything but the API: start-up, keys, search, the big dispute, import."""
+    rows: list[Row] = []
     log("start-up")
     rows += measure_start(stores, reps)
-    rows.append(measure_keys_bare(50 if args.smoke else 100))
+    rows.append(measure_keys_bare(50 if smoke else 100))
     for n, path in stores.items():
         log(f"keys at {n:,}")
         key_rows, rss = measure_keys(n, path, scale)
@@ -380,28 +434,20 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure_search(n, path))
 
     log("big dispute")
-    big_rows, big_rss = measure_big(1 if args.smoke else 3, 50 if args.smoke else 100)
+    big_rows, big_rss = measure_big(1 if smoke else 3, 50 if smoke else 100)
     rows += big_rows
     rows.append(rss_row("10,000 msgs + 500 ev", big_rss, "big dispute open"))
 
-    rows.append(measure_import(5_000 if args.smoke else 100_000))
+    rows.append(measure_import(5_000 if smoke else 100_000))
 
-    if not args.smoke:
+    if not smoke:
         log("naive DataTable with 100,000 rows")
         naive = probe("datatable", "100000")
         rows.append(
             Row("naive DataTable: start → first frame (reference, issue: 15.4 s)", "100,000",
                 ms(float(naive["ms"])), "", "", "reference", "—")
         )  # fmt: skip
-
-    header = [*machine(), f"took {time.perf_counter() - started:,.0f} s"]
-    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    print("\n".join(header))
-    print()
-    print(text_table(rows))
-    RESULTS.write_text(markdown(rows, header, command.strip()), encoding="utf-8")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Every error body is `{"code": …, "detail": "<one line>"}` plus fields named ab
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
@@ -60,6 +61,10 @@ from mediator.store.wire import (
     record_json,
 )
 
+#: How long a checked token is trusted without asking the store again (a removed member of
+#: staff is refused at most this long after).
+TOKEN_CACHE_SECONDS = 10.0
+TOKEN_CACHE_SIZE = 10_000
 #: Largest queue page a client may ask for.
 MAX_PAGE = 500
 #: Largest import body (bytes); bigger files go through `mediator import` on the server.
@@ -137,6 +142,9 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         openapi_tags=[{"name": "queue"}, {"name": "disputes"}, {"name": "admin"}],
     )
     bearer = HTTPBearer(auto_error=False)
+    #: token → (its owner, until when that answer is trusted): one store read per token and
+    #: TOKEN_CACHE_SECONDS instead of one per request (1.3 ms of a decision's ~11 ms of CPU).
+    tokens: dict[str, tuple[StaffMember, float]] = {}
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -192,9 +200,16 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
     ) -> StaffMember:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise _unauthorized("send Authorization: Bearer <token> (mediator staff add)")
-        who = await asyncio.to_thread(store.staff_for_token_sync, credentials.credentials)
+        token = credentials.credentials
+        known = tokens.get(token)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        who = await asyncio.to_thread(store.staff_for_token_sync, token)
         if who is None:
             raise _unauthorized("unknown or revoked token")
+        if len(tokens) >= TOKEN_CACHE_SIZE:
+            tokens.clear()
+        tokens[token] = (who, time.monotonic() + TOKEN_CACHE_SECONDS)
         return who
 
     Staff = Annotated[StaffMember, Depends(staff_member)]

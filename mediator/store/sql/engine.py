@@ -9,6 +9,7 @@ the dispute row with `SELECT … FOR UPDATE` instead (a no-op clause on SQLite).
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -36,6 +37,8 @@ from mediator.store.sql.schema import HEAD_REVISION, REVISIONS, SCHEMA_VERSION, 
 BUSY_TIMEOUT = 5.0
 
 _WRITE = "mediator_write"
+#: Connections kept open to a server database: the default executor's thread count.
+POOL_SIZE = min(32, (os.cpu_count() or 1) + 4)
 #: Alembic's record of the revision a database is at.
 ALEMBIC_VERSION_TABLE = "alembic_version"
 
@@ -92,7 +95,14 @@ def make_engine(url: str, *, create_dirs: bool = False) -> tuple[Engine, str]:
             connect_args: dict[str, Any] = {}
             if parsed.get_backend_name() == "postgresql":
                 connect_args["connect_timeout"] = int(BUSY_TIMEOUT)
-            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+            # a pool as large as the threads that use it (asyncio.to_thread: min(32, CPUs + 4)),
+            # so a busy server does not open and close sessions
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=True,
+                pool_size=POOL_SIZE,
+                connect_args=connect_args,
+            )
     except StoreUnavailable:
         raise
     except NoSuchModuleError:
