@@ -266,3 +266,30 @@ def test_text_search_reads_the_index(texts: SqlStore, needle: str) -> None:
             params = tuple(params[name] for name in compiled.positiontup)
         plan = conn.exec_driver_sql(explain + compiled.string, params).all()
     assert index in "\n".join(str(row) for row in plan)
+
+
+@pytest.mark.parametrize(
+    ("few", "many", "plan"),
+    [(10**6, 10**6, "from_index"), (0, 10**6, "plain"), (0, 0, "walk")],
+)
+def test_every_search_plan_reads_the_same_rows(
+    big: SqlStore, monkeypatch: pytest.MonkeyPatch, few: int, many: int, plan: str
+) -> None:
+    """Issue 4: how a search is read at scale (from the FTS index outward, the planner's choice,
+    or walking the urgency order) depends on how many disputes match; the answer must not."""
+    import mediator.store.sql.queue as queue_module
+
+    monkeypatch.setattr(queue_module, "FEW_CANDIDATES", few)
+    monkeypatch.setattr(queue_module, "MANY_CANDIDATES", many)
+    query = QueueQuery(text="D-11")  # D-1100 … D-1199: the id column, mixed case below
+    with big.engine.connect() as conn:
+        if big.engine.dialect.name == "sqlite":
+            assert queue_module.search_plan(conn, query).value == plan
+    want = [i for i in expected(big, QueueQuery()) if i.startswith("D-11")]
+    assert ids(big.queue_page_sync(query, limit=1000).rows) == want
+    assert ids(big.queue_page_sync(QueueQuery(text="d-11"), limit=1000).rows) == want
+    first = big.queue_page_sync(query, limit=7)
+    rest = big.queue_page_sync(query, after=first.rows[-1].key, limit=1000)
+    assert ids(first.rows + rest.rows) == want
+    assert ids(big.queue_page_sync(query, from_end=True, limit=5).rows) == want[-5:]
+    assert big.queue_counts_sync(query, totals=False).matching == len(want)

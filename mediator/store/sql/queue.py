@@ -7,6 +7,7 @@ row 10 and at row 1,000,000 with the `(status, urgency_at, id)` / `(urgency_at, 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import (
     ColumnElement,
@@ -56,25 +57,37 @@ def _bound(k: QueueKey) -> ColumnElement[tuple[object, ...]]:
     return tuple_(literal(k.urgency_at, UtcDateTime()), literal(k.id))
 
 
-#: A search the index answers with at most this many disputes is read from the index outward
-#: (look each one up, sort them); more, and the urgency order is walked instead (issue 4).
+#: How a search is read on SQLite, by how many disputes the FTS index finds (issue 4):
+#: at most FEW_CANDIDATES: from the index outward (look each one up, sort them);
+#: more than MANY_CANDIDATES: walk the queue in urgency order testing each row (the needle is so
+#: common that the first page is found in a few hundred rows, while listing every match from
+#: the index first costs a quarter of a second at a million disputes);
+#: in between: the planner's choice over the index's list of matches.
 FEW_CANDIDATES = 3_000
+MANY_CANDIDATES = 5_000
+
+
+class Plan(Enum):
+    PLAIN = "plain"
+    FROM_INDEX = "from_index"
+    WALK = "walk"
 
 
 def conditions(
-    conn: Connection, query: QueueQuery, *, from_search: bool = False
+    conn: Connection, query: QueueQuery, *, plan: Plan = Plan.PLAIN
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`).
 
-    `from_search` (SQLite): the status test is written `+status`, which keeps SQLite's planner
-    from scanning the `(status, urgency_at, id)` index (hundreds of thousands of entries at a
-    million disputes) when the search index has already narrowed the rows to a few.
+    `FROM_INDEX` and `WALK` (SQLite) write the status test `+status`, which keeps SQLite's
+    planner off the `(status, urgency_at, id)` index (hundreds of thousands of entries at a
+    million disputes): it then reads the rows the search index found, or walks
+    `(urgency_at, id)` in order and stops at the page's end.
     """
-    status = literal_column("+disputes.status") if from_search else c.status
+    status = c.status if plan is Plan.PLAIN else literal_column("+disputes.status")
     where: list[ColumnElement[bool]] = [status.in_(sorted(s.value for s in query.statuses))]
     if query.reasons:
         where.append(c.reason.in_(sorted(r.value for r in query.reasons)))
-    text = text_filter(conn, query.text)
+    text = text_filter(conn, query.text, use_index=plan is not Plan.WALK)
     if text is not None:
         where.append(text)
     if query.flagged_only:
@@ -96,8 +109,12 @@ def queue_page(
         raise ValueError("limit must be at least 1")
     if after is not None and before is not None:
         raise ValueError("give `after` or `before`, not both")
-    where = conditions(conn, query, from_search=_few(conn, query))
     forward = after is not None or (before is None and not from_end)
+    plan = search_plan(conn, query)
+    if plan is Plan.WALK and not forward:
+        # walking back from the end would first pass every resolved dispute (they sort last)
+        plan = Plan.PLAIN
+    where = conditions(conn, query, plan=plan)
     stmt = select(*QUEUE_COLUMNS).where(*where)
     if after is not None:
         stmt = stmt.where(sort_key > _bound(after))
@@ -157,18 +174,23 @@ def queue_counts(
             )
     if totals and query == QueueQuery():  # the whole queue: the totals are the answer
         return QueueCounts(sum(by_status.values()), by_status, overdue)
-    # counting from the search index outward is never slower: it stops at the cap either way
-    where = conditions(
-        conn, query, from_search=bool(query.text.strip()) and conn.dialect.name == "sqlite"
-    )
+    where = conditions(conn, query, plan=search_plan(conn, query, counting=True))
     first = select(literal(1)).select_from(disputes).where(*where).limit(COUNT_CAP + 1).subquery()
     found = conn.scalar(select(func.count()).select_from(first)) or 0
     return QueueCounts(min(found, COUNT_CAP), by_status, overdue, capped=found > COUNT_CAP)
 
 
-def _few(conn: Connection, query: QueueQuery) -> bool:
-    found = index_candidates(conn, query.text, cap=FEW_CANDIDATES)
-    return found is not None and found <= FEW_CANDIDATES
+def search_plan(conn: Connection, query: QueueQuery, *, counting: bool = False) -> Plan:
+    """How to read `query` (see `FEW_CANDIDATES`); counting never uses the planner's choice
+    between the two: it stops at `COUNT_CAP` either way, so from the index is never slower."""
+    found = index_candidates(conn, query.text, cap=MANY_CANDIDATES)
+    if found is None:
+        return Plan.PLAIN
+    if found > MANY_CANDIDATES:
+        return Plan.WALK
+    if found <= FEW_CANDIDATES or counting:
+        return Plan.FROM_INDEX
+    return Plan.PLAIN
 
 
 def _count() -> Select[int]:
