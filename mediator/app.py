@@ -68,7 +68,7 @@ class MediatorApp(App[None]):
             if isinstance(screen, QueueScreen):
                 screen.show_status()
 
-    @work(group="sync", exclusive=True, exit_on_error=False)
+    @work(group="pending", exclusive=True, exit_on_error=False)
     async def refresh_pending(self) -> None:
         """Re-read how many decisions wait in the outbox (after one was kept offline)."""
         if isinstance(self.store, SyncingStore):
