@@ -231,7 +231,7 @@ class QueueScreen(Screen[None]):
     @on(QueueTable.NeedRows)
     def _need_rows(self, message: QueueTable.NeedRows) -> None:
         if message.after is None and message.before is None:  # home / end: same query
-            self.reload(from_end=message.from_end, counts=False)
+            self.reload(from_end=message.from_end, counts=False, totals=False)
         else:
             self._extend(message, self._generation)
 

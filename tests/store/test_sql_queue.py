@@ -281,6 +281,7 @@ def test_every_search_plan_reads_the_same_rows(
 
     monkeypatch.setattr(queue_module, "FEW_CANDIDATES", few)
     monkeypatch.setattr(queue_module, "MANY_CANDIDATES", many)
+    monkeypatch.setattr(queue_module, "MANY_TO_COUNT", many)
     query = QueueQuery(text="D-11")  # D-1100 … D-1199: the id column, mixed case below
     with big.engine.connect() as conn:
         if big.engine.dialect.name == "sqlite":
