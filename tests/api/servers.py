@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,9 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import mediator
+from mediator.clock import FrozenClock
+from mediator.server.api import create_app
+from mediator.store.sql import SqlStore
 
 #: Seconds a server may take to answer `/healthz` after it was started.
 START_TIMEOUT = 60.0
@@ -75,16 +79,24 @@ class AppSwitch:
 class ThreadServer:
     """`app` served by uvicorn in a background thread of this process, on a free port."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, port: int = 0, graceful_timeout: int | None = None) -> None:
+        """`port` 0: any free port. `graceful_timeout`: seconds `__exit__` lets open
+        connections finish (None: as long as they take)."""
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # inherited by accepted connections; without it every response waits ~40 ms for a
         # delayed ACK (Nagle), which uvicorn's own listening sockets avoid
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        port = self._sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self._sock.bind(("127.0.0.1", port))
+        self.port: int = self._sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=graceful_timeout,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
@@ -108,6 +120,29 @@ class ThreadServer:
         self._server.should_exit = True
         self._thread.join(timeout=30)
         self._sock.close()
+
+
+class RestartableServer:
+    """`create_app(store, FrozenClock(now))` served in a thread on one fixed port, which a test
+    stops and starts again to make the API go away and come back (nothing listens until the
+    first `start()`)."""
+
+    def __init__(self, store: SqlStore, now: datetime) -> None:
+        self.store, self.now = store, now
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._running: ThreadServer | None = None
+
+    def start(self) -> None:
+        app = create_app(self.store, FrozenClock(self.now))
+        # a client's kept-alive connection must not hold the "API goes away" step for long
+        server = ThreadServer(app, port=self.port, graceful_timeout=1)
+        self._running = server.__enter__()
+
+    def stop(self) -> None:
+        if self._running is not None:
+            self._running.__exit__(None, None, None)
+            self._running = None
 
 
 class ServeProcess:

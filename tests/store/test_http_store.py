@@ -28,7 +28,7 @@ from mediator.store.base import (
 from mediator.store.http import HttpStore, NotAllowed
 from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
-from tests.live_server import Server, free_port
+from tests.api.servers import RestartableServer
 from tests.store.conftest import NOW, example_disputes
 
 RATIONALE = "Left earbud defective per photo E-1."
@@ -44,8 +44,8 @@ def db(sqlite_url: str) -> Iterator[SqlStore]:
 
 
 @pytest.fixture
-def server(db: SqlStore) -> Iterator[Server]:
-    running = Server(db, free_port(), NOW)
+def server(db: SqlStore) -> Iterator[RestartableServer]:
+    running = RestartableServer(db, NOW)
     running.start()
     yield running
     running.stop()
@@ -61,7 +61,9 @@ def fast(url: str, token: str, **kwargs: object) -> HttpStore:
     return HttpStore(url, token, backoff=0.01, **kwargs)  # type: ignore[arg-type]
 
 
-async def test_reads_match_the_database(server: Server, db: SqlStore, token: str) -> None:
+async def test_reads_match_the_database(
+    server: RestartableServer, db: SqlStore, token: str
+) -> None:
     api = fast(server.url, token)
     try:
         for query in (QueueQuery(), QueueQuery(text="earbud"), QueueQuery(flagged_only=True)):
@@ -79,7 +81,9 @@ async def test_reads_match_the_database(server: Server, db: SqlStore, token: str
         await api.close()
 
 
-async def test_writes_are_the_token_owners(server: Server, db: SqlStore, token: str) -> None:
+async def test_writes_are_the_token_owners(
+    server: RestartableServer, db: SqlStore, token: str
+) -> None:
     api = fast(server.url, token)
     try:
         note = await api.add_note("D-10002", "Called the seller.", actor="mallory", now=NOW)
@@ -97,7 +101,9 @@ async def test_writes_are_the_token_owners(server: Server, db: SqlStore, token: 
         await api.close()
 
 
-async def test_refusals_map_to_store_errors(server: Server, db: SqlStore, token: str) -> None:
+async def test_refusals_map_to_store_errors(
+    server: RestartableServer, db: SqlStore, token: str
+) -> None:
     api = fast(server.url, token)
     try:
         await api.record_decision(
@@ -153,7 +159,7 @@ class LoseFirstResponse(httpx.AsyncBaseTransport):
 
 
 async def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
-    server: Server, db: SqlStore, token: str
+    server: RestartableServer, db: SqlStore, token: str
 ) -> None:
     transport = LoseFirstResponse()
     api = fast(server.url, token, transport=transport)
@@ -168,7 +174,7 @@ async def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
 
 
 async def test_a_note_whose_answer_is_lost_is_not_sent_twice(
-    server: Server, db: SqlStore, token: str
+    server: RestartableServer, db: SqlStore, token: str
 ) -> None:
     class LoseNote(LoseFirstResponse):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -191,7 +197,7 @@ async def test_a_note_whose_answer_is_lost_is_not_sent_twice(
 async def test_unreachable_api_keeps_the_decision_until_it_is_back(
     db: SqlStore, token: str, tmp_path: Path
 ) -> None:
-    server = Server(db, free_port(), NOW)  # not started: nothing listens on the port yet
+    server = RestartableServer(db, NOW)  # not started: nothing listens on the port yet
     outbox_file = tmp_path / "outbox.db"
     store = OutboxStore(fast(server.url, token, retries=1), Outbox(outbox_file, server.url))
     with pytest.raises(PendingSync, match="pending sync") as kept:
@@ -225,7 +231,7 @@ async def test_unreachable_api_keeps_the_decision_until_it_is_back(
 async def test_a_pending_decision_refused_on_delivery_is_kept_as_failed(
     db: SqlStore, token: str, tmp_path: Path
 ) -> None:
-    server = Server(db, free_port(), NOW)
+    server = RestartableServer(db, NOW)
     store = OutboxStore(fast(server.url, token, retries=0), Outbox(tmp_path / "o.db", server.url))
     with pytest.raises(PendingSync):
         await store.record_decision(

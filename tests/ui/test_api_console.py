@@ -21,20 +21,20 @@ from mediator.screens.dispute import DisputeScreen
 from mediator.store.http import HttpStore
 from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
-from tests.live_server import Server, free_port
+from tests.api.servers import RestartableServer
 from tests.ui.conftest import NOW, settle
 from tests.ui.test_flows import SIZE
 
 
 @pytest.fixture
-def server(store: SqlStore) -> Iterator[Server]:
-    running = Server(store, free_port(), NOW)
+def server(store: SqlStore) -> Iterator[RestartableServer]:
+    running = RestartableServer(store, NOW)
     running.start()
     yield running
     running.stop()
 
 
-def console(server: Server, store: SqlStore, outbox: Path) -> MediatorApp:
+def console(server: RestartableServer, store: SqlStore, outbox: Path) -> MediatorApp:
     token = store.add_staff_sync("agent.ana", "agent", now=NOW)
     api = HttpStore(server.url, token, backoff=0.01, retries=1)
     return MediatorApp(
@@ -44,7 +44,9 @@ def console(server: Server, store: SqlStore, outbox: Path) -> MediatorApp:
     )
 
 
-async def decide_d10001(app: MediatorApp, pilot: Pilot[Any], server: Server | None) -> None:
+async def decide_d10001(
+    app: MediatorApp, pilot: Pilot[Any], server: RestartableServer | None
+) -> None:
     await settle(app, pilot)
     await pilot.press("slash", *"D-10001", "enter", "enter")
     await settle(app, pilot)
@@ -60,7 +62,7 @@ async def decide_d10001(app: MediatorApp, pilot: Pilot[Any], server: Server | No
 
 
 async def test_a_decision_through_the_api_is_the_token_owners(
-    server: Server, store: SqlStore, tmp_path: Path
+    server: RestartableServer, store: SqlStore, tmp_path: Path
 ) -> None:
     app = console(server, store, tmp_path / "outbox.db")
     async with app.run_test(size=SIZE) as pilot:
@@ -72,7 +74,7 @@ async def test_a_decision_through_the_api_is_the_token_owners(
 
 
 async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
-    server: Server, store: SqlStore, tmp_path: Path
+    server: RestartableServer, store: SqlStore, tmp_path: Path
 ) -> None:
     app = console(server, store, tmp_path / "outbox.db")
     async with app.run_test(size=SIZE) as pilot:
