@@ -41,8 +41,7 @@ class WireError(ValueError):
 
 def time_text(at: datetime) -> str:
     """ISO 8601 in UTC with `Z` and microseconds only when there are any."""
-    text = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return text
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(value: Any, name: str) -> datetime:
@@ -179,15 +178,11 @@ def draft_fingerprint(dispute_id: str, draft: DecisionDraft) -> str:
 
 def decision_json(decision: Decision) -> dict[str, Any]:
     """The IMPORT_FORMAT.md decision object."""
-    data: dict[str, Any] = json.loads(decision.model_dump_json())
-    return data
+    return decision.model_dump(mode="json")
 
 
 def parse_decision(data: Any) -> Decision:
-    try:
-        return Decision.model_validate_json(json.dumps(data))
-    except ValueError as exc:
-        raise WireError(f"decision: {_first_error(exc)}") from None
+    return _model(Decision, data, "decision")
 
 
 # --- disputes --------------------------------------------------------------------------------
@@ -226,7 +221,7 @@ def record_json(record: DisputeRecord) -> dict[str, Any]:
     """One dispute as the API returns it: the IMPORT_FORMAT.md object, its version, its
     decisions and the current information request."""
     return {
-        "dispute": json.loads(record.dispute.model_dump_json()),
+        "dispute": record.dispute.model_dump(mode="json"),
         "version": record.version,
         "decisions": [decision_json(d) for d in record.decisions],
         "info_request": _request_json(record.info_request),
@@ -235,10 +230,7 @@ def record_json(record: DisputeRecord) -> dict[str, Any]:
 
 def parse_record(value: Any) -> DisputeRecord:
     data = _obj(value, "dispute record")
-    try:
-        dispute = Dispute.model_validate_json(json.dumps(data.get("dispute")))
-    except ValueError as exc:
-        raise WireError(f"dispute: {_first_error(exc)}") from None
+    dispute = _model(Dispute, data.get("dispute"), "dispute")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise WireError("version: expected an integer")
@@ -255,15 +247,25 @@ def parse_record(value: Any) -> DisputeRecord:
 
 
 def message_json(message: Message) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(message.model_dump_json())
-    return data
+    return message.model_dump(mode="json")
 
 
 def parse_message(value: Any) -> Message:
+    return _model(Message, value, "message")
+
+
+M = TypeVar("M", Decision, Dispute, Message)
+
+
+def _model(cls: type[M], value: Any, name: str) -> M:
+    """`value` (decoded JSON) as the strict domain model `cls`; `WireError` names the field.
+
+    Validated as JSON text: the models are strict, and only JSON mode reads "12.50" as a
+    Decimal and an ISO string as a time."""
     try:
-        return Message.model_validate_json(json.dumps(value))
+        return cls.model_validate_json(json.dumps(value))
     except ValueError as exc:
-        raise WireError(f"message: {_first_error(exc)}") from None
+        raise WireError(f"{name}: {_first_error(exc)}") from None
 
 
 def _first_error(exc: ValueError) -> str:
