@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -45,6 +44,7 @@ from mediator.store.base import (
     StoreError,
     SyncingStore,
     VersionConflict,
+    new_idempotency_key,
 )
 from mediator.widgets._text import duration, local_time
 from mediator.widgets.queue_table import TIMER_NAMES
@@ -320,7 +320,7 @@ class DisputeScreen(Screen[None]):
             return
         # The key is made when the agent confirms: every retry of this decision (the HTTP
         # store's, the outbox's after a restart) sends the same key, so it is stored once.
-        key = f"mediator-{uuid.uuid4()}"
+        key = new_idempotency_key()
         try:
             decision = await self.app.store.record_decision(
                 record.id,

@@ -1,7 +1,8 @@
 """The one `Store` protocol the console talks to, and the values that cross it.
 
-Backends: `mediator.store.sql.SqlStore` (SQLite by default, any SQLAlchemy URL). A later HTTP
-backend implements the same protocol. No Textual imports here.
+Backends: `mediator.store.sql.SqlStore` (SQLite by default, any SQLAlchemy URL) and
+`mediator.store.http.HttpStore` (a `mediator serve` API), which the console wraps in
+`mediator.store.outbox.OutboxStore` (`SyncingStore`). No Textual imports here.
 
 Design rules every backend keeps:
 - the queue is read a page at a time **by key** (`QueueKey`: urgency, then id), never by OFFSET
@@ -13,6 +14,7 @@ Design rules every backend keeps:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -288,6 +290,11 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def new_idempotency_key() -> str:
+    """A fresh `Idempotency-Key` for one decision (made when the agent confirms it)."""
+    return f"mediator-{uuid.uuid4()}"
 
 
 @runtime_checkable

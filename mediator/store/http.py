@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -31,6 +32,7 @@ from mediator.store.base import (
     QueueKey,
     QueuePage,
     QueueQuery,
+    Role,
     StaffMember,
     StoreError,
     StoreUnavailable,
@@ -249,8 +251,6 @@ class HttpStore:
         return []
 
     async def whoami(self) -> StaffMember:
-        from mediator.store.base import Role
-
         data = await self._json("GET", "/me", action="checking the token", idempotent=True)
         try:
             return StaffMember(str(data["name"]), Role(data["role"]))
@@ -266,8 +266,6 @@ class HttpStore:
 
 
 def _path(dispute_id: str) -> str:
-    from urllib.parse import quote
-
     return "/disputes/" + quote(dispute_id, safe="")
 
 

@@ -37,6 +37,7 @@ from mediator.store.base import (
     StoreError,
     StoreUnavailable,
     SyncReport,
+    new_idempotency_key,
 )
 from mediator.store.http import HttpStore
 from mediator.store.wire import draft_json, parse_draft
@@ -222,9 +223,7 @@ class OutboxStore:
     ) -> Decision:
         """Keep the decision in the outbox, then send it. Raises `PendingSync` when the API is
         unreachable (the decision stays and `sync()` delivers it later)."""
-        import uuid
-
-        key = idempotency_key or f"mediator-{uuid.uuid4()}"
+        key = idempotency_key or new_idempotency_key()
         await asyncio.to_thread(
             self.outbox.put,
             key,
