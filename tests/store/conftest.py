@@ -175,3 +175,9 @@ def loaded(store: SqlStore) -> SqlStore:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'mediator.db'}"
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema (for tests of PostgreSQL's own behaviour)."""
+    yield from _postgres_url(request)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
+    DisconnectionError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
@@ -39,6 +40,9 @@ BUSY_TIMEOUT = 5.0
 _WRITE = "mediator_write"
 #: Connections kept open to a server database: the default executor's thread count.
 POOL_SIZE = min(32, (os.cpu_count() or 1) + 4)
+#: Seconds a pooled server connection may sit unused before it is checked with a ping.
+PING_IDLE_AFTER = 1.0
+_LAST_USED = "mediator_last_used"
 #: Alembic's record of the revision a database is at.
 ALEMBIC_VERSION_TABLE = "alembic_version"
 
@@ -97,12 +101,8 @@ def make_engine(url: str, *, create_dirs: bool = False) -> tuple[Engine, str]:
                 connect_args["connect_timeout"] = int(BUSY_TIMEOUT)
             # a pool as large as the threads that use it (asyncio.to_thread: min(32, CPUs + 4)),
             # so a busy server does not open and close sessions
-            engine = create_engine(
-                parsed,
-                pool_pre_ping=True,
-                pool_size=POOL_SIZE,
-                connect_args=connect_args,
-            )
+            engine = create_engine(parsed, pool_size=POOL_SIZE, connect_args=connect_args)
+            _ping_idle_connections(engine)
     except StoreUnavailable:
         raise
     except NoSuchModuleError:
@@ -158,6 +158,33 @@ def _wal(cursor: Any) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use if it has been idle for `PING_IDLE_AFTER` seconds:
+    a database restart or an idle timeout is then noticed without failing a request, and a busy
+    server does not pay a ping (three round trips with psycopg) on every checkout, as
+    `pool_pre_ping` would. A connection that dies while busy fails its one request (503, which
+    the HTTP store retries); the pool then drops every connection opened before."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_LAST_USED)
+        if last is None or time.monotonic() - last < PING_IDLE_AFTER:
+            return  # new, or used a moment ago
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # any failure: the pool replaces the connection and retries
+            raise DisconnectionError(f"stale pooled connection: {one_line(exc)}") from None
 
 
 def _configure_sqlite(engine: Engine) -> None:
