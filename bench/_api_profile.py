@@ -190,7 +190,7 @@ def _instrument(steps: Steps) -> None:
     from sqlalchemy.engine.base import Connection, Engine
 
     import mediator.server.api as api
-    from mediator.store.sql import queue, writes
+    from mediator.store.sql import deciding, queue
     from mediator.store.sql.store import SqlStore
 
     w = steps.wrap
@@ -198,24 +198,22 @@ def _instrument(steps: Steps) -> None:
     w(fastapi.routing, "serialize_response", "FastAPI: serialize_response (jsonable_encoder)")
     w(SqlStore, "staff_for_token_sync", "auth: token → staff member (read tx)")
     w(api, "parse_draft", "parse_draft")
-    w(SqlStore, "record_decision_sync", "store.record_decision (write tx)")
+    w(SqlStore, "record_decision_sync", "store.record_decision")
     w(SqlStore, "queue_page_sync", "store.queue_page (read tx)")
-    w(Engine, "connect", "pool checkout (+ pre-ping SELECT 1)")
+    w(Engine, "connect", "pool checkout (a ping if idle)")
     w(Connection, "close", "pool checkin")
     w(Connection, "_commit_impl", "COMMIT")
     w(Connection, "execute", "SQL statement")
     w(psycopg.Connection, "wait", "waiting for PostgreSQL")
-    w(writes, "_dispute_row", "SELECT … FOR UPDATE (the dispute row)")
-    w(writes, "_replay", "idempotency key lookup")
-    w(writes, "draft_fingerprint", "draft_fingerprint")
-    w(writes, "_record", "read the record (messages, evidence, decisions, request)")
-    w(writes, "dispute_from_rows", "rows → Dispute (pydantic)")
-    w(writes, "check_draft", "policy: check_draft")
-    w(writes, "build_decision", "build_decision (runs the policy again)")
-    w(writes, "decision_values", "decision_values")
-    w(writes, "deadline_values", "deadline_values (next deadline)")
+    w(deciding, "_replay", "idempotency replay (the first decision)")
+    w(deciding, "draft_fingerprint", "draft_fingerprint")
+    w(deciding, "_policy_record", "rows → DisputeRecord (pydantic)")
+    w(deciding, "check_draft", "policy: check_draft")
+    w(deciding, "build_decision", "build_decision (runs the policy again)")
+    w(deciding, "decision_values", "decision_values")
+    w(deciding, "deadline_values", "deadline_values (next deadline)")
+    w(deciding, "_write", "the conditional write")
     w(queue, "queue_row", "row → QueueRow")
-    w(api, "decision_json", "decision_json (model_dump_json + json.loads)")
     w(api, "page_json", "page_json")
 
 

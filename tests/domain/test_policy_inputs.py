@@ -1,6 +1,6 @@
 """What the decision policy reads: the SQL store checks a decision against the dispute's facts
 and its newest information request only, without loading the transcript, the evidence or the
-earlier decisions (store/sql/writes.py, `_policy_record`). These tests hold the policy to that:
+earlier decisions (store/sql/deciding.py, `_policy_record`). These tests hold the policy to that:
 a rule that starts reading messages must change the store too, and fails here first."""
 
 from dataclasses import replace

@@ -223,6 +223,18 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def decision_tx(engine: Engine) -> Iterator[Connection]:
+    """Where `deciding.record_decision` runs: a write transaction on SQLite; autocommit on a
+    server database, whose conditional write is one statement (no BEGIN/COMMIT round trips)."""
+    if is_sqlite(engine):
+        with write_tx(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @dataclass(frozen=True)
 class SchemaState:
     """What a database says about its schema, read with plain SQL (no Alembic import)."""

@@ -33,9 +33,17 @@ from mediator.store.base import (
     QueueQuery,
     StaffMember,
     StoreError,
+    VersionConflict,
 )
-from mediator.store.sql import imports, queue, staff, writes
-from mediator.store.sql.engine import make_engine, one_line, read_tx, store_error, write_tx
+from mediator.store.sql import deciding, imports, queue, staff, writes
+from mediator.store.sql.engine import (
+    decision_tx,
+    make_engine,
+    one_line,
+    read_tx,
+    store_error,
+    write_tx,
+)
 from mediator.store.sql.schema import disputes as disputes_table
 
 
@@ -147,8 +155,8 @@ class SqlStore:
         idempotency_key: str | None = None,
     ) -> Decision:
         try:
-            with write_tx(self.engine) as conn:
-                return writes.record_decision(
+            with decision_tx(self.engine) as conn:
+                return deciding.record_decision(
                     conn,
                     dispute_id,
                     draft,
@@ -157,10 +165,15 @@ class SqlStore:
                     now=now,
                     idempotency_key=idempotency_key,
                 )
+        except deciding.StaleVersion:
+            current = self.get_dispute_sync(dispute_id)
+            raise VersionConflict(
+                writes.conflict_message(current, expected_version, now), current
+            ) from None
         except IntegrityError as exc:
             if idempotency_key is None:
                 raise store_error(exc, self.label, f"deciding {dispute_id}") from None
-            # the same key raced in from another dispute's transaction: it is taken
+            # the same key raced in from another dispute's request: it is taken
             raise IdempotencyMismatch(
                 f"idempotency key {idempotency_key!r} is already used for another request; "
                 "nothing was written"

@@ -1,0 +1,231 @@
+"""Recording a decision: read, check against the policy, then write only if nothing moved.
+
+The API's hottest write, in as few round trips as the databases allow:
+
+1. one statement reads what the policy needs (`_policy_record`: the dispute's facts and its
+   newest information request) and the idempotency key's earlier use, if any;
+2. the draft is checked (`domain.resolution`) in Python;
+3. one conditional write: the dispute's update `WHERE version = <the version read>`, and the
+   decision and its key only if that update happened. On PostgreSQL this is one statement
+   (data-modifying CTEs), atomic on its own, so the connection runs in autocommit: two round
+   trips in all, no BEGIN or COMMIT. On SQLite the caller's `BEGIN IMMEDIATE` transaction holds
+   the write lock throughout, and the write is three statements.
+
+Every change that matters to the policy (an import of a newer revision, an information request,
+an escalation, another decision) bumps the dispute's version, so a write that finds the version
+it read has checked the draft against the facts it commits on; otherwise it writes nothing and
+the caller gets a `VersionConflict` (see `SqlStore.record_decision_sync`), or the replay when the
+version moved because this very request (same idempotency key) was written meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace as replace_fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+
+from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
+from mediator.domain.resolution import build_decision, check_draft
+from mediator.store.base import IdempotencyMismatch, InvalidDecision, NotFound
+from mediator.store.sql.rows import (
+    deadline_values,
+    decision_from_row,
+    decision_values,
+    dispute_from_rows,
+)
+from mediator.store.sql.schema import decisions, disputes, idempotency_keys, info_requests
+from mediator.store.sql.writes import new_id
+from mediator.store.wire import draft_fingerprint
+
+#: Longest idempotency key accepted (Stripe allows 255 characters).
+MAX_KEY_CHARS = 255
+
+
+class StaleVersion(Exception):
+    """The dispute is not (or no longer) at the version the decision was made on; nothing was
+    written. The store answers with a `VersionConflict` carrying the dispute as it is now."""
+
+
+# Statements are built once: building one costs more than running it.
+c, _i, _k = disputes.c, info_requests.c, idempotency_keys.c
+_newest_request = (
+    select(_i.id)
+    .where(_i.dispute_id == c.id)
+    .order_by(_i.asked_at.desc(), _i.id.desc())
+    .limit(1)
+    .correlate(disputes)
+    .scalar_subquery()
+)
+#: The dispute row, its newest information request (`q_…`) and the key's earlier use (`k_…`).
+_READ = (
+    select(
+        disputes,
+        *(col.label(f"q_{col.name}") for col in info_requests.c),
+        *(col.label(f"k_{col.name}") for col in idempotency_keys.c),
+    )
+    .outerjoin(info_requests, _i.id == _newest_request)
+    .outerjoin(idempotency_keys, _k.key == bindparam("key"))
+    .where(c.id == bindparam("dispute_id"))
+)
+_KEY = select(idempotency_keys).where(_k.key == bindparam("key"))
+_DECISION = select(decisions).where(decisions.c.id == bindparam("decision_id"))
+_RESOLVE = (
+    update(disputes)
+    .where(c.id == bindparam("dispute_id"), c.version == bindparam("expected_version"))
+    .values(
+        status=Status.RESOLVED.value,
+        version=c.version + 1,
+        urgency_at=bindparam("urgency_at"),
+        deadline_rule=bindparam("deadline_rule"),
+    )
+)
+_RESOLVE_PARAMS = ("dispute_id", "expected_version", "urgency_at", "deadline_rule")
+_INSERT_DECISION = insert(decisions)
+_INSERT_KEY = insert(idempotency_keys)
+
+# PostgreSQL: WITH resolved AS (UPDATE … RETURNING id), new_decision AS (INSERT … SELECT … FROM
+# resolved), new_key AS (INSERT … SELECT … FROM resolved) SELECT count(*) FROM resolved
+_resolved = _RESOLVE.returning(c.id).cte("resolved")
+
+
+def _insert_from_resolved(table: Any, prefix: str, name: str) -> Any:
+    columns = list(table.c)
+    values = select(*(bindparam(prefix + col.name, type_=col.type) for col in columns))
+    return insert(table).from_select(columns, values.select_from(_resolved)).cte(name)
+
+
+_new_decision = _insert_from_resolved(decisions, "d_", "new_decision")
+_new_key = _insert_from_resolved(idempotency_keys, "k_", "new_key")
+_resolved_count = select(func.count(literal_column("*"))).select_from(_resolved)
+_PG_WRITE = _resolved_count.add_cte(_new_decision)
+_PG_WRITE_WITH_KEY = _resolved_count.add_cte(_new_decision).add_cte(_new_key)
+
+
+def record_decision(
+    conn: Connection,
+    dispute_id: str,
+    draft: DecisionDraft,
+    *,
+    expected_version: int,
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Decision:
+    """Check and write `draft`, mark the dispute resolved and bump its version; with
+    `idempotency_key`, replay or refuse a repeated request (`Store.record_decision`).
+
+    `conn`: autocommit on PostgreSQL, a `BEGIN IMMEDIATE` transaction on SQLite. Raises
+    `StaleVersion` when the dispute is not at `expected_version`; nothing is written then.
+    """
+    fingerprint = None
+    if idempotency_key is not None:
+        if not idempotency_key or len(idempotency_key) > MAX_KEY_CHARS:
+            raise IdempotencyMismatch(f"an idempotency key has 1 to {MAX_KEY_CHARS} characters")
+        fingerprint = draft_fingerprint(dispute_id, draft)
+    row = conn.execute(_READ, {"dispute_id": dispute_id, "key": idempotency_key}).one_or_none()
+    if row is None:
+        raise NotFound(f"no dispute {dispute_id!r}")
+    if idempotency_key is not None and row.k_key is not None:
+        request = (actor, dispute_id, fingerprint)
+        return _replay(conn, row, "k_", key=idempotency_key, request=request)
+    if row.version != expected_version:
+        raise StaleVersion
+    current = _policy_record(row)
+    errors = check_draft(current, draft, now)
+    if errors:
+        raise InvalidDecision(errors)
+    decision = build_decision(current, draft, decision_id=new_id("R-"), actor=actor, now=now)
+    resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
+    params: dict[str, Any] = {
+        "dispute_id": dispute_id,
+        "expected_version": expected_version,
+        **deadline_values(replace_fields(current, dispute=resolved)),
+        **{f"d_{name}": value for name, value in decision_values(decision).items()},
+    }
+    if idempotency_key is not None:
+        params.update(
+            k_key=idempotency_key,
+            k_actor=actor,
+            k_dispute_id=dispute_id,
+            k_request_hash=fingerprint,
+            k_decision_id=decision.id,
+            k_created_at=now,
+        )
+    if _write(conn, params, with_key=idempotency_key is not None):
+        return decision
+    if idempotency_key is not None:
+        # the version moved after the read: by this very request, written meanwhile?
+        used = conn.execute(_KEY, {"key": idempotency_key}).one_or_none()
+        if used is not None:
+            return _replay(
+                conn, used, "", key=idempotency_key, request=(actor, dispute_id, fingerprint)
+            )
+    raise StaleVersion
+
+
+def _write(conn: Connection, params: dict[str, Any], *, with_key: bool) -> bool:
+    """The conditional write; False (nothing written) if the dispute's version moved."""
+    if conn.dialect.name == "postgresql":
+        statement = _PG_WRITE_WITH_KEY if with_key else _PG_WRITE
+        return conn.execute(statement, params).scalar_one() == 1
+    resolve = {k: params[k] for k in _RESOLVE_PARAMS}
+    if conn.execute(_RESOLVE, resolve).rowcount != 1:
+        return False
+    conn.execute(_INSERT_DECISION, _unprefixed(params, "d_"))
+    if with_key:
+        conn.execute(_INSERT_KEY, _unprefixed(params, "k_"))
+    return True
+
+
+def _unprefixed(params: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
+
+
+def _policy_record(row: Row[Any]) -> DisputeRecord:
+    """What the decision policy reads (`domain.resolution`): the dispute's facts and its newest
+    information request, without the transcript, the evidence or earlier decisions, which no
+    rule reads (tests/domain/test_policy_inputs.py holds the policy to that)."""
+    request = None
+    if row.q_id is not None:
+        request = InfoRequest(
+            party=Actor(row.q_party),
+            asked_at=row.q_asked_at,
+            message=row.q_message,
+            asked_by=row.q_asked_by,
+            answered_at=row.q_answered_at,
+        )
+    return DisputeRecord(
+        dispute=dispute_from_rows(row, (), ()), version=row.version, info_request=request
+    )
+
+
+def _replay(
+    conn: Connection,
+    used: Row[Any],
+    prefix: str,
+    *,
+    key: str,
+    request: tuple[str, str, str | None],
+) -> Decision:
+    """The decision written with `key` for this very `request` (actor, dispute id, draft
+    fingerprint); `used` is the key's row, its columns named with `prefix`. Raises
+    `IdempotencyMismatch` when the key was used for something else."""
+    by, on = getattr(used, prefix + "actor"), getattr(used, prefix + "dispute_id")
+    if (by, on, getattr(used, prefix + "request_hash")) != request:
+        raise IdempotencyMismatch(
+            f"idempotency key {key!r} was already used by {by} for another request "
+            f"(on {on}); nothing was written"
+        )
+    decision_id = getattr(used, prefix + "decision_id")
+    return decision_from_row(conn.execute(_DECISION, {"decision_id": decision_id}).one())
