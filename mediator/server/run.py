@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from mediator.store.sql import SqlStore
 
 #: How a worker process learns which store to open (uvicorn imports `app_from_env` by name).
 ENV_SERVE_STORE = "MEDIATOR_SERVE_STORE"
+APP = "mediator.server.run:app_from_env"
 
 
 def app_from_env() -> FastAPI:
@@ -23,24 +25,45 @@ def app_from_env() -> FastAPI:
 
 
 def serve(url: str, *, host: str, port: int, workers: int = 1) -> int:
-    """Open `url` (creating or upgrading its schema, failing early on a bad URL), then serve."""
+    """Open `url` (creating or upgrading its schema, failing early on a bad URL), then serve with
+    `workers` processes (see `server.workers` for how connections are spread over them)."""
     import uvicorn
+
+    from mediator.server import workers as pool
 
     # open once here: a bad URL or a newer schema fails before anything listens
     with SqlStore.open(url) as store:
         label = store.label
+    os.environ[ENV_SERVE_STORE] = url
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+    }
+    if workers > 1 and not pool.supported():  # no SO_REUSEPORT: uvicorn's shared socket
+        _announce(label, host, port, workers)
+        uvicorn.run(APP, workers=workers, **options)
+        return 0
+    config = uvicorn.Config(APP, **options)
+    if workers == 1:
+        _announce(label, host, port, workers)
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 1  # uvicorn has logged why (e.g. the port is taken)
+    try:
+        sockets = pool.listening_sockets(host, port, workers)
+    except pool.AddressInUse as exc:
+        print(f"mediator serve: {exc}", file=sys.stderr)
+        return 1
+    _announce(label, host, port, workers)
+    return pool.Workers(config, sockets).run()
+
+
+def _announce(label: str, host: str, port: int, workers: int) -> None:
+    processes = "" if workers == 1 else f", {workers} worker processes"
     print(
-        f"mediator: serving {label} on http://{host}:{port} (OpenAPI: /openapi.json)",
+        f"mediator: serving {label} on http://{host}:{port} (OpenAPI: /openapi.json{processes})",
         file=sys.stderr,
     )
-    os.environ[ENV_SERVE_STORE] = url
-    uvicorn.run(
-        "mediator.server.run:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
-    return 0

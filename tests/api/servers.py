@@ -9,6 +9,7 @@ which a test can SIGKILL and start again on the same port (the crash tests).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -152,8 +153,9 @@ class ServeProcess:
     `start()` again brings it back on the same port. Its output goes to `log`.
     """
 
-    def __init__(self, store_url: str, log: Path) -> None:
+    def __init__(self, store_url: str, log: Path, *, workers: int = 1) -> None:
         self.store_url = store_url
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -173,6 +175,7 @@ class ServeProcess:
         assert not self.running, "already running"
         command = [sys.executable, "-m", "mediator", "serve", "--store", self.store_url]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         with self.log.open("ab") as out:
             self._proc = subprocess.Popen(
                 command,
@@ -180,6 +183,7 @@ class ServeProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=self._env,
+                start_new_session=True,  # its own process group: `kill` stops its workers too
             )
         self.starts += 1
         deadline = time.monotonic() + START_TIMEOUT
@@ -204,12 +208,18 @@ class ServeProcess:
             assert self._proc is not None
             os.kill(self._proc.pid, signal.SIGCONT)
 
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
     def kill(self) -> None:
-        """SIGKILL the server (the process id this object started) and reap it."""
+        """SIGKILL the server and any worker processes (its process group), and reap it."""
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return
-        os.kill(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         self.kills += 1
 
