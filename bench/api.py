@@ -8,9 +8,10 @@ PostgreSQL comes from `MEDIATOR_TEST_PG_URL` (`source .ci/postgres.sh && pg_star
 each run gets a fresh schema (`options=-csearch_path=…`), dropped at the end. Per `--workers`
 value: seed the schema (`seed`, its own process), start a real `mediator serve` on a free
 loopback port, wait for /healthz, then drive it from another process (`load`) so that no client
-CPU is spent in the server: 8 clients (asyncio + one keep-alive `httpx.AsyncClient` each; with
-`--client raw`, a bare HTTP/1.1 client that needs about a tenth of httpx's CPU per request, which
-matters when the load generator shares the server's cores).
+CPU is spent in the server: 8 clients, each one keep-alive connection from asyncio: a bare
+HTTP/1.1 client by default (`--client raw`), which needs about a tenth of httpx's CPU per request,
+or `--client httpx` (`httpx.AsyncClient`), which on these 2 shared cores costs more CPU than the
+server does.
 
 - decisions: each client POSTs decisions for disputes no other request touches, with unique
   `Idempotency-Key`s; a warm-up, then a fixed number of decisions, each timed send → response.
@@ -68,6 +69,10 @@ CLIENTS = 8
 #: a keep-alive connection, so the 8 clients split unevenly (the row shows the split: 5+3,
 #: 6+2, sometimes 7+1; measured 604/s at 7+1 and 717-733/s at 5+3).
 DEFAULT_WORKERS = 2
+#: The load generator's HTTP client. Raw by default: it shares the server's 2 cores, and httpx
+#: needs about 2.6 ms of CPU per request there (more than the server's ~2.5 ms per decision),
+#: so an httpx load generator measures itself as much as the server (`--client httpx` to see).
+DEFAULT_CLIENT = "raw"
 DECISIONS_PER_S = 500
 P99_MS = 50.0
 PAGE = 100
@@ -299,7 +304,7 @@ class Measured:
     seconds: float
 
 
-def measure(plan: Plan, workers: int, tmp: Path, client: str = "httpx") -> Measured:
+def measure(plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT) -> Measured:
     started = time.perf_counter()
     name = f"w{workers}"
     with database(tmp, name) as db:
@@ -335,8 +340,7 @@ def measure(plan: Plan, workers: int, tmp: Path, client: str = "httpx") -> Measu
 def rows_for(m: Measured) -> list[Row]:
     where = m.engine if not m.why_not_pg else f"SQLite, NOT PostgreSQL: {m.why_not_pg}"
     tag = f"{where}; serve --workers {m.workers}"
-    if m.client != "httpx":
-        tag += f"; {m.client} HTTP client"
+    tag += f"; {m.client} HTTP client"
     d, q = m.decisions, m.queue
     lat: list[float] = d["lat_ms"]
     rate = len(lat) / d["elapsed_s"]
@@ -381,7 +385,7 @@ def cpu_split(result: dict[str, Any]) -> str:
     return f"{split}; machine {busy:.1f} of {os.cpu_count()} CPUs busy, {busy - ours:.1f} not ours"
 
 
-def measure_api(smoke: bool, workers: list[int], client: str = "httpx") -> list[Row]:
+def measure_api(smoke: bool, workers: list[int], client: str = DEFAULT_CLIENT) -> list[Row]:
     """The API rows for `bench/run.py`: one set per `--workers` value."""
     plan = Plan.for_run(smoke)
     rows: list[Row] = []
@@ -761,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--client",
         choices=["httpx", "raw"],
-        default="httpx",
+        default="raw",
         help="the load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
     )
     parsed = parser.parse_args(args)

@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--api-client",
         choices=["httpx", "raw"],
-        default="httpx",
+        default="raw",
         help="the API load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
     )
     args = parser.parse_args(argv)
