@@ -25,8 +25,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Connection,
     Row,
+    Table,
     bindparam,
     func,
     insert,
@@ -99,7 +101,7 @@ _INSERT_KEY = insert(idempotency_keys)
 _resolved = _RESOLVE.returning(c.id).cte("resolved")
 
 
-def _insert_from_resolved(table: Any, prefix: str, name: str) -> Any:
+def _insert_from_resolved(table: Table, prefix: str, name: str) -> CTE:
     columns = list(table.c)
     values = select(*(bindparam(prefix + col.name, type_=col.type) for col in columns))
     return insert(table).from_select(columns, values.select_from(_resolved)).cte(name)
