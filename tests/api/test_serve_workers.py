@@ -53,7 +53,7 @@ def worker_pids(parent: int) -> list[int]:
 
 def wait_for_workers(parent: int, count: int, timeout: float = 30) -> list[int]:
     deadline = time.monotonic() + timeout
-    while (pids := worker_pids(parent)) and len(pids) != count or not pids:
+    while len(pids := worker_pids(parent)) != count:
         assert time.monotonic() < deadline, f"workers of {parent}: {pids}, wanted {count}"
         time.sleep(0.1)
     return pids
