@@ -69,18 +69,20 @@ _newest_request = (
     .correlate(disputes)
     .scalar_subquery()
 )
+#: The idempotency key's columns as `k_…`, in `_READ` and `_KEY` alike (what `_replay` reads).
+_key_columns = [col.label(f"k_{col.name}") for col in idempotency_keys.c]
 #: The dispute row, its newest information request (`q_…`) and the key's earlier use (`k_…`).
 _READ = (
     select(
         disputes,
         *(col.label(f"q_{col.name}") for col in info_requests.c),
-        *(col.label(f"k_{col.name}") for col in idempotency_keys.c),
+        *_key_columns,
     )
     .outerjoin(info_requests, _i.id == _newest_request)
     .outerjoin(idempotency_keys, _k.key == bindparam("key"))
     .where(c.id == bindparam("dispute_id"))
 )
-_KEY = select(idempotency_keys).where(_k.key == bindparam("key"))
+_KEY = select(*_key_columns).where(_k.key == bindparam("key"))
 _DECISION = select(decisions).where(decisions.c.id == bindparam("decision_id"))
 _RESOLVE = (
     update(disputes)
@@ -92,7 +94,6 @@ _RESOLVE = (
         deadline_rule=bindparam("deadline_rule"),
     )
 )
-_RESOLVE_PARAMS = ("dispute_id", "expected_version", "urgency_at", "deadline_rule")
 _INSERT_DECISION = insert(decisions)
 _INSERT_KEY = insert(idempotency_keys)
 
@@ -138,9 +139,9 @@ def record_decision(
     row = conn.execute(_READ, {"dispute_id": dispute_id, "key": idempotency_key}).one_or_none()
     if row is None:
         raise NotFound(f"no dispute {dispute_id!r}")
+    request = (actor, dispute_id, fingerprint)
     if idempotency_key is not None and row.k_key is not None:
-        request = (actor, dispute_id, fingerprint)
-        return _replay(conn, row, "k_", key=idempotency_key, request=request)
+        return _replay(conn, row, key=idempotency_key, request=request)
     if row.version != expected_version:
         raise StaleVersion
     current = _policy_record(row)
@@ -149,49 +150,51 @@ def record_decision(
         raise InvalidDecision(errors)
     decision = build_decision(current, draft, decision_id=new_id("R-"), actor=actor, now=now)
     resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
-    params: dict[str, Any] = {
+    resolve = {
         "dispute_id": dispute_id,
         "expected_version": expected_version,
         **deadline_values(replace_fields(current, dispute=resolved)),
-        **{f"d_{name}": value for name, value in decision_values(decision).items()},
     }
+    key = None
     if idempotency_key is not None:
-        params.update(
-            k_key=idempotency_key,
-            k_actor=actor,
-            k_dispute_id=dispute_id,
-            k_request_hash=fingerprint,
-            k_decision_id=decision.id,
-            k_created_at=now,
-        )
-    if _write(conn, params, with_key=idempotency_key is not None):
+        key = {
+            "key": idempotency_key,
+            "actor": actor,
+            "dispute_id": dispute_id,
+            "request_hash": fingerprint,
+            "decision_id": decision.id,
+            "created_at": now,
+        }
+    if _write(conn, resolve, decision_values(decision), key):
         return decision
     if idempotency_key is not None:
         # the version moved after the read: by this very request, written meanwhile?
         used = conn.execute(_KEY, {"key": idempotency_key}).one_or_none()
         if used is not None:
-            return _replay(
-                conn, used, "", key=idempotency_key, request=(actor, dispute_id, fingerprint)
-            )
+            return _replay(conn, used, key=idempotency_key, request=request)
     raise StaleVersion
 
 
-def _write(conn: Connection, params: dict[str, Any], *, with_key: bool) -> bool:
-    """The conditional write; False (nothing written) if the dispute's version moved."""
+def _write(
+    conn: Connection,
+    resolve: dict[str, Any],
+    decision: dict[str, Any],
+    key: dict[str, Any] | None,
+) -> bool:
+    """The conditional write: the dispute's update (`resolve`), and the decision's row and its
+    key's row only if it happened. False (nothing written) if the dispute's version moved."""
     if conn.dialect.name == "postgresql":
-        statement = _PG_WRITE_WITH_KEY if with_key else _PG_WRITE
-        return conn.execute(statement, params).scalar_one() == 1
-    resolve = {k: params[k] for k in _RESOLVE_PARAMS}
+        params = {**resolve, **{f"d_{k}": v for k, v in decision.items()}}
+        if key is None:
+            return conn.execute(_PG_WRITE, params).scalar_one() == 1
+        params.update({f"k_{k}": v for k, v in key.items()})
+        return conn.execute(_PG_WRITE_WITH_KEY, params).scalar_one() == 1
     if conn.execute(_RESOLVE, resolve).rowcount != 1:
         return False
-    conn.execute(_INSERT_DECISION, _unprefixed(params, "d_"))
-    if with_key:
-        conn.execute(_INSERT_KEY, _unprefixed(params, "k_"))
+    conn.execute(_INSERT_DECISION, decision)
+    if key is not None:
+        conn.execute(_INSERT_KEY, key)
     return True
-
-
-def _unprefixed(params: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
 
 
 def _policy_record(row: Row[Any]) -> DisputeRecord:
@@ -213,21 +216,15 @@ def _policy_record(row: Row[Any]) -> DisputeRecord:
 
 
 def _replay(
-    conn: Connection,
-    used: Row[Any],
-    prefix: str,
-    *,
-    key: str,
-    request: tuple[str, str, str | None],
+    conn: Connection, used: Row[Any], *, key: str, request: tuple[str, str, str | None]
 ) -> Decision:
     """The decision written with `key` for this very `request` (actor, dispute id, draft
-    fingerprint); `used` is the key's row, its columns named with `prefix`. Raises
-    `IdempotencyMismatch` when the key was used for something else."""
-    by, on = getattr(used, prefix + "actor"), getattr(used, prefix + "dispute_id")
-    if (by, on, getattr(used, prefix + "request_hash")) != request:
+    fingerprint); `used` holds the key's row as `k_…` columns. Raises `IdempotencyMismatch`
+    when the key was used for something else."""
+    if (used.k_actor, used.k_dispute_id, used.k_request_hash) != request:
         raise IdempotencyMismatch(
-            f"idempotency key {key!r} was already used by {by} for another request "
-            f"(on {on}); nothing was written"
+            f"idempotency key {key!r} was already used by {used.k_actor} for another request "
+            f"(on {used.k_dispute_id}); nothing was written"
         )
-    decision_id = getattr(used, prefix + "decision_id")
-    return decision_from_row(conn.execute(_DECISION, {"decision_id": decision_id}).one())
+    decision = conn.execute(_DECISION, {"decision_id": used.k_decision_id}).one()
+    return decision_from_row(decision)
