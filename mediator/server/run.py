@@ -42,28 +42,24 @@ def serve(url: str, *, host: str, port: int, workers: int = 1) -> int:
         "log_level": "warning",
         "access_log": False,
     }
-    if workers > 1 and not pool.supported():  # no SO_REUSEPORT: uvicorn's shared socket
-        _announce(label, host, port, workers)
-        uvicorn.run(APP, workers=workers, **options)
-        return 0
     config = uvicorn.Config(APP, **options)
-    if workers == 1:
-        _announce(label, host, port, workers)
-        server = uvicorn.Server(config)
-        server.run()
-        return 0 if server.started else 1  # uvicorn has logged why (e.g. the port is taken)
-    try:
-        sockets = pool.listening_sockets(host, port, workers)
-    except pool.AddressInUse as exc:
-        print(f"mediator serve: {exc}", file=sys.stderr)
-        return 1
-    _announce(label, host, port, workers)
-    return pool.Workers(config, sockets).run()
-
-
-def _announce(label: str, host: str, port: int, workers: int) -> None:
+    sockets = None
+    if workers > 1 and pool.supported():  # bound before the announcement: a taken port fails
+        try:
+            sockets = pool.listening_sockets(host, port, workers)
+        except pool.AddressInUse as exc:
+            print(f"mediator serve: {exc}", file=sys.stderr)
+            return 1
     processes = "" if workers == 1 else f", {workers} worker processes"
     print(
         f"mediator: serving {label} on http://{host}:{port} (OpenAPI: /openapi.json{processes})",
         file=sys.stderr,
     )
+    if sockets is not None:
+        return pool.Workers(config, sockets).run()
+    if workers > 1:  # no SO_REUSEPORT: uvicorn's workers on one shared socket
+        uvicorn.run(APP, workers=workers, **options)
+        return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1  # uvicorn has logged why (e.g. the port is taken)

@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
@@ -35,6 +36,7 @@ from uvicorn.config import STARTUP_FAILURE
 GRACEFUL_SECONDS = 10.0
 #: A worker that dies sooner than this after it was started is restarted after a growing pause.
 MIN_UPTIME_SECONDS = 2.0
+FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -89,27 +91,34 @@ def _exit_with(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+@dataclass
+class _Slot:
+    """One worker's place: its socket (kept for its replacements) and its current process."""
+
+    sock: socket.socket
+    process: BaseProcess | None = None
+    started: float = 0.0
+    #: When a worker that died too soon may be started again, and the pause before that.
+    restart_at: float = 0.0
+    backoff: float = FIRST_BACKOFF_SECONDS
+
+
 class Workers:
     """Runs, watches and stops the worker processes (`run` blocks until SIGINT or SIGTERM)."""
 
     def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
         self.config = config
-        self.sockets = sockets
+        self.slots = [_Slot(sock) for sock in sockets]
         self.context = multiprocessing.get_context("spawn")
-        self.processes: list[BaseProcess | None] = [None] * len(sockets)
-        self.started: list[float] = [0.0] * len(sockets)
-        self.restart_at: list[float] = [0.0] * len(sockets)
-        self.backoff: list[float] = [0.5] * len(sockets)
         self.stopping = False
         self.failed = False
 
-    def _start(self, index: int) -> None:
+    def _start(self, slot: _Slot) -> None:
         process = self.context.Process(
-            target=_worker, args=(self.config, self.sockets[index], os.getpid()), daemon=False
+            target=_worker, args=(self.config, slot.sock, os.getpid()), daemon=False
         )
         process.start()
-        self.processes[index] = process
-        self.started[index] = time.monotonic()
+        slot.process, slot.started = process, time.monotonic()
 
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
@@ -117,26 +126,27 @@ class Workers:
     def run(self) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._on_signal)
-        for index in range(len(self.sockets)):
-            self._start(index)
+        for slot in self.slots:
+            self._start(slot)
         try:
             while not self.stopping:
                 time.sleep(0.2)
                 self._replace_dead()
         finally:
             self._stop()
-            for sock in self.sockets:
-                sock.close()
+            for slot in self.slots:
+                slot.sock.close()
         return 1 if self.failed else 0
 
     def _replace_dead(self) -> None:
         now = time.monotonic()
-        for index, process in enumerate(self.processes):
+        for slot in self.slots:
+            process = slot.process
             if self.stopping:
                 return
             if process is None:
-                if now >= self.restart_at[index]:
-                    self._start(index)
+                if now >= slot.restart_at:
+                    self._start(slot)
                 continue
             if process.is_alive():
                 continue
@@ -151,13 +161,12 @@ class Workers:
                 return
             # a worker that keeps dying at once (the database is down, …) is restarted ever
             # more slowly, up to once every MAX_BACKOFF_SECONDS
-            quick = now - self.started[index] < MIN_UPTIME_SECONDS
-            if quick:
-                self.backoff[index] = min(MAX_BACKOFF_SECONDS, self.backoff[index] * 2)
-                self.restart_at[index] = now + self.backoff[index]
+            if now - slot.started < MIN_UPTIME_SECONDS:
+                slot.backoff = min(MAX_BACKOFF_SECONDS, slot.backoff * 2)
+                slot.restart_at = now + slot.backoff
             else:
-                self.backoff[index], self.restart_at[index] = 0.5, now
-            self.processes[index] = None
+                slot.backoff, slot.restart_at = FIRST_BACKOFF_SECONDS, now
+            slot.process = None
             print(
                 f"mediator serve: worker {process.pid} died (exit {code}); starting another",
                 file=sys.stderr,
@@ -167,7 +176,8 @@ class Workers:
         """SIGTERM to each worker (after a Ctrl-C they have the SIGINT too; uvicorn treats a
         SIGTERM after it as the same request, only a second SIGINT drops open requests), the
         requests in flight finish, and whatever still runs after GRACEFUL_SECONDS is killed."""
-        alive = [p for p in self.processes if p is not None and p.is_alive()]
+        processes = [slot.process for slot in self.slots if slot.process is not None]
+        alive = [process for process in processes if process.is_alive()]
         for process in alive:
             if process.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
