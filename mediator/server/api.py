@@ -51,6 +51,7 @@ from mediator.store.sql.deciding import MAX_KEY_CHARS
 from mediator.store.wire import (
     WireError,
     counts_json,
+    decision_text,
     decode_cursor,
     info_request_json,
     message_json,
@@ -311,7 +312,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
             idempotency_key=idempotency_key,
         )
         # serialised once, by pydantic: the API's hottest answer skips FastAPI's encoder
-        return Response(decision.model_dump_json(), 201, media_type="application/json")
+        return Response(decision_text(decision), 201, media_type="application/json")
 
     @app.post("/disputes/{dispute_id}/notes", status_code=201, tags=["disputes"])
     async def add_note(dispute_id: Text, body: NoteBody, who: Staff) -> dict[str, Any]:

@@ -181,6 +181,11 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     return decision.model_dump(mode="json")
 
 
+def decision_text(decision: Decision) -> str:
+    """`decision_json`, serialised by pydantic in one step (the API's hottest answer)."""
+    return decision.model_dump_json()
+
+
 def parse_decision(data: Any) -> Decision:
     return _model(Decision, data, "decision")
 
