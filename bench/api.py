@@ -604,6 +604,23 @@ class RawClient(Client):
             self.streams = None
 
 
+#: The load generator's clients by `--client` name.
+CLIENTS_BY_NAME: dict[str, Callable[[str, dict[str, str]], Client]] = {
+    "httpx": HttpxClient,
+    "raw": RawClient,
+}
+
+
+def add_client_option(parser: argparse.ArgumentParser, flag: str) -> None:
+    """`flag` (`--client` here, `--api-client` in run.py): which client the load generator uses."""
+    parser.add_argument(
+        flag,
+        choices=sorted(CLIENTS_BY_NAME),
+        default=DEFAULT_CLIENT,
+        help="the load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
+    )
+
+
 async def load(config: dict[str, Any]) -> dict[str, Any]:
     """Run `config["kind"]` ("decisions" or "queue"): `warmup` requests, then `count` timed ones
     from `clients` concurrent clients; CPU of the server (`pids`), of its PostgreSQL backends
@@ -617,7 +634,7 @@ async def load(config: dict[str, Any]) -> dict[str, Any]:
     app_name: str = config["app_name"]
     seeded = json.loads(Path(config["seed_file"]).read_text(encoding="utf-8"))
     auth = {"Authorization": f"Bearer {seeded['token']}"}
-    make = {"httpx": HttpxClient, "raw": RawClient}[config["client"]]
+    make = CLIENTS_BY_NAME[config["client"]]
     pool: list[Client] = [make(config["base"], auth) for _ in range(clients)]
     failures = Failures()
     Request = Callable[[Client], Awaitable[float]]
@@ -762,12 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="fewer disputes and decisions")
     parser.add_argument("--workers", default=str(DEFAULT_WORKERS), help="e.g. 1,2")
-    parser.add_argument(
-        "--client",
-        choices=["httpx", "raw"],
-        default="raw",
-        help="the load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
-    )
+    add_client_option(parser, "--client")
     parsed = parser.parse_args(args)
     workers = [int(w) for w in parsed.workers.split(",")]
     rows = measure_api(parsed.smoke, workers, parsed.client)

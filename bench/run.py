@@ -372,12 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         default=str(api.DEFAULT_WORKERS),
         help=f"`mediator serve --workers` values to measure, e.g. 1,2 ({api.DEFAULT_WORKERS})",
     )
-    parser.add_argument(
-        "--api-client",
-        choices=["httpx", "raw"],
-        default="raw",
-        help="the API load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
-    )
+    api.add_client_option(parser, "--api-client")
     args = parser.parse_args(argv)
     api_workers = [int(w) for w in args.api_workers.split(",")]
     sizes = [1000, 5000] if args.smoke else sorted({int(s) for s in args.sizes.split(",")})
