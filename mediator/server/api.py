@@ -20,7 +20,8 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
@@ -133,9 +134,20 @@ class InfoRequestBody(_Body):
     message: Text
 
 
-def create_app(store: SqlStore, clock: Clock) -> FastAPI:
-    """The API over `store`; `clock` stamps every write (tests inject a frozen one)."""
+def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> FastAPI:
+    """The API over `store`; `clock` stamps every write (tests inject a frozen one).
+    `owns_store`: close the store when the server shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_store:
+                await store.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="mediator",
         version=__version__,
         description=__doc__,
@@ -204,7 +216,7 @@ def create_app(store: SqlStore, clock: Clock) -> FastAPI:
         known = tokens.get(token)
         if known is not None and known[1] > time.monotonic():
             return known[0]
-        who = await asyncio.to_thread(store.staff_for_token_sync, token)
+        who = await store.staff_for_token(token)
         if who is None:
             raise _unauthorized("unknown or revoked token")
         if len(tokens) >= TOKEN_CACHE_SIZE:

@@ -20,8 +20,9 @@ def app_from_env() -> FastAPI:
     """The ASGI app for one uvicorn worker process (factory named in `serve`)."""
     from mediator.server.api import create_app
 
-    store = SqlStore.open(os.environ[ENV_SERVE_STORE])
-    return create_app(store, SystemClock())
+    # on PostgreSQL, requests wait for the database on the event loop, not in threads
+    store = SqlStore.open(os.environ[ENV_SERVE_STORE], on_event_loop=True)
+    return create_app(store, SystemClock(), owns_store=True)
 
 
 def serve(url: str, *, host: str, port: int, workers: int = 1) -> int:

@@ -97,7 +97,7 @@ def served() -> Iterator[tuple[AppSwitch, str]]:
 @pytest.fixture
 def api(store_url: str, served: tuple[AppSwitch, str]) -> Iterator[Api]:
     switch, base_url = served
-    store = SqlStore.open(store_url)
+    store = SqlStore.open(store_url, on_event_loop=True)  # as `mediator serve` opens it
     try:
         store.import_disputes(example_disputes())
         tokens = {name: store.add_staff_sync(name, role, now=NOW) for name, role in STAFF.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from mediator.store.base import StoreError, StoreUnavailable
 from mediator.store.sql.schema import HEAD_REVISION, REVISIONS, SCHEMA_VERSION, meta
@@ -40,6 +43,10 @@ BUSY_TIMEOUT = 5.0
 _WRITE = "mediator_write"
 #: Connections kept open to a server database: the default executor's thread count.
 POOL_SIZE = min(32, (os.cpu_count() or 1) + 4)
+#: Connections kept open by an event-loop engine (`make_loop_engine`), whose concurrent requests
+#: are not bounded by threads: all kept (no overflow connections opened and closed under load);
+#: a request beyond them waits for one.
+LOOP_POOL_SIZE = 16
 #: Seconds a pooled server connection may sit unused before it is checked with a ping.
 PING_IDLE_AFTER = 1.0
 _LAST_USED = "mediator_last_used"
@@ -124,6 +131,29 @@ def make_engine(url: str, *, create_dirs: bool = False) -> tuple[Engine, str]:
         engine.dispose()
         raise StoreUnavailable(f"cannot open {label}: {one_line(exc)}") from None
     return engine, label
+
+
+def make_loop_engine(engine: Engine) -> AsyncEngine | None:
+    """An engine over the same PostgreSQL database whose connections wait on the caller's
+    asyncio event loop (psycopg's async connection), or None where there is none: SQLite, another
+    driver, Windows (psycopg's async connection needs a selector event loop there).
+
+    Its connections open when first used, inside `sqlalchemy.util.greenlet_spawn` (see
+    `SqlStore.open(on_event_loop=True)`); the pool, the idle ping and the errors are the same as
+    `make_engine`'s.
+    """
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return None
+    if sys.platform == "win32":
+        return None
+    loop_engine = create_async_engine(
+        engine.url,
+        pool_size=LOOP_POOL_SIZE,
+        max_overflow=0,
+        connect_args={"connect_timeout": int(BUSY_TIMEOUT)},
+    )
+    _ping_idle_connections(loop_engine.sync_engine)
+    return loop_engine
 
 
 def _check_sqlite_path(url: URL, label: str, *, create_dirs: bool) -> None:
@@ -323,5 +353,8 @@ def ensure_schema(engine: Engine) -> None:
 
 def store_error(exc: SQLAlchemyError, label: str, action: str) -> StoreError:
     """One-line `StoreError` for a database failure during `action`."""
-    cls = StoreUnavailable if isinstance(exc, OperationalError | InterfaceError) else StoreError
+    unavailable = (
+        OperationalError | InterfaceError | PoolTimeout
+    )  # PoolTimeout: every connection busy
+    cls = StoreUnavailable if isinstance(exc, unavailable) else StoreError
     return cls(f"{action} failed on {label}: {one_line(exc)}")
