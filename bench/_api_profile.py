@@ -3,16 +3,19 @@
     /work/venv/bin/python bench/api.py profile [--decisions 300] [--pages 60] [--top 0]
 
 The app of `mediator serve` (`create_app` over the same kind of store as `bench/api.py`: a fresh
-PostgreSQL schema, or SQLite when there is none) is called directly as ASGI, one request at a
-time, with `asyncio.to_thread` run inline so that every step happens on one thread. First the
-plain cost per request; then the steps, timed by wrappers around the functions named below
-(wall clock and this thread's CPU clock, so "waiting for PostgreSQL" is the wall time spent in
-psycopg's wait on the socket: round trips plus the server's own work). Nested steps are parts of
-the step above them; "(rest)" is what the step did outside the parts listed. `--top N` adds a
-cProfile listing (wall clock) of the N functions with the most own time.
+PostgreSQL schema, or SQLite when there is none; opened as `serve` opens it, so on PostgreSQL the
+statements wait on the event loop, uvloop when installed) is called directly as ASGI, one
+request at a time, with `asyncio.to_thread` (SQLite) run inline so that every step happens on
+one thread. First the plain cost per request; then the steps, timed by wrappers around the
+functions named below (wall clock and this thread's CPU clock, so "waiting for PostgreSQL" is
+the wall time spent in psycopg's wait on the socket: round trips plus the server's own work).
+Nested steps are parts of the step above them; "(rest)" is what the step did outside the parts
+listed. `--top N` adds a cProfile listing (wall clock) of the N functions with the most own time.
 
-Not in these numbers: uvicorn's HTTP parsing and event loop (compare the server CPU per decision
-of the load run), contention between concurrent requests, and the load generator.
+Not in these numbers: uvicorn's HTTP parsing, contention between concurrent requests, and the
+load generator. One request at a time costs more CPU than the load run's (the event loop wakes
+up for every answer from PostgreSQL instead of finding several at once): compare the server
+CPU per decision of `bench/api.py`.
 """
 
 from __future__ import annotations
@@ -180,7 +183,14 @@ def profile(argv: list[str]) -> int:
         need = 40 + (3 if args.top else 2) * args.decisions
         seed_file = Path(tmp) / "seed.json"
         _process("seed", db.url, str(need), str(seed_file), "bench-profile")
-        asyncio.run(_run(db.url, db.engine, json.loads(seed_file.read_text()), args))
+        # uvicorn's loop when it has one (`mediator serve` installs uvloop where it can)
+        main = _run(db.url, db.engine, json.loads(seed_file.read_text()), args)
+        try:
+            import uvloop
+        except ImportError:
+            asyncio.run(main)
+        else:
+            uvloop.run(main)
     return 0
 
 
@@ -205,6 +215,7 @@ def _instrument(steps: Steps) -> None:
     w(Connection, "_commit_impl", "COMMIT")
     w(Connection, "execute", "SQL statement")
     w(psycopg.Connection, "wait", "waiting for PostgreSQL")
+    w(psycopg.AsyncConnection, "wait", "waiting for PostgreSQL")
     w(deciding, "_replay", "idempotency replay (the first decision)")
     w(deciding, "draft_fingerprint", "draft_fingerprint")
     w(deciding, "_policy_record", "rows → DisputeRecord (pydantic)")
@@ -229,10 +240,12 @@ async def _run(
     async def inline(func: Callable[..., Any], /, *a: Any, **k: Any) -> Any:
         return func(*a, **k)
 
-    asyncio.to_thread = inline  # one thread: every step is seen
+    asyncio.to_thread = inline  # one thread: every step is seen (SQLite, and the token check)
 
-    store = SqlStore.open(url)
+    store = SqlStore.open(url, on_event_loop=True)  # as `mediator serve` opens it
     app = create_app(store, SystemClock())
+    # on PostgreSQL the requests' statements go through the event-loop engine
+    engine = store.engine if store.loop_engine is None else store.loop_engine.sync_engine
     counts = {"sql": 0, "checkout": 0}
 
     def on_sql(*_: Any) -> None:
@@ -241,8 +254,8 @@ async def _run(
     def on_checkout(*_: Any) -> None:
         counts["checkout"] += 1
 
-    event.listen(store.engine, "before_cursor_execute", on_sql)
-    event.listen(store.engine.pool, "checkout", on_checkout)
+    event.listen(engine, "before_cursor_execute", on_sql)
+    event.listen(engine.pool, "checkout", on_checkout)
 
     auth = {"Authorization": f"Bearer {seeded['token']}"}
     body = json.dumps(seeded["body"]).encode()
