@@ -342,7 +342,7 @@ class DisputeScreen(Screen[None]):
             return
         except VersionConflict as conflict:
             self.notify(
-                f"{conflict} Nothing was written; the dispute has been reloaded.",
+                f"{str(conflict).rstrip('.')}. Nothing was written; the dispute has been reloaded.",
                 title="Someone else got there first",
                 severity="error",
                 timeout=15,

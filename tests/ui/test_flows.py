@@ -218,6 +218,11 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         assert isinstance(app.screen, DisputeScreen)
         assert screen.record is not None and screen.record.version == record.version + 1
         assert not screen.query(ResolutionForm), "a decided dispute shows the decision, not a form"
+        told = [n.message for n in app._notifications if n.title == "Someone else got there first"]
+        assert told == [
+            f"{record.id} was decided by agent.other at 12:00 UTC (version {record.version + 1}, "
+            f"you had {record.version}). Nothing was written; the dispute has been reloaded."
+        ]
     stored = await store.get_dispute(record.id)
     assert [d.decided_by for d in stored.decisions] == ["agent.other"]
 
