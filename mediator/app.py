@@ -15,6 +15,7 @@ from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
+from mediator.screens.words import refusal
 from mediator.store.base import Store, StoreError, SyncingStore
 
 #: Seconds between two auto-escalation runs (the policy timers are hours; a minute is plenty).
@@ -92,7 +93,9 @@ class MediatorApp(App[None]):
             self.notify(f"{ids}: delivered to the API.", title="Pending decisions sent")
             self._refresh_queues()
         if report.failed:
-            lines = "\n".join(f"{dispute_id}: {why}" for dispute_id, why in report.failed)
+            lines = "\n".join(
+                f"{dispute_id}: {refusal(why, self.tz)}" for dispute_id, why in report.failed
+            )
             self.notify(
                 f"{lines}\nThese decisions were NOT stored (kept as failed in the outbox); "
                 "open the disputes to see what was decided instead.",

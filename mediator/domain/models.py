@@ -5,12 +5,19 @@ Pure data (pydantic, strict): no Textual, no SQL. Money is `Decimal`, times are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_serializer,
+)
 
 from mediator.domain.enums import (
     Actor,
@@ -160,42 +167,76 @@ class Decision(_Model):
     review: dict[str, Any] = Field(default_factory=lambda: {"state": "not_required"})
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionDraft:
-    """What the resolution form holds before it is checked and written."""
+def _storable(text: str) -> str:
+    """Refuse text that the databases would not keep alike: NUL (PostgreSQL cannot store it,
+    SQLite would) and lone surrogates (not Unicode text; no driver can encode them)."""
+    if "\x00" in text:
+        raise ValueError("contains U+0000 (NUL), which cannot be stored")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate, which is not Unicode text") from None
+    return text
+
+
+def _decimal_input(value: object) -> Decimal:
+    """A decimal *string* (a percentage, say) on the wire; never a JSON number."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or isinstance(value, bool):
+        raise ValueError('expected a decimal string such as "12.5"')
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+#: Text written by staff (a rationale, a note): no NUL, no lone surrogates.
+StorableText = Annotated[str, AfterValidator(_storable)]
+DecimalStr = Annotated[Decimal, BeforeValidator(_decimal_input)]
+
+
+class DecisionDraft(_Model):
+    """What the resolution form holds before it is checked and written; also the body of the
+    API's decision request (`decided_by` comes from the token, `fee_refund` is computed)."""
 
     outcome: Outcome
-    rationale: str
-    refund_amount: Decimal | None = None
+    rationale: StorableText
+    refund_amount: MoneyStr | None = None
     return_required: bool = False
-    seller_keep_pct: Decimal | None = None
+    seller_keep_pct: DecimalStr | None = None
     seller_error: bool | None = None
     defective_or_misadvertised: bool | None = None
-    message_to_parties: str = ""
+    message_to_parties: StorableText = ""
     #: P-RETURN-CONSENT: the seller agreed to take the item back (not part of the export).
     seller_agreed_return: bool = False
     #: IDs of the policy warnings the agent acknowledged before submitting (not exported).
-    acknowledged: frozenset[str] = frozenset()
+    acknowledged: frozenset[StorableText] = frozenset()
+
+    @field_serializer("acknowledged")
+    def _sorted(self, acknowledged: frozenset[str]) -> list[str]:
+        return sorted(acknowledged)
 
 
-@dataclass(frozen=True, slots=True)
-class InfoRequest:
+class InfoRequest(_Model):
     """Staff asked `party` for information or evidence (P-INFO-7D: a 7-day timer runs)."""
 
     party: Actor
-    asked_at: datetime
+    asked_at: UtcTime
     message: str
     asked_by: str
-    answered_at: datetime | None = None
+    answered_at: UtcTime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DisputeRecord:
+class DisputeRecord(_Model):
     """A dispute as a store holds it: the marketplace data plus our version and decisions."""
 
     dispute: Dispute
     version: int
-    decisions: tuple[Decision, ...] = field(default=())
+    decisions: tuple[Decision, ...] = ()
     #: The latest information request staff made on this dispute, if any.
     info_request: InfoRequest | None = None
 

@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from mediator.domain.enums import OrderKind, Outcome, Reason
 from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord, Order
-from mediator.domain.money import fee_refund, format_amount, minor_units
+from mediator.domain.money import fee_refund, format_amount, minor_units, quantum
 from mediator.domain.rules import RULES, RULES_BY_ID, Rule
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "RULES",
     "RULES_BY_ID",
     "Finding",
+    "RefundPreview",
     "Rule",
     "Severity",
     "blocking",
@@ -48,6 +49,7 @@ __all__ = [
     "p_return_consent",
     "p_return_keep_50",
     "refund_for",
+    "refund_preview",
     "refunds_anything",
     "warnings",
 ]
@@ -130,6 +132,29 @@ def refund_for(dispute: Dispute, draft: DecisionDraft) -> Decimal | None:
     if draft.outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE):
         return draft.refund_amount
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPreview:
+    """What `draft` pays back: the refund in the currency's minor units, and the share of the
+    service fee that goes with it (P-REFUND-FEE: computed, never typed)."""
+
+    refund: Decimal
+    fee: Decimal
+    currency: str
+
+
+def refund_preview(dispute: Dispute, draft: DecisionDraft) -> RefundPreview | None:
+    """The refund and fee refund of `draft`, or None when it refunds nothing. The one place they
+    are worked out: the form's summary, the confirm dialog and the decision written all show
+    this (a refund finer than the currency allows is rounded here; P-REFUND-BOUNDS blocks it)."""
+    refund = refund_for(dispute, draft)
+    if refund is None:
+        return None
+    o = dispute.order
+    refund = refund.quantize(quantum(o.currency))
+    fee = fee_refund(service_fee=o.service_fee, refund=refund, price=o.price, currency=o.currency)
+    return RefundPreview(refund, fee, o.currency)
 
 
 def refunds_anything(dispute: Dispute, draft: DecisionDraft) -> bool:
@@ -317,13 +342,14 @@ def p_refund_fee(record: DisputeRecord, draft: DecisionDraft) -> Finding | None:
         return None
     if draft.outcome is not Outcome.BUYER_FULL_REFUND and bounds_problem(refund, o) is not None:
         return None  # P-REFUND-BOUNDS says what is wrong with the amount
-    fee = fee_refund(service_fee=o.service_fee, refund=refund, price=o.price, currency=o.currency)
+    preview = refund_preview(record.dispute, draft)
+    assert preview is not None  # a refund within bounds
     c = o.currency
     formula = f"{_number(o.service_fee, c)} × {_number(refund, c)} ÷ {_number(o.price, c)}"
     return Finding(
         "P-REFUND-FEE",
         Severity.INFO,
-        f"fee refund {format_amount(fee, c)} ({formula}), computed, never typed",
+        f"fee refund {format_amount(preview.fee, c)} ({formula}), computed, never typed",
         "refund_amount",
     )
 

@@ -7,22 +7,35 @@ itself (blocks, warnings, guidance) lives in `policy`; this module adds the form
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from mediator.domain.enums import Outcome, Status
 from mediator.domain.models import Decision, DecisionDraft, Dispute, DisputeRecord
-from mediator.domain.money import fee_refund, format_amount, quantum
+from mediator.domain.money import format_amount
 from mediator.domain.policy import (
     Finding,
+    RefundPreview,
     Severity,
     blocking,
     decision_findings,
     refund_for,
+    refund_preview,
     warnings,
 )
 
-__all__ = ["DECIDABLE", "build_decision", "check_draft", "form_errors", "refund_for"]
+__all__ = [
+    "DECIDABLE",
+    "RefundPreview",
+    "Verdict",
+    "build_decision",
+    "check",
+    "check_draft",
+    "form_errors",
+    "refund_for",
+    "refund_preview",
+]
 
 #: Statuses from which a dispute can be decided.
 DECIDABLE = frozenset({Status.OPEN, Status.ESCALATED, Status.AWAITING_INFO})
@@ -70,27 +83,52 @@ def form_errors(dispute: Dispute, draft: DecisionDraft) -> list[tuple[str, str]]
     return errors + _amount_errors(dispute, draft) + _keep_errors(draft)
 
 
-def _policy_errors(findings: tuple[Finding, ...], draft: DecisionDraft) -> list[tuple[str, str]]:
-    """Every block, and every warning the agent has not acknowledged."""
-    errors = [(f.field or "outcome", str(f)) for f in blocking(findings)]
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the checks say about writing one draft on one dispute at one moment, worked out once
+    (`check`) and then read by whoever needs it: the form's inline errors and findings panel, the
+    confirm dialog, the store's write and the decision it builds."""
+
+    #: Every finding of the policy (blocks, then warnings, then information).
+    findings: tuple[Finding, ...]
+    #: (form field, message) for every reason the draft cannot be written: form errors first,
+    #: then policy blocks, then one "acknowledge" error per unacknowledged warning. Empty: it can.
+    errors: tuple[tuple[str, str], ...]
+    #: Rule ids that forbid the draft (P-REFUND-PAIDOUT, …).
+    blocks: tuple[str, ...]
+    #: Rule ids of warnings the agent has not acknowledged yet (P-OPEN-72H, …).
+    unacknowledged: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check(record: DisputeRecord, draft: DecisionDraft, now: datetime) -> Verdict:
+    """Check `draft` against the form's rules and the policy at `now` (the policy runs once)."""
+    findings = decision_findings(record, draft, now)
+    blocks = blocking(findings)
+    unacknowledged = tuple(f for f in warnings(findings) if f.rule_id not in draft.acknowledged)
+    errors = form_errors(record.dispute, draft)
+    errors.extend((f.field or "outcome", str(f)) for f in blocks)
     errors.extend(
         ("acknowledge", f"{f.rule_id}: acknowledge this warning before submitting")
-        for f in warnings(findings)
-        if f.rule_id not in draft.acknowledged
+        for f in unacknowledged
     )
-    return errors
+    return Verdict(
+        findings=findings,
+        errors=tuple(errors),
+        blocks=tuple(f.rule_id for f in blocks),
+        unacknowledged=tuple(f.rule_id for f in unacknowledged),
+    )
 
 
 def check_draft(
     record: DisputeRecord, draft: DecisionDraft, now: datetime
 ) -> list[tuple[str, str]]:
-    """(form field, message) for every reason `draft` cannot be written at `now`; empty if it can.
-
-    Form errors first, then policy blocks, then one "acknowledge" error per unacknowledged
-    policy warning.
-    """
-    findings = decision_findings(record, draft, now)
-    return form_errors(record.dispute, draft) + _policy_errors(findings, draft)
+    """`check(...).errors` as a list: (form field, message) per reason `draft` cannot be written
+    at `now`; empty if it can."""
+    return list(check(record, draft, now).errors)
 
 
 def build_decision(
@@ -100,33 +138,25 @@ def build_decision(
     decision_id: str,
     actor: str,
     now: datetime,
+    findings: tuple[Finding, ...] | None = None,
 ) -> Decision:
     """The `Decision` a valid `draft` becomes.
 
-    `fee_refund` is computed (P-REFUND-FEE); `findings` holds the IDs of the policy warnings and
-    guidance that applied at `now`.
+    `fee_refund` is computed (P-REFUND-FEE, `refund_preview`); `findings` holds the IDs of the
+    policy warnings and guidance that applied at `now`. Pass the `Verdict.findings` already
+    worked out for this draft to spare running the policy again.
     """
     dispute = record.dispute
-    order = dispute.order
-    refund = refund_for(dispute, draft)
-    fee = None
-    if refund is not None:
-        refund = refund.quantize(quantum(order.currency))
-        fee = fee_refund(
-            service_fee=order.service_fee, refund=refund, price=order.price, currency=order.currency
-        )
-    applied = tuple(
-        f.rule_id
-        for f in decision_findings(record, draft, now)
-        if f.severity in (Severity.WARNING, Severity.INFO)
-    )
+    preview = refund_preview(dispute, draft)
+    if findings is None:
+        findings = decision_findings(record, draft, now)
     return Decision(
         id=decision_id,
         dispute_id=dispute.id,
         outcome=draft.outcome,
-        refund_amount=refund,
-        fee_refund=fee,
-        currency=order.currency,
+        refund_amount=None if preview is None else preview.refund,
+        fee_refund=None if preview is None else preview.fee,
+        currency=dispute.order.currency,
         return_required=draft.return_required,
         seller_keep_pct=draft.seller_keep_pct if draft.return_required else None,
         seller_error=draft.seller_error,
@@ -135,5 +165,7 @@ def build_decision(
         message_to_parties=draft.message_to_parties.strip(),
         decided_by=actor,
         decided_at=now,
-        findings=applied,
+        findings=tuple(
+            f.rule_id for f in findings if f.severity in (Severity.WARNING, Severity.INFO)
+        ),
     )

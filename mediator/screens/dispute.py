@@ -22,6 +22,7 @@ from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import format_amount
 from mediator.domain.policy import (
     RULES_BY_ID,
+    Finding,
     decision_findings,
     p_info_7d,
     p_open_72h,
@@ -38,6 +39,7 @@ from mediator.screens.modals import (
     NoteScreen,
 )
 from mediator.screens.policy import PolicyScreen
+from mediator.screens.words import what_happened
 from mediator.store.base import (
     InvalidDecision,
     PendingSync,
@@ -308,14 +310,13 @@ class DisputeScreen(Screen[None]):
 
     @on(ResolutionForm.Submitted)
     def _submitted(self, event: ResolutionForm.Submitted) -> None:
-        self.decide(event.draft)
+        self.decide(event.draft, event.findings)
 
     @work(exclusive=True, group="decide", exit_on_error=False)
-    async def decide(self, draft: DecisionDraft) -> None:
+    async def decide(self, draft: DecisionDraft, findings: tuple[Finding, ...]) -> None:
         record = self.record
         if record is None:
             return
-        findings = decision_findings(record, draft, self.app.clock.now())
         if not await self.app.push_screen_wait(ConfirmDecision(record.dispute, draft, findings)):
             return
         # The key is made when the agent confirms: every retry of this decision (the HTTP
@@ -342,7 +343,8 @@ class DisputeScreen(Screen[None]):
             return
         except VersionConflict as conflict:
             self.notify(
-                f"{str(conflict).rstrip('.')}. Nothing was written; the dispute has been reloaded.",
+                f"{what_happened(conflict, self.app.tz)}. Nothing of yours was written; "
+                "the dispute has been reloaded.",
                 title="Someone else got there first",
                 severity="error",
                 timeout=15,

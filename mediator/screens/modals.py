@@ -16,9 +16,9 @@ from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextAr
 
 from mediator.domain.enums import Actor
 from mediator.domain.models import DecisionDraft, Dispute, Evidence
-from mediator.domain.money import fee_refund, format_amount
+from mediator.domain.money import format_amount
 from mediator.domain.policy import Finding
-from mediator.domain.resolution import refund_for
+from mediator.domain.resolution import refund_preview
 from mediator.domain.text import one_line, visible
 from mediator.domain.timeline import TimelineEntry
 from mediator.widgets._text import local_time
@@ -56,14 +56,11 @@ class ConfirmDecision(ModalScreen[bool]):
             ("Dispute", f"{d.id} · {one_line(order.title, 60)}"),
             ("Outcome", draft.outcome.label),
         ]
-        refund = refund_for(d, draft)
-        if refund is not None:
-            fee = fee_refund(
-                service_fee=order.service_fee, refund=refund, price=order.price,
-                currency=order.currency,
-            )  # fmt: skip
-            rows.append(("Refund", format_amount(refund, order.currency)))
-            rows.append(("Fee refund", f"{format_amount(fee, order.currency)} (P-REFUND-FEE)"))
+        preview = refund_preview(d, draft)
+        if preview is not None:
+            rows.append(("Refund", format_amount(preview.refund, order.currency)))
+            fee = format_amount(preview.fee, order.currency)
+            rows.append(("Fee refund", f"{fee} (P-REFUND-FEE)"))
         if draft.return_required:
             keep = "0" if draft.seller_keep_pct is None else f"{draft.seller_keep_pct}"
             rows.append(("Return", f"required; seller keeps {keep}%"))

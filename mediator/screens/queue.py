@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
-from mediator.store.base import QueueKey, QueueQuery, StoreError
+from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
 from mediator.widgets.queue_table import QueueTable
 
 if TYPE_CHECKING:
@@ -147,7 +147,11 @@ class QueueScreen(Screen[None]):
                     after=before.rows[-1].key if before.rows else None,
                     limit=PAGE,
                 )
-                page = type(after)(before.rows + after.rows, before.has_before, after.has_after)
+                page = QueuePage(
+                    rows=before.rows + after.rows,
+                    has_before=before.has_before,
+                    has_after=after.has_after,
+                )
             else:
                 page = await store.queue_page(query, from_end=from_end, limit=PAGE)
         except StoreError as error:

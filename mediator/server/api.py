@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
@@ -176,7 +177,13 @@ def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> Fa
         ]
         detail = "; ".join(f"{f}: {m}" for f, m in errors)
         return JSONResponse(
-            {"code": "invalid_request", "detail": detail, "errors": errors, "rules": []},
+            {
+                "code": "invalid_request",
+                "detail": detail,
+                "errors": errors,
+                "blocks": [],
+                "warnings": [],
+            },
             status_code=422,
         )
 
@@ -349,7 +356,8 @@ def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> Fa
                 "invalid_request",
                 "party: buyer or seller",
                 errors=[("party", "buyer or seller")],
-                rules=[],
+                blocks=[],
+                warnings=[],
             ) from None
         request = await store.request_info(
             dispute_id,
@@ -393,7 +401,7 @@ def _wire(parse: Callable[[], T]) -> T:
     except WireError as exc:
         field = str(exc).split(":", 1)[0]
         raise ApiError(
-            422, "invalid_request", str(exc), errors=[(field, str(exc))], rules=[]
+            422, "invalid_request", str(exc), errors=[(field, str(exc))], blocks=[], warnings=[]
         ) from None
 
 
@@ -444,21 +452,38 @@ def _status_of(exc: StoreError) -> int:
     return 500
 
 
+def _conflict_detail(exc: VersionConflict) -> str:
+    """The 412's `detail`: who changed the dispute and when (UTC; the console says it in the
+    agent's own words and time zone, from `current`)."""
+    current = exc.current
+    versions = f"version {current.version if current else '?'}, you had {exc.expected}"
+    if current is not None and current.decisions:
+        last = current.decisions[-1]
+        at = f"{last.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        return f"{exc.dispute_id} was decided by {last.decided_by} at {at} ({versions})"
+    return f"{exc.dispute_id} was changed since you read it ({versions})"
+
+
 def _error_body(exc: StoreError) -> dict[str, Any]:
     if isinstance(exc, NotFound):
         return {"code": "not_found", "detail": str(exc)}
     if isinstance(exc, VersionConflict):
         current = None if exc.current is None else record_json(exc.current)
-        return {"code": "version_conflict", "detail": str(exc), "current": current}
+        return {"code": "version_conflict", "detail": _conflict_detail(exc), "current": current}
     if isinstance(exc, IdempotencyMismatch):
         return {"code": "idempotency_key_reused", "detail": str(exc)}
     if isinstance(exc, InvalidDecision):
-        rules = sorted({r for _, m in exc.errors for r in _RULE_ID.findall(m)})
+        code = "invalid_request"
+        if exc.blocks:
+            code = "policy_block"
+        elif exc.warnings:
+            code = "unacknowledged_warnings"
         return {
-            "code": "policy_block" if rules else "invalid_request",
+            "code": code,
             "detail": str(exc),
             "errors": exc.errors,
-            "rules": rules,
+            "blocks": list(exc.blocks),
+            "warnings": list(exc.warnings),
         }
     if isinstance(exc, StoreUnavailable):
         return {"code": "store_unavailable", "detail": str(exc)}
@@ -489,7 +514,8 @@ async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
             f"{len(result.errors)} errors, nothing was imported; first: "
             f"line {result.errors[0].line}: {result.errors[0].field}: {result.errors[0].message}",
             errors=errors,
-            rules=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
+            blocks=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
+            warnings=[],
         )
     report = await asyncio.to_thread(store.import_disputes, result.disputes)
     return {

@@ -15,102 +15,26 @@ Design rules every backend keeps:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
 from mediator.domain import (
-    QUEUE_STATUSES,
     Actor,
     Decision,
     DecisionDraft,
     DisputeRecord,
     InfoRequest,
     Message,
-    OrderKind,
-    Reason,
-    Status,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class QueueQuery:
-    """What the queue shows: free text (id, order title, party names), reasons and statuses."""
-
-    text: str = ""
-    reasons: frozenset[Reason] = frozenset()
-    statuses: frozenset[Status] = QUEUE_STATUSES
-    #: Only disputes with at least one message flagged under P-COMM-*.
-    flagged_only: bool = False
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class QueueKey:
-    """The position of a row in the urgency order: most urgent first, ties broken by id."""
-
-    urgency_at: datetime
-    id: str
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One line of the escalation queue (read with Core rows, not ORM objects)."""
-
-    id: str
-    status: Status
-    reason: Reason
-    order_kind: OrderKind
-    order_title: str
-    currency: str
-    price: Decimal
-    buyer_name: str
-    seller_name: str
-    evidence_count: int
-    message_count: int
-    opened_at: datetime
-    escalated_at: datetime | None
-    urgency_at: datetime
-    version: int
-    #: The rule id of the next running deadline (`urgency_at`), None when nothing runs.
-    deadline_rule: str | None = None
-    #: Messages flagged under P-COMM-*.
-    flagged_count: int = 0
-
-    @property
-    def key(self) -> QueueKey:
-        return QueueKey(self.urgency_at, self.id)
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePage:
-    """Rows in urgency order, and whether more rows exist before the first / after the last."""
-
-    rows: tuple[QueueRow, ...]
-    has_before: bool
-    has_after: bool
-
-
-#: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
-#: counting a million matches is not cheap (issue 4: a cheap count).
-COUNT_CAP = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class QueueCounts:
-    """Counts for the header: rows matching the query, and the whole queue by status."""
-
-    #: Rows matching the query, at most `COUNT_CAP` (see `capped`); exact for the default query
-    #: when the totals are asked for.
-    matching: int
-    #: The whole queue by status (empty when asked with `totals=False`).
-    by_status: Mapping[Status, int] = field(default_factory=dict)
-    #: Queue disputes (`QUEUE_STATUSES`) whose next deadline has passed (when asked with `now`).
-    overdue: int = 0
-    #: More than `COUNT_CAP` rows match: `matching` is the cap, a lower bound.
-    capped: bool = False
+from mediator.domain.queue import COUNT_CAP as COUNT_CAP
+from mediator.domain.queue import QueueCounts as QueueCounts
+from mediator.domain.queue import QueueKey as QueueKey
+from mediator.domain.queue import QueuePage as QueuePage
+from mediator.domain.queue import QueueQuery as QueueQuery
+from mediator.domain.queue import QueueRow as QueueRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +82,8 @@ class SyncReport:
     """What one outbox sync did: decisions delivered, refused for good, still waiting."""
 
     delivered: tuple[Decision, ...] = ()
-    failed: tuple[tuple[str, str], ...] = ()  # (dispute id, why)
+    #: (dispute id, the store's refusal): the console says why, in the agent's words.
+    failed: tuple[tuple[str, StoreError], ...] = ()
     waiting: int = 0
 
 
@@ -185,10 +110,19 @@ class NotFound(StoreError):
 
 
 class VersionConflict(StoreError):
-    """Someone else changed the dispute since it was read; `current` is what the store holds now."""
+    """Someone else changed the dispute since it was read: nothing was written.
 
-    def __init__(self, message: str, current: DisputeRecord | None = None) -> None:
-        super().__init__(message)
+    Data, not a sentence: `expected` is the version the writer read, `current` what the store
+    holds now (None when an API did not send it); the console says who decided and when, in the
+    agent's time zone. `str()` is a plain fallback for logs and the command line."""
+
+    def __init__(
+        self, dispute_id: str, expected: int, current: DisputeRecord | None = None
+    ) -> None:
+        now = "" if current is None else f", it is at version {current.version}"
+        super().__init__(f"{dispute_id} changed since version {expected}{now}")
+        self.dispute_id = dispute_id
+        self.expected = expected
         self.current = current
 
 
@@ -198,11 +132,21 @@ class IdempotencyMismatch(StoreError):
 
 
 class InvalidDecision(StoreError):
-    """The decision breaks a rule; `errors` are (field, message) pairs."""
+    """The request breaks a rule; nothing was written. `errors` are (field, message) pairs;
+    `blocks` the policy rules that forbid it, `warnings` the policy warnings still to
+    acknowledge (a client can tell "forbidden" from "confirm first")."""
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        errors: Sequence[tuple[str, str]],
+        *,
+        blocks: Sequence[str] = (),
+        warnings: Sequence[str] = (),
+    ) -> None:
         super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
-        self.errors = errors
+        self.errors = list(errors)
+        self.blocks = tuple(blocks)
+        self.warnings = tuple(warnings)
 
 
 @runtime_checkable

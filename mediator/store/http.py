@@ -102,8 +102,10 @@ class HttpStore:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        conflict: tuple[str, int] | None = None,
     ) -> httpx.Response:
-        """Send, retrying where that cannot write twice; raise the protocol's error on failure."""
+        """Send, retrying where that cannot write twice; raise the protocol's error on failure
+        (`conflict`: the dispute id and the version a write expects, for a 412)."""
         attempt = 0
         while True:
             try:
@@ -121,7 +123,7 @@ class HttpStore:
             else:
                 if response.status_code < 500:
                     if response.status_code >= 400:
-                        raise _error(response, action)
+                        raise _error(response, action, conflict)
                     return response
                 problem = f"{self.base_url} answered {response.status_code}: {_detail(response)}"
                 if not idempotent:
@@ -210,6 +212,7 @@ class HttpStore:
             headers=headers,
             action=action,
             idempotent=idempotency_key is not None,
+            conflict=(dispute_id, expected_version),
         )
         return _parsed(parse_decision, data, action)
 
@@ -242,6 +245,7 @@ class HttpStore:
             headers={"If-Match": f'"{expected_version}"'},
             action=action,
             idempotent=False,
+            conflict=(dispute_id, expected_version),
         )
         return _parsed(parse_info_request, data, action)
 
@@ -284,7 +288,15 @@ def _detail(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
-def _error(response: httpx.Response, action: str) -> StoreError:
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _error(
+    response: httpx.Response, action: str, conflict: tuple[str, int] | None = None
+) -> StoreError:
+    """The protocol's error for an error `response`; `conflict`: the dispute id and the version
+    the request expected, for a 412."""
     status = response.status_code
     detail = _detail(response)
     try:
@@ -304,7 +316,8 @@ def _error(response: httpx.Response, action: str) -> StoreError:
                 current = parse_record(body["current"])
             except WireError:
                 current = None
-        return VersionConflict(detail, current)
+        dispute_id, expected = conflict if conflict is not None else ("?", -1)
+        return VersionConflict(dispute_id, expected, current)
     if code == "idempotency_key_reused":
         return IdempotencyMismatch(detail)
     if status == 422:
@@ -314,7 +327,11 @@ def _error(response: httpx.Response, action: str) -> StoreError:
             for e in (errors if isinstance(errors, list) else [])
             if isinstance(e, list | tuple) and len(e) == 2
         ]
-        return InvalidDecision(pairs or [("request", detail)])
+        return InvalidDecision(
+            pairs or [("request", detail)],
+            blocks=_strings(body.get("blocks")),
+            warnings=_strings(body.get("warnings")),
+        )
     return StoreError(f"{action}: the API answered {status}: {detail}")
 
 

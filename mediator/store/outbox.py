@@ -264,7 +264,7 @@ class OutboxStore:
         """Send every pending decision again with its key; stop at the first unreachable API."""
         async with self._sync_lock:
             delivered: list[Decision] = []
-            failed: list[tuple[str, str]] = []
+            failed: list[tuple[str, StoreError]] = []
             entries = await asyncio.to_thread(self.outbox.entries, "pending")
             for i, entry in enumerate(entries):
                 try:
@@ -281,7 +281,7 @@ class OutboxStore:
                     return SyncReport(tuple(delivered), tuple(failed), len(entries) - i)
                 except StoreError as exc:
                     await asyncio.to_thread(self.outbox.fail, entry.key, str(exc))
-                    failed.append((entry.dispute_id, str(exc)))
+                    failed.append((entry.dispute_id, exc))
                     continue
                 await asyncio.to_thread(self.outbox.remove, entry.key)
                 delivered.append(decision)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -113,54 +112,15 @@ def _enum(cls: type[E], value: Any, name: str) -> E:
 
 # --- decisions -------------------------------------------------------------------------------
 
-_DRAFT_FIELDS = {f.name for f in fields(DecisionDraft)}
-
 
 def draft_json(draft: DecisionDraft) -> dict[str, Any]:
     """The body of a decision POST (without the dispute id, which is in the path)."""
-
-    def money(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
-
-    return {
-        "outcome": draft.outcome.value,
-        "rationale": draft.rationale,
-        "refund_amount": money(draft.refund_amount),
-        "return_required": draft.return_required,
-        "seller_keep_pct": money(draft.seller_keep_pct),
-        "seller_error": draft.seller_error,
-        "defective_or_misadvertised": draft.defective_or_misadvertised,
-        "message_to_parties": draft.message_to_parties,
-        "seller_agreed_return": draft.seller_agreed_return,
-        "acknowledged": sorted(draft.acknowledged),
-    }
+    return draft.model_dump(mode="json")
 
 
 def parse_draft(body: Any) -> DecisionDraft:
     """A `DecisionDraft` from a decision POST body; `WireError` names the first bad field."""
-    data = _obj(body, "body")
-    unknown = sorted(set(data) - _DRAFT_FIELDS)
-    if unknown:
-        raise WireError(f"{unknown[0]}: unknown field (decided_by comes from the token)")
-    if "outcome" not in data:
-        raise WireError("outcome: required")
-    acknowledged = data.get("acknowledged", [])
-    if not isinstance(acknowledged, list) or not all(isinstance(a, str) for a in acknowledged):
-        raise WireError("acknowledged: expected a list of rule ids")
-    return DecisionDraft(
-        outcome=_enum(Outcome, data["outcome"], "outcome"),
-        rationale=_str(data.get("rationale", ""), "rationale"),
-        refund_amount=_opt_decimal(data.get("refund_amount"), "refund_amount"),
-        return_required=_bool(data.get("return_required", False), "return_required"),
-        seller_keep_pct=_opt_decimal(data.get("seller_keep_pct"), "seller_keep_pct"),
-        seller_error=_opt_bool(data.get("seller_error"), "seller_error"),
-        defective_or_misadvertised=_opt_bool(
-            data.get("defective_or_misadvertised"), "defective_or_misadvertised"
-        ),
-        message_to_parties=_str(data.get("message_to_parties", ""), "message_to_parties"),
-        seller_agreed_return=_bool(data.get("seller_agreed_return", False), "seller_agreed_return"),
-        acknowledged=frozenset(acknowledged),
-    )
+    return _model(DecisionDraft, body, "")
 
 
 def draft_fingerprint(dispute_id: str, draft: DecisionDraft) -> str:
@@ -259,7 +219,7 @@ def parse_message(value: Any) -> Message:
     return _model(Message, value, "message")
 
 
-M = TypeVar("M", Decision, Dispute, Message)
+M = TypeVar("M", Decision, DecisionDraft, Dispute, Message)
 
 
 def _model(cls: type[M], value: Any, name: str) -> M:
@@ -270,7 +230,8 @@ def _model(cls: type[M], value: Any, name: str) -> M:
     try:
         return cls.model_validate_json(json.dumps(value))
     except ValueError as exc:
-        raise WireError(f"{name}: {_first_error(exc)}") from None
+        where = f"{name}: " if name else ""
+        raise WireError(f"{where}{_first_error(exc)}") from None
 
 
 def _first_error(exc: ValueError) -> str:
@@ -399,9 +360,9 @@ def parse_page(value: Any) -> QueuePage:
     if not isinstance(rows, list):
         raise WireError("rows: expected a list")
     return QueuePage(
-        tuple(parse_queue_row(r) for r in rows),
-        _bool(d.get("has_before"), "has_before"),
-        _bool(d.get("has_after"), "has_after"),
+        rows=tuple(parse_queue_row(r) for r in rows),
+        has_before=_bool(d.get("has_before"), "has_before"),
+        has_after=_bool(d.get("has_after"), "has_after"),
     )
 
 
@@ -421,8 +382,8 @@ def parse_counts(value: Any) -> QueueCounts:
     if not isinstance(matching, int) or not isinstance(overdue, int):
         raise WireError("matching/overdue: expected integers")
     return QueueCounts(
-        matching,
-        {_enum(Status, s, "by_status"): int(n) for s, n in by_status.items()},
-        overdue,
-        _bool(d.get("capped", False), "capped"),
+        matching=matching,
+        by_status={_enum(Status, s, "by_status"): int(n) for s, n in by_status.items()},
+        overdue=overdue,
+        capped=_bool(d.get("capped", False), "capped"),
     )

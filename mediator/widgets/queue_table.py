@@ -23,7 +23,7 @@ from textual.widget import Widget
 
 from mediator.domain.deadlines import NO_DEADLINE
 from mediator.domain.money import format_amount
-from mediator.store.base import QueueKey, QueuePage, QueueRow
+from mediator.domain.queue import QueueKey, QueuePage, QueueRow
 from mediator.widgets._text import cell, duration
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.

@@ -1,6 +1,6 @@
 """The resolution form: outcome, refund, return terms, rationale and a message to the parties.
 
-Checks run as the agent types (the same `check_draft` every store runs before a write). Errors
+Checks run as the agent types (the same `check` every store runs before a write). Errors
 appear next to their field; a valid form posts `ResolutionForm.Submitted` with the draft.
 """
 
@@ -22,9 +22,9 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 from mediator.clock import Clock, SystemClock
 from mediator.domain.enums import OrderKind, Outcome
 from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord
-from mediator.domain.money import MoneyError, fee_refund, format_amount, parse_amount
-from mediator.domain.policy import Finding, Severity, blocking, decision_findings, warnings
-from mediator.domain.resolution import check_draft, refund_for
+from mediator.domain.money import MoneyError, format_amount, parse_amount
+from mediator.domain.policy import Finding, Severity, blocking
+from mediator.domain.resolution import Verdict, check, refund_preview
 from mediator.domain.text import visible
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
@@ -52,11 +52,13 @@ class ResolutionForm(Widget):
     """
 
     class Submitted(Message):
-        """The agent asked to submit a valid `draft`."""
+        """The agent asked to submit a valid `draft`; `findings`: what the policy said of it
+        (shown in the confirm dialog, so it is not worked out again)."""
 
-        def __init__(self, draft: DecisionDraft) -> None:
+        def __init__(self, draft: DecisionDraft, findings: tuple[Finding, ...]) -> None:
             super().__init__()
             self.draft = draft
+            self.findings = findings
 
     def __init__(
         self,
@@ -75,6 +77,10 @@ class ResolutionForm(Widget):
         self.acknowledged: frozenset[str] = frozenset()
         self._touched: set[str] = set()
         self._errors: dict[str, str] = {}
+        #: The checks of the draft as it stands (`validate`), None until an outcome is chosen.
+        self._verdict: Verdict | None = None
+        #: The draft as typed, checked or not (`_read`).
+        self._typed: DecisionDraft | None = None
 
     def compose(self) -> ComposeResult:
         order = self.dispute.order
@@ -109,7 +115,7 @@ class ResolutionForm(Widget):
 
     def on_mount(self) -> None:
         self._refresh_visibility()
-        self._refresh_findings()
+        self.validate(show_all=False)
 
     def _policy_record(self) -> DisputeRecord:
         """`record` while it still holds the shown dispute, else a record of `dispute` alone."""
@@ -183,16 +189,23 @@ class ResolutionForm(Widget):
 
     def read(self) -> tuple[DecisionDraft | None, dict[str, str]]:
         """The draft the form holds, or None, and the errors by field."""
+        draft, errors, _ = self._read()
+        return draft, errors
+
+    def _read(self) -> tuple[DecisionDraft | None, dict[str, str], Verdict | None]:
+        """`read`, and the verdict of the draft as typed (the policy runs once, here)."""
         draft, errors = self._parse()
+        self._typed = draft
         if draft is None:
             errors = {"outcome": "choose an outcome", **errors}
-            return None, errors
-        for field, message in check_draft(self._policy_record(), draft, self._now()):
+            return None, errors, None
+        verdict = check(self._policy_record(), draft, self._now())
+        for field, message in verdict.errors:
             if field == "acknowledge":  # shown in the findings panel, with the key to press
                 errors.setdefault("acknowledge", message)
             else:
                 errors.setdefault(field if field in FIELDS else "outcome", message)
-        return (None if errors else draft), errors
+        return (None if errors else draft), errors, verdict
 
     def policy_draft(self) -> DecisionDraft | None:
         """What the form holds now, checked or not (None until an outcome is chosen): the
@@ -218,8 +231,8 @@ class ResolutionForm(Widget):
     def submit(self) -> None:
         """Check everything; post `Submitted` if valid, else show every error."""
         draft, errors = self.validate(show_all=True)
-        if draft is not None:
-            self.post_message(self.Submitted(draft))
+        if draft is not None and self._verdict is not None:
+            self.post_message(self.Submitted(draft, self._verdict.findings))
             return
         first = next((f for f in FIELDS if f in errors), None)
         if first is not None:
@@ -228,8 +241,9 @@ class ResolutionForm(Widget):
                 target.focus()
 
     def validate(self, *, show_all: bool) -> tuple[DecisionDraft | None, dict[str, str]]:
-        draft, errors = self.read()
+        draft, errors, verdict = self._read()
         self._errors = errors
+        self._verdict = verdict
         for field in FIELDS:
             message = errors.get(field, "")
             if not show_all and field not in self._touched:
@@ -237,7 +251,7 @@ class ResolutionForm(Widget):
             label = self.query_one(f"#{field}-error", Static)
             label.update(Content(f"✖ {message}" if message else ""))
             label.set_class(not message, "-empty")
-        self._refresh_summary(draft)
+        self._refresh_summary()
         self._refresh_findings()
         return draft, errors
 
@@ -245,16 +259,11 @@ class ResolutionForm(Widget):
     @property
     def findings(self) -> tuple[Finding, ...]:
         """What the policy says about the draft as it stands (empty until an outcome is set)."""
-        draft = self.policy_draft()
-        if draft is None:
-            return ()
-        return decision_findings(self._policy_record(), draft, self._now())
+        return () if self._verdict is None else self._verdict.findings
 
     @property
     def unacknowledged(self) -> tuple[str, ...]:
-        return tuple(
-            f.rule_id for f in warnings(self.findings) if f.rule_id not in self.acknowledged
-        )
+        return () if self._verdict is None else self._verdict.unacknowledged
 
     def acknowledge_warnings(self) -> tuple[str, ...]:
         """Acknowledge every warning now shown; returns the rule ids newly acknowledged."""
@@ -302,33 +311,22 @@ class ResolutionForm(Widget):
         self.query_one("#seller_error").display = (
             self.dispute.order.kind is OrderKind.SERVICE and refunds
         )
-        self._refresh_summary(None)
 
-    def _refresh_summary(self, draft: DecisionDraft | None) -> None:
+    def _refresh_summary(self) -> None:
+        """The refund and fee refund of the draft as typed (`refund_preview`), else the price."""
         order = self.dispute.order
-        outcome = self.outcome
-        summary = self.query_one("#refund-summary", Static)
-        refund = None
-        if outcome is Outcome.BUYER_FULL_REFUND:
-            refund = order.price
-        elif draft is not None:
-            refund = refund_for(self.dispute, draft)
-        if refund is None or refund <= 0:
+        draft = self._typed
+        preview = None if draft is None else refund_preview(self.dispute, draft)
+        if preview is None or preview.refund <= 0:
             text = (
                 f"Price {format_amount(order.price, order.currency)}"
                 f" · service fee {format_amount(order.service_fee, order.currency)}"
             )
         else:
-            fee = fee_refund(
-                service_fee=order.service_fee,
-                refund=refund,
-                price=order.price,
-                currency=order.currency,
-            )
             text = (
-                f"Refund {format_amount(refund, order.currency)}"
-                f" + fee {format_amount(fee, order.currency)} (P-REFUND-FEE)"
+                f"Refund {format_amount(preview.refund, order.currency)}"
+                f" + fee {format_amount(preview.fee, order.currency)} (P-REFUND-FEE)"
             )
-        summary.update(Content(text))
+        self.query_one("#refund-summary", Static).update(Content(text))
 
     OUTCOME_KEYS: ClassVar[dict[str, Outcome]] = {str(i): o for i, o in enumerate(OUTCOMES, 1)}

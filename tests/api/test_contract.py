@@ -239,7 +239,9 @@ def test_a_stale_version_is_412_with_the_current_dispute(
     before = snapshot(api.store)
     other = {"outcome": "seller_favour", "rationale": "The seller shipped what was listed."}
     body = error(decide(bo, body=other, key="bo-1"), 412, "version_conflict")
-    assert body["detail"] == "D-10001 was decided by agent.ana at 12:00 UTC (version 2, you had 1)"
+    assert body["detail"] == (
+        "D-10001 was decided by agent.ana at 2026-11-22 12:00 UTC (version 2, you had 1)"
+    )
     current = body["current"]
     assert current["version"] == 2
     assert current["dispute"]["status"] == "resolved"
@@ -322,12 +324,40 @@ def test_the_same_key_with_another_request_is_422_and_writes_nothing(
 # --- policy -------------------------------------------------------------------------------------
 
 
+def test_a_warning_not_yet_acknowledged_is_not_a_block(api: Api, ana: httpx.Client) -> None:
+    """D-10004 was opened late (P-OPEN-72H) and after confirmation (P-OPEN-CONFIRMED): warnings,
+    not blocks. The 422 tells "confirm first" from "forbidden"; acknowledged, it is written."""
+    favour = {"outcome": "seller_favour", "rationale": "Opened after the guarantee window."}
+    before = snapshot(api.store)
+    body = error(decide(ana, "D-10004", favour, key="w-1"), 422, "unacknowledged_warnings")
+    assert body["blocks"] == []
+    assert body["warnings"] == ["P-OPEN-72H", "P-OPEN-CONFIRMED"]
+    assert snapshot(api.store) == before
+    one = {**favour, "acknowledged": ["P-OPEN-72H"]}
+    body = error(decide(ana, "D-10004", one, key="w-2"), 422, "unacknowledged_warnings")
+    assert body["warnings"] == ["P-OPEN-CONFIRMED"]
+    both = {**favour, "acknowledged": ["P-OPEN-CONFIRMED", "P-OPEN-72H"]}
+    written = decide(ana, "D-10004", both, key="w-3")
+    assert written.status_code == 201, written.text
+    assert {"P-OPEN-72H", "P-OPEN-CONFIRMED"} <= set(written.json()["findings"])
+
+
+def test_a_block_and_a_warning_are_kept_apart(api: Api, ana: httpx.Client) -> None:
+    """A full refund of a paid-out order is forbidden (P-REFUND-PAIDOUT) whatever is acknowledged:
+    `code` is policy_block, and the warnings still to acknowledge are listed beside it."""
+    assert api.store.get_dispute_sync("D-10004").dispute.order.paid_out_at is not None
+    body = {"outcome": "buyer_full_refund", "rationale": "Refund in full."}
+    found = error(decide(ana, "D-10004", body, key="b-1"), 422, "policy_block")
+    assert found["blocks"] == ["P-REFUND-PAIDOUT"]
+    assert found["warnings"] == ["P-OPEN-72H", "P-OPEN-CONFIRMED"]
+
+
 def test_p_refund_bounds_blocks_a_refund_above_the_price(api: Api, ana: httpx.Client) -> None:
     """P-REFUND-BOUNDS: D-10001 costs USD 49.99, a partial refund of 60.00 is blocked (422)."""
     before = snapshot(api.store)
     response = decide(ana, body={**PARTIAL, "refund_amount": "60.00"}, key="too-much")
     body = error(response, 422, "policy_block")
-    assert body["rules"] == ["P-REFUND-BOUNDS"]
+    assert body["blocks"] == ["P-REFUND-BOUNDS"] and body["warnings"] == []
     assert [field for field, _ in body["errors"]] == ["refund_amount"]
     assert "P-REFUND-BOUNDS" in body["errors"][0][1]
     assert snapshot(api.store) == before  # no decision, no version bump, the key is not taken
@@ -352,7 +382,7 @@ def test_an_invalid_decision_is_422_naming_the_field(api: Api, ana: httpx.Client
     for body, field in INVALID:
         response = error(decide(ana, body=body), 422, "invalid_request")
         assert field in [f for f, _ in response["errors"]], response
-        assert response["rules"] == []
+        assert response["blocks"] == [] and response["warnings"] == []
     assert snapshot(api.store) == before
 
 

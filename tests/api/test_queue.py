@@ -200,4 +200,4 @@ def test_a_bad_cursor_or_filter_is_422(ana: httpx.Client) -> None:
             assert response.status_code == 422, (path, params, response.text)
             body = response.json()
             assert body["code"] == "invalid_request", body
-            assert body["errors"] and body["rules"] == [], body
+            assert body["errors"] and body["blocks"] == body["warnings"] == [], body

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +31,7 @@ def example(dispute_id: str) -> DisputeRecord:
     for line in EXAMPLES.read_text("utf-8").splitlines():
         dispute = Dispute.model_validate_json(line)
         if dispute.id == dispute_id:
-            return DisputeRecord(dispute, version=1)
+            return DisputeRecord(dispute=dispute, version=1)
     raise KeyError(dispute_id)
 
 
@@ -82,10 +81,10 @@ def record(
             "seller": base.seller.model_copy(update={"trust_level": trust}),
         }
     )
-    return replace(DisputeRecord(dispute, version=1), info_request=info)
+    return DisputeRecord(dispute=dispute, version=1).model_copy(update={"info_request": info})
 
 
 def draft(outcome: Outcome, refund: str | None = None, **kw: object) -> DecisionDraft:
     """A draft with a rationale; `refund` is the typed amount, as a decimal string."""
     amount = None if refund is None else Decimal(refund)
-    return DecisionDraft(outcome, "per E-1", refund_amount=amount, **kw)  # type: ignore[arg-type]
+    return DecisionDraft(outcome=outcome, rationale="per E-1", refund_amount=amount, **kw)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -51,7 +50,7 @@ def dispute_record(
             "escalation_cause": cause,
         }
     )
-    return replace(base, dispute=dispute)
+    return base.model_copy(update={"dispute": dispute})
 
 
 def by_rule(record: DisputeRecord) -> dict[str, State]:

@@ -3,7 +3,6 @@ and its newest information request only, without loading the transcript, the evi
 earlier decisions (store/sql/deciding.py, `_policy_record`). These tests hold the policy to that:
 a rule that starts reading messages must change the store too, and fails here first."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -45,10 +44,11 @@ def drafts(d: Dispute) -> list[DecisionDraft]:
 
 def stripped(record: DisputeRecord) -> DisputeRecord:
     """The record as the SQL store's decision path reads it."""
-    return replace(
-        record,
-        dispute=record.dispute.model_copy(update={"messages": (), "evidence": ()}),
-        decisions=(),
+    return record.model_copy(
+        update={
+            "dispute": record.dispute.model_copy(update={"messages": (), "evidence": ()}),
+            "decisions": (),
+        }
     )
 
 
@@ -63,7 +63,7 @@ def records() -> list[DisputeRecord]:
             request = InfoRequest(
                 party=Actor.SELLER, asked_at=asked, message="photos?", asked_by="x"
             )
-        out.append(DisputeRecord(d, version=1, info_request=request))
+        out.append(DisputeRecord(dispute=d, version=1, info_request=request))
     return out
 
 
@@ -90,5 +90,5 @@ def test_a_resolved_dispute_has_no_running_deadline_whatever_its_transcript(
 ) -> None:
     """The decision's write sets the queue's deadline columns from the lean record."""
     resolved = record.dispute.model_copy(update={"status": Status.RESOLVED})
-    assert next_deadline(replace(record, dispute=resolved)) is None
-    assert next_deadline(replace(stripped(record), dispute=resolved)) is None
+    assert next_deadline(record.model_copy(update={"dispute": resolved})) is None
+    assert next_deadline(stripped(record).model_copy(update={"dispute": resolved})) is None

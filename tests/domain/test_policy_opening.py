@@ -142,7 +142,13 @@ ASKED = NOW - timedelta(days=30)  # 23 Oct
 
 def ask(*, answered: bool = False) -> InfoRequest:
     answer = ASKED + timedelta(days=1) if answered else None
-    return InfoRequest(Actor.BUYER, ASKED, "Please send the label.", "agent.ana", answer)
+    return InfoRequest(
+        party=Actor.BUYER,
+        asked_at=ASKED,
+        message="Please send the label.",
+        asked_by="agent.ana",
+        answered_at=answer,
+    )
 
 
 @pytest.mark.parametrize(
@@ -163,7 +169,9 @@ def test_p_info_7d(waited: timedelta, overdue: bool) -> None:
 
 def test_p_info_7d_message() -> None:
     asked = NOW - timedelta(days=8)  # 14 Nov 12:00
-    request = InfoRequest(Actor.BUYER, asked, "Photo of the box?", "agent.ana")
+    request = InfoRequest(
+        party=Actor.BUYER, asked_at=asked, message="Photo of the box?", asked_by="agent.ana"
+    )
     (found,) = decision_findings(record(info=request), draft(Outcome.SELLER_FAVOUR), NOW)
     assert str(found) == (
         "P-INFO-7D: the buyer has not answered the request of 14 Nov for 8 days; the guarantee "

@@ -1,4 +1,3 @@
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,13 +28,13 @@ def examples() -> list[Dispute]:
 @pytest.fixture
 def earbuds() -> DisputeRecord:
     """D-10001: USD 49.99, fee 2.50, not as described, delivered, not confirmed."""
-    return DisputeRecord(examples()[0], version=1)
+    return DisputeRecord(dispute=examples()[0], version=1)
 
 
 @pytest.fixture
 def paid_out() -> DisputeRecord:
     """D-10004: delivered, confirmed, paid out; opened 7 days after delivery and confirming."""
-    return DisputeRecord(examples()[3], version=1)
+    return DisputeRecord(dispute=examples()[3], version=1)
 
 
 def draft(outcome: Outcome, **kw: object) -> DecisionDraft:
@@ -47,7 +46,9 @@ def fields(errors: list[tuple[str, str]]) -> list[str]:
 
 
 def with_status(record: DisputeRecord, status: Status) -> DisputeRecord:
-    return replace(record, dispute=record.dispute.model_copy(update={"status": status}))
+    return record.model_copy(
+        update={"dispute": record.dispute.model_copy(update={"status": status})}
+    )
 
 
 @pytest.mark.parametrize("outcome", list(Outcome))
@@ -99,7 +100,7 @@ def test_refund_and_return_only_where_they_belong(earbuds: DisputeRecord) -> Non
     errors = check_draft(earbuds, over, NOW)
     assert errors[0] == ("seller_keep_pct", "a percentage between 0 and 100")
     assert set(fields(errors)) == {"seller_keep_pct"}  # and the P-RETURN-KEEP-50 block
-    fine = replace(over, seller_keep_pct=Decimal("12.345"))
+    fine = over.model_copy(update={"seller_keep_pct": Decimal("12.345")})
     assert check_draft(earbuds, fine, NOW) == [("seller_keep_pct", "at most two decimals")]
 
 
@@ -108,7 +109,10 @@ def test_a_full_refund_is_the_whole_price(earbuds: DisputeRecord) -> None:
     assert check_draft(earbuds, wrong, NOW) == [
         ("refund_amount", "a full refund is the whole price (49.99 USD)")
     ]
-    assert check_draft(earbuds, replace(wrong, refund_amount=Decimal("49.99")), NOW) == []
+    assert (
+        check_draft(earbuds, wrong.model_copy(update={"refund_amount": Decimal("49.99")}), NOW)
+        == []
+    )
 
 
 @pytest.mark.parametrize("status", [Status.RESOLVED, Status.CLOSED])
@@ -131,15 +135,20 @@ def test_warnings_must_be_acknowledged(paid_out: DisputeRecord) -> None:
         ("acknowledge", "P-OPEN-72H: acknowledge this warning before submitting"),
         ("acknowledge", "P-OPEN-CONFIRMED: acknowledge this warning before submitting"),
     ]
-    one = replace(favour, acknowledged=frozenset({"P-OPEN-72H"}))
+    one = favour.model_copy(update={"acknowledged": frozenset({"P-OPEN-72H"})})
     assert fields(check_draft(paid_out, one, NOW)) == ["acknowledge"]
-    both = replace(favour, acknowledged=frozenset({"P-OPEN-72H", "P-OPEN-CONFIRMED"}))
+    both = favour.model_copy(update={"acknowledged": frozenset({"P-OPEN-72H", "P-OPEN-CONFIRMED"})})
     assert check_draft(paid_out, both, NOW) == []
 
 
 def test_an_overdue_information_request_needs_acknowledging(earbuds: DisputeRecord) -> None:
-    asked = InfoRequest(Actor.BUYER, NOW - timedelta(days=7), "photo of the box?", "agent.ana")
-    record = replace(earbuds, info_request=asked)
+    asked = InfoRequest(
+        party=Actor.BUYER,
+        asked_at=NOW - timedelta(days=7),
+        message="photo of the box?",
+        asked_by="agent.ana",
+    )
+    record = earbuds.model_copy(update={"info_request": asked})
     assert check_draft(record, draft(Outcome.SELLER_FAVOUR), NOW) == [
         ("acknowledge", "P-INFO-7D: acknowledge this warning before submitting")
     ]
@@ -155,7 +164,7 @@ def test_build_decision_computes_the_fee_refund(earbuds: DisputeRecord) -> None:
     assert decision.rationale == "per E-1"
     assert (decision.decided_by, decision.decided_at) == ("agent.ana", NOW)
     full = build_decision(
-        earbuds, replace(d, outcome=Outcome.BUYER_FULL_REFUND, refund_amount=None),
+        earbuds, d.model_copy(update={"outcome": Outcome.BUYER_FULL_REFUND, "refund_amount": None}),
         decision_id="R-2", actor="a", now=NOW,
     )  # fmt: skip
     assert (full.refund_amount, full.fee_refund) == (Decimal("49.99"), Decimal("2.50"))

@@ -33,7 +33,7 @@ def test_one_line_is_bounded() -> None:
 def test_timeline_is_chronological_and_complete() -> None:
     source = EXAMPLES if EXAMPLES.exists() else SHARED
     dispute = Dispute.model_validate_json(source.read_text().splitlines()[0])
-    entries = build_timeline(DisputeRecord(dispute, version=1))
+    entries = build_timeline(DisputeRecord(dispute=dispute, version=1))
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     kinds = [e.kind for e in entries]
     assert kinds.count(EntryKind.MESSAGE) == len(dispute.messages)

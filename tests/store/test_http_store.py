@@ -32,7 +32,9 @@ from tests.api.servers import RestartableServer
 from tests.store.conftest import NOW, example_disputes
 
 RATIONALE = "Left earbud defective per photo E-1."
-PARTIAL = DecisionDraft(Outcome.BUYER_PARTIAL_REFUND, RATIONALE, refund_amount=Decimal("20.00"))
+PARTIAL = DecisionDraft(
+    outcome=Outcome.BUYER_PARTIAL_REFUND, rationale=RATIONALE, refund_amount=Decimal("20.00")
+)
 
 
 @pytest.fixture
@@ -113,16 +115,19 @@ async def test_refusals_map_to_store_errors(
             await api.record_decision(
                 "D-10001", PARTIAL, expected_version=1, actor="", now=NOW, idempotency_key="b"
             )
-        assert "decided by agent.ana" in str(conflict.value)
+        assert (conflict.value.dispute_id, conflict.value.expected) == ("D-10001", 1)
         assert conflict.value.current is not None
+        assert conflict.value.current.decisions[0].decided_by == "agent.ana"
         assert conflict.value.current.dispute.status is Status.RESOLVED
-        other = DecisionDraft(Outcome.SELLER_FAVOUR, RATIONALE)
+        other = DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale=RATIONALE)
         with pytest.raises(IdempotencyMismatch):
             await api.record_decision(
                 "D-10001", other, expected_version=2, actor="", now=NOW, idempotency_key="a"
             )
         over = DecisionDraft(
-            Outcome.BUYER_PARTIAL_REFUND, RATIONALE, refund_amount=Decimal("95.00")
+            outcome=Outcome.BUYER_PARTIAL_REFUND,
+            rationale=RATIONALE,
+            refund_amount=Decimal("95.00"),
         )
         with pytest.raises(InvalidDecision, match="P-REFUND-BOUNDS"):
             await api.record_decision(
@@ -239,7 +244,7 @@ async def test_a_pending_decision_refused_on_delivery_is_kept_as_failed(
         )
     # meanwhile a colleague decides it directly
     db.record_decision_sync(
-        "D-10001", DecisionDraft(Outcome.SELLER_FAVOUR, "ok"), expected_version=1,
+        "D-10001", DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="ok"), expected_version=1,
         actor="agent.bo", now=NOW,
     )  # fmt: skip
     server.start()
@@ -247,7 +252,8 @@ async def test_a_pending_decision_refused_on_delivery_is_kept_as_failed(
         report = await store.sync()
         assert report.delivered == ()
         ((dispute_id, why),) = report.failed
-        assert dispute_id == "D-10001" and "decided by agent.bo" in why
+        assert dispute_id == "D-10001" and isinstance(why, VersionConflict)
+        assert why.current is not None and why.current.decisions[0].decided_by == "agent.bo"
         (kept,) = await store.pending()
         assert kept.state == "failed" and kept.draft == PARTIAL
         assert (await store.sync()).failed == ()  # reported once, never re-sent

@@ -107,7 +107,7 @@ async def test_a_decided_dispute_stays_resolved_when_a_newer_revision_arrives(
     store.import_disputes([make_dispute(1)])
     await store.record_decision(
         "D-1",
-        DecisionDraft(Outcome.SELLER_FAVOUR, "delivered in full"),
+        DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="delivered in full"),
         expected_version=1,
         actor="a",
         now=NOW,

@@ -204,7 +204,7 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         # Another agent decides the same dispute while this one is typing.
         await store.record_decision(
             record.id,
-            DecisionDraft(Outcome.SELLER_FAVOUR, rationale="first"),
+            DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="first"),
             expected_version=record.version,
             actor="agent.other",
             now=NOW,
@@ -220,8 +220,8 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         assert not screen.query(ResolutionForm), "a decided dispute shows the decision, not a form"
         told = [n.message for n in app._notifications if n.title == "Someone else got there first"]
         assert told == [
-            f"{record.id} was decided by agent.other at 12:00 UTC (version {record.version + 1}, "
-            f"you had {record.version}). Nothing was written; the dispute has been reloaded."
+            f"{record.id} was decided by agent.other at 22 Nov 12:00 (Seller favour). Nothing of "
+            "yours was written; the dispute has been reloaded."
         ]
     stored = await store.get_dispute(record.id)
     assert [d.decided_by for d in stored.decisions] == ["agent.other"]

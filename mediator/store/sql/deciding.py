@@ -20,7 +20,6 @@ version moved because this very request (same idempotency key) was written meanw
 
 from __future__ import annotations
 
-from dataclasses import replace as replace_fields
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +37,7 @@ from sqlalchemy import (
 )
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
-from mediator.domain.resolution import build_decision, check_draft
+from mediator.domain.resolution import build_decision, check
 from mediator.store.base import IdempotencyMismatch, InvalidDecision, NotFound
 from mediator.store.sql.rows import (
     deadline_values,
@@ -145,15 +144,24 @@ def record_decision(
     if row.version != expected_version:
         raise StaleVersion
     current = _policy_record(row)
-    errors = check_draft(current, draft, now)
-    if errors:
-        raise InvalidDecision(errors)
-    decision = build_decision(current, draft, decision_id=new_id("R-"), actor=actor, now=now)
+    verdict = check(current, draft, now)
+    if not verdict.ok:
+        raise InvalidDecision(
+            verdict.errors, blocks=verdict.blocks, warnings=verdict.unacknowledged
+        )
+    decision = build_decision(
+        current,
+        draft,
+        decision_id=new_id("R-"),
+        actor=actor,
+        now=now,
+        findings=verdict.findings,
+    )
     resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
     resolve = {
         "dispute_id": dispute_id,
         "expected_version": expected_version,
-        **deadline_values(replace_fields(current, dispute=resolved)),
+        **deadline_values(current.model_copy(update={"dispute": resolved})),
     }
     key = None
     if idempotency_key is not None:

@@ -176,11 +176,16 @@ def queue_counts(
                 for s in statuses
             )
     if totals and query == QueueQuery():  # the whole queue: the totals are the answer
-        return QueueCounts(sum(by_status.values()), by_status, overdue)
+        return QueueCounts(matching=sum(by_status.values()), by_status=by_status, overdue=overdue)
     where = conditions(conn, query, plan=search_plan(conn, query, counting=True))
     first = select(literal(1)).select_from(disputes).where(*where).limit(COUNT_CAP + 1).subquery()
     found = conn.scalar(select(func.count()).select_from(first)) or 0
-    return QueueCounts(min(found, COUNT_CAP), by_status, overdue, capped=found > COUNT_CAP)
+    return QueueCounts(
+        matching=min(found, COUNT_CAP),
+        by_status=by_status,
+        overdue=overdue,
+        capped=found > COUNT_CAP,
+    )
 
 
 def search_plan(conn: Connection, query: QueueQuery, *, counting: bool = False) -> Plan:

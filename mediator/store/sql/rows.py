@@ -92,7 +92,7 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "status": d.status.value,
         "opened_at": d.opened_at,
         "escalated_at": d.escalated_at,
-        **derived_values(DisputeRecord(d, version=1)),
+        **derived_values(DisputeRecord(dispute=d, version=1)),
         "escalation_cause": d.escalation_cause.value if d.escalation_cause else None,
         "buyer_request": d.buyer_request.value if d.buyer_request else None,
         "buyer_request_minor": None if request is None else to_minor(request, o.currency),

@@ -197,9 +197,7 @@ class SqlStore:
                 )
         except deciding.StaleVersion:
             current = self.get_dispute_sync(dispute_id)
-            raise VersionConflict(
-                writes.conflict_message(current, expected_version, now), current
-            ) from None
+            raise VersionConflict(dispute_id, expected_version, current) from None
         except IntegrityError as exc:
             if idempotency_key is None:
                 raise store_error(exc, self.label, f"deciding {dispute_id}") from None

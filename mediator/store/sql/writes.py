@@ -8,8 +8,7 @@ before anything is written, or the transaction is rolled back, so a failed write
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace as replace_fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -95,21 +94,6 @@ def get_dispute(conn: Connection, dispute_id: str) -> DisputeRecord:
     return _record(conn, _dispute_row(conn, dispute_id))
 
 
-def _when(at: datetime, now: datetime) -> str:
-    at = at.astimezone(UTC)
-    same_day = at.date() == now.astimezone(UTC).date()
-    return f"{at:%H:%M} UTC" if same_day else f"{at:%Y-%m-%d %H:%M} UTC"
-
-
-def conflict_message(current: DisputeRecord, expected: int, now: datetime) -> str:
-    versions = f"version {current.version}, you had {expected}"
-    if current.decisions:
-        last = current.decisions[-1]
-        by = f"was decided by {last.decided_by} at {_when(last.decided_at, now)}"
-        return f"{current.id} {by} ({versions})"
-    return f"{current.id} was changed since you opened it ({versions})"
-
-
 def add_note(conn: Connection, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
     """Append a staff note written in the console; the dispute's version is not bumped."""
     text = body.strip()
@@ -156,7 +140,7 @@ def request_info(
     row = _dispute_row(conn, dispute_id, lock=True)
     current = _record(conn, row)
     if current.version != expected_version:
-        raise VersionConflict(conflict_message(current, expected_version, now), current)
+        raise VersionConflict(dispute_id, expected_version, current)
     if current.dispute.status not in (Status.ESCALATED, Status.AWAITING_INFO):
         errors.append(
             ("party", f"{dispute_id} is {current.dispute.status.label}, not in the queue")
@@ -186,7 +170,9 @@ def request_info(
             status=Status.AWAITING_INFO.value,
             version=c.version + 1,
             message_count=c.message_count + 1,
-            **derived_values(replace_fields(current, dispute=waiting, info_request=request)),
+            **derived_values(
+                current.model_copy(update={"dispute": waiting, "info_request": request})
+            ),
         )
     )
     return request
@@ -226,7 +212,7 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
                 escalated_at=now,
                 escalation_cause=cause.value,
                 version=c.version + 1,
-                **deadline_values(replace_fields(current, dispute=escalated)),
+                **deadline_values(current.model_copy(update={"dispute": escalated})),
             )
         )
         done.append((dispute_id, cause.value))
@@ -257,7 +243,7 @@ def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
                 if m.author is request.party and m.sent_at > request.asked_at
             ]
             if answers:
-                request = replace_fields(request, answered_at=min(answers))
+                request = request.model_copy(update={"answered_at": min(answers)})
                 conn.execute(
                     update(info_requests)
                     .where(i.dispute_id == dispute_id, i.asked_at == request.asked_at)
@@ -267,8 +253,8 @@ def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
                     status = Status.ESCALATED
         if status is not d.status:
             values["status"] = status.value
-        fresh = replace_fields(
-            current, dispute=d.model_copy(update={"status": status}), info_request=request
+        fresh = current.model_copy(
+            update={"dispute": d.model_copy(update={"status": status}), "info_request": request}
         )
         values.update(derived_values(fresh))
         conn.execute(update(disputes).where(c.id == dispute_id).values(values))
