@@ -199,15 +199,14 @@ def _instrument(steps: Steps) -> None:
     import psycopg
     from sqlalchemy.engine.base import Connection, Engine
 
-    import mediator.server.api as api
     from mediator.store.sql import deciding, queue
     from mediator.store.sql.store import SqlStore
+    from mediator.store.wire import CursorPage
 
     w = steps.wrap
     w(fastapi.routing, "solve_dependencies", "FastAPI: dependencies + request validation")
     w(fastapi.routing, "serialize_response", "FastAPI: serialize_response (jsonable_encoder)")
     w(SqlStore, "staff_for_token_sync", "auth: token → staff member (read tx)")
-    w(api, "parse_draft", "parse_draft")
     w(SqlStore, "record_decision_sync", "store.record_decision")
     w(SqlStore, "queue_page_sync", "store.queue_page (read tx)")
     w(Engine, "connect", "pool checkout (a ping if idle)")
@@ -219,13 +218,13 @@ def _instrument(steps: Steps) -> None:
     w(deciding, "_replay", "idempotency replay (the first decision)")
     w(deciding, "draft_fingerprint", "draft_fingerprint")
     w(deciding, "_policy_record", "rows → DisputeRecord (pydantic)")
-    w(deciding, "check_draft", "policy: check_draft")
-    w(deciding, "build_decision", "build_decision (runs the policy again)")
+    w(deciding, "check", "policy: check (the verdict)")
+    w(deciding, "build_decision", "build_decision (from the verdict's findings)")
     w(deciding, "decision_values", "decision_values")
     w(deciding, "deadline_values", "deadline_values (next deadline)")
     w(deciding, "_write", "the conditional write")
     w(queue, "queue_row", "row → QueueRow")
-    w(api, "page_json", "page_json")
+    w(CursorPage, "of", "CursorPage.of (rows + cursors)")
 
 
 async def _run(

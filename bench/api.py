@@ -411,7 +411,6 @@ def seed(url: str, decidable: int, out: str, staff_name: str) -> None:
     from mediator.domain.rules import RULES
     from mediator.seed import generate
     from mediator.store.sql import SqlStore
-    from mediator.store.wire import draft_json
 
     t0 = time.perf_counter()
     # the server judges the policy at its own clock: generate "as of now", and keep a dispute
@@ -445,7 +444,9 @@ def seed(url: str, decidable: int, out: str, staff_name: str) -> None:
     if report.inserted != len(disputes) or versions != {1}:
         raise SystemExit(f"seeding went wrong: {report}, versions {versions}")
     Path(out).write_text(
-        json.dumps({"token": token, "ids": ids, "body": draft_json(draft), "staff": staff_name}),
+        json.dumps(
+            {"token": token, "ids": ids, "body": draft.model_dump(mode="json"), "staff": staff_name}
+        ),
         encoding="utf-8",
     )
     print(json.dumps({"disputes": len(disputes), "decidable": len(ids),

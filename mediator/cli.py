@@ -382,7 +382,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         label = store.label
     from mediator.store.base import ImportReport
 
-    total = ImportReport(inserted, updated, tuple(skipped))
+    total = ImportReport(inserted=inserted, updated=updated, skipped=tuple(skipped))
     print(f"seeded {n} disputes (seed {args.seed}) into {label}: {_summary(total)}")
     _print_skipped(total)
     return EXIT_OK

@@ -16,6 +16,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictStr,
+    WithJsonSchema,
     field_serializer,
 )
 
@@ -81,11 +84,23 @@ EvidenceId = Annotated[str, _prefixed("E-")]
 DecisionId = Annotated[str, _prefixed("R-")]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every shape that crosses a boundary: unknown fields are refused (a typo must
+    not pass silently), types are strict (JSON as written: money as a string), values frozen."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Party(_Model):
+class RequestModel(BaseModel):
+    """The base of a request body (the decision draft, a note): FastAPI validates it from
+    decoded JSON in Python mode, where a strict model would refuse `"seller"` for an enum, so
+    the model is lax and every scalar is strict on its own (`StrictBool`, `StrictStr`): a JSON
+    `"no"` is not a bool, a number is not money, in Python and JSON alike."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class Party(StrictModel):
     id: UserId
     name: str = Field(min_length=1)
 
@@ -94,7 +109,7 @@ class Seller(Party):
     trust_level: int = Field(ge=0, le=5)
 
 
-class Order(_Model):
+class Order(StrictModel):
     id: OrderId
     kind: OrderKind
     title: str
@@ -108,7 +123,7 @@ class Order(_Model):
     paid_out_at: UtcTime | None
 
 
-class Message(_Model):
+class Message(StrictModel):
     id: MessageId
     channel: Channel
     author: Actor
@@ -118,7 +133,7 @@ class Message(_Model):
     author_name: str | None = None
 
 
-class Evidence(_Model):
+class Evidence(StrictModel):
     id: EvidenceId
     kind: EvidenceKind
     submitted_by: Actor
@@ -128,7 +143,7 @@ class Evidence(_Model):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
-class Dispute(_Model):
+class Dispute(StrictModel):
     id: DisputeId
     revision: int = Field(ge=1)
     reason: Reason
@@ -146,7 +161,7 @@ class Dispute(_Model):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class Decision(_Model):
+class Decision(StrictModel):
     """A staff decision (the export shape of IMPORT_FORMAT.md)."""
 
     id: DecisionId
@@ -194,25 +209,32 @@ def _decimal_input(value: object) -> Decimal:
     return number
 
 
-#: Text written by staff (a rationale, a note): no NUL, no lone surrogates.
-StorableText = Annotated[str, AfterValidator(_storable)]
+#: A (field, message) or (id, why) pair: a JSON array of two strings. Its schema is spelt out:
+#: the `prefixItems` pydantic writes for a tuple is lost on the way into FastAPI's OpenAPI 3.1.
+Pair = Annotated[
+    tuple[str, str],
+    WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}),
+]
+
+#: Text written by staff (a rationale, a note): a string without NUL or lone surrogates.
+StorableText = Annotated[StrictStr, AfterValidator(_storable)]
 DecimalStr = Annotated[Decimal, BeforeValidator(_decimal_input)]
 
 
-class DecisionDraft(_Model):
+class DecisionDraft(RequestModel):
     """What the resolution form holds before it is checked and written; also the body of the
     API's decision request (`decided_by` comes from the token, `fee_refund` is computed)."""
 
     outcome: Outcome
     rationale: StorableText
     refund_amount: MoneyStr | None = None
-    return_required: bool = False
+    return_required: StrictBool = False
     seller_keep_pct: DecimalStr | None = None
-    seller_error: bool | None = None
-    defective_or_misadvertised: bool | None = None
+    seller_error: StrictBool | None = None
+    defective_or_misadvertised: StrictBool | None = None
     message_to_parties: StorableText = ""
     #: P-RETURN-CONSENT: the seller agreed to take the item back (not part of the export).
-    seller_agreed_return: bool = False
+    seller_agreed_return: StrictBool = False
     #: IDs of the policy warnings the agent acknowledged before submitting (not exported).
     acknowledged: frozenset[StorableText] = frozenset()
 
@@ -221,7 +243,7 @@ class DecisionDraft(_Model):
         return sorted(acknowledged)
 
 
-class InfoRequest(_Model):
+class InfoRequest(StrictModel):
     """Staff asked `party` for information or evidence (P-INFO-7D: a 7-day timer runs)."""
 
     party: Actor
@@ -231,7 +253,7 @@ class InfoRequest(_Model):
     answered_at: UtcTime | None = None
 
 
-class DisputeRecord(_Model):
+class DisputeRecord(StrictModel):
     """A dispute as a store holds it: the marketplace data plus our version and decisions."""
 
     dispute: Dispute

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from mediator.domain.enums import QUEUE_STATUSES, OrderKind, Reason, Status
-from mediator.domain.models import DisputeId, UtcTime, _Model
+from mediator.domain.models import DisputeId, StrictModel, UtcTime
 
 #: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
 #: counting a million matches is not cheap (issue 4: a cheap count).
@@ -39,7 +39,7 @@ class QueueKey:
     id: str
 
 
-class QueueRow(_Model):
+class QueueRow(StrictModel):
     """One line of the escalation queue (the store reads it with Core rows, not ORM objects)."""
 
     id: DisputeId
@@ -67,7 +67,7 @@ class QueueRow(_Model):
         return QueueKey(self.urgency_at, self.id)
 
 
-class QueuePage(_Model):
+class QueuePage(StrictModel):
     """Rows in urgency order, and whether more rows exist before the first / after the last."""
 
     rows: tuple[QueueRow, ...]
@@ -75,7 +75,7 @@ class QueuePage(_Model):
     has_after: bool
 
 
-class QueueCounts(_Model):
+class QueueCounts(StrictModel):
     """Counts for the header: rows matching the query, and the whole queue by status."""
 
     #: Rows matching the query, at most `COUNT_CAP` (see `capped`); exact for the default query

@@ -1,6 +1,7 @@
-"""`mediator serve`: the HTTP/JSON API over a SQL store (FastAPI; OpenAPI at `/openapi.json`).
+"""`mediator serve`: the HTTP/JSON API over a store (FastAPI; OpenAPI at `/openapi.json`).
 
-Contract (the HTTP store in `mediator.store.http` is its client; shapes in `store.wire`):
+Contract (the HTTP store in `mediator.store.http` is its client; the shapes are the domain's
+models and `store.api_models`, so both ends read and write the same classes):
 
 - every route but `/healthz` needs `Authorization: Bearer <token>` (`mediator staff add`):
   401 without a valid token, 403 when the role may not (imports and escalation: supervisors);
@@ -10,58 +11,41 @@ Contract (the HTTP store in `mediator.store.http` is its client; shapes in `stor
 - `POST /disputes/{id}/decisions` needs an `Idempotency-Key` (400 without it): the same key and
   body replay the first 201 response, the same key with another body is 422
   `idempotency_key_reused` (IETF draft "The Idempotency-Key HTTP Header Field");
-- policy blocks and invalid requests are 422 with `errors` ([field, message]) and `rules`
-  (the policy rule ids, e.g. `P-REFUND-PAIDOUT`).
+- a refused decision is 422 with `errors` ([field, message]), `blocks` (policy rule ids that
+  forbid it, e.g. `P-REFUND-PAIDOUT`; `code: policy_block`) and `warnings` (rule ids still to
+  acknowledge; `code: unacknowledged_warnings` when nothing blocks).
 
-Every error body is `{"code": …, "detail": "<one line>"}` plus fields named above.
+Every error body is `{"code": …, "detail": "<one line>"}` plus the fields named above.
 """
 
-import asyncio
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC
-from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from pydantic import BaseModel
 
 from mediator import __version__
 from mediator.clock import Clock
-from mediator.domain import Actor, Decision
-from mediator.importer import LineError, field_path
+from mediator.domain import Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.models import StorableText
+from mediator.domain.queue import QueueCounts, QueueKey
+from mediator.server import errors
+from mediator.server.errors import responses, unauthorized
+from mediator.server.imports import import_lines
+from mediator.store.api_models import Escalation, Escalations, Health, InfoRequestBody, NoteBody
 from mediator.store.base import (
-    IdempotencyMismatch,
-    InvalidDecision,
-    NotFound,
-    QueueKey,
+    MAX_KEY_CHARS,
+    ImportReport,
     Role,
+    ServedStore,
     StaffMember,
-    StoreError,
-    StoreUnavailable,
-    VersionConflict,
 )
-from mediator.store.sql import SqlStore
-from mediator.store.sql.deciding import MAX_KEY_CHARS
-from mediator.store.wire import (
-    WireError,
-    counts_json,
-    decision_text,
-    decode_cursor,
-    info_request_json,
-    message_json,
-    page_json,
-    parse_draft,
-    parse_query,
-    record_json,
-)
+from mediator.store.wire import CursorPage, WireError, decode_cursor, parse_query
 
 #: How long a checked token is trusted without asking the store again (a removed member of
 #: staff is refused at most this long after).
@@ -69,73 +53,47 @@ TOKEN_CACHE_SECONDS = 10.0
 TOKEN_CACHE_SIZE = 10_000
 #: Largest queue page a client may ask for.
 MAX_PAGE = 500
-#: Largest import body (bytes); bigger files go through `mediator import` on the server.
-MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
-_RULE_ID = re.compile(r"\bP-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
-
-class ApiError(Exception):
-    """An error response: HTTP `status`, a machine `code`, one line of `detail`, extra fields."""
-
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.extra = status, code, detail, extra
-        self.headers: dict[str, str] = {}
-
-
-# --- request bodies (documented in the OpenAPI schema) -------------------------------------
-
-
-def _storable(text: str) -> str:
-    """Refuse text that the databases would not keep alike: NUL (PostgreSQL cannot store it,
-    SQLite would) and lone surrogates (not Unicode text; no driver can encode them)."""
-    if "\x00" in text:
-        raise ValueError("contains U+0000 (NUL), which cannot be stored")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("contains a lone surrogate, which is not Unicode text") from None
-    return text
+#: A dispute id in a path: the import format's ids (IMPORT_FORMAT.md), anything else is 404.
+DisputePath = Annotated[StorableText, Path(max_length=64, examples=["D-10001"])]
+IfMatch = Annotated[
+    str,
+    Header(
+        pattern=_VERSION.pattern,
+        description='The version read (GET /disputes/{id} has it as ETag), e.g. `"3"`',
+        examples=['"1"'],
+    ),
+]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=MAX_KEY_CHARS,
+        description="Made once per decision by the client; a retry sends the same key",
+        examples=["mediator-4f1c2a4e-6d1b-4b8e-9a55-1f0c3f7f3e21"],
+    ),
+]
 
 
-#: Text from a client: a string without NUL or lone surrogates (422 otherwise).
-Text = Annotated[str, AfterValidator(_storable)]
+def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """`model` as JSON, serialised by pydantic in one step (FastAPI's encoder would validate
+    the model again first: a dispute with 10,000 messages, twice)."""
+    return Response(model.model_dump_json(), status, headers, media_type="application/json")
 
 
-class _Body(BaseModel):
-    # An unknown field is refused, not dropped: a misspelt `return_required` must not become a
-    # decision without a return, and `decided_by` / `author_name` come from the token. Strict:
-    # `"return_required": "no"` is an error, not True (JSON types as `store.wire` reads them).
-    model_config = ConfigDict(extra="forbid", strict=True)
+def _route(status: int, model: type[BaseModel], *errors: int, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments for a route decorator: the success `status` answers `model`."""
+    success = {"model": model, "description": "Success", **extra}
+    return {
+        "status_code": status,
+        "response_model": None,
+        "responses": {status: success, **responses(*errors)},
+    }
 
 
-class DecisionBody(_Body):
-    """A decision. `decided_by` is the token's owner; `fee_refund` is computed (P-REFUND-FEE)."""
-
-    outcome: Text = Field(examples=["buyer_partial_refund"])
-    rationale: Text = Field(examples=["Left earbud defective per photo E-1."])
-    refund_amount: Text | None = Field(default=None, examples=["20.00"])
-    return_required: bool = False
-    seller_keep_pct: Text | None = None
-    seller_error: bool | None = None
-    defective_or_misadvertised: bool | None = None
-    message_to_parties: Text = ""
-    seller_agreed_return: bool = False
-    acknowledged: list[Text] = Field(default_factory=list, examples=[["P-OPEN-CONFIRMED"]])
-
-
-class NoteBody(_Body):
-    body: Text
-
-
-class InfoRequestBody(_Body):
-    party: Text = Field(examples=["seller"])
-    message: Text
-
-
-def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> FastAPI:
+def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) -> FastAPI:
     """The API over `store`; `clock` stamps every write (tests inject a frozen one).
     `owns_store`: close the store when the server shuts down."""
 
@@ -154,63 +112,11 @@ def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> Fa
         description=__doc__,
         openapi_tags=[{"name": "queue"}, {"name": "disputes"}, {"name": "admin"}],
     )
+    errors.install(app)
     bearer = HTTPBearer(auto_error=False)
     #: token → (its owner, until when that answer is trusted): one store read per token and
     #: TOKEN_CACHE_SECONDS instead of one per request (1.3 ms of a decision's ~11 ms of CPU).
     tokens: dict[str, tuple[StaffMember, float]] = {}
-
-    # --- errors ---------------------------------------------------------------------------
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            {"code": exc.code, "detail": exc.detail, **exc.extra},
-            status_code=exc.status,
-            headers=exc.headers,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            (".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", _message(e))
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{f}: {m}" for f, m in errors)
-        return JSONResponse(
-            {
-                "code": "invalid_request",
-                "detail": detail,
-                "errors": errors,
-                "blocks": [],
-                "warnings": [],
-            },
-            status_code=422,
-        )
-
-    @app.exception_handler(StoreError)
-    async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse(_error_body(exc), status_code=_status_of(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # unknown routes (404), wrong methods (405), unparsable bodies (400): the same shape
-        try:
-            code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-        except ValueError:
-            code = "http_error"
-        return JSONResponse(
-            {"code": code, "detail": str(exc.detail)},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        # uvicorn still logs the traceback; the client gets the documented shape, not plain text
-        return JSONResponse(
-            {"code": "internal_error", "detail": f"internal server error ({type(exc).__name__})"},
-            status_code=500,
-        )
 
     # --- auth -----------------------------------------------------------------------------
 
@@ -218,14 +124,14 @@ def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> Fa
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> StaffMember:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _unauthorized("send Authorization: Bearer <token> (mediator staff add)")
+            raise unauthorized("send Authorization: Bearer <token> (mediator staff add)")
         token = credentials.credentials
         known = tokens.get(token)
         if known is not None and known[1] > time.monotonic():
             return known[0]
         who = await store.staff_for_token(token)
         if who is None:
-            raise _unauthorized("unknown or revoked token")
+            raise unauthorized("unknown or revoked token")
         if len(tokens) >= TOKEN_CACHE_SIZE:
             tokens.clear()
         tokens[token] = (who, time.monotonic() + TOKEN_CACHE_SECONDS)
@@ -235,162 +141,150 @@ def create_app(store: SqlStore, clock: Clock, *, owns_store: bool = False) -> Fa
 
     def supervisor(who: Staff) -> StaffMember:
         if who.role is not Role.SUPERVISOR:
-            raise ApiError(403, "forbidden", f"{who.name} is an agent; this needs a supervisor")
+            raise errors.error(403, "forbidden", f"{who.name} is an agent; this needs a supervisor")
         return who
 
     Supervisor = Annotated[StaffMember, Depends(supervisor)]
 
     # --- routes ---------------------------------------------------------------------------
 
-    @app.get("/healthz", tags=["admin"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "store": store.label, "version": __version__}
+    @app.get("/healthz", tags=["admin"], response_model=Health)
+    async def healthz() -> Health:
+        return Health(store=store.label, version=__version__)
 
-    @app.get("/me", tags=["admin"])
-    async def me(who: Staff) -> dict[str, str]:
+    @app.get("/me", tags=["admin"], **_route(200, StaffMember))
+    async def me(who: Staff) -> Response:
         """Who the token belongs to (the `decided_by` of its writes) and their role."""
-        return {"name": who.name, "role": who.role.value}
+        return _json(who)
 
-    @app.get("/queue", tags=["queue"])
+    @app.get("/queue", tags=["queue"], **_route(200, CursorPage, 422))
     async def queue(
         who: Staff,
-        q: Text | None = None,
+        q: StorableText | None = None,
         reason: Annotated[str | None, Query(description="comma-separated reasons")] = None,
         status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
         flagged: bool = False,
-        after: Annotated[str | None, Query(description="a row's cursor: rows after it")] = None,
-        before: Annotated[str | None, Query(description="a row's cursor: rows before it")] = None,
+        after: Annotated[str | None, Query(description="a page's `last`: the rows after")] = None,
+        before: Annotated[
+            str | None, Query(description="a page's `first`: the rows before")
+        ] = None,
         from_end: bool = False,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """One page of the queue in urgency order, by keyset (`after`/`before` cursors)."""
         query = _wire(lambda: parse_query(q, reason, status, flagged))
-        after_key = _wire(lambda: _cursor(after, "after")) if after else None
-        before_key = _wire(lambda: _cursor(before, "before")) if before else None
+        after_key = _cursor(after, "after")
+        before_key = _cursor(before, "before")
         page = await store.queue_page(
             query, after=after_key, before=before_key, from_end=from_end, limit=limit
         )
-        return page_json(page)
+        return _json(CursorPage.of(page))
 
-    @app.get("/queue/counts", tags=["queue"])
+    @app.get("/queue/counts", tags=["queue"], **_route(200, QueueCounts, 422))
     async def queue_counts(
         who: Staff,
-        q: Text | None = None,
+        q: StorableText | None = None,
         reason: str | None = None,
         status: str | None = None,
         flagged: bool = False,
         totals: Annotated[
             bool, Query(description="also the queue by status and the overdue count")
         ] = True,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Rows matching the filters (at most 1,000: see `capped`), and with `totals` the queue
         by status and how many are overdue now."""
         query = _wire(lambda: parse_query(q, reason, status, flagged))
-        return counts_json(await store.queue_counts(query, now=clock.now(), totals=totals))
+        return _json(await store.queue_counts(query, now=clock.now(), totals=totals))
 
-    @app.get("/disputes/{dispute_id}", tags=["disputes"])
-    async def get_dispute(dispute_id: Text, who: Staff, response: Response) -> dict[str, Any]:
+    etag = {"ETag": {"description": 'The version, e.g. `"3"`', "schema": {"type": "string"}}}
+
+    @app.get(
+        "/disputes/{dispute_id}",
+        tags=["disputes"],
+        **_route(200, DisputeRecord, 404, 422, headers=etag),
+    )
+    async def get_dispute(dispute_id: DisputePath, who: Staff) -> Response:
         """The dispute (IMPORT_FORMAT.md), its version (also the ETag), decisions and request."""
         record = await store.get_dispute(dispute_id)
-        response.headers["ETag"] = f'"{record.version}"'
-        return record_json(record)
+        return _json(record, headers={"ETag": f'"{record.version}"'})
 
     @app.post(
         "/disputes/{dispute_id}/decisions",
-        status_code=201,
         tags=["disputes"],
-        response_model=None,
-        responses={201: {"model": Decision, "description": "The decision (IMPORT_FORMAT.md)"}},
+        **_route(201, Decision, 400, 404, 412, 422, 428),
     )
     async def decide(
-        dispute_id: Text,
-        body: DecisionBody,
+        dispute_id: DisputePath,
+        body: DecisionDraft,
         who: Staff,
-        if_match: Annotated[str | None, Header()] = None,
-        idempotency_key: Annotated[str | None, Header()] = None,
+        if_match: IfMatch,
+        idempotency_key: IdempotencyKey,
     ) -> Response:
-        """Write a decision. Needs `If-Match` (the version read) and an `Idempotency-Key`."""
-        if not idempotency_key:
-            raise ApiError(
-                400, "idempotency_key_missing", "send an Idempotency-Key header with a decision"
-            )
-        if len(idempotency_key) > MAX_KEY_CHARS:
-            raise ApiError(
-                400,
-                "idempotency_key_invalid",
-                f"an Idempotency-Key has at most {MAX_KEY_CHARS} characters",
-            )
-        version = _if_match(if_match)
-        draft = _wire(lambda: parse_draft(body.model_dump()))
+        """Write a decision (`decided_by` is the token's owner, `fee_refund` is computed:
+        P-REFUND-FEE). Needs `If-Match` (the version read) and an `Idempotency-Key`."""
         decision = await store.record_decision(
             dispute_id,
-            draft,
-            expected_version=version,
+            body,
+            expected_version=_version(if_match),
             actor=who.name,
             now=clock.now(),
             idempotency_key=idempotency_key,
         )
-        # serialised once, by pydantic: the API's hottest answer skips FastAPI's encoder
-        return Response(decision_text(decision), 201, media_type="application/json")
+        return _json(decision, 201)
 
-    @app.post("/disputes/{dispute_id}/notes", status_code=201, tags=["disputes"])
-    async def add_note(dispute_id: Text, body: NoteBody, who: Staff) -> dict[str, Any]:
+    @app.post(
+        "/disputes/{dispute_id}/notes", tags=["disputes"], **_route(201, Message, 400, 404, 422)
+    )
+    async def add_note(dispute_id: DisputePath, body: NoteBody, who: Staff) -> Response:
         """A staff note (no `If-Match`: notes never conflict with a decision)."""
         note = await store.add_note(dispute_id, body.body, actor=who.name, now=clock.now())
-        return message_json(note)
+        return _json(note, 201)
 
-    @app.post("/disputes/{dispute_id}/info-requests", status_code=201, tags=["disputes"])
+    @app.post(
+        "/disputes/{dispute_id}/info-requests",
+        tags=["disputes"],
+        **_route(201, InfoRequest, 400, 404, 412, 422, 428),
+    )
     async def request_info(
-        dispute_id: Text,
-        body: InfoRequestBody,
-        who: Staff,
-        if_match: Annotated[str | None, Header()] = None,
-    ) -> dict[str, Any]:
+        dispute_id: DisputePath, body: InfoRequestBody, who: Staff, if_match: IfMatch
+    ) -> Response:
         """Ask the buyer or seller for information (P-INFO-7D). Needs `If-Match`."""
-        version = _if_match(if_match)
-        try:
-            party = Actor(body.party)
-        except ValueError:
-            raise ApiError(
-                422,
-                "invalid_request",
-                "party: buyer or seller",
-                errors=[("party", "buyer or seller")],
-                blocks=[],
-                warnings=[],
-            ) from None
         request = await store.request_info(
             dispute_id,
-            party,
+            body.party,
             body.message,
-            expected_version=version,
+            expected_version=_version(if_match),
             actor=who.name,
             now=clock.now(),
         )
-        return info_request_json(request)
+        return _json(request, 201)
 
-    @app.post("/escalations", tags=["admin"])
-    async def escalate(who: Supervisor) -> dict[str, Any]:
+    @app.post("/escalations", tags=["admin"], **_route(200, Escalations, 403))
+    async def escalate(who: Supervisor) -> Response:
         """Auto-escalate every dispute whose timer ran out (supervisors; idempotent)."""
         done = await store.escalate_due(clock.now())
-        return {"escalated": [{"id": i, "cause": c} for i, c in done]}
+        return _json(Escalations(escalated=[Escalation(id=i, cause=c) for i, c in done]))
 
-    @app.post("/imports", tags=["admin"])
-    async def import_disputes(request: Request, who: Supervisor) -> dict[str, Any]:
+    @app.post(
+        "/imports",
+        tags=["admin"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "JSON Lines: one dispute per line (IMPORT_FORMAT.md)",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+        **_route(200, ImportReport, 403, 413, 422),
+    )
+    async def import_disputes(request: Request, who: Supervisor) -> Response:
         """Import disputes (JSON Lines, IMPORT_FORMAT.md), all or nothing (supervisors)."""
-        return await _import(store, request)
+        return _json(await import_lines(store, request))
 
     return app
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _unauthorized(detail: str) -> ApiError:
-    error = ApiError(401, "unauthorized", detail)
-    error.headers["WWW-Authenticate"] = "Bearer"
-    return error
-
 
 T = TypeVar("T")
 
@@ -400,163 +294,15 @@ def _wire(parse: Callable[[], T]) -> T:
         return parse()
     except WireError as exc:
         field = str(exc).split(":", 1)[0]
-        raise ApiError(
-            422, "invalid_request", str(exc), errors=[(field, str(exc))], blocks=[], warnings=[]
-        ) from None
+        raise errors.invalid(str(exc), [(field, str(exc))]) from None
 
 
-#: Messages for unknown body fields that say where the value really comes from.
-_UNKNOWN_FIELD = {
-    "decided_by": "unknown field (decided_by comes from the token)",
-    "author_name": "unknown field (the author is the token's owner)",
-    "asked_by": "unknown field (the asker is the token's owner)",
-}
+def _cursor(value: str | None, name: str) -> QueueKey | None:
+    return None if value is None else _wire(lambda: decode_cursor(value, name))
 
 
-def _message(error: Any) -> str:
-    if error.get("type") == "extra_forbidden":
-        loc = error.get("loc", ())
-        return _UNKNOWN_FIELD.get(str(loc[-1]) if loc else "", "unknown field")
-    return str(error.get("msg", "")).removeprefix("Value error, ")
-
-
-def _cursor(value: str, name: str) -> QueueKey:
-    key = decode_cursor(value, name)
-    if "\x00" in key.id:  # never issued; PostgreSQL would refuse it as a parameter
-        raise WireError(f"{name}: not a cursor this server issued")
-    return key
-
-
-def _if_match(value: str | None) -> int:
-    if value is None:
-        raise ApiError(
-            428,
-            "version_required",
-            'send If-Match: "<version>" (the version you read; GET /disputes/{id} has it as ETag)',
-        )
-    match = _VERSION.match(value)
-    if match is None:
-        raise ApiError(400, "bad_if_match", f'If-Match {value!r} is not a version such as "3"')
+def _version(if_match: str) -> int:
+    match = _VERSION.match(if_match)
+    if match is None:  # the header's pattern is checked before; a guard, not a path
+        raise errors.error(400, "bad_if_match", f"If-Match {if_match!r} is not a version")
     return int(match.group(1))
-
-
-def _status_of(exc: StoreError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, VersionConflict):
-        return 412
-    if isinstance(exc, InvalidDecision | IdempotencyMismatch):
-        return 422
-    if isinstance(exc, StoreUnavailable):
-        return 503
-    return 500
-
-
-def _conflict_detail(exc: VersionConflict) -> str:
-    """The 412's `detail`: who changed the dispute and when (UTC; the console says it in the
-    agent's own words and time zone, from `current`)."""
-    current = exc.current
-    versions = f"version {current.version if current else '?'}, you had {exc.expected}"
-    if current is not None and current.decisions:
-        last = current.decisions[-1]
-        at = f"{last.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        return f"{exc.dispute_id} was decided by {last.decided_by} at {at} ({versions})"
-    return f"{exc.dispute_id} was changed since you read it ({versions})"
-
-
-def _error_body(exc: StoreError) -> dict[str, Any]:
-    if isinstance(exc, NotFound):
-        return {"code": "not_found", "detail": str(exc)}
-    if isinstance(exc, VersionConflict):
-        current = None if exc.current is None else record_json(exc.current)
-        return {"code": "version_conflict", "detail": _conflict_detail(exc), "current": current}
-    if isinstance(exc, IdempotencyMismatch):
-        return {"code": "idempotency_key_reused", "detail": str(exc)}
-    if isinstance(exc, InvalidDecision):
-        code = "invalid_request"
-        if exc.blocks:
-            code = "policy_block"
-        elif exc.warnings:
-            code = "unacknowledged_warnings"
-        return {
-            "code": code,
-            "detail": str(exc),
-            "errors": exc.errors,
-            "blocks": list(exc.blocks),
-            "warnings": list(exc.warnings),
-        }
-    if isinstance(exc, StoreUnavailable):
-        return {"code": "store_unavailable", "detail": str(exc)}
-    return {"code": "store_error", "detail": str(exc)}
-
-
-async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
-    from mediator.importer import parse_lines
-
-    size = 0
-    chunks: list[bytes] = []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_IMPORT_BYTES:
-            raise ApiError(
-                413, "too_large", f"an import body is at most {MAX_IMPORT_BYTES:,} bytes"
-            )
-        chunks.append(chunk)
-    lines = b"".join(chunks).splitlines()
-    result = await asyncio.to_thread(parse_lines, lines)
-    if not result.errors:
-        result.errors.extend(_nul_errors(lines))
-    if result.errors:
-        errors = [(f"line {e.line}: {e.field}", e.message) for e in result.errors[:100]]
-        raise ApiError(
-            422,
-            "invalid_import",
-            f"{len(result.errors)} errors, nothing was imported; first: "
-            f"line {result.errors[0].line}: {result.errors[0].field}: {result.errors[0].message}",
-            errors=errors,
-            blocks=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
-            warnings=[],
-        )
-    report = await asyncio.to_thread(store.import_disputes, result.disputes)
-    return {
-        "inserted": report.inserted,
-        "updated": report.updated,
-        "skipped": [{"id": i, "why": w} for i, w in report.skipped],
-    }
-
-
-def _nul_errors(lines: list[bytes]) -> list[LineError]:
-    """A NUL (`\\u0000`) in a string of a valid line: PostgreSQL cannot store it (SQLite would),
-    so the API refuses it on both, naming the line and the field."""
-    errors: list[LineError] = []
-    for number, line in enumerate(lines, 1):
-        if b"\\u0000" not in line:  # the only way a NUL can be in a valid JSON line
-            continue
-        try:
-            value = json.loads(line.removeprefix(b"\xef\xbb\xbf"))
-        except ValueError:
-            continue
-        loc = _nul_at(value, ())
-        if loc is not None:
-            errors.append(
-                LineError(number, field_path(loc), "contains U+0000 (NUL), which cannot be stored")
-            )
-    return errors
-
-
-def _nul_at(value: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...] | None:
-    """Where the first NUL in a JSON value is (in a key or a string), or None."""
-    if isinstance(value, str):
-        return loc if "\x00" in value else None
-    items: list[tuple[int | str, Any]] = []
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list):
-        items = list(enumerate(value))
-    for key, item in items:
-        if isinstance(key, str) and "\x00" in key:
-            return (*loc, key)
-        found = _nul_at(item, (*loc, key))
-        if found is not None:
-            return found
-    return None

@@ -15,7 +15,7 @@ Design rules every backend keeps:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -25,10 +25,12 @@ from mediator.domain import (
     Actor,
     Decision,
     DecisionDraft,
+    Dispute,
     DisputeRecord,
     InfoRequest,
     Message,
 )
+from mediator.domain.models import Pair, StrictModel
 from mediator.domain.queue import COUNT_CAP as COUNT_CAP
 from mediator.domain.queue import QueueCounts as QueueCounts
 from mediator.domain.queue import QueueKey as QueueKey
@@ -37,12 +39,13 @@ from mediator.domain.queue import QueueQuery as QueueQuery
 from mediator.domain.queue import QueueRow as QueueRow
 
 
-@dataclass(frozen=True, slots=True)
-class ImportReport:
+class ImportReport(StrictModel):
+    """What an import did (also the API's answer to `POST /imports`)."""
+
     inserted: int = 0
     updated: int = 0
     #: (dispute id, why) for lines skipped because the stored revision is not lower.
-    skipped: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[Pair, ...] = ()
 
 
 class Role(StrEnum):
@@ -53,8 +56,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
-@dataclass(frozen=True, slots=True)
-class StaffMember:
+class StaffMember(StrictModel):
+    """A member of staff: the actor of their writes, and what their role allows (`GET /me`)."""
+
     name: str
     role: Role
 
@@ -234,6 +238,32 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class AdminStore(Protocol):
+    """What `mediator serve` needs of a store beyond `Store`: who a token belongs to, and bulk
+    imports. The server is written against this and `Store`, never against a backend."""
+
+    label: str
+
+    async def staff_for_token(self, token: str) -> StaffMember | None:
+        """The member of staff whose bearer token this is, or None (unknown or revoked)."""
+        ...
+
+    def import_disputes(self, disputes: Iterable[Dispute]) -> ImportReport:
+        """Insert new disputes and update those with a higher revision, all or nothing. Blocking
+        (an import is one long transaction): async callers run it in a thread."""
+        ...
+
+
+@runtime_checkable
+class ServedStore(Store, AdminStore, Protocol):
+    """A store the API can be served from (`mediator.server.api.create_app`)."""
+
+
+#: Longest idempotency key a store accepts (Stripe allows 255 characters).
+MAX_KEY_CHARS = 255
 
 
 def new_idempotency_key() -> str:

@@ -9,6 +9,8 @@
 - Errors map onto the protocol's: 404 `NotFound`, 412 `VersionConflict` (with the current
   dispute from the body), 422 `InvalidDecision` / `IdempotencyMismatch`, 401/403 `NotAllowed`,
   unreachable or 5xx after the retries `StoreUnavailable`.
+- Bodies are the server's own classes (the domain's models, `store.api_models`,
+  `wire.CursorPage`), written and read by pydantic: no hand-written parser on either end.
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.store.api_models import (
+    ConflictBody,
+    ErrorBody,
+    InfoRequestBody,
+    InvalidBody,
+    NoteBody,
+)
 from mediator.store.base import (
     IdempotencyMismatch,
     InvalidDecision,
@@ -32,24 +42,12 @@ from mediator.store.base import (
     QueueKey,
     QueuePage,
     QueueQuery,
-    Role,
     StaffMember,
     StoreError,
     StoreUnavailable,
     VersionConflict,
 )
-from mediator.store.wire import (
-    WireError,
-    draft_json,
-    encode_cursor,
-    parse_counts,
-    parse_decision,
-    parse_info_request,
-    parse_message,
-    parse_page,
-    parse_record,
-    query_params,
-)
+from mediator.store.wire import CursorPage, encode_cursor, query_params
 
 #: Seconds for a whole request (read, write, pool) and for connecting.
 TIMEOUT = 10.0
@@ -100,17 +98,20 @@ class HttpStore:
         action: str,
         idempotent: bool,
         params: Mapping[str, str] | None = None,
-        json: Any = None,
+        body: BaseModel | None = None,
         headers: Mapping[str, str] | None = None,
         conflict: tuple[str, int] | None = None,
     ) -> httpx.Response:
         """Send, retrying where that cannot write twice; raise the protocol's error on failure
         (`conflict`: the dispute id and the version a write expects, for a 412)."""
         attempt = 0
+        content = None if body is None else body.model_dump_json().encode()
+        if content is not None:
+            headers = {**(headers or {}), "Content-Type": "application/json"}
         while True:
             try:
                 response = await self._client.request(
-                    method, path, params=params, json=json, headers=headers
+                    method, path, params=params, content=content, headers=headers
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 problem = f"cannot reach {self.base_url} ({_reason(exc)})"
@@ -134,13 +135,14 @@ class HttpStore:
             await asyncio.sleep(delay + random.uniform(0, delay / 2))
             attempt += 1
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _answer(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        """Send, then read the answer as `model` (the same class the server answers with)."""
         response = await self._request(method, path, **kwargs)
         try:
-            return response.json()
-        except ValueError:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
             raise StoreError(
-                f"{kwargs['action']}: the API sent something that is not JSON"
+                f"{kwargs['action']}: unexpected answer from the API ({_first_error(exc)})"
             ) from None
 
     # --- the Store protocol ----------------------------------------------------------------
@@ -162,10 +164,10 @@ class HttpStore:
         if from_end:
             params["from_end"] = "true"
         params["limit"] = str(limit)
-        data = await self._json(
-            "GET", "/queue", params=params, action="reading the queue", idempotent=True
+        page = await self._answer(
+            CursorPage, "GET", "/queue", params=params, action="reading the queue", idempotent=True
         )
-        return _parsed(parse_page, data, "reading the queue")
+        return page.page()
 
     async def queue_counts(
         self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
@@ -174,19 +176,20 @@ class HttpStore:
         params = query_params(query)
         if not totals:
             params["totals"] = "false"
-        data = await self._json(
+        return await self._answer(
+            QueueCounts,
             "GET",
             "/queue/counts",
             params=params,
             action="counting the queue",
             idempotent=True,
         )
-        return _parsed(parse_counts, data, "counting the queue")
 
     async def get_dispute(self, dispute_id: str) -> DisputeRecord:
         action = f"reading {dispute_id}"
-        data = await self._json("GET", _path(dispute_id), action=action, idempotent=True)
-        return _parsed(parse_record, data, action)
+        return await self._answer(
+            DisputeRecord, "GET", _path(dispute_id), action=action, idempotent=True
+        )
 
     async def record_decision(
         self,
@@ -205,27 +208,27 @@ class HttpStore:
         headers = {"If-Match": f'"{expected_version}"'}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        data = await self._json(
+        return await self._answer(
+            Decision,
             "POST",
             f"{_path(dispute_id)}/decisions",
-            json=draft_json(draft),
+            body=draft,
             headers=headers,
             action=action,
             idempotent=idempotency_key is not None,
             conflict=(dispute_id, expected_version),
         )
-        return _parsed(parse_decision, data, action)
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         action = f"adding a note to {dispute_id}"
-        data = await self._json(
+        return await self._answer(
+            Message,
             "POST",
             f"{_path(dispute_id)}/notes",
-            json={"body": body},
+            body=NoteBody(body=body),
             action=action,
             idempotent=False,
         )
-        return _parsed(parse_message, data, action)
 
     async def request_info(
         self,
@@ -238,16 +241,20 @@ class HttpStore:
         now: datetime,
     ) -> InfoRequest:
         action = f"asking for information on {dispute_id}"
-        data = await self._json(
+        if party not in (Actor.BUYER, Actor.SELLER):
+            raise InvalidDecision(
+                [("party", "information can be asked of the buyer or the seller")]
+            )
+        return await self._answer(
+            InfoRequest,
             "POST",
             f"{_path(dispute_id)}/info-requests",
-            json={"party": party.value, "message": message},
+            body=InfoRequestBody(party=party, message=message),
             headers={"If-Match": f'"{expected_version}"'},
             action=action,
             idempotent=False,
             conflict=(dispute_id, expected_version),
         )
-        return _parsed(parse_info_request, data, action)
 
     async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
         """Auto-escalation is the server's job (`mediator escalate` by cron, or a supervisor's
@@ -255,11 +262,9 @@ class HttpStore:
         return []
 
     async def whoami(self) -> StaffMember:
-        data = await self._json("GET", "/me", action="checking the token", idempotent=True)
-        try:
-            return StaffMember(str(data["name"]), Role(data["role"]))
-        except (KeyError, TypeError, ValueError):
-            raise StoreError("checking the token: unexpected answer from the API") from None
+        return await self._answer(
+            StaffMember, "GET", "/me", action="checking the token", idempotent=True
+        )
 
     async def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # the app's event loop may have ended already
@@ -278,18 +283,32 @@ def _reason(exc: httpx.TransportError) -> str:
     return text[0] if text and text[0] else type(exc).__name__
 
 
-def _detail(response: httpx.Response) -> str:
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "value"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def _body(response: httpx.Response, model: type[E]) -> E | None:
+    """The error body as `model`, or None when the API sent something else."""
     try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip().splitlines()[0][:200] if response.text.strip() else "-"
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return str(body["detail"])
-    return str(body)[:200]
+        return model.model_validate_json(response.content)
+    except ValidationError:
+        return None
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+def _detail(response: httpx.Response) -> str:
+    body = _body(response, _AnyError)
+    if body is not None:
+        return body.detail
+    text = response.text.strip()
+    return text.splitlines()[0][:200] if text else "-"
+
+
+class _AnyError(ErrorBody):
+    """Any error body: its code and detail, whatever else it holds."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
 
 def _error(
@@ -299,47 +318,28 @@ def _error(
     the request expected, for a 412."""
     status = response.status_code
     detail = _detail(response)
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
-    code = body.get("code")
+    code = body.code if (body := _body(response, _AnyError)) is not None else None
     if status in (401, 403):
         return NotAllowed(f"{action}: the API refused: {detail}")
     if status == 404:
         return NotFound(detail)
     if status == 412 or code == "version_conflict":
-        current = None
-        if body.get("current") is not None:
-            try:
-                current = parse_record(body["current"])
-            except WireError:
-                current = None
+        answer = _body(response, ConflictBody)
         dispute_id, expected = conflict if conflict is not None else ("?", -1)
-        return VersionConflict(dispute_id, expected, current)
+        return VersionConflict(dispute_id, expected, None if answer is None else answer.current)
     if code == "idempotency_key_reused":
         return IdempotencyMismatch(detail)
     if status == 422:
-        errors = body.get("errors")
-        pairs = [
-            (str(e[0]), str(e[1]))
-            for e in (errors if isinstance(errors, list) else [])
-            if isinstance(e, list | tuple) and len(e) == 2
-        ]
+        invalid = _body(response, InvalidBody)
+        if invalid is None:
+            return InvalidDecision([("request", detail)])
         return InvalidDecision(
-            pairs or [("request", detail)],
-            blocks=_strings(body.get("blocks")),
-            warnings=_strings(body.get("warnings")),
+            invalid.errors or [("request", detail)],
+            blocks=invalid.blocks,
+            warnings=invalid.warnings,
         )
     return StoreError(f"{action}: the API answered {status}: {detail}")
 
 
-T = TypeVar("T")
-
-
-def _parsed(parse: Callable[[Any], T], data: Any, action: str) -> T:
-    try:
-        return parse(data)
-    except WireError as exc:
-        raise StoreError(f"{action}: unexpected answer from the API ({exc})") from None
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=ErrorBody)

@@ -16,7 +16,6 @@ console tells the agent.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -40,7 +39,6 @@ from mediator.store.base import (
     new_idempotency_key,
 )
 from mediator.store.http import HttpStore
-from mediator.store.wire import draft_json, parse_draft
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -104,7 +102,7 @@ class Outbox:
                     self.api,
                     dispute_id,
                     expected_version,
-                    json.dumps(draft_json(draft), ensure_ascii=False),
+                    draft.model_dump_json(),
                     actor,
                     now.astimezone(UTC).isoformat(),
                 ),
@@ -145,7 +143,7 @@ class Outbox:
                 key=r[0],
                 dispute_id=r[1],
                 expected_version=r[2],
-                draft=parse_draft(json.loads(r[3])),
+                draft=DecisionDraft.model_validate_json(r[3]),
                 actor=r[4],
                 created_at=datetime.fromisoformat(r[5]),
                 state=cast(PendingState, r[6]),

@@ -429,9 +429,19 @@ def test_openapi_lists_every_route(anonymous: httpx.Client) -> None:
         "/imports",
     }
     decide_op = document["paths"]["/disputes/{dispute_id}/decisions"]["post"]
-    headers = {p["name"].lower() for p in decide_op["parameters"] if p["in"] == "header"}
-    assert headers == {"if-match", "idempotency-key"}
-    body = document["components"]["schemas"]["DecisionBody"]
+    headers = {
+        p["name"].lower(): p["required"] for p in decide_op["parameters"] if p["in"] == "header"
+    }
+    assert headers == {"if-match": True, "idempotency-key": True}  # 428 / 400 without them
+    assert set(decide_op["responses"]) == {
+        "201", "400", "401", "404", "412", "422", "428", "503"
+    }  # fmt: skip
+    invalid = decide_op["responses"]["422"]["content"]["application/json"]["schema"]
+    assert invalid == {"$ref": "#/components/schemas/InvalidBody"}
+    assert {"errors", "blocks", "warnings"} <= set(
+        document["components"]["schemas"]["InvalidBody"]["properties"]
+    )
+    body = document["components"]["schemas"]["DecisionDraft"]
     assert "decided_by" not in body["properties"]
     assert body["additionalProperties"] is False
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

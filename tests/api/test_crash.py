@@ -32,7 +32,6 @@ from sqlalchemy.engine import make_url
 
 from mediator.domain import Status
 from mediator.store.sql import SqlStore
-from mediator.store.wire import decision_json
 from tests.api.conftest import jsonl
 from tests.api.servers import ServeProcess, healthy, http_client
 from tests.store.conftest import dispute_data
@@ -291,7 +290,7 @@ def test_decisions_retried_across_kills_land_exactly_once(store_url: str, tmp_pa
         assert_every_write_whole(store)
         for dispute_id, submitted in told.items():
             record = store.get_dispute_sync(dispute_id)
-            assert [decision_json(d) for d in record.decisions] == [submitted.decision]
+            assert [d.model_dump(mode="json") for d in record.decisions] == [submitted.decision]
             assert record.version == 2
             assert record.dispute.status is Status.RESOLVED
             assert submitted.decision["decided_by"] == "agent.ana"

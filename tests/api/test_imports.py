@@ -45,7 +45,7 @@ def test_a_good_import_inserts_then_skips_then_updates(api: Api, sam: httpx.Clie
     # the same file again changes nothing; a newer revision replaces the older one
     again = sam.post("/imports", content=body).json()
     assert again["inserted"] == again["updated"] == 0
-    assert [s["id"] for s in again["skipped"]] == ["D-1", "D-2", "D-3"]
+    assert [s[0] for s in again["skipped"]] == ["D-1", "D-2", "D-3"]
     newer = sam.post("/imports", content=jsonl(dispute_data(2, revision=2, title="Renamed")))
     assert newer.json() == {"inserted": 0, "updated": 1, "skipped": []}
     assert sam.get("/disputes/D-2").json()["dispute"]["order"]["title"] == "Renamed"
@@ -114,7 +114,7 @@ def test_a_nul_in_an_imported_string_is_refused_on_every_database(
 def test_an_oversized_import_is_413(
     api: Api, sam: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("mediator.server.api.MAX_IMPORT_BYTES", 10_000)
+    monkeypatch.setattr("mediator.server.imports.MAX_IMPORT_BYTES", 10_000)
     before = snapshot(api.store)
     body = jsonl(*(dispute_data(n) for n in range(1, 20)))
     assert len(body) > 10_000

@@ -87,4 +87,4 @@ def record(
 def draft(outcome: Outcome, refund: str | None = None, **kw: object) -> DecisionDraft:
     """A draft with a rationale; `refund` is the typed amount, as a decimal string."""
     amount = None if refund is None else Decimal(refund)
-    return DecisionDraft(outcome=outcome, rationale="per E-1", refund_amount=amount, **kw)  # type: ignore[arg-type]
+    return DecisionDraft(outcome=outcome, rationale="per E-1", refund_amount=amount, **kw)

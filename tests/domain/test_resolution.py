@@ -38,7 +38,7 @@ def paid_out() -> DisputeRecord:
 
 
 def draft(outcome: Outcome, **kw: object) -> DecisionDraft:
-    return DecisionDraft(outcome=outcome, rationale=str(kw.pop("rationale", "per E-1")), **kw)  # type: ignore[arg-type]
+    return DecisionDraft(outcome=outcome, rationale=str(kw.pop("rationale", "per E-1")), **kw)
 
 
 def fields(errors: list[tuple[str, str]]) -> list[str]:

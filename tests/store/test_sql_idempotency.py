@@ -16,8 +16,8 @@ from mediator.domain import DecisionDraft, Outcome
 from mediator.store import IdempotencyMismatch, VersionConflict
 from mediator.store.base import Role, StaffMember
 from mediator.store.sql import SqlStore
+from mediator.store.sql.deciding import draft_fingerprint
 from mediator.store.sql.staff import StaffError, hash_token
-from mediator.store.wire import draft_fingerprint
 from tests.store.conftest import NOW
 from tests.store.test_sql_import import snapshot
 
@@ -137,8 +137,8 @@ def test_staff_tokens_are_random_shown_once_and_stored_hashed(loaded: SqlStore) 
     token = loaded.add_staff_sync("agent.ana", "agent", now=NOW)
     other = loaded.add_staff_sync("sup.kim", "supervisor", now=NOW)
     assert token != other and token.startswith("mdt_") and len(token) > 40
-    assert loaded.staff_for_token_sync(token) == StaffMember("agent.ana", Role.AGENT)
-    assert loaded.staff_for_token_sync(other) == StaffMember("sup.kim", Role.SUPERVISOR)
+    assert loaded.staff_for_token_sync(token) == StaffMember(name="agent.ana", role=Role.AGENT)
+    assert loaded.staff_for_token_sync(other) == StaffMember(name="sup.kim", role=Role.SUPERVISOR)
     assert loaded.staff_for_token_sync(token + "x") is None
     assert loaded.staff_for_token_sync(hash_token(token)) is None  # the hash is not a token
     with loaded.engine.connect() as conn:
@@ -159,4 +159,4 @@ def test_bad_staff_is_refused(loaded: SqlStore, name: str, role: str, message: s
     loaded.add_staff_sync("agent.ana", "agent", now=NOW)
     with pytest.raises(StaffError, match=message):
         loaded.add_staff_sync(name, role, now=NOW)
-    assert loaded.list_staff_sync() == [StaffMember("agent.ana", Role.AGENT)]
+    assert loaded.list_staff_sync() == [StaffMember(name="agent.ana", role=Role.AGENT)]

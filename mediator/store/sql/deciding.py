@@ -20,7 +20,10 @@ version moved because this very request (same idempotency key) was written meanw
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +41,7 @@ from sqlalchemy import (
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
 from mediator.domain.resolution import build_decision, check
-from mediator.store.base import IdempotencyMismatch, InvalidDecision, NotFound
+from mediator.store.base import MAX_KEY_CHARS, IdempotencyMismatch, InvalidDecision, NotFound
 from mediator.store.sql.rows import (
     deadline_values,
     decision_from_row,
@@ -47,10 +50,19 @@ from mediator.store.sql.rows import (
 )
 from mediator.store.sql.schema import decisions, disputes, idempotency_keys, info_requests
 from mediator.store.sql.writes import new_id
-from mediator.store.wire import draft_fingerprint
 
-#: Longest idempotency key accepted (Stripe allows 255 characters).
-MAX_KEY_CHARS = 255
+
+def draft_fingerprint(dispute_id: str, draft: DecisionDraft) -> str:
+    """SHA-256 of the canonical request: equal for the same decision asked twice, different for
+    any other field value. Amounts are normalised (`20.0` and `20.00` are one request)."""
+    body = draft.model_dump(mode="json")
+    for key in ("refund_amount", "seller_keep_pct"):
+        if body[key] is not None:
+            body[key] = str(Decimal(body[key]).normalize())
+    canonical = json.dumps(
+        {"dispute_id": dispute_id, **body}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class StaleVersion(Exception):

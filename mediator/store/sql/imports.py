@@ -66,7 +66,9 @@ class _Tally:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def report(self) -> ImportReport:
-        return ImportReport(self.inserted, self.updated, tuple(self.skipped))
+        return ImportReport(
+            inserted=self.inserted, updated=self.updated, skipped=tuple(self.skipped)
+        )
 
 
 def _batches(items: Iterable[Dispute], size: int) -> Iterator[list[Dispute]]:

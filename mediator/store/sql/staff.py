@@ -64,9 +64,9 @@ def staff_for_token(conn: Connection, token: str) -> StaffMember | None:
     ).one_or_none()
     if row is None:
         return None
-    return StaffMember(row.name, Role(row.role))
+    return StaffMember(name=row.name, role=Role(row.role))
 
 
 def list_staff(conn: Connection) -> list[StaffMember]:
     rows = conn.execute(select(staff.c.name, staff.c.role).order_by(staff.c.name))
-    return [StaffMember(r.name, Role(r.role)) for r in rows]
+    return [StaffMember(name=r.name, role=Role(r.role)) for r in rows]
