@@ -70,6 +70,16 @@ class Steps:
         original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
         step = self.step
         wrapper: Any
+        if isinstance(original, classmethod):  # wrap the function, keep it a classmethod
+            inner = original.__func__
+
+            def wrapped(cls: Any, *args: Any, **kwargs: Any) -> Any:
+                with step(label):
+                    return inner(cls, *args, **kwargs)
+
+            setattr(owner, name, classmethod(wrapped))
+            self.undo.append((owner, name, original))
+            return
         if inspect.iscoroutinefunction(original):
 
             async def wrapper(*args: Any, **kwargs: Any) -> Any:
