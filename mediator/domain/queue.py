@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from mediator.domain.enums import QUEUE_STATUSES, OrderKind, Reason, Status
-from mediator.domain.models import DisputeId, StrictModel, UtcTime
+from mediator.domain.models import StrictModel, UtcTime
 
 #: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
 #: counting a million matches is not cheap (issue 4: a cheap count).
@@ -42,7 +42,8 @@ class QueueKey:
 class QueueRow(StrictModel):
     """One line of the escalation queue (the store reads it with Core rows, not ORM objects)."""
 
-    id: DisputeId
+    #: Not re-checked against the id rules: rows come from the store, which checked them on entry.
+    id: str
     status: Status
     reason: Reason
     order_kind: OrderKind

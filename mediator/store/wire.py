@@ -93,8 +93,9 @@ def query_params(query: QueueQuery) -> dict[str, str]:
 def _values(text: str | None, kind: type[Reason] | type[Status], name: str) -> frozenset[str]:
     values = frozenset(v.strip() for v in (text or "").split(",") if v.strip())
     allowed = {member.value for member in kind}
-    for value in sorted(values - allowed):
-        raise WireError(f"{name}: {value!r} is not one of {', '.join(sorted(allowed))}")
+    unknown = sorted(values - allowed)
+    if unknown:
+        raise WireError(f"{name}: {unknown[0]!r} is not one of {', '.join(sorted(allowed))}")
     return values
 
 
