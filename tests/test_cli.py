@@ -156,6 +156,20 @@ def test_error_output_carries_no_escape_sequences(
     assert "2:id: duplicate dispute id" in err
 
 
+def test_an_unknown_currency_is_refused(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = examples()
+    data[1]["order"]["currency"] = "XYZ"
+    path = write(tmp_path / "xyz.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "2:order.currency: XYZ is not an ISO 4217 currency code",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(url) == 0
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -221,6 +221,43 @@ def test_bad_id_prefixes() -> None:
     ]
 
 
+def test_unknown_currency_is_refused() -> None:
+    """Currency is an ISO 4217 code (IMPORT_FORMAT.md): a well-formed but unlisted one is not."""
+    assert only_error(with_change(lambda d: d["order"].update(currency="XYZ"), index=3)) == (
+        "4:order.currency: XYZ is not an ISO 4217 currency code"
+    )
+
+
+@pytest.mark.parametrize("code", ["XAU", "XXX", "XDR"])
+def test_currencies_without_minor_units_are_refused(code: str) -> None:
+    """ISO 4217 gives gold, the test code and XDR no minor units ("N.A."): not money here."""
+    assert only_error(with_change(lambda d: d["order"].update(currency=code))) == (
+        f"1:order.currency: {code} has no minor units in ISO 4217 (a metal, fund or test code): "
+        "not money"
+    )
+
+
+def test_three_decimals_for_kwd_are_exact() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["order"].update(currency="KWD", price="15.375", service_fee="0.769")
+        d["buyer_request_amount"] = "6.150"
+
+    result = parse_lines(with_change(change))
+    assert result.errors == []
+    order = result.disputes[0].order
+    assert (str(order.price), str(order.service_fee)) == ("15.375", "0.769")
+
+
+def test_four_decimals_for_kwd_are_refused() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["order"].update(currency="KWD", price="15.3751", service_fee="0.769")
+        d["buyer_request_amount"] = None
+
+    assert only_error(with_change(change)) == (
+        "1:order.price: 15.3751 has more decimals than KWD allows (3)"
+    )
+
+
 def test_enum_and_range_messages() -> None:
     def change(d: dict[str, Any]) -> None:
         d["status"] = "pending"

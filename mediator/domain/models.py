@@ -23,6 +23,7 @@ from mediator.domain.enums import (
     Reason,
     Status,
 )
+from mediator.domain.money import currency_problem
 
 
 def _money_input(value: object) -> Decimal:
@@ -64,6 +65,13 @@ def _prefixed(prefix: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _currency(value: str) -> str:
+    problem = currency_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 MoneyStr = Annotated[Decimal, BeforeValidator(_money_input)]
 UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 DisputeId = Annotated[str, _prefixed("D-")]
@@ -72,6 +80,8 @@ UserId = Annotated[str, _prefixed("U-")]
 MessageId = Annotated[str, _prefixed("M-")]
 EvidenceId = Annotated[str, _prefixed("E-")]
 DecisionId = Annotated[str, _prefixed("R-")]
+#: An ISO 4217 code with minor units (`money.currency_problem`).
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 
 
 class _Model(BaseModel):
@@ -92,7 +102,7 @@ class Order(_Model):
     kind: OrderKind
     title: str
     quantity: int = Field(ge=1)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency
     price: MoneyStr
     service_fee: MoneyStr
     placed_at: UtcTime
@@ -147,7 +157,7 @@ class Decision(_Model):
     outcome: Outcome
     refund_amount: MoneyStr | None
     fee_refund: MoneyStr | None
-    currency: str
+    currency: Currency
     return_required: bool
     seller_keep_pct: MoneyStr | None
     seller_error: bool | None
