@@ -244,7 +244,7 @@ def _cmd_console(args: argparse.Namespace) -> int:
         if getattr(args, "store", None) is not None:
             raise CliError("give either --store or --api, not both")
         return _console_on_api(api, config.api_token(args.token))
-    agent = config.agent_name(getattr(args, "agent", None))
+    agent = _agent(args)
     with _open_store(getattr(args, "store", None)) as store:
         return _run_console(store, agent)
 
@@ -287,7 +287,7 @@ def _console_on_api(url: str, token: str | None) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     if getattr(args, "store", None) is not None:
         raise CliError("demo uses its own store; drop --store (or use: mediator --store URL)")
-    agent = config.agent_name(getattr(args, "agent", None))
+    agent = _agent(args)
     path = config.demo_store_path()
     if args.reset:
         _delete_sqlite(path)
@@ -416,6 +416,13 @@ def _cmd_staff_list(args: argparse.Namespace) -> int:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _agent(args: argparse.Namespace) -> str:
+    try:
+        return config.agent_name(getattr(args, "agent", None))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _store_url(option: str | None) -> str:

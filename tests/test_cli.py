@@ -156,6 +156,28 @@ def test_error_output_carries_no_escape_sequences(
     assert "2:id: duplicate dispute id" in err
 
 
+ALLOWED = "may hold only letters, digits, '.', '_', ':' and '-' (ASCII)"
+
+
+def test_ids_outside_the_character_set_are_refused_with_line_and_field(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -`; this one used to pass and show
+    as "D-Q" with a live action in a modal's title. Exit 1, line and field named, nothing
+    written."""
+    data = examples()
+    data[2]["id"] = "D-[@click=app.quit]Q[/]"
+    data[2]["order"]["id"] = "O-[/]"
+    path = write(tmp_path / "hostile-ids.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"3:id: {ALLOWED}, not '[', '@', '=', ']', '/'",
+        f"3:order.id: {ALLOWED}, not '[', '/', ']'",
+        f"nothing was imported: 2 errors in {path}",
+    ]
+    assert count(url) == 0
+
+
 def test_an_unknown_currency_is_refused(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -336,6 +358,45 @@ def test_console_opens_the_store_as_the_agent(
     assert cli.main(["--store", url]) == 0
     assert [c["agent"] for c in console] == ["agent.ana", "agent.env"]
     assert console[0]["label"].endswith("m.db")
+
+
+@pytest.mark.parametrize(
+    "name", ["[@click=app.quit]ana[/]", "ana smith", "ana@example.com", "-ana", "a" * 65, "ána"]
+)
+def test_an_agent_name_outside_the_character_set_is_a_usage_error(
+    url: str,
+    console: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    """The agent's name is shown in titles and recorded as `decided_by`: the id character
+    set, 1-64, starting with a letter or digit, whichever way it is given."""
+    assert cli.main(["--store", url, f"--agent={name}"]) == 2
+    assert capsys.readouterr().err.startswith(f"mediator: error: --agent: {name!r} is not an ")
+    monkeypatch.setenv(config.ENV_AGENT, name)
+    assert cli.main(["demo"]) == 2
+    assert capsys.readouterr().err.startswith(f"mediator: error: $MEDIATOR_AGENT: {name!r} ")
+    monkeypatch.delenv(config.ENV_AGENT)
+    monkeypatch.setattr("getpass.getuser", lambda: "DOMAIN\\josé")  # agent.DOMAIN\josé
+    assert cli.main(["--store", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mediator: error: agent.LOGIN (give --agent NAME or $MEDIATOR_AGENT)")
+    assert console == []
+
+
+def test_staff_names_outside_the_character_set_are_refused(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("agent.ana@example.com", "[b]kim[/b]", "kim\x1b[31m", "-kim"):
+        assert cli.main(["staff", "add", "--role", "agent", "--store", url, "--", name]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"mediator: error: {name!r} is not a staff name: "), err
+        assert "\x1b" not in err
+    assert cli.main(["staff", "add", "agent.kim:2", "--role", "agent", "--store", url]) == 0
+    capsys.readouterr()
+    assert cli.main(["staff", "list", "--store", url]) == 0
+    assert capsys.readouterr().out == "agent.kim:2\tagent\n"
 
 
 def test_demo_is_created_once_and_reset(

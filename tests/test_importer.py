@@ -221,6 +221,40 @@ def test_bad_id_prefixes() -> None:
     ]
 
 
+ALLOWED = "may hold only letters, digits, '.', '_', ':' and '-' (ASCII)"
+
+
+def test_ids_outside_the_character_set_name_line_and_field() -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -` (they end up in URLs, file
+    names, logs and screen titles); markup, spaces, slashes and Unicode are refused."""
+
+    def change(d: dict[str, Any]) -> None:
+        d["id"] = "D-[@click=app.quit]Q[/]"
+        d["order"]["id"] = "O-5001 "
+        d["buyer"]["id"] = "U-мира"
+        d["seller"]["id"] = "U-" + "2" * 63
+        d["messages"][2]["id"] = "M-[/]"
+        d["evidence"][0]["id"] = "E-../../etc/passwd"
+
+    assert errors_of(with_change(change, index=2)) == [
+        f"3:id: {ALLOWED}, not '[', '@', '=', ']', '/'",
+        f"3:order.id: {ALLOWED}, not ' '",
+        f"3:buyer.id: {ALLOWED}, not 'м', 'и', 'р', 'а'",
+        "3:seller.id: is 65 characters long; at most 64 are allowed",
+        f"3:messages[2].id: {ALLOWED}, not '[', '/', ']'",
+        f"3:evidence[0].id: {ALLOWED}, not '/'",
+    ]
+
+
+def test_the_longest_id_is_64_characters() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["id"] = "D-" + "a.b_c:d-" * 7 + "123456"
+
+    result = parse_lines(with_change(change))
+    assert result.errors == []
+    assert len(result.disputes[0].id) == 64
+
+
 def test_unknown_currency_is_refused() -> None:
     """Currency is an ISO 4217 code (IMPORT_FORMAT.md): a well-formed but unlisted one is not."""
     assert only_error(with_change(lambda d: d["order"].update(currency="XYZ"), index=3)) == (

@@ -23,6 +23,7 @@ from mediator.domain.enums import (
     Reason,
     Status,
 )
+from mediator.domain.ids import id_problem
 from mediator.domain.money import currency_problem
 
 
@@ -58,8 +59,9 @@ def _prefixed(prefix: str) -> AfterValidator:
     def check(value: str) -> str:
         if not value.startswith(prefix) or len(value) == len(prefix):
             raise ValueError(f"must start with {prefix!r}, like {prefix}1")
-        if len(value) > 64:
-            raise ValueError("an id is at most 64 characters")
+        problem = id_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     return AfterValidator(check)

@@ -72,6 +72,19 @@ def test_an_import_clashing_with_stored_rows_writes_nothing(api: Api, sam: httpx
     assert snapshot(api.store) == before
 
 
+def test_hostile_ids_are_refused_with_line_and_field(api: Api, sam: httpx.Client) -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -`; markup in one is a 422."""
+    before = snapshot(api.store)
+    bad = dispute_data(1)
+    bad["id"] = "D-[@click=app.quit]Q[/]"
+    bad["evidence"][0]["id"] = "E-../../etc/passwd"
+    response = sam.post("/imports", content=jsonl(dispute_data(2), bad))
+    assert response.status_code == 422, response.text
+    fields = [field for field, _ in response.json()["errors"]]
+    assert fields == ["line 2: id", "line 2: evidence[0].id"]
+    assert snapshot(api.store) == before
+
+
 def test_a_1_mb_line_is_imported_verbatim_or_refused_clearly(api: Api, sam: httpx.Client) -> None:
     title = "Ω" * 500_000  # 1 MB of UTF-8 in one field
     response = sam.post("/imports", content=jsonl(dispute_data(1, title=title)))
