@@ -305,7 +305,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from mediator.importer import UnreadableFile, check_readable, parse_file, paused_gc
+    from mediator.importer import (
+        UnreadableFile,
+        check_readable,
+        clash_errors,
+        parse_file,
+        paused_gc,
+    )
+    from mediator.store.base import ImportClash
 
     path = Path(args.file)
     try:
@@ -317,11 +324,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
             if result.errors:
                 _print_errors(result.errors, path)
                 return EXIT_INVALID
-            with _progress() as progress, paused_gc():
-                task = progress.add_task("importing", total=len(result.disputes) or None)
-                report = store.import_disputes(
-                    result.disputes, on_progress=lambda n: progress.update(task, completed=n)
-                )
+            try:
+                with _progress() as progress, paused_gc():
+                    task = progress.add_task("importing", total=len(result.disputes) or None)
+                    report = store.import_disputes(
+                        result.disputes, on_progress=lambda n: progress.update(task, completed=n)
+                    )
+            except ImportClash as exc:  # ids the store holds under other disputes
+                _print_errors(clash_errors(exc, result.line_of), path)
+                return EXIT_INVALID
             print(f"{path}: {_summary(report)} (into {store.label})")
             _print_skipped(report)
     except (UnreadableFile, OSError) as exc:

@@ -18,6 +18,8 @@ import pytest
 import mediator
 from mediator import cli, config
 from mediator.store.sql import SqlStore
+from tests.store.conftest import dispute_data
+from tests.store.conftest import store_url as store_url  # the sqlite + postgres parametrisation
 from tests.test_importer import example_lines, examples
 
 REPO = Path(mediator.__file__).resolve().parent.parent
@@ -190,6 +192,42 @@ def test_an_unknown_currency_is_refused(
         f"nothing was imported: 1 error in {path}",
     ]
     assert count(url) == 0
+
+
+def test_a_message_id_on_two_lines_names_both(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to exit 2 with `UNIQUE constraint failed` and no line."""
+    data = examples()
+    data[3]["messages"][0]["id"] = "M-2"  # D-10001's second message, on line 1
+    path = write(tmp_path / "twice.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "4:messages[0].id: M-2 is already used on line 1 (D-10001)",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(url) == 0
+
+
+def test_an_id_stored_under_another_dispute_names_the_line(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On SQLite and PostgreSQL: the file is valid on its own, but line 2 reuses an evidence
+    id the store holds under D-10001. Exit 1, the line, field and other dispute named, and
+    nothing of the file written."""
+    assert cli.main(["import", str(examples_file(tmp_path)), "--store", store_url]) == 0
+    capsys.readouterr()
+    first, second = dispute_data(1), dispute_data(2)
+    second["evidence"][0]["id"] = "E-1"
+    path = write(tmp_path / "clash.jsonl", [json.dumps(first), json.dumps(second)])
+    assert cli.main(["import", str(path), "--store", store_url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "2:evidence[0].id: E-1 is already stored under another dispute, D-10001",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(store_url) == 5
 
 
 @pytest.mark.parametrize(

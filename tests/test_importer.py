@@ -20,7 +20,7 @@ from mediator.importer import (
     parse_file,
     parse_lines,
 )
-from mediator.store.base import ImportReport
+from mediator.store.base import IdClash, ImportClash, ImportReport
 
 PACKAGED = Path(mediator.__file__).parent / "data" / "examples.jsonl"
 SHARED = Path("/work/shared/examples/disputes.jsonl")
@@ -292,6 +292,30 @@ def test_four_decimals_for_kwd_are_refused() -> None:
     )
 
 
+def test_a_message_id_on_two_lines_names_both() -> None:
+    """Ids are unique per kind across the file, not per dispute (IMPORT_FORMAT.md)."""
+    data = examples()
+    data[4]["messages"][2]["id"] = "M-1"  # M-1 is D-10001's, on line 1
+    data[2]["evidence"][0]["id"] = "E-10"  # E-10 is D-10002's, on line 2
+    lines = [json.dumps(d) for d in data]
+    lines.insert(3, "")  # blank lines count: D-10004 is on line 5, D-10005 on line 6
+    assert errors_of(lines) == [
+        "3:evidence[0].id: E-10 is already used on line 2 (D-10002)",
+        "6:messages[2].id: M-1 is already used on line 1 (D-10001)",
+    ]
+
+
+def test_a_repeated_id_inside_one_dispute_is_reported_once() -> None:
+    lines = with_change(lambda d: d["messages"][3].update(id="M-2"))
+    assert only_error(lines) == "1:messages[3].id: duplicate id 'M-2'"
+
+
+def test_a_repeated_dispute_line_is_one_error() -> None:
+    """The same dispute twice: its messages are not reported again as used on another line."""
+    lines = [*example_lines(), example_lines()[1]]
+    assert only_error(lines) == "6:id: duplicate dispute id D-10002 (first on line 2)"
+
+
 def test_enum_and_range_messages() -> None:
     def change(d: dict[str, Any]) -> None:
         d["status"] = "pending"
@@ -388,6 +412,28 @@ def test_import_file_writes_nothing_when_a_line_is_invalid(tmp_path: Path) -> No
     assert sink.calls == []
     assert [str(e).split(": ")[0] for e in caught.value.errors] == ["4:order.price"]
     assert str(caught.value) == f"nothing was imported: 1 error in {path}"
+
+
+class ClashingSink(RecordingSink):
+    """A store that already holds M-10 under D-77 and writes nothing (`ImportClash`)."""
+
+    def import_disputes(
+        self,
+        disputes: Sequence[Dispute],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        raise ImportClash((IdClash("D-10002", "messages[0].id", "M-10", "D-77"),))
+
+
+def test_an_id_the_store_holds_elsewhere_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "ok.jsonl"
+    path.write_text("\n\n".join(example_lines()), "utf-8")  # D-10002 is on line 3
+    with pytest.raises(InvalidFile) as caught:
+        import_file(path, ClashingSink())
+    assert [str(e) for e in caught.value.errors] == [
+        "3:messages[0].id: M-10 is already stored under another dispute, D-77"
+    ]
 
 
 def lines_with_float_price() -> str:

@@ -466,7 +466,8 @@ def _error_body(exc: StoreError) -> dict[str, Any]:
 
 
 async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
-    from mediator.importer import parse_lines
+    from mediator.importer import clash_errors, parse_lines
+    from mediator.store.base import ImportClash
 
     size = 0
     chunks: list[bytes] = []
@@ -482,21 +483,29 @@ async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
     if not result.errors:
         result.errors.extend(_nul_errors(lines))
     if result.errors:
-        errors = [(f"line {e.line}: {e.field}", e.message) for e in result.errors[:100]]
-        raise ApiError(
-            422,
-            "invalid_import",
-            f"{len(result.errors)} errors, nothing was imported; first: "
-            f"line {result.errors[0].line}: {result.errors[0].field}: {result.errors[0].message}",
-            errors=errors,
-            rules=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
-        )
-    report = await asyncio.to_thread(store.import_disputes, result.disputes)
+        raise _invalid_import(result.errors)
+    try:
+        report = await asyncio.to_thread(store.import_disputes, result.disputes)
+    except ImportClash as exc:  # ids the store holds under other disputes: name their lines
+        raise _invalid_import(clash_errors(exc, result.line_of)) from None
     return {
         "inserted": report.inserted,
         "updated": report.updated,
         "skipped": [{"id": i, "why": w} for i, w in report.skipped],
     }
+
+
+def _invalid_import(line_errors: list[LineError]) -> ApiError:
+    errors = [(f"line {e.line}: {e.field}", e.message) for e in line_errors[:100]]
+    first, n = line_errors[0], len(line_errors)
+    return ApiError(
+        422,
+        "invalid_import",
+        f"{n} error{'' if n == 1 else 's'}, nothing was imported; "
+        f"first: line {first.line}: {first.field}: {first.message}",
+        errors=errors,
+        rules=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
+    )
 
 
 def _nul_errors(lines: list[bytes]) -> list[LineError]:

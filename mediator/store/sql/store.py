@@ -36,6 +36,7 @@ from mediator.domain import (
 )
 from mediator.store.base import (
     IdempotencyMismatch,
+    ImportClash,
     ImportReport,
     QueueCounts,
     QueueKey,
@@ -128,6 +129,8 @@ class SqlStore:
                 return imports.import_disputes(
                     conn, disputes, on_progress=on_progress, batch_size=batch_size
                 )
+        except ImportClash:
+            raise  # the caller names the lines (nothing was written)
         except StoreError as exc:
             raise StoreError(f"import failed, nothing was written: {exc}") from None
         except SQLAlchemyError as exc:
