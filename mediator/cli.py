@@ -1,7 +1,7 @@
 """The `mediator` command: the console, the demo, `import` and `seed`.
 
-Exit codes: 0 done, 1 the import file has errors (nothing imported), 2 usage, file or store error
-(one line on stderr, never a traceback), 130 interrupted.
+Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), 2 usage,
+file or store error (one line on stderr, never a traceback), 130 interrupted.
 
 Textual, SQLAlchemy and rich are imported only by the commands that need them, so `mediator
 import` does not pay for the console and `mediator --help` is instant.
@@ -309,6 +309,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         UnreadableFile,
         check_readable,
         clash_errors,
+        no_disputes,
         parse_file,
         paused_gc,
     )
@@ -323,6 +324,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 result = parse_file(path, on_read=lambda n: progress.update(task, completed=n))
             if result.errors:
                 _print_errors(result.errors, path)
+                return EXIT_INVALID
+            if result.empty:
+                print(no_disputes(path), file=sys.stderr)
                 return EXIT_INVALID
             try:
                 with _progress() as progress, paused_gc():

@@ -2,8 +2,9 @@
 
 A file imports all or nothing: every line is validated (strict pydantic, then the cross-field
 `consistency_errors`, then ids used on two lines), every problem is reported as
-`LINE:FIELD: message`, and the store is only called when there is none. Ids the store already
-holds under another dispute are refused too (`clash_errors` names their lines).
+`LINE:FIELD: message`, and the store is only called when there is none. A file without a single
+dispute is refused too (`EmptyFile`), and so are ids the store already holds under another
+dispute (`clash_errors` names their lines).
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ class ParseResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def empty(self) -> bool:
+        """No dispute and no error: nothing but blank lines (or nothing at all)."""
+        return not self.disputes and not self.errors
+
 
 class UnreadableFile(Exception):
     """The file cannot be read as JSON Lines at all (missing, a directory, binary); one line."""
@@ -71,8 +77,20 @@ class InvalidFile(Exception):
         self.errors = errors
 
 
+class EmptyFile(Exception):
+    """The file holds no dispute (no lines, or only blank ones); nothing was imported."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(no_disputes(path))
+        self.path = path
+
+
 def nothing_imported(errors: int, path: Path) -> str:
     return f"nothing was imported: {errors} {'error' if errors == 1 else 'errors'} in {path}"
+
+
+def no_disputes(source: Path | str) -> str:
+    return f"{source} holds no disputes: nothing was imported"
 
 
 class DisputeSink(Protocol):
@@ -200,12 +218,14 @@ def import_file(
 ) -> ImportReport:
     """Parse `path` and, only if every line is valid, write it in one `import_disputes` call.
 
-    Raises `UnreadableFile` or `InvalidFile` (with every error, ids the store already holds
-    elsewhere included); other store errors pass through.
+    Raises `UnreadableFile`, `EmptyFile`, or `InvalidFile` (with every error, ids the store
+    already holds elsewhere included); other store errors pass through.
     """
     result = parse_file(path, on_read=on_read)
     if result.errors:
         raise InvalidFile(path, result.errors)
+    if result.empty:
+        raise EmptyFile(path)
     try:
         with paused_gc():
             return store.import_disputes(result.disputes, on_progress=on_progress)

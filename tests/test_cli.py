@@ -230,6 +230,19 @@ def test_an_id_stored_under_another_dispute_names_the_line(
     assert count(store_url) == 5
 
 
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_an_empty_file_imports_nothing_and_says_so(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, "utf-8")
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"{path} holds no disputes: nothing was imported\n"
+    assert count(url) == 0
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

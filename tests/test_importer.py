@@ -12,6 +12,7 @@ import pytest
 import mediator
 from mediator.domain import Dispute
 from mediator.importer import (
+    EmptyFile,
     InvalidFile,
     LineError,
     UnreadableFile,
@@ -412,6 +413,18 @@ def test_import_file_writes_nothing_when_a_line_is_invalid(tmp_path: Path) -> No
     assert sink.calls == []
     assert [str(e).split(": ")[0] for e in caught.value.errors] == ["4:order.price"]
     assert str(caught.value) == f"nothing was imported: 1 error in {path}"
+
+
+@pytest.mark.parametrize("content", ["", "\n", "\n   \n\t\r\n", "\ufeff"])
+def test_an_empty_file_imports_nothing_and_says_so(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, "utf-8")
+    assert parse_file(path).empty
+    sink = RecordingSink()
+    with pytest.raises(EmptyFile) as caught:
+        import_file(path, sink)
+    assert str(caught.value) == f"{path} holds no disputes: nothing was imported"
+    assert sink.calls == []
 
 
 class ClashingSink(RecordingSink):

@@ -466,7 +466,7 @@ def _error_body(exc: StoreError) -> dict[str, Any]:
 
 
 async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
-    from mediator.importer import clash_errors, parse_lines
+    from mediator.importer import clash_errors, no_disputes, parse_lines
     from mediator.store.base import ImportClash
 
     size = 0
@@ -484,6 +484,8 @@ async def _import(store: SqlStore, request: Request) -> dict[str, Any]:
         result.errors.extend(_nul_errors(lines))
     if result.errors:
         raise _invalid_import(result.errors)
+    if result.empty:
+        raise ApiError(422, "invalid_import", no_disputes("the body"), errors=[], rules=[])
     try:
         report = await asyncio.to_thread(store.import_disputes, result.disputes)
     except ImportClash as exc:  # ids the store holds under other disputes: name their lines

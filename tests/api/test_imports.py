@@ -51,10 +51,17 @@ def test_a_good_import_inserts_then_skips_then_updates(api: Api, sam: httpx.Clie
     assert sam.get("/disputes/D-2").json()["dispute"]["order"]["title"] == "Renamed"
 
 
-def test_an_empty_import_imports_nothing(api: Api, sam: httpx.Client) -> None:
-    for body in (b"", b"\n\n"):
+def test_an_empty_import_is_refused(api: Api, sam: httpx.Client) -> None:
+    """A body without a single dispute (no lines, blank lines) is a mistake, not a success."""
+    for body in (b"", b"\n\n", b"  \r\n"):
         response = sam.post("/imports", content=body)
-        assert response.json() == {"inserted": 0, "updated": 0, "skipped": []}
+        assert response.status_code == 422, response.text
+        assert response.json() == {
+            "code": "invalid_import",
+            "detail": "the body holds no disputes: nothing was imported",
+            "errors": [],
+            "rules": [],
+        }
     assert api.store.count_disputes() == 5
 
 
