@@ -1,7 +1,7 @@
 """The `mediator` command: the console, the demo, `import` and `seed`.
 
-Exit codes: 0 done, 1 the import file has errors (nothing imported), 2 usage, file or store error
-(one line on stderr, never a traceback), 130 interrupted.
+Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), 2 usage,
+file or store error (one line on stderr, never a traceback), 130 interrupted.
 
 Textual, SQLAlchemy and rich are imported only by the commands that need them, so `mediator
 import` does not pay for the console and `mediator --help` is instant.
@@ -244,7 +244,7 @@ def _cmd_console(args: argparse.Namespace) -> int:
         if getattr(args, "store", None) is not None:
             raise CliError("give either --store or --api, not both")
         return _console_on_api(api, config.api_token(args.token))
-    agent = config.agent_name(getattr(args, "agent", None))
+    agent = _agent(args)
     with _open_store(getattr(args, "store", None)) as store:
         return _run_console(store, agent)
 
@@ -287,7 +287,7 @@ def _console_on_api(url: str, token: str | None) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     if getattr(args, "store", None) is not None:
         raise CliError("demo uses its own store; drop --store (or use: mediator --store URL)")
-    agent = config.agent_name(getattr(args, "agent", None))
+    agent = _agent(args)
     path = config.demo_store_path()
     if args.reset:
         _delete_sqlite(path)
@@ -305,7 +305,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from mediator.importer import UnreadableFile, check_readable, parse_file, paused_gc
+    from mediator.importer import (
+        UnreadableFile,
+        check_readable,
+        clash_errors,
+        no_disputes,
+        parse_file,
+        paused_gc,
+    )
+    from mediator.store.base import ImportClash
 
     path = Path(args.file)
     try:
@@ -317,11 +325,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
             if result.errors:
                 _print_errors(result.errors, path)
                 return EXIT_INVALID
-            with _progress() as progress, paused_gc():
-                task = progress.add_task("importing", total=len(result.disputes) or None)
-                report = store.import_disputes(
-                    result.disputes, on_progress=lambda n: progress.update(task, completed=n)
-                )
+            if result.empty:
+                print(no_disputes(path), file=sys.stderr)
+                return EXIT_INVALID
+            try:
+                with _progress() as progress, paused_gc():
+                    task = progress.add_task("importing", total=len(result.disputes) or None)
+                    report = store.import_disputes(
+                        result.disputes, on_progress=lambda n: progress.update(task, completed=n)
+                    )
+            except ImportClash as exc:  # ids the store holds under other disputes
+                _print_errors(clash_errors(exc, result.line_of), path)
+                return EXIT_INVALID
             print(f"{path}: {_summary(report)} (into {store.label})")
             _print_skipped(report)
     except (UnreadableFile, OSError) as exc:
@@ -416,6 +431,13 @@ def _cmd_staff_list(args: argparse.Namespace) -> int:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _agent(args: argparse.Namespace) -> str:
+    try:
+        return config.agent_name(getattr(args, "agent", None))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _store_url(option: str | None) -> str:

@@ -74,16 +74,29 @@ def demo_store_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def agent_name(option: str | None = None, env: Mapping[str, str] | None = None) -> str:
-    """Who decisions are recorded as (`decided_by`): `--agent`, `MEDIATOR_AGENT`, `agent.LOGIN`."""
+    """Who decisions are recorded as (`decided_by`): `--agent`, `MEDIATOR_AGENT`, `agent.LOGIN`.
+
+    Raises `ValueError` naming the source when the name is not a safe name (`domain.ids`: it is
+    shown in titles and recorded as the actor).
+    """
     env = os.environ if env is None else env
-    for value in (option, env.get(ENV_AGENT)):
+    for source, value in (("--agent", option), (f"${ENV_AGENT}", env.get(ENV_AGENT))):
         if value is not None and value.strip():
-            return value.strip()
+            return _checked_name(value.strip(), source)
     try:
         login = getpass.getuser()
     except (OSError, KeyError):  # no login name (containers without a passwd entry)
         login = "unknown"
-    return f"agent.{login}"
+    return _checked_name(f"agent.{login}", f"agent.LOGIN (give --agent NAME or ${ENV_AGENT})")
+
+
+def _checked_name(name: str, source: str) -> str:
+    from mediator.domain.ids import name_problem
+
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(f"{source}: {name!r} is not an agent name: {problem}")
+    return name
 
 
 def api_url(option: str | None = None, env: Mapping[str, str] | None = None) -> str | None:

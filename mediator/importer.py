@@ -1,8 +1,10 @@
 """The JSON Lines importer (IMPORT_FORMAT.md, version 1). No Textual.
 
 A file imports all or nothing: every line is validated (strict pydantic, then the cross-field
-`consistency_errors`), every problem is reported as `LINE:FIELD: message`, and the store is only
-called when there is none.
+`consistency_errors`, then ids used on two lines), every problem is reported as
+`LINE:FIELD: message`, and the store is only called when there is none. A file without a single
+dispute is refused too (`EmptyFile`), and so are ids the store already holds under another
+dispute (`clash_errors` names their lines).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic_core import ErrorDetails
 
 from mediator.domain import Dispute, consistency_errors
 from mediator.domain.text import one_line
-from mediator.store.base import ImportReport
+from mediator.store.base import IdClash, ImportClash, ImportReport
 
 #: The field of an error about the whole line (bad JSON, not an object, bad UTF-8).
 WHOLE_LINE = "$"
@@ -49,10 +51,17 @@ class ParseResult:
     errors: list[LineError] = field(default_factory=list)
     #: Physical lines read, blank ones included.
     lines: int = 0
+    #: The line of each dispute id (its first, when a line repeats it).
+    line_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def empty(self) -> bool:
+        """No dispute and no error: nothing but blank lines (or nothing at all)."""
+        return not self.disputes and not self.errors
 
 
 class UnreadableFile(Exception):
@@ -68,8 +77,20 @@ class InvalidFile(Exception):
         self.errors = errors
 
 
+class EmptyFile(Exception):
+    """The file holds no dispute (no lines, or only blank ones); nothing was imported."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(no_disputes(path))
+        self.path = path
+
+
 def nothing_imported(errors: int, path: Path) -> str:
     return f"nothing was imported: {errors} {'error' if errors == 1 else 'errors'} in {path}"
+
+
+def no_disputes(source: Path | str) -> str:
+    return f"{source} holds no disputes: nothing was imported"
 
 
 class DisputeSink(Protocol):
@@ -96,7 +117,9 @@ def parse_lines(
 def _parse(lines: Iterable[str | bytes], on_progress: Callable[[int], None] | None) -> ParseResult:
     result = ParseResult()
     disputes = result.disputes
-    first_line: dict[str, int] = {}
+    first_line = result.line_of
+    #: message / evidence id → the dispute that used it first (its line: `first_line`)
+    owners: tuple[dict[str, str], dict[str, str]] = ({}, {})
     number = 0
     for number, raw in enumerate(lines, start=1):
         if number == 1:
@@ -119,6 +142,8 @@ def _parse(lines: Iterable[str | bytes], on_progress: Callable[[int], None] | No
             seen = first_line.setdefault(dispute.id, number)
             if seen != number:
                 result.errors.append(_duplicate(number, dispute.id, seen))
+            elif reused := _reused_ids(number, dispute, owners, first_line):
+                result.errors.extend(reused)
             elif not problems:
                 disputes.append(dispute)
         if on_progress is not None and number % PROGRESS_EVERY == 0:
@@ -193,13 +218,19 @@ def import_file(
 ) -> ImportReport:
     """Parse `path` and, only if every line is valid, write it in one `import_disputes` call.
 
-    Raises `UnreadableFile` or `InvalidFile` (with every error); store errors pass through.
+    Raises `UnreadableFile`, `EmptyFile`, or `InvalidFile` (with every error, ids the store
+    already holds elsewhere included); other store errors pass through.
     """
     result = parse_file(path, on_read=on_read)
     if result.errors:
         raise InvalidFile(path, result.errors)
-    with paused_gc():
-        return store.import_disputes(result.disputes, on_progress=on_progress)
+    if result.empty:
+        raise EmptyFile(path)
+    try:
+        with paused_gc():
+            return store.import_disputes(result.disputes, on_progress=on_progress)
+    except ImportClash as exc:
+        raise InvalidFile(path, clash_errors(exc, result.line_of)) from None
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -212,6 +243,52 @@ def _error(line: int, field: str, message: str) -> LineError:
 
 def _duplicate(line: int, dispute_id: str, first: int) -> LineError:
     return _error(line, "id", f"duplicate dispute id {dispute_id} (first on line {first})")
+
+
+def _reused_ids(
+    number: int,
+    dispute: Dispute,
+    owners: tuple[dict[str, str], dict[str, str]],
+    line_of: dict[str, int],
+) -> list[LineError]:
+    """Message and evidence ids that an earlier line's dispute already used (ids are unique
+    per kind across the file; a repeat inside one dispute is `consistency_errors`' to report).
+
+    One `setdefault` per id, O(n): 0.12 s for 20,000 seeded lines (177,000 ids), about 4 % of
+    parsing them. `owners` maps each id to the dispute that used it first; an id seen before
+    under this very dispute gives back this very `str` object, so `is` tells the two cases
+    apart (a dispute id repeated on two lines never gets here: it is refused first).
+    """
+    did = dispute.id
+    messages, evidence = owners
+    errors: list[LineError] = []
+    for i, message in enumerate(dispute.messages):
+        if messages.setdefault(message.id, did) is not did:
+            errors.append(_reused(number, f"messages[{i}].id", message.id, messages, line_of))
+    for i, item in enumerate(dispute.evidence):
+        if evidence.setdefault(item.id, did) is not did:
+            errors.append(_reused(number, f"evidence[{i}].id", item.id, evidence, line_of))
+    return errors
+
+
+def _reused(
+    number: int, field: str, item_id: str, owner: dict[str, str], line_of: dict[str, int]
+) -> LineError:
+    other = owner[item_id]
+    return _error(number, field, f"{item_id} is already used on line {line_of[other]} ({other})")
+
+
+def clash_errors(exc: ImportClash, line_of: dict[str, int]) -> list[LineError]:
+    """The store's `ImportClash` as `LINE:FIELD: message` errors (`line_of`: `ParseResult`)."""
+    return [_clash_error(clash, line_of.get(clash.dispute_id, 0)) for clash in exc.clashes]
+
+
+def _clash_error(clash: IdClash, line: int) -> LineError:
+    if clash.local:
+        where = f"a staff note on {clash.other_dispute_id}"
+    else:
+        where = f"stored under another dispute, {clash.other_dispute_id}"
+    return _error(line, clash.field, f"{clash.item_id} is already {where}")
 
 
 def _strip_bom(raw: str | bytes) -> str | bytes:

@@ -18,6 +18,8 @@ import pytest
 import mediator
 from mediator import cli, config
 from mediator.store.sql import SqlStore
+from tests.store.conftest import dispute_data
+from tests.store.conftest import store_url as store_url  # the sqlite + postgres parametrisation
 from tests.test_importer import example_lines, examples
 
 REPO = Path(mediator.__file__).resolve().parent.parent
@@ -154,6 +156,91 @@ def test_error_output_carries_no_escape_sequences(
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert "2:id: duplicate dispute id" in err
+
+
+ALLOWED = "may hold only letters, digits, '.', '_', ':' and '-' (ASCII)"
+
+
+def test_ids_outside_the_character_set_are_refused_with_line_and_field(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -`; this one used to pass and show
+    as "D-Q" with a live action in a modal's title. Exit 1, line and field named, nothing
+    written."""
+    data = examples()
+    data[2]["id"] = "D-[@click=app.quit]Q[/]"
+    data[2]["order"]["id"] = "O-[/]"
+    path = write(tmp_path / "hostile-ids.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"3:id: {ALLOWED}, not '[', '@', '=', ']', '/'",
+        f"3:order.id: {ALLOWED}, not '[', '/', ']'",
+        f"nothing was imported: 2 errors in {path}",
+    ]
+    assert count(url) == 0
+
+
+def test_an_unknown_currency_is_refused(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = examples()
+    data[1]["order"]["currency"] = "XYZ"
+    path = write(tmp_path / "xyz.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "2:order.currency: XYZ is not an ISO 4217 currency code",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(url) == 0
+
+
+def test_a_message_id_on_two_lines_names_both(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to exit 2 with `UNIQUE constraint failed` and no line."""
+    data = examples()
+    data[3]["messages"][0]["id"] = "M-2"  # D-10001's second message, on line 1
+    path = write(tmp_path / "twice.jsonl", [json.dumps(d) for d in data])
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "4:messages[0].id: M-2 is already used on line 1 (D-10001)",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(url) == 0
+
+
+def test_an_id_stored_under_another_dispute_names_the_line(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On SQLite and PostgreSQL: the file is valid on its own, but line 2 reuses an evidence
+    id the store holds under D-10001. Exit 1, the line, field and other dispute named, and
+    nothing of the file written."""
+    assert cli.main(["import", str(examples_file(tmp_path)), "--store", store_url]) == 0
+    capsys.readouterr()
+    first, second = dispute_data(1), dispute_data(2)
+    second["evidence"][0]["id"] = "E-1"
+    path = write(tmp_path / "clash.jsonl", [json.dumps(first), json.dumps(second)])
+    assert cli.main(["import", str(path), "--store", store_url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "2:evidence[0].id: E-1 is already stored under another dispute, D-10001",
+        f"nothing was imported: 1 error in {path}",
+    ]
+    assert count(store_url) == 5
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_an_empty_file_imports_nothing_and_says_so(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, "utf-8")
+    assert cli.main(["import", str(path), "--store", url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"{path} holds no disputes: nothing was imported\n"
+    assert count(url) == 0
 
 
 @pytest.mark.parametrize(
@@ -322,6 +409,45 @@ def test_console_opens_the_store_as_the_agent(
     assert cli.main(["--store", url]) == 0
     assert [c["agent"] for c in console] == ["agent.ana", "agent.env"]
     assert console[0]["label"].endswith("m.db")
+
+
+@pytest.mark.parametrize(
+    "name", ["[@click=app.quit]ana[/]", "ana smith", "ana@example.com", "-ana", "a" * 65, "ána"]
+)
+def test_an_agent_name_outside_the_character_set_is_a_usage_error(
+    url: str,
+    console: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    """The agent's name is shown in titles and recorded as `decided_by`: the id character
+    set, 1-64, starting with a letter or digit, whichever way it is given."""
+    assert cli.main(["--store", url, f"--agent={name}"]) == 2
+    assert capsys.readouterr().err.startswith(f"mediator: error: --agent: {name!r} is not an ")
+    monkeypatch.setenv(config.ENV_AGENT, name)
+    assert cli.main(["demo"]) == 2
+    assert capsys.readouterr().err.startswith(f"mediator: error: $MEDIATOR_AGENT: {name!r} ")
+    monkeypatch.delenv(config.ENV_AGENT)
+    monkeypatch.setattr("getpass.getuser", lambda: "DOMAIN\\josé")  # agent.DOMAIN\josé
+    assert cli.main(["--store", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mediator: error: agent.LOGIN (give --agent NAME or $MEDIATOR_AGENT)")
+    assert console == []
+
+
+def test_staff_names_outside_the_character_set_are_refused(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("agent.ana@example.com", "[b]kim[/b]", "kim\x1b[31m", "-kim"):
+        assert cli.main(["staff", "add", "--role", "agent", "--store", url, "--", name]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"mediator: error: {name!r} is not a staff name: "), err
+        assert "\x1b" not in err
+    assert cli.main(["staff", "add", "agent.kim:2", "--role", "agent", "--store", url]) == 0
+    capsys.readouterr()
+    assert cli.main(["staff", "list", "--store", url]) == 0
+    assert capsys.readouterr().out == "agent.kim:2\tagent\n"
 
 
 def test_demo_is_created_once_and_reset(

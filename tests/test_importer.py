@@ -12,6 +12,7 @@ import pytest
 import mediator
 from mediator.domain import Dispute
 from mediator.importer import (
+    EmptyFile,
     InvalidFile,
     LineError,
     UnreadableFile,
@@ -20,7 +21,7 @@ from mediator.importer import (
     parse_file,
     parse_lines,
 )
-from mediator.store.base import ImportReport
+from mediator.store.base import IdClash, ImportClash, ImportReport
 
 PACKAGED = Path(mediator.__file__).parent / "data" / "examples.jsonl"
 SHARED = Path("/work/shared/examples/disputes.jsonl")
@@ -221,6 +222,101 @@ def test_bad_id_prefixes() -> None:
     ]
 
 
+ALLOWED = "may hold only letters, digits, '.', '_', ':' and '-' (ASCII)"
+
+
+def test_ids_outside_the_character_set_name_line_and_field() -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -` (they end up in URLs, file
+    names, logs and screen titles); markup, spaces, slashes and Unicode are refused."""
+
+    def change(d: dict[str, Any]) -> None:
+        d["id"] = "D-[@click=app.quit]Q[/]"
+        d["order"]["id"] = "O-5001 "
+        d["buyer"]["id"] = "U-мира"
+        d["seller"]["id"] = "U-" + "2" * 63
+        d["messages"][2]["id"] = "M-[/]"
+        d["evidence"][0]["id"] = "E-../../etc/passwd"
+
+    assert errors_of(with_change(change, index=2)) == [
+        f"3:id: {ALLOWED}, not '[', '@', '=', ']', '/'",
+        f"3:order.id: {ALLOWED}, not ' '",
+        f"3:buyer.id: {ALLOWED}, not 'м', 'и', 'р', 'а'",
+        "3:seller.id: is 65 characters long; at most 64 are allowed",
+        f"3:messages[2].id: {ALLOWED}, not '[', '/', ']'",
+        f"3:evidence[0].id: {ALLOWED}, not '/'",
+    ]
+
+
+def test_the_longest_id_is_64_characters() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["id"] = "D-" + "a.b_c:d-" * 7 + "123456"
+
+    result = parse_lines(with_change(change))
+    assert result.errors == []
+    assert len(result.disputes[0].id) == 64
+
+
+def test_unknown_currency_is_refused() -> None:
+    """Currency is an ISO 4217 code (IMPORT_FORMAT.md): a well-formed but unlisted one is not."""
+    assert only_error(with_change(lambda d: d["order"].update(currency="XYZ"), index=3)) == (
+        "4:order.currency: XYZ is not an ISO 4217 currency code"
+    )
+
+
+@pytest.mark.parametrize("code", ["XAU", "XXX", "XDR"])
+def test_currencies_without_minor_units_are_refused(code: str) -> None:
+    """ISO 4217 gives gold, the test code and XDR no minor units ("N.A."): not money here."""
+    assert only_error(with_change(lambda d: d["order"].update(currency=code))) == (
+        f"1:order.currency: {code} has no minor units in ISO 4217 (a metal, fund or test code): "
+        "not money"
+    )
+
+
+def test_three_decimals_for_kwd_are_exact() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["order"].update(currency="KWD", price="15.375", service_fee="0.769")
+        d["buyer_request_amount"] = "6.150"
+
+    result = parse_lines(with_change(change))
+    assert result.errors == []
+    order = result.disputes[0].order
+    assert (str(order.price), str(order.service_fee)) == ("15.375", "0.769")
+
+
+def test_four_decimals_for_kwd_are_refused() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["order"].update(currency="KWD", price="15.3751", service_fee="0.769")
+        d["buyer_request_amount"] = None
+
+    assert only_error(with_change(change)) == (
+        "1:order.price: 15.3751 has more decimals than KWD allows (3)"
+    )
+
+
+def test_a_message_id_on_two_lines_names_both() -> None:
+    """Ids are unique per kind across the file, not per dispute (IMPORT_FORMAT.md)."""
+    data = examples()
+    data[4]["messages"][2]["id"] = "M-1"  # M-1 is D-10001's, on line 1
+    data[2]["evidence"][0]["id"] = "E-10"  # E-10 is D-10002's, on line 2
+    lines = [json.dumps(d) for d in data]
+    lines.insert(3, "")  # blank lines count: D-10004 is on line 5, D-10005 on line 6
+    assert errors_of(lines) == [
+        "3:evidence[0].id: E-10 is already used on line 2 (D-10002)",
+        "6:messages[2].id: M-1 is already used on line 1 (D-10001)",
+    ]
+
+
+def test_a_repeated_id_inside_one_dispute_is_reported_once() -> None:
+    lines = with_change(lambda d: d["messages"][3].update(id="M-2"))
+    assert only_error(lines) == "1:messages[3].id: duplicate id 'M-2'"
+
+
+def test_a_repeated_dispute_line_is_one_error() -> None:
+    """The same dispute twice: its messages are not reported again as used on another line."""
+    lines = [*example_lines(), example_lines()[1]]
+    assert only_error(lines) == "6:id: duplicate dispute id D-10002 (first on line 2)"
+
+
 def test_enum_and_range_messages() -> None:
     def change(d: dict[str, Any]) -> None:
         d["status"] = "pending"
@@ -317,6 +413,40 @@ def test_import_file_writes_nothing_when_a_line_is_invalid(tmp_path: Path) -> No
     assert sink.calls == []
     assert [str(e).split(": ")[0] for e in caught.value.errors] == ["4:order.price"]
     assert str(caught.value) == f"nothing was imported: 1 error in {path}"
+
+
+@pytest.mark.parametrize("content", ["", "\n", "\n   \n\t\r\n", "\ufeff"])
+def test_an_empty_file_imports_nothing_and_says_so(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, "utf-8")
+    assert parse_file(path).empty
+    sink = RecordingSink()
+    with pytest.raises(EmptyFile) as caught:
+        import_file(path, sink)
+    assert str(caught.value) == f"{path} holds no disputes: nothing was imported"
+    assert sink.calls == []
+
+
+class ClashingSink(RecordingSink):
+    """A store that already holds M-10 under D-77 and writes nothing (`ImportClash`)."""
+
+    def import_disputes(
+        self,
+        disputes: Sequence[Dispute],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        raise ImportClash((IdClash("D-10002", "messages[0].id", "M-10", "D-77"),))
+
+
+def test_an_id_the_store_holds_elsewhere_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "ok.jsonl"
+    path.write_text("\n\n".join(example_lines()), "utf-8")  # D-10002 is on line 3
+    with pytest.raises(InvalidFile) as caught:
+        import_file(path, ClashingSink())
+    assert [str(e) for e in caught.value.errors] == [
+        "3:messages[0].id: M-10 is already stored under another dispute, D-77"
+    ]
 
 
 def lines_with_float_price() -> str:

@@ -33,6 +33,8 @@ from mediator.domain.enums import (
     Reason,
     Status,
 )
+from mediator.domain.ids import id_problem
+from mediator.domain.money import currency_problem
 
 
 def _money_input(value: object) -> Decimal:
@@ -67,11 +69,19 @@ def _prefixed(prefix: str) -> AfterValidator:
     def check(value: str) -> str:
         if not value.startswith(prefix) or len(value) == len(prefix):
             raise ValueError(f"must start with {prefix!r}, like {prefix}1")
-        if len(value) > 64:
-            raise ValueError("an id is at most 64 characters")
+        problem = id_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     return AfterValidator(check)
+
+
+def _currency(value: str) -> str:
+    problem = currency_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 MoneyStr = Annotated[Decimal, BeforeValidator(_money_input)]
@@ -82,6 +92,8 @@ UserId = Annotated[str, _prefixed("U-")]
 MessageId = Annotated[str, _prefixed("M-")]
 EvidenceId = Annotated[str, _prefixed("E-")]
 DecisionId = Annotated[str, _prefixed("R-")]
+#: An ISO 4217 code with minor units (`money.currency_problem`).
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 
 
 class StrictModel(BaseModel):
@@ -114,7 +126,7 @@ class Order(StrictModel):
     kind: OrderKind
     title: str
     quantity: int = Field(ge=1)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency
     price: MoneyStr
     service_fee: MoneyStr
     placed_at: UtcTime
@@ -169,7 +181,7 @@ class Decision(StrictModel):
     outcome: Outcome
     refund_amount: MoneyStr | None
     fee_refund: MoneyStr | None
-    currency: str
+    currency: Currency
     return_required: bool
     seller_keep_pct: MoneyStr | None
     seller_error: bool | None

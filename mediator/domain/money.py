@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
-#: ISO 4217 minor-unit exponents that differ from 2, plus the common 2-digit ones we accept.
-_EXPONENTS: dict[str, int] = {
-    # zero decimals
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "XOF": 0, "XAF": 0,
-    "UGX": 0, "PYG": 0, "RWF": 0, "KMF": 0, "GNF": 0, "DJF": 0, "VUV": 0, "XPF": 0,
-    # three decimals
-    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
-    # two decimals (the common ones; any other well-formed code defaults to 2)
-    "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2,
-    "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2, "BRL": 2, "MXN": 2, "INR": 2, "CNY": 2,
-    "HKD": 2, "SGD": 2, "TRY": 2, "ZAR": 2, "RUB": 2, "UAH": 2, "AED": 2, "SAR": 2,
-}  # fmt: skip
+from mediator.domain.text import one_line
 
 
 class MoneyError(ValueError):
@@ -24,12 +14,41 @@ class MoneyError(ValueError):
 
 
 def is_currency_code(code: str) -> bool:
+    """Well-formed (three ASCII capitals); `currency_problem` says whether ISO 4217 lists it."""
     return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
 
 
+@cache
+def _iso_4217() -> dict[str, int | None]:
+    """Code → minor units (None where ISO 4217 lists "N.A.": gold, XDR, XXX…), built once.
+
+    From the `iso4217` package (the ISO 4217 list and its updates, not a table of ours). It is
+    imported here, on first use, not with the domain: building its table costs ~15 ms.
+    """
+    import iso4217
+
+    return {currency.code: currency.exponent for currency in iso4217.Currency}
+
+
+def currency_problem(code: str) -> str | None:
+    """Why `code` cannot be a currency of money here, or None when it can."""
+    table = _iso_4217()
+    if code not in table:
+        return f"{one_line(code, 20)} is not an ISO 4217 currency code"
+    if table[code] is None:
+        return f"{code} has no minor units in ISO 4217 (a metal, fund or test code): not money"
+    return None
+
+
 def minor_units(currency: str) -> int:
-    """Number of decimal places of `currency` (JPY 0, USD 2, KWD 3)."""
-    return _EXPONENTS.get(currency, 2)
+    """Number of decimal places of `currency` in ISO 4217 (JPY 0, USD 2, KWD 3).
+
+    Raises `MoneyError` for a code that is not money (`currency_problem`).
+    """
+    places = _iso_4217().get(currency)
+    if places is None:
+        raise MoneyError(currency_problem(currency) or f"{currency!r} is not a currency")
+    return places
 
 
 def quantum(currency: str) -> Decimal:

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import Request
 
-from mediator.importer import LineError, field_path, parse_lines
-from mediator.server.errors import error, invalid
-from mediator.store.base import AdminStore, ImportReport
+from mediator.importer import LineError, clash_errors, field_path, no_disputes, parse_lines
+from mediator.server.errors import ApiError, error, invalid
+from mediator.store.base import AdminStore, ImportClash, ImportReport
 
 #: Largest import body (bytes); bigger files go through `mediator import` on the server.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
@@ -34,16 +34,25 @@ async def import_lines(store: AdminStore, request: Request) -> ImportReport:
     if not result.errors:
         result.errors.extend(_nul_errors(lines))
     if result.errors:
-        errors = [(f"line {e.line}: {e.field}", e.message) for e in result.errors[:100]]
-        first = result.errors[0]
-        raise invalid(
-            f"{len(result.errors)} errors, nothing was imported; first: "
-            f"line {first.line}: {first.field}: {first.message}",
-            errors,
-            code="invalid_import",
-            blocks=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
-        )
-    return await asyncio.to_thread(store.import_disputes, result.disputes)
+        raise _invalid_import(result.errors)
+    if result.empty:
+        raise invalid(no_disputes("the body"), [], code="invalid_import")
+    try:
+        return await asyncio.to_thread(store.import_disputes, result.disputes)
+    except ImportClash as exc:  # ids the store holds under other disputes: name their lines
+        raise _invalid_import(clash_errors(exc, result.line_of)) from None
+
+
+def _invalid_import(line_errors: list[LineError]) -> ApiError:
+    errors = [(f"line {e.line}: {e.field}", e.message) for e in line_errors[:100]]
+    first, n = line_errors[0], len(line_errors)
+    return invalid(
+        f"{n} error{'' if n == 1 else 's'}, nothing was imported; "
+        f"first: line {first.line}: {first.field}: {first.message}",
+        errors,
+        code="invalid_import",
+        blocks=sorted({r for _, m in errors for r in _RULE_ID.findall(m)}),
+    )
 
 
 def _nul_errors(lines: list[bytes]) -> list[LineError]:

@@ -153,6 +153,34 @@ class InvalidDecision(StoreError):
         self.warnings = tuple(warnings)
 
 
+@dataclass(frozen=True, slots=True)
+class IdClash:
+    """An imported message or evidence id the store already holds under another dispute (or
+    as a staff note written here): ids are unique per kind, not per dispute."""
+
+    #: The imported dispute, and where in it the id is (`messages[2].id`).
+    dispute_id: str
+    field: str
+    item_id: str
+    #: The dispute that already holds `item_id`.
+    other_dispute_id: str
+    #: `item_id` is a staff note written in the console (on `other_dispute_id`).
+    local: bool = False
+
+
+class ImportClash(StoreError):
+    """An import would reuse ids the store already holds (`clashes`): nothing was written."""
+
+    def __init__(self, clashes: tuple[IdClash, ...]) -> None:
+        first = clashes[0]
+        more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+        super().__init__(
+            f"import failed, nothing was written: {first.dispute_id}: {first.field}: "
+            f"{first.item_id} is already stored under {first.other_dispute_id}{more}"
+        )
+        self.clashes = clashes
+
+
 @runtime_checkable
 class Store(Protocol):
     """Everything the console may ask of a store. All calls are async: the UI awaits them in

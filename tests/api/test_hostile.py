@@ -106,3 +106,38 @@ def test_hostile_headers_write_nothing(api: Api, ana: httpx.Client) -> None:
     assert decide(ana, version='"' + "9" * 19 + '"').json()["code"] == "bad_if_match"
     assert decide(ana, version='"99999999999999"').json()["code"] == "version_conflict"
     assert snapshot(api.store) == before
+
+
+#: Ids outside the id character set (IMPORT_FORMAT.md: 1-64 of `A-Z a-z 0-9 . _ : -`).
+BAD_IDS = (
+    "D-[/]",
+    "D-[@click=app.quit]Q[/]",
+    "D-%C3%A9",  # D-é
+    "D-%20x",
+    "D-%2F..%2F..",
+    "D-" + "9" * 5000,
+    "D-%E2%80%AE1",  # a right-to-left override
+    "D-%1B%5B31m",  # ESC [31m
+    "%2E%2E",
+)
+
+
+def test_ids_outside_the_character_set_are_404_or_422_never_500(
+    api: Api, ana: httpx.Client
+) -> None:
+    before = snapshot(api.store)
+    for bad in BAD_IDS:
+        responses = {
+            "read": ana.get(f"/disputes/{bad}"),
+            "decide": decide(ana, bad),
+            "note": note(ana, "x", bad),
+            "info request": ana.post(
+                f"/disputes/{bad}/info-requests",
+                json={"party": "seller", "message": "photo?"},
+                headers={"If-Match": '"1"'},
+            ),
+        }
+        for what, response in responses.items():
+            assert response.status_code in (404, 422), (bad, what, response.text[:300])
+            assert response.json()["code"] in ("not_found", "invalid_request"), (bad, what)
+    assert snapshot(api.store) == before

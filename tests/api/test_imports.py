@@ -51,24 +51,51 @@ def test_a_good_import_inserts_then_skips_then_updates(api: Api, sam: httpx.Clie
     assert sam.get("/disputes/D-2").json()["dispute"]["order"]["title"] == "Renamed"
 
 
-def test_an_empty_import_imports_nothing(api: Api, sam: httpx.Client) -> None:
-    for body in (b"", b"\n\n"):
+def test_an_empty_import_is_refused(api: Api, sam: httpx.Client) -> None:
+    """A body without a single dispute (no lines, blank lines) is a mistake, not a success."""
+    for body in (b"", b"\n\n", b"  \r\n"):
         response = sam.post("/imports", content=body)
-        assert response.json() == {"inserted": 0, "updated": 0, "skipped": []}
+        assert response.status_code == 422, response.text
+        assert response.json() == {
+            "code": "invalid_import",
+            "detail": "the body holds no disputes: nothing was imported",
+            "errors": [],
+            "blocks": [],
+            "warnings": [],
+        }
     assert api.store.count_disputes() == 5
 
 
-def test_an_import_clashing_with_stored_rows_writes_nothing(api: Api, sam: httpx.Client) -> None:
-    """Valid on its own, but D-1 reuses a message id of D-10001: the database refuses it, the
-    transaction rolls back, and the answer says so in one line."""
+def test_an_import_clashing_with_stored_rows_names_the_line(api: Api, sam: httpx.Client) -> None:
+    """Valid on its own, but line 2 (D-1) reuses a message id of D-10001 (ids are unique per
+    kind, IMPORT_FORMAT.md): a 422 naming the line, the field and the other dispute, and
+    nothing written."""
     before = snapshot(api.store)
+    stored = example_disputes()[0]
     clash = dispute_data(1)
-    clash["messages"][0]["id"] = example_disputes()[0].messages[0].id
+    clash["messages"][1]["id"] = stored.messages[0].id
     response = sam.post("/imports", content=jsonl(dispute_data(2), clash))
-    assert response.status_code >= 400
-    detail = response.json()["detail"]
-    assert detail.startswith("import failed, nothing was written")
-    assert "unique" in detail.lower() and "D-1" in detail
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["code"] == "invalid_import"
+    message = f"{stored.messages[0].id} is already stored under another dispute, {stored.id}"
+    assert error["errors"] == [["line 2: messages[1].id", message]]
+    assert error["detail"] == (
+        f"1 error, nothing was imported; first: line 2: messages[1].id: {message}"
+    )
+    assert snapshot(api.store) == before
+
+
+def test_hostile_ids_are_refused_with_line_and_field(api: Api, sam: httpx.Client) -> None:
+    """IMPORT_FORMAT.md: ids are 1-64 of `A-Z a-z 0-9 . _ : -`; markup in one is a 422."""
+    before = snapshot(api.store)
+    bad = dispute_data(1)
+    bad["id"] = "D-[@click=app.quit]Q[/]"
+    bad["evidence"][0]["id"] = "E-../../etc/passwd"
+    response = sam.post("/imports", content=jsonl(dispute_data(2), bad))
+    assert response.status_code == 422, response.text
+    fields = [field for field, _ in response.json()["errors"]]
+    assert fields == ["line 2: id", "line 2: evidence[0].id"]
     assert snapshot(api.store) == before
 
 

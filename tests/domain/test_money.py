@@ -1,13 +1,19 @@
+import subprocess
+import sys
 from decimal import Decimal
 
+import iso4217
 import pytest
 
 from mediator.domain.money import (
     MoneyError,
+    currency_problem,
     fee_refund,
     format_amount,
     from_minor,
+    minor_units,
     parse_amount,
+    quantum,
     to_minor,
 )
 
@@ -69,3 +75,61 @@ def test_fee_refund_p_refund_fee(
     )
     assert got == Decimal(expected)
     assert str(got) == expected
+
+
+# --- ISO 4217 (from the iso4217 package, not a table of ours) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "places"),
+    [("USD", 2), ("EUR", 2), ("HUF", 2), ("JPY", 0), ("ISK", 0), ("KRW", 0), ("CLP", 0),
+     ("KWD", 3), ("BHD", 3), ("TND", 3), ("CLF", 4), ("UYW", 4)],
+)  # fmt: skip
+def test_minor_units_are_iso_4217s(currency: str, places: int) -> None:
+    assert minor_units(currency) == places
+    assert quantum(currency) == Decimal(1).scaleb(-places)
+
+
+def test_every_listed_currency_with_minor_units_is_money() -> None:
+    for currency in iso4217.Currency:
+        if currency.exponent is None:
+            assert currency_problem(currency.code) is not None
+        else:
+            assert currency_problem(currency.code) is None
+            assert minor_units(currency.code) == currency.exponent
+
+
+@pytest.mark.parametrize("code", ["XYZ", "ABC", "usd", "US", "", "\x1b[3"])
+def test_unknown_codes_are_not_currencies(code: str) -> None:
+    problem = currency_problem(code)
+    assert problem is not None and problem.endswith("is not an ISO 4217 currency code")
+    assert "\x1b" not in problem
+    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code"):
+        minor_units(code)
+    with pytest.raises(MoneyError):
+        parse_amount("1.00", code)
+    with pytest.raises(MoneyError):
+        format_amount(Decimal("1.00"), code)
+
+
+@pytest.mark.parametrize("code", ["XAU", "XAG", "XDR", "XXX", "XTS", "XSU"])
+def test_codes_without_minor_units_are_not_money(code: str) -> None:
+    """ISO 4217 lists "N.A." as their minor units: there is no exact amount to store."""
+    assert currency_problem(code) == (
+        f"{code} has no minor units in ISO 4217 (a metal, fund or test code): not money"
+    )
+    with pytest.raises(MoneyError, match="no minor units"):
+        to_minor(Decimal("1"), code)
+
+
+def test_importing_the_domain_does_not_load_the_currency_table() -> None:
+    """`iso4217` builds its table when imported (~15 ms): the console's start-up does not pay
+    for it; the first amount does, once."""
+    code = (
+        "import sys, mediator.domain\n"
+        "assert 'iso4217' not in sys.modules, 'loaded with the domain'\n"
+        "from mediator.domain.money import minor_units\n"
+        "assert minor_units('KWD') == 3 and 'iso4217' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

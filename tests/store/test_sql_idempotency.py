@@ -152,6 +152,8 @@ def test_staff_tokens_are_random_shown_once_and_stored_hashed(loaded: SqlStore) 
         ("agent.ana", "agent", "already exists"),
         ("", "agent", "not a staff name"),
         ("ana\x1b[31m", "agent", "not a staff name"),
+        ("agent.ana@example.com", "agent", "not a staff name"),  # the id character set
+        ("[b]kim[/b]", "agent", "not a staff name"),
         ("bo", "admin", "unknown role 'admin'"),
     ],
 )

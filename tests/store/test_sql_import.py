@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
 from mediator.domain import Channel, DecisionDraft, Dispute, Outcome, Status
 from mediator.store import QueueQuery, StoreError
+from mediator.store.base import IdClash, ImportClash
 from mediator.store.sql import SqlStore
 from tests.store.conftest import NOW, dispute_data, example_disputes, make_dispute
 
@@ -198,3 +200,81 @@ def test_a_failing_source_mid_import_writes_nothing(loaded: SqlStore) -> None:
     with pytest.raises(RuntimeError):
         loaded.import_disputes(lines(), batch_size=1)
     assert snapshot(loaded) == before
+
+
+# --- ids the store already holds (ids are unique per kind, IMPORT_FORMAT.md) ------------------
+
+
+def with_ids(n: int, messages: tuple[str, ...] = (), evidence: tuple[str, ...] = ()) -> Dispute:
+    """`make_dispute(n)` (2 messages, 1 evidence) with its first ids replaced by these."""
+    d = make_dispute(n, messages=max(2, len(messages)), evidence=max(1, len(evidence)))
+    ms = [m.model_copy(update={"id": i}) for m, i in zip(d.messages, messages, strict=False)]
+    es = [e.model_copy(update={"id": i}) for e, i in zip(d.evidence, evidence, strict=False)]
+    return d.model_copy(
+        update={
+            "messages": (*ms, *d.messages[len(ms) :]),
+            "evidence": (*es, *d.evidence[len(es) :]),
+        }
+    )
+
+
+def test_a_message_id_stored_under_another_dispute_names_it(loaded: SqlStore) -> None:
+    """D-2 reuses M-1 (D-10001's) and E-10 (D-10002's): `ImportClash` says where each is and
+    which dispute holds it; the database's own error never reaches the caller."""
+    before = snapshot(loaded)
+    clash = with_ids(2, messages=("M-b2", "M-1"), evidence=("E-10",))
+    with pytest.raises(ImportClash) as info:
+        loaded.import_disputes([make_dispute(1), clash, make_dispute(3)])
+    assert info.value.clashes == (
+        IdClash("D-2", "messages[1].id", "M-1", "D-10001"),
+        IdClash("D-2", "evidence[0].id", "E-10", "D-10002"),
+    )
+    assert str(info.value) == (
+        "import failed, nothing was written: D-2: messages[1].id: M-1 is already stored under "
+        "D-10001 (and 1 more)"
+    )
+    assert snapshot(loaded) == before
+
+
+def test_a_clash_in_a_later_batch_writes_nothing(loaded: SqlStore) -> None:
+    """The clash is found in the third batch; the first two are rolled back with it."""
+    before = snapshot(loaded)
+    with pytest.raises(ImportClash) as info:
+        loaded.import_disputes(
+            [make_dispute(1), make_dispute(2), with_ids(3, messages=("M-1-0",))], batch_size=1
+        )
+    assert info.value.clashes == (IdClash("D-3", "messages[0].id", "M-1-0", "D-1"),)
+    assert snapshot(loaded) == before
+
+
+def test_a_newer_revision_may_keep_its_own_ids(loaded: SqlStore) -> None:
+    """Not a clash: the ids belong to the dispute being replaced."""
+    newer = example_disputes()[0].model_copy(update={"revision": 2})
+    report = loaded.import_disputes([newer])
+    assert report.updated == 1
+    assert loaded.get_dispute_sync("D-10001").dispute.messages == newer.messages
+
+
+def test_a_newer_revision_reusing_a_staff_note_id_is_a_clash(store: SqlStore) -> None:
+    store.import_disputes([make_dispute(1)])
+    note = store.add_note_sync("D-1", "called the carrier", actor="agent.ana", now=NOW)
+    before = snapshot(store)
+    with pytest.raises(ImportClash) as info:
+        store.import_disputes([with_ids(1, messages=(note.id,)).model_copy(update={"revision": 2})])
+    assert info.value.clashes == (IdClash("D-1", "messages[0].id", note.id, "D-1", local=True),)
+    assert snapshot(store) == before
+
+
+def test_a_stored_value_today_s_rules_refuse_is_a_store_error(store_url: str) -> None:
+    """An id stored by an earlier mediator (before the id character set, IMPORT_FORMAT.md) is
+    read back as a one-line `StoreError` naming the problem, never a raw validation error."""
+    with SqlStore.open(store_url) as store:
+        store.import_disputes(example_disputes()[:1])
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE evidence SET id = 'E-[b]x' WHERE dispute_id = 'D-10001'"))
+        with pytest.raises(StoreError) as refused:
+            store.get_dispute_sync("D-10001")
+        message = str(refused.value)
+        assert message.startswith("reading D-10001 failed on ")
+        assert "id: may hold only" in message and "earlier mediator" in message
+        assert "\n" not in message

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
@@ -34,6 +35,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from mediator.domain.money import MoneyError
+from mediator.domain.text import one_line as visible_line
 from mediator.store.base import StoreError, StoreUnavailable
 from mediator.store.sql.schema import HEAD_REVISION, REVISIONS, SCHEMA_VERSION, meta
 
@@ -351,8 +354,30 @@ def ensure_schema(engine: Engine) -> None:
         upgrade(conn, state.revision, state.version, HEAD_REVISION)
 
 
-def store_error(exc: SQLAlchemyError, label: str, action: str) -> StoreError:
-    """One-line `StoreError` for a database failure during `action`."""
+#: What reading a store can fail with: the database, or a stored value that today's models refuse
+#: (written by an earlier mediator: an id or a currency the import no longer takes).
+FAILURES = (SQLAlchemyError, ValidationError, MoneyError)
+
+
+def _first_problem(exc: ValidationError | MoneyError) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "value"
+        return visible_line(f"{where}: {first.get('msg', 'invalid')}", 200)
+    return visible_line(str(exc), 200)
+
+
+def store_error(
+    exc: SQLAlchemyError | ValidationError | MoneyError, label: str, action: str
+) -> StoreError:
+    """One-line `StoreError` for a database failure during `action`, or for stored data that
+    no longer passes the rules (never a raw `ValidationError` out of a store)."""
+    if isinstance(exc, ValidationError | MoneyError):
+        return StoreError(
+            f"{action} failed on {label}: a stored value does not pass today's rules "
+            f"({_first_problem(exc)}); it was stored by an earlier mediator: correct it in the "
+            "source and import the dispute again"
+        )
     unavailable = (
         OperationalError | InterfaceError | PoolTimeout
     )  # PoolTimeout: every connection busy

@@ -11,19 +11,29 @@ is skipped and reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
-from mediator.domain import Dispute
-from mediator.store.base import ImportReport, StoreError
+from mediator.domain import Dispute, Evidence, Message
+from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
 from mediator.store.sql.engine import one_line
 from mediator.store.sql.rows import dispute_values, evidence_values, message_values
 from mediator.store.sql.schema import UtcDateTime, disputes, evidence, messages, sqlite_datetime
@@ -31,6 +41,8 @@ from mediator.store.sql.writes import refresh_after_import
 
 #: Disputes per `executemany` round (each also carries its messages and evidence).
 BATCH_SIZE = 1000
+#: Ids per `IN (…)` when looking for the ids an import clashes with.
+_CHUNK = 1000
 
 c = disputes.c
 #: Columns an update leaves alone: `version` is bumped, `message_count` recounted (staff notes).
@@ -94,9 +106,16 @@ def import_disputes(
     tally = _Tally()
     done = 0
     for batch in _batches(items, batch_size):
+        new, changed = _plan(conn, batch, tally)
         try:
-            _import_batch(conn, batch, tally)
+            # A savepoint per batch (nothing on the way when all is well): after a failed
+            # insert, PostgreSQL refuses every statement until it is rolled back to.
+            with conn.begin_nested():
+                _write(conn, new, changed)
         except IntegrityError as exc:
+            clashes = _clashes(conn, [*new.values(), *changed.values()])
+            if clashes:
+                raise ImportClash(clashes) from None
             where = batch[0].id if len(batch) == 1 else f"{batch[0].id} … {batch[-1].id}"
             raise StoreError(f"{one_line(exc)} (in {where})") from None
         done += len(batch)
@@ -105,7 +124,10 @@ def import_disputes(
     return tally.report()
 
 
-def _import_batch(conn: Connection, batch: list[Dispute], tally: _Tally) -> None:
+def _plan(
+    conn: Connection, batch: list[Dispute], tally: _Tally
+) -> tuple[dict[str, Dispute], dict[str, Dispute]]:
+    """The disputes of `batch` to insert and to update (by id); the rest are skipped."""
     ids = {d.id for d in batch}
     stored: dict[str, int] = {
         id_: rev for id_, rev in conn.execute(select(c.id, c.revision).where(c.id.in_(ids)))
@@ -131,6 +153,10 @@ def _import_batch(conn: Connection, batch: list[Dispute], tally: _Tally) -> None
         else:
             new[d.id] = d
             tally.inserted += 1
+    return new, changed
+
+
+def _write(conn: Connection, new: dict[str, Dispute], changed: dict[str, Dispute]) -> None:
     dispute_rows = [_values(d) for d in new.values()]
     update_rows = [
         {f"b_{k}": v for k, v in _values(d).items() if k not in _KEEP} for d in changed.values()
@@ -149,6 +175,33 @@ def _import_batch(conn: Connection, batch: list[Dispute], tally: _Tally) -> None
     if update_rows:
         conn.execute(_RECOUNT, id_rows)
         refresh_after_import(conn, list(changed))
+
+
+def _clashes(conn: Connection, written: list[Dispute]) -> tuple[IdClash, ...]:
+    """The message and evidence ids of `written` that the store holds elsewhere: under another
+    dispute, or as a staff note (kept when a dispute is updated). Only after a failed insert;
+    in the order of `written`, messages before evidence.
+    """
+    found: list[tuple[tuple[int, int, int], IdClash]] = []
+    for kind, table in (("messages", messages), ("evidence", evidence)):
+        #: id → (its place among the clashes, the imported dispute, the field)
+        wanted: dict[str, tuple[tuple[int, int, int], str, str]] = {}
+        for n, d in enumerate(written):
+            items: Sequence[Message | Evidence] = d.messages if kind == "messages" else d.evidence
+            for i, item in enumerate(items):
+                wanted[item.id] = ((n, kind == "evidence", i), d.id, f"{kind}[{i}].id")
+        local = table.c.local if kind == "messages" else literal(False)
+        ids = list(wanted)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            query = select(table.c.id, table.c.dispute_id, local).where(table.c.id.in_(chunk))
+            for item_id, holder, is_local in conn.execute(query):
+                place, dispute_id, field = wanted[item_id]
+                if holder != dispute_id or is_local:
+                    clash = IdClash(dispute_id, field, item_id, holder, local=bool(is_local))
+                    found.append((place, clash))
+    found.sort(key=lambda pair: pair[0])
+    return tuple(clash for _, clash in found)
 
 
 def _values(d: Dispute) -> dict[str, Any]:

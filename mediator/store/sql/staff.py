@@ -8,18 +8,16 @@ is random and long, a plain SHA-256 is the right hash (a slow password hash buys
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from mediator.domain.ids import name_problem
 from mediator.store.base import Role, StaffMember, StoreError
 from mediator.store.sql.schema import staff
 
-#: What a staff name may look like: it is the `decided_by` of every decision its token writes.
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 #: Prefix that makes a leaked token recognisable (secret scanners, logs).
 TOKEN_PREFIX = "mdt_"
 
@@ -34,11 +32,9 @@ def hash_token(token: str) -> str:
 
 def add_staff(conn: Connection, name: str, role: str, *, now: datetime) -> str:
     """Add `name` with `role` and return a new bearer token (the only time it exists in clear)."""
-    if not NAME.fullmatch(name):
-        raise StaffError(
-            f"{name!r} is not a staff name: 1-64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit"
-        )
+    problem = name_problem(name)
+    if problem is not None:
+        raise StaffError(f"{name!r} is not a staff name: {problem}")
     try:
         checked = Role(role)
     except ValueError:

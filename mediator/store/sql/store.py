@@ -36,6 +36,7 @@ from mediator.domain import (
 )
 from mediator.store.base import (
     IdempotencyMismatch,
+    ImportClash,
     ImportReport,
     QueueCounts,
     QueueKey,
@@ -47,6 +48,7 @@ from mediator.store.base import (
 )
 from mediator.store.sql import deciding, imports, queue, staff, writes
 from mediator.store.sql.engine import (
+    FAILURES,
     decision_tx,
     make_engine,
     make_loop_engine,
@@ -128,6 +130,8 @@ class SqlStore:
                 return imports.import_disputes(
                     conn, disputes, on_progress=on_progress, batch_size=batch_size
                 )
+        except ImportClash:
+            raise  # the caller names the lines (nothing was written)
         except StoreError as exc:
             raise StoreError(f"import failed, nothing was written: {exc}") from None
         except SQLAlchemyError as exc:
@@ -138,7 +142,7 @@ class SqlStore:
         try:
             with read_tx(self.engine) as conn:
                 return conn.scalar(select(func.count()).select_from(disputes_table)) or 0
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "counting disputes") from None
 
     def queue_page_sync(
@@ -155,7 +159,7 @@ class SqlStore:
                 return queue.queue_page(
                     conn, query, after=after, before=before, from_end=from_end, limit=limit
                 )
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "reading the queue") from None
 
     def queue_counts_sync(
@@ -164,14 +168,14 @@ class SqlStore:
         try:
             with read_tx(self.engine) as conn:
                 return queue.queue_counts(conn, query, now=now, totals=totals)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "counting the queue") from None
 
     def get_dispute_sync(self, dispute_id: str) -> DisputeRecord:
         try:
             with read_tx(self.engine) as conn:
                 return writes.get_dispute(conn, dispute_id)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, f"reading {dispute_id}") from None
 
     def record_decision_sync(
@@ -206,14 +210,14 @@ class SqlStore:
                 f"idempotency key {idempotency_key!r} is already used for another request; "
                 "nothing was written"
             ) from None
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, f"deciding {dispute_id}") from None
 
     def add_note_sync(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         try:
             with write_tx(self.engine) as conn:
                 return writes.add_note(conn, dispute_id, body, actor=actor, now=now)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, f"adding a note to {dispute_id}") from None
 
     def request_info_sync(
@@ -237,7 +241,7 @@ class SqlStore:
                     actor=actor,
                     now=now,
                 )
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, f"asking for information on {dispute_id}") from None
 
     def escalate_due_sync(self, now: datetime) -> list[tuple[str, str]]:
@@ -250,7 +254,7 @@ class SqlStore:
                 done.extend(batch)
                 if not batch:
                     return done
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "auto-escalating") from None
 
     def add_staff_sync(self, name: str, role: str, *, now: datetime) -> str:
@@ -258,21 +262,21 @@ class SqlStore:
         try:
             with write_tx(self.engine) as conn:
                 return staff.add_staff(conn, name, role, now=now)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, f"adding staff member {name}") from None
 
     def staff_for_token_sync(self, token: str) -> StaffMember | None:
         try:
             with read_tx(self.engine) as conn:
                 return staff.staff_for_token(conn, token)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "checking a token") from None
 
     def list_staff_sync(self) -> list[StaffMember]:
         try:
             with read_tx(self.engine) as conn:
                 return staff.list_staff(conn)
-        except SQLAlchemyError as exc:
+        except FAILURES as exc:
             raise store_error(exc, self.label, "listing staff") from None
 
     def close_sync(self) -> None:
