@@ -363,7 +363,8 @@ def _first_problem(exc: ValidationError | MoneyError) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "value"
-        return visible_line(f"{where}: {first.get('msg', 'invalid')}", 200)
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        return visible_line(f"{where}: {message}", 200)
     return visible_line(str(exc), 200)
 
 
