@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -18,10 +19,22 @@ from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
 from mediator.store.base import Store, StoreError, SyncingStore
 
-#: Seconds between two auto-escalation runs (the policy timers are hours; a minute is plenty).
-ESCALATE_EVERY = 60
-#: Seconds between two attempts to send decisions kept offline (`store.outbox`).
-SYNC_EVERY = 10
+
+@dataclass(frozen=True, slots=True)
+class Every:
+    """How often the console acts on its own, in seconds; None: never (a test then calls the
+    action itself, when it wants it, instead of racing a wall-clock timer)."""
+
+    #: Auto-escalation (the policy timers are hours; a minute is plenty).
+    escalate: float | None = 60
+    #: Sending the decisions kept offline again (`store.outbox`).
+    sync: float | None = 10
+    #: Re-reading the queue's rows and counts (its countdowns move on).
+    refresh: float | None = 60
+
+
+#: No timer at all: what the tests run with.
+MANUAL = Every(escalate=None, sync=None, refresh=None)
 
 
 class MediatorApp(App[None]):
@@ -43,12 +56,14 @@ class MediatorApp(App[None]):
         clock: Clock | None = None,
         agent: str = "agent",
         tz: tzinfo | None = None,
+        every: Every = Every(),
     ) -> None:
         super().__init__()
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.agent = agent
         self.tz: tzinfo = tz or local_timezone()
+        self.every = every
         self.sub_title = f"{agent} · {store.label}"
         #: Decisions on this machine waiting for the API (0 without an outbox).
         self.pending_count = 0
@@ -56,10 +71,12 @@ class MediatorApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
         self.auto_escalate()
-        self.set_interval(ESCALATE_EVERY, self.auto_escalate)
+        if self.every.escalate is not None:
+            self.set_interval(self.every.escalate, self.auto_escalate)
         if isinstance(self.store, SyncingStore):
             self.sync_outbox()
-            self.set_interval(SYNC_EVERY, self.sync_outbox)
+            if self.every.sync is not None:
+                self.set_interval(self.every.sync, self.sync_outbox)
 
     def _show_pending(self, pending: int) -> None:
         self.pending_count = pending

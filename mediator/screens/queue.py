@@ -83,7 +83,8 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
         self.reload()
-        self.set_interval(60, self._tick)
+        if self.app.every.refresh is not None:
+            self.set_interval(self.app.every.refresh, self._tick)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

@@ -14,7 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 from mediator.domain import Dispute
 from mediator.seed import generate
@@ -50,7 +50,7 @@ def store(tmp_path: Path) -> Iterator[SqlStore]:
 
 @pytest.fixture
 def app(store: SqlStore, clock: FrozenClock) -> MediatorApp:
-    return MediatorApp(store, clock=clock, agent="agent.test", tz=UTC)
+    return MediatorApp(store, clock=clock, agent="agent.test", tz=UTC, every=MANUAL)
 
 
 #: Workers that wait on the agent (a modal) rather than on the store.

@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 from mediator.screens.dispute import DisputeScreen
 from mediator.store.http import HttpStore
@@ -41,6 +41,7 @@ def console(server: RestartableServer, store: SqlStore, outbox: Path) -> Mediato
         OutboxStore(api, Outbox(outbox, server.url)),
         clock=FrozenClock(NOW),
         agent="agent.ana",
+        every=MANUAL,  # the test sends the outbox itself: a 10 s timer raced it under load
     )
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, Static, TextArea
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
 from mediator.domain import Actor, Outcome, Status
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.modals import ConfirmDecision
@@ -255,7 +255,7 @@ async def test_decision_shows_in_the_timeline_after_restart(
         await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
-    again = MediatorApp(store, clock=clock, agent="agent.test")  # type: ignore[arg-type]
+    again = MediatorApp(store, clock=clock, agent="agent.test", every=MANUAL)  # type: ignore[arg-type]
     async with again.run_test(size=SIZE) as pilot:
         await settle(again, pilot)
         await pilot.press("s", "end", "enter")  # status filter: "Every status"

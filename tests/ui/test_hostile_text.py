@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from textual.app import App
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
 from mediator.domain import Dispute
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.modals import EvidenceScreen, MessageScreen
@@ -82,7 +82,7 @@ def assert_clean(app: App[None]) -> str:
 
 async def test_hostile_text_is_literal_everywhere(store: SqlStore, clock: object) -> None:
     store.import_disputes([hostile_dispute()])
-    app = MediatorApp(store, clock=clock, agent="agent.test")  # type: ignore[arg-type]
+    app = MediatorApp(store, clock=clock, agent="agent.test", every=MANUAL)  # type: ignore[arg-type]
     async with app.run_test(size=(150, 50)) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"D-66666", "enter")

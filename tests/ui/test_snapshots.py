@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 
 from .conftest import NOW, make_store, settle
@@ -30,7 +30,7 @@ def build(tmp_path: Path, *, hostile: bool = False) -> MediatorApp:
     store.label = "sqlite:snap.db"  # the status line shows the store; tmp paths vary per run
     if hostile:
         store.import_disputes([hostile_dispute()])
-    return MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC)
+    return MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC, every=MANUAL)
 
 
 async def steady(pilot: Pilot[Any]) -> None:
