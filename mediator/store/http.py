@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.store._httpx import httpx
 from mediator.store.api_models import (
     ConflictBody,
     ErrorBody,

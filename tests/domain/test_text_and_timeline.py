@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 from mediator.domain import Dispute, DisputeRecord
@@ -42,14 +40,3 @@ def test_timeline_is_chronological_and_complete() -> None:
     assert titles == [
         "Order placed and paid", "Order marked delivered", "Dispute opened", "Escalated to staff"
     ]  # fmt: skip
-
-
-def test_domain_and_store_never_import_textual() -> None:
-    code = (
-        "import sys, mediator.domain, mediator.domain.timeline, mediator.domain.resolution, "
-        "mediator.store, mediator.store.sql, mediator.importer, mediator.seed, mediator.config\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual',))\n"
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
