@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -51,6 +52,36 @@ def store(tmp_path: Path) -> Iterator[SqlStore]:
 @pytest.fixture
 def app(store: SqlStore, clock: FrozenClock) -> MediatorApp:
     return MediatorApp(store, clock=clock, agent="agent.test", tz=UTC, every=MANUAL)
+
+
+@dataclass(frozen=True)
+class Told:
+    """One notification the app raised (kept for the test, however long ago it expired)."""
+
+    title: str
+    message: str
+    severity: str
+
+
+@pytest.fixture(autouse=True)
+def record_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `App.notify` is also recorded on the app (`told(app)`): a notification disappears
+    from the screen after its timeout in wall-clock time, so a test that read the screen, or
+    `app._notifications`, could miss one on a busy machine."""
+    original = App.notify
+
+    def notify(self: App[Any], message: str, **kwargs: Any) -> None:
+        title, severity = kwargs.get("title", ""), kwargs.get("severity", "information")
+        self.__dict__.setdefault("_told", []).append(Told(str(title), str(message), severity))
+        original(self, message, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify)
+
+
+def told(app: App[Any]) -> list[Told]:
+    """The notifications `app` raised so far, oldest first."""
+    notices: list[Told] = app.__dict__.get("_told", [])
+    return notices
 
 
 #: Workers that wait on the agent (a modal) rather than on the store.

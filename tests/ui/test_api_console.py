@@ -22,7 +22,7 @@ from mediator.store.http import HttpStore
 from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
 from tests.api.servers import RestartableServer
-from tests.ui.conftest import NOW, settle
+from tests.ui.conftest import NOW, settle, told
 from tests.ui.test_flows import SIZE
 
 
@@ -84,7 +84,7 @@ async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
         assert "1 pending sync" in app.sub_title
         status = str(app.screen.query_one("#queue-status").render())
         assert "1 decision pending sync" in status
-        titles = [n.title for n in app._notifications]
+        titles = [n.title for n in told(app)]
         assert "Decision kept offline: pending sync" in titles
         assert store.get_dispute_sync("D-10001").decisions == ()
 
@@ -92,14 +92,14 @@ async def test_api_down_at_submit_keeps_the_decision_pending_then_syncs(
         await pilot.press("enter")  # reopening it says a decision is waiting
         await settle(app, pilot)
         assert isinstance(app.screen, DisputeScreen)
-        assert "Decision pending sync" in [n.title for n in app._notifications]
+        assert "Decision pending sync" in [n.title for n in told(app)]
         await pilot.press("escape")
         await settle(app, pilot)
         app.sync_outbox()
         await settle(app, pilot)
         assert "pending sync" not in app.sub_title
         assert "pending sync" not in str(app.screen.query_one("#queue-status").render())
-        assert "Pending decisions sent" in [n.title for n in app._notifications]
+        assert "Pending decisions sent" in [n.title for n in told(app)]
     await app.store.close()
     (decision,) = store.get_dispute_sync("D-10001").decisions
     assert decision.decided_by == "agent.ana"

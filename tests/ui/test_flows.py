@@ -22,7 +22,7 @@ from mediator.widgets.queue_table import QueueTable
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
-from .conftest import NOW, settle
+from .conftest import NOW, settle, told
 
 SIZE = (140, 45)
 
@@ -218,8 +218,8 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         assert isinstance(app.screen, DisputeScreen)
         assert screen.record is not None and screen.record.version == record.version + 1
         assert not screen.query(ResolutionForm), "a decided dispute shows the decision, not a form"
-        told = [n.message for n in app._notifications if n.title == "Someone else got there first"]
-        assert told == [
+        notices = [n.message for n in told(app) if n.title == "Someone else got there first"]
+        assert notices == [
             f"{record.id} was decided by agent.other at 22 Nov 12:00 (Seller favour). Nothing of "
             "yours was written; the dispute has been reloaded."
         ]
