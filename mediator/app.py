@@ -10,10 +10,15 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
+from mediator.domain.text import visible
+from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
+from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
@@ -37,8 +42,17 @@ class Every:
 MANUAL = Every(escalate=None, sync=None, refresh=None)
 
 
-class MediatorApp(App[None]):
+class MediatorApp(ReportsFailures, App[None]):
     """The mediation console. Everything it knows of the world comes through its constructor."""
+
+    FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
+        "sync": ("Sending the pending decisions", "They stay on this machine and are sent again."),
+        "pending": ("Counting the pending decisions", "They stay on this machine."),
+        "escalate": ("Auto-escalation", "Nothing was changed; it runs again in a minute."),
+    }
+
+    #: Decisions on this machine waiting for the API (0 without an outbox); screens watch it.
+    pending_count: reactive[int] = reactive(0)
 
     CSS_PATH = "mediator.tcss"
     TITLE = "mediator"
@@ -64,9 +78,23 @@ class MediatorApp(App[None]):
         self.agent = agent
         self.tz: tzinfo = tz or local_timezone()
         self.every = every
-        self.sub_title = f"{agent} · {store.label}"
-        #: Decisions on this machine waiting for the API (0 without an outbox).
-        self.pending_count = 0
+        self.sub_title = visible(f"{agent} · {store.label}")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: it names ids, names and the API's own words, so it
+        is never parsed as markup, and control characters are made visible. `markup` is
+        accepted for Textual's signature and ignored."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
@@ -78,13 +106,27 @@ class MediatorApp(App[None]):
             if self.every.sync is not None:
                 self.set_interval(self.every.sync, self.sync_outbox)
 
+    def on_work_failed(self, message: WorkFailed) -> None:
+        """Any worker's failure, in words: what failed, why, and what became of the work."""
+        error = message.error
+        why = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+        self.log.error(f"{message.what} failed", error)
+        self.notify(
+            f"{message.what} failed: {why}. {message.after}",
+            title=f"{message.what} failed",
+            severity="error",
+            timeout=30,
+        )
+
+    def _disputes_changed(self, dispute_ids: tuple[str, ...] = ()) -> None:
+        """Tell every open screen that disputes changed behind it (each re-reads what it shows)."""
+        for screen in self.screen_stack:
+            screen.post_message(DisputesChanged(dispute_ids))
+
     def _show_pending(self, pending: int) -> None:
         self.pending_count = pending
         waiting = f" · {pending} pending sync" if pending else ""
-        self.sub_title = f"{self.agent} · {self.store.label}{waiting}"
-        for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.show_status()
+        self.sub_title = visible(f"{self.agent} · {self.store.label}{waiting}")
 
     @work(group="pending", exclusive=True, exit_on_error=False)
     async def refresh_pending(self) -> None:
@@ -108,7 +150,7 @@ class MediatorApp(App[None]):
         if report.delivered:
             ids = ", ".join(d.dispute_id for d in report.delivered)
             self.notify(f"{ids}: delivered to the API.", title="Pending decisions sent")
-            self._refresh_queues()
+            self._disputes_changed(tuple(d.dispute_id for d in report.delivered))
         if report.failed:
             lines = "\n".join(
                 f"{dispute_id}: {refusal(why, self.tz)}" for dispute_id, why in report.failed
@@ -120,12 +162,7 @@ class MediatorApp(App[None]):
                 severity="error",
                 timeout=60,
             )
-            self._refresh_queues()
-
-    def _refresh_queues(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.refresh_rows()
+            self._disputes_changed(tuple(dispute_id for dispute_id, _ in report.failed))
 
     @work(group="escalate", exclusive=True, exit_on_error=False)
     async def auto_escalate(self) -> None:
@@ -140,11 +177,25 @@ class MediatorApp(App[None]):
         ids = ", ".join(dispute_id for dispute_id, _ in escalated[:5])
         more = f" and {len(escalated) - 5} more" if len(escalated) > 5 else ""
         self.notify(f"{ids}{more} joined the queue", title=f"{len(escalated)} auto-escalated")
-        self._refresh_queues()
+        self._disputes_changed(tuple(dispute_id for dispute_id, _ in escalated))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from binding_commands(self, screen)
         yield from super().get_system_commands(screen)
+
+    async def action_quit(self) -> None:
+        """Quit; first ask, if a screen holds typed work that quitting would throw away."""
+        for screen in reversed(self.screen_stack):
+            unsaved = screen.unsaved_work() if isinstance(screen, HoldsWork) else None
+            if unsaved is not None:
+
+                def answered(discard: bool | None) -> None:
+                    if discard:
+                        self.exit()
+
+                await self.push_screen(DiscardWork(unsaved, leaving="quit"), answered)
+                return
+        self.exit()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

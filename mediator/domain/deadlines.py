@@ -38,6 +38,34 @@ STAFF_TARGET = timedelta(hours=48)
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+#: Short names of the timers, for the queue's Timer column and the dispute's title.
+TIMER_NAMES = {
+    "P-ESC-SELLER-SILENT": "seller 24h",
+    "P-ESC-STALE": "stale 72h",
+    "P-INFO-7D": "info 7d",
+    "STAFF-48H": "staff 48h",
+    "P-OPEN-72H": "guarantee",
+}
+
+
+def timer_name(rule_id: str | None) -> str:
+    """The short name of a timer, else its rule id ("" for none)."""
+    return TIMER_NAMES.get(rule_id or "", rule_id or "")
+
+
+def duration(delta: timedelta) -> str:
+    """A compact age: 45m, 5h 02m, 3d 04h."""
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
 class State(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,26 +12,21 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline
-from mediator.domain.enums import QUEUE_STATUSES, Outcome
+from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
+from mediator.domain.enums import QUEUE_STATUSES, Actor
+from mediator.domain.fired import Fired, fired_rules
 from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import format_amount
-from mediator.domain.policy import (
-    RULES_BY_ID,
-    Finding,
-    decision_findings,
-    p_info_7d,
-    p_open_72h,
-    p_open_confirmed,
-)
+from mediator.domain.policy import Finding
 from mediator.domain.resolution import DECIDABLE
 from mediator.domain.text import one_line, visible
-from mediator.domain.timeline import ESCALATION_CAUSES, EntryKind, build_timeline
+from mediator.domain.timeline import EntryKind, build_timeline
+from mediator.messages import DisputesChanged, ReportsFailures
+from mediator.screens.discard import DiscardWork
 from mediator.screens.modals import (
     ConfirmDecision,
     EvidenceScreen,
@@ -39,7 +35,7 @@ from mediator.screens.modals import (
     NoteScreen,
 )
 from mediator.screens.policy import PolicyScreen
-from mediator.screens.words import what_happened
+from mediator.screens.words import refusal, what_happened
 from mediator.store.base import (
     InvalidDecision,
     PendingSync,
@@ -48,8 +44,7 @@ from mediator.store.base import (
     VersionConflict,
     new_idempotency_key,
 )
-from mediator.widgets._text import duration, local_time
-from mediator.widgets.queue_table import TIMER_NAMES
+from mediator.widgets._text import duration, local_time, plain
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
@@ -60,11 +55,22 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(Screen[None]):
+class DisputeScreen(ReportsFailures, Screen[None]):
     app: MediatorApp
 
+    FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
+        "load": ("Opening the dispute", "Nothing was changed; you are back on the queue."),
+        "decide": (
+            "Writing the decision",
+            "It may not have been written: your form is kept, and the dispute is read again.",
+        ),
+        "policy": ("Showing the policy", "Nothing was changed; your form is kept."),
+        "leave": ("Leaving the dispute", "Your form is kept."),
+    }
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Queue", id="dispute.back", tooltip="Back to the queue"),
+        Binding("escape", "back", "Back", id="dispute.back",
+                tooltip="Leave the form; outside it, back to the queue (asks if a draft is typed)"),
         Binding("ctrl+s", "submit", "Submit", priority=True, id="dispute.submit",
                 tooltip="Submit the decision (asks for confirmation)"),
         Binding("ctrl+g", "acknowledge", "Acknowledge", priority=True, id="dispute.acknowledge",
@@ -81,12 +87,13 @@ class DisputeScreen(Screen[None]):
         Binding("e", "go('evidence')", "Evidence", id="dispute.evidence",
                 tooltip="Go to the evidence list"),
         Binding("f", "go('form')", "Form", id="dispute.form", tooltip="Go to the resolution form"),
-        *(
-            Binding(str(i), f"outcome('{o.value}')", o.label, show=False,
-                    id=f"dispute.outcome.{i}", tooltip=f"Outcome: {o.label}")
-            for i, o in enumerate(Outcome, 1)
-        ),
     ]  # fmt: skip
+
+    #: Actions on a single letter: off while focus is in the form, where every key the agent
+    #: types belongs to the form (esc leaves it). The outcome digits live on the outcome list.
+    LETTER_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"note", "policy", "ask_info", "cycle_show", "go"}
+    )
 
     def __init__(self, dispute_id: str) -> None:
         super().__init__()
@@ -95,7 +102,7 @@ class DisputeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
+            plain(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
         )
         with Container(id="panes"):
             with Vertical(id="facts-pane", classes="pane"):
@@ -116,6 +123,16 @@ class DisputeScreen(Screen[None]):
         self._narrow(self.app.size.width)
         self.load()
 
+    def failed(self, group: str) -> None:
+        if group == "load" and self.record is None:
+            self.dismiss()
+        elif group == "decide":
+            self.load(keep_form=True)
+
+    def on_disputes_changed(self, message: DisputesChanged) -> None:
+        if not message.dispute_ids or self.dispute_id in message.dispute_ids:
+            self.load(keep_form=True)
+
     def on_resize(self, event: events.Resize) -> None:
         self._narrow(event.size.width)
 
@@ -128,7 +145,9 @@ class DisputeScreen(Screen[None]):
         try:
             record = await self.app.store.get_dispute(self.dispute_id)
         except StoreError as error:
-            self.notify(str(error), title="Could not open the dispute", severity="error")
+            self.notify(
+                f"{self.dispute_id}: {error}", title="Could not open the dispute", severity="error"
+            )
             self.dismiss()
             return
         await self._show(record, keep_form=keep_form)
@@ -139,7 +158,17 @@ class DisputeScreen(Screen[None]):
         store = self.app.store
         if not isinstance(store, SyncingStore):
             return
-        waiting = [p for p in await store.pending() if p.dispute_id == self.dispute_id]
+        try:
+            entries = await store.pending()
+        except StoreError as error:
+            self.notify(
+                f"Could not see whether a decision on {self.dispute_id} waits to be sent: {error}",
+                title="Outbox problem",
+                severity="warning",
+                timeout=15,
+            )
+            return
+        waiting = [p for p in entries if p.dispute_id == self.dispute_id]
         for entry in waiting:
             when = entry.created_at.astimezone(self.app.tz).strftime("%d %b %H:%M")
             pending = entry.state == "pending"
@@ -159,17 +188,17 @@ class DisputeScreen(Screen[None]):
         upcoming = next_deadline(record)
         due: tuple[str, str] = ("", "")
         if upcoming is not None:
-            name = TIMER_NAMES.get(upcoming.rule_id, upcoming.rule_id)
+            name = timer_name(upcoming.rule_id)
             left = upcoming.due_at - now
             late = left <= timedelta(0)
             when = f"overdue {duration(left)}" if late else f"due in {duration(left)}"
             due = (f" · {name} {when}", "bold $error" if late else "")
-        title = Content.assemble(
+        title = plain(
             (d.id, "bold"),
             f" · {d.reason.label} · {d.status.label}",
             due,
             " · ",
-            visible(one_line(o.title, 80)),
+            one_line(o.title, 80),
         )
         self.query_one("#dispute-title", Static).update(title)
         self.query_one("#facts", Static).update(self._facts(record))
@@ -178,7 +207,7 @@ class DisputeScreen(Screen[None]):
         evidence.clear_options()
         evidence.add_options(
             Option(
-                Text.assemble((e.id, "bold"), f" {e.kind.value} ", one_line(e.caption, 60)),
+                plain((e.id, "bold"), f" {e.kind.value} ", one_line(e.caption, 60)),
                 id=e.id,
             )
             for e in d.evidence
@@ -243,7 +272,7 @@ class DisputeScreen(Screen[None]):
         text.append("Timers", "bold")
         now = self.app.clock.now()
         for timer in deadlines(record):
-            name = TIMER_NAMES.get(timer.rule_id, timer.rule_id)
+            name = timer_name(timer.rule_id)
             text.append(f"\n{name} ", "")
             text.append(timer.rule_id, "dim")
             text.append("\n  ")
@@ -303,10 +332,6 @@ class DisputeScreen(Screen[None]):
             self.notify(f"Acknowledged {', '.join(new)}; they are stored with the decision.")
         else:
             self.notify("No warning to acknowledge.")
-
-    def action_outcome(self, value: str) -> None:
-        if (form := self._form()) is not None:
-            form.select_outcome(Outcome(value))
 
     @on(ResolutionForm.Submitted)
     def _submitted(self, event: ResolutionForm.Submitted) -> None:
@@ -374,82 +399,85 @@ class DisputeScreen(Screen[None]):
         self.dismiss()
 
     # ----- policy ----------------------------------------------------------------------
-    def fired_rules(self) -> dict[str, list[tuple[str, str]]]:
-        """Rule id → (severity, message) for every rule that says something about this dispute:
-        the form's current draft (or the dispute alone), how it was escalated, overdue timers."""
-        fired: dict[str, list[tuple[str, str]]] = {}
+    async def fired_rules(self) -> Fired:
+        """What each rule says about this dispute and the draft as typed (`domain.fired`), worked
+        out in a thread: the flag scan of a long transcript takes a noticeable part of a second."""
         record = self.record
         if record is None:
-            return fired
-        now = self.app.clock.now()
+            return {}
         form = self._form()
         draft = form.policy_draft() if form is not None else None
-        if draft is not None:
-            findings = decision_findings(record, draft, now)
-        else:  # decided, or no outcome chosen yet: the rules about the dispute itself
-            findings = tuple(f for f in (p_open_72h(record), p_open_confirmed(record),
-                                         p_info_7d(record, now)) if f)  # fmt: skip
-        for finding in findings:
-            fired.setdefault(finding.rule_id, []).append((finding.severity.value, finding.message))
-        cause = record.dispute.escalation_cause
-        if cause is not None and cause.value in ESCALATION_RULES:
-            rule_id = ESCALATION_RULES[cause.value]
-            fired.setdefault(rule_id, []).append(("info", ESCALATION_CAUSES[cause]))
-        for entry in self.query_one(Transcript).all_entries:
-            for flag in entry.flags:
-                fired.setdefault(flag.rule_id, []).append(("info", f"{entry.ref}: {flag.reason}"))
-        for timer in deadlines(record):
-            if timer.overdue(now) and timer.rule_id in RULES_BY_ID:
-                late = duration(now - timer.due_at)
-                fired.setdefault(timer.rule_id, []).append(("warning", f"overdue by {late}"))
-        return fired
+        entries = self.query_one(Transcript).all_entries
+        return await asyncio.to_thread(fired_rules, record, draft, entries, self.app.clock.now())
 
-    def action_policy(self) -> None:
-        self.app.push_screen(PolicyScreen(self.dispute_id, self.fired_rules()))
+    @work(exclusive=True, group="policy", exit_on_error=False)
+    async def action_policy(self) -> None:
+        fired = await self.fired_rules()
+        await self.app.push_screen(PolicyScreen(self.dispute_id, fired))
 
     # ----- notes, information requests, focus, navigation -------------------------------
     @work(exclusive=True, group="ask_info", exit_on_error=False)
     async def action_ask_info(self) -> None:
+        """Ask a party; if the store refuses or fails, the dialog opens again with the text
+        and the reason, so nothing typed is lost."""
         record = self.record
         if record is None:
             return
         d = record.dispute
-        answer = await self.app.push_screen_wait(
-            InfoRequestScreen(d.id, buyer=d.buyer.name, seller=d.seller.name)
-        )
-        if answer is None:
-            return
-        party, body = answer
-        try:
-            await self.app.store.request_info(
-                d.id,
-                party,
-                body,
-                expected_version=record.version,
-                actor=self.app.agent,
-                now=self.app.clock.now(),
-            )
-        except StoreError as error:
-            self.notify(f"The request was not sent: {error}", severity="error", timeout=15)
-            self.load(keep_form=True)
-            return
+        party, body, problem = Actor.BUYER, "", ""
+        while True:
+            dialog = InfoRequestScreen(
+                d.id, buyer=d.buyer.name, seller=d.seller.name, party=party, text=body,
+                problem=problem,
+            )  # fmt: skip
+            answer = await self.app.push_screen_wait(dialog)
+            if answer is None:
+                return
+            party, body = answer
+            try:
+                await self.app.store.request_info(
+                    d.id,
+                    party,
+                    body,
+                    expected_version=record.version,
+                    actor=self.app.agent,
+                    now=self.app.clock.now(),
+                )
+            except Exception as error:  # any failure: the agent's text goes back on screen
+                problem = f"Not sent: {self._why(error)}"
+                continue
+            break
         self.notify(f"Asked the {party.value}; the 7-day timer runs (P-INFO-7D).")
         self.load(keep_form=True)
 
     @work(exclusive=True, group="note", exit_on_error=False)
     async def action_note(self) -> None:
-        body = await self.app.push_screen_wait(NoteScreen(self.dispute_id))
-        if body is None:
-            return
-        try:
-            await self.app.store.add_note(
-                self.dispute_id, body, actor=self.app.agent, now=self.app.clock.now()
+        """Write a staff note; a refusal or failure reopens the dialog with the text."""
+        body, problem = "", ""
+        while True:
+            written = await self.app.push_screen_wait(
+                NoteScreen(self.dispute_id, text=body, problem=problem)
             )
-        except StoreError as error:
-            self.notify(f"The note was not saved: {error}", severity="error", timeout=15)
-            return
+            if written is None:
+                return
+            body = written
+            try:
+                await self.app.store.add_note(
+                    self.dispute_id, body, actor=self.app.agent, now=self.app.clock.now()
+                )
+            except Exception as error:  # any failure: the agent's text goes back on screen
+                problem = f"Not saved: {self._why(error)}"
+                continue
+            break
         self.notify("Staff note saved.")
         self.load(keep_form=True)
+
+    def _why(self, error: Exception) -> str:
+        """A store's refusal in its own words; anything else by its kind (and logged)."""
+        if isinstance(error, StoreError):
+            return refusal(error, self.app.tz)
+        self.log.error("unexpected failure of a write", error)
+        return f"unexpected {type(error).__name__}: {error}"
 
     def action_cycle_show(self) -> None:
         shown = self.query_one(Transcript).cycle_show()
@@ -463,23 +491,45 @@ class DisputeScreen(Screen[None]):
         elif (form := self._form()) is not None:
             form.focus_first()
 
-    def action_back(self) -> None:
+    def _in_form(self) -> bool:
+        focused, form = self.focused, self._form()
+        return focused is not None and form is not None and form in focused.ancestors_with_self
+
+    def unsaved_work(self) -> str | None:
+        """The typed draft, in words, if leaving now would lose one (else None)."""
+        form = self._form()
+        if form is None or not form.has_work():
+            return None
+        return f"your decision on {self.dispute_id}"
+
+    @work(exclusive=True, group="leave", exit_on_error=False)
+    async def action_back(self) -> None:
+        """esc: out of the form first (focus to the timeline); then back to the queue, asking
+        before a typed draft is thrown away."""
+        if self._in_form():
+            self.query_one(Transcript).focus()
+            return
+        unsaved = self.unsaved_work()
+        if unsaved is not None and not await self.app.push_screen_wait(DiscardWork(unsaved)):
+            if (form := self._form()) is not None:
+                form.focus_first()
+            return
         self.dismiss()
 
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # the letter keys go off inside the form and on outside it
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.LETTER_ACTIONS and self._in_form():
+            return False
         if action == "ask_info":
             return self.record is not None and self.record.dispute.status in QUEUE_STATUSES
-        if action in ("submit", "outcome", "acknowledge"):
+        if action in ("submit", "acknowledge"):
             return self.record is not None and self.record.dispute.status in DECIDABLE
         return True
-
-
-#: The rule behind each escalation cause (IMPORT_FORMAT.md enumerations).
-ESCALATION_RULES = {
-    "party_request": "P-ESC-24H",
-    "seller_silent": "P-ESC-SELLER-SILENT",
-    "stale": "P-ESC-STALE",
-}
 
 
 def timer_text(timer: Deadline, now: datetime, tz: tzinfo) -> Text:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from mediator.commands import KeyHelp
+from mediator.widgets._text import plain
 
 
 class HelpScreen(ModalScreen[None]):
@@ -27,7 +28,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Label(f"Keys: {self.title_text}", classes="dialog-title")
+            yield Label(plain(f"Keys: {self.title_text}"), classes="dialog-title")
             with VerticalScroll(id="help-list"):
                 for item in self.keys:
                     yield Static(

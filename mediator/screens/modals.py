@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
@@ -19,24 +17,22 @@ from mediator.domain.models import DecisionDraft, Dispute, Evidence
 from mediator.domain.money import format_amount
 from mediator.domain.policy import Finding
 from mediator.domain.resolution import refund_preview
-from mediator.domain.text import one_line, visible
+from mediator.domain.text import one_line
 from mediator.domain.timeline import TimelineEntry
-from mediator.widgets._text import local_time
+from mediator.screens.discard import DiscardWork
+from mediator.widgets._text import local_time, plain
 from mediator.widgets.text_viewer import TextViewer
 
 
-def plain(text: str) -> Content:
-    """Untrusted text as plain content: sanitised, never markup."""
-    return Content(visible(text))
-
-
 class ConfirmDecision(ModalScreen[bool]):
-    """Show exactly what will be written; y writes it, n / Esc goes back to the form."""
+    """Show exactly what will be written. It opens on "Back": enter, esc or any letter goes
+    back to the form, and only ctrl+y (or a click on "Write") writes, so neither a fast typist
+    nor a second ctrl+s writes a decision nobody read."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Write decision", id="confirm.yes",
+        Binding("ctrl+y", "answer(True)", "Write decision", priority=True, id="confirm.yes",
                 tooltip="Write this decision to the store"),
-        Binding("n,escape", "answer(False)", "Back to form", id="confirm.no",
+        Binding("escape", "answer(False)", "Back to form", id="confirm.no",
                 tooltip="Do not write; return to the form"),
     ]  # fmt: skip
 
@@ -74,15 +70,18 @@ class ConfirmDecision(ModalScreen[bool]):
             yield Label("Write this decision?", classes="dialog-title")
             with Grid(id="confirm-grid"):
                 for name, value in rows:
-                    yield Label(name, classes="key")
+                    yield Label(plain(name), classes="key")
                     yield Static(plain(value), classes="value")
             yield Static(
                 "It is written in one transaction and the dispute leaves the queue.",
                 classes="hint",
             )
             with Horizontal(classes="buttons"):
-                yield Button("Write decision (y)", id="yes", variant="primary")
-                yield Button("Back (n)", id="no")
+                yield Button("Back to the form (esc)", id="no")
+                yield Button("Write decision (ctrl+y)", id="yes", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -117,7 +116,7 @@ class EvidenceScreen(ModalScreen[None]):
             yield Label("Evidence", classes="dialog-title")
             with Grid(id="evidence-grid"):
                 for name, value in rows:
-                    yield Label(name, classes="key")
+                    yield Label(plain(name), classes="key")
                     yield Static(plain(value), classes="value")
             yield Static("Links are shown as text and never opened from here.", classes="hint")
 
@@ -142,9 +141,10 @@ class MessageScreen(ModalScreen[None]):
         who = e.actor.value if e.actor else ""
         if e.author_name:
             who = f"{who} {e.author_name}"
-        head = Text(f"{e.ref or ''} · {e.title} · {local_time(e.at, self.tz)} · ")
-        head.append(visible(who))
-        head.append(f" · {len(e.body):,} characters")
+        head = plain(
+            f"{e.ref or ''} · {e.title} · {local_time(e.at, self.tz)} · {who}"
+            f" · {len(e.body):,} characters"
+        )
         with Vertical(id="message-dialog", classes="dialog"):
             yield Static(head, classes="dialog-title")
             yield TextViewer(e.body, id="message-body")
@@ -157,23 +157,33 @@ class MessageScreen(ModalScreen[None]):
 
 
 class NoteScreen(ModalScreen[str | None]):
-    """Write a staff note; ctrl+s saves, Esc discards."""
+    """Write a staff note; ctrl+s saves, esc closes (asking first when something is typed)."""
+
+    WORK = "your note on {dispute_id}"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save note", priority=True, id="note.save",
                 tooltip="Save the staff note"),
-        Binding("escape", "cancel", "Cancel", id="note.cancel", tooltip="Discard the note"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel",
+                tooltip="Close (asks before throwing typed text away)"),
     ]  # fmt: skip
 
-    def __init__(self, dispute_id: str) -> None:
+    def __init__(self, dispute_id: str, *, text: str = "", problem: str = "") -> None:
         super().__init__()
         self.dispute_id = dispute_id
+        #: The text typed before (a refused note comes back with it) and why it was refused.
+        self.text = text
+        self.problem = problem
+
+    def unsaved_work(self) -> str | None:
+        typed = self.query_one(TextArea).text.strip()
+        return self.WORK.format(dispute_id=self.dispute_id) if typed else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
-            yield Label(f"Staff note on {self.dispute_id}", classes="dialog-title")
-            yield TextArea(id="note-body", placeholder="Only staff can read notes")
-            yield Static(classes="error", id="note-error")
+            yield Label(plain(f"Staff note on {self.dispute_id}"), classes="dialog-title")
+            yield TextArea(self.text, id="note-body", placeholder="Only staff can read notes")
+            yield Static(plain(self.problem), classes="error", id="note-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -184,12 +194,23 @@ class NoteScreen(ModalScreen[str | None]):
     def action_save(self) -> None:
         body = self.query_one(TextArea).text
         if not body.strip():
-            self.query_one("#note-error", Static).update("✖ a note cannot be empty")
+            self.query_one("#note-error", Static).update(plain("✖ a note cannot be empty"))
             return
         self.dismiss(body)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        what = self.unsaved_work()
+        if what is None:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(DiscardWork(what, leaving="close this"), answered)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
@@ -199,32 +220,55 @@ class NoteScreen(ModalScreen[str | None]):
 
 
 class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
-    """Ask the buyer or the seller for information (P-INFO-7D: they have 7 days)."""
+    """Ask the buyer or the seller for information (P-INFO-7D: they have 7 days); esc closes
+    (asking first when something is typed)."""
+
+    WORK = "your information request on {dispute_id}"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send request", priority=True, id="info.send",
                 tooltip="Send the request to the party"),
-        Binding("escape", "cancel", "Cancel", id="info.cancel", tooltip="Discard the request"),
+        Binding("escape", "cancel", "Cancel", id="info.cancel",
+                tooltip="Close (asks before throwing typed text away)"),
     ]  # fmt: skip
 
-    def __init__(self, dispute_id: str, buyer: str, seller: str) -> None:
+    def __init__(
+        self,
+        dispute_id: str,
+        buyer: str,
+        seller: str,
+        *,
+        party: Actor = Actor.BUYER,
+        text: str = "",
+        problem: str = "",
+    ) -> None:
         super().__init__()
         self.dispute_id = dispute_id
         self.names = {Actor.BUYER: buyer, Actor.SELLER: seller}
+        #: What was chosen and typed before (a refused request comes back with it), and why.
+        self.party = party
+        self.text = text
+        self.problem = problem
+
+    def unsaved_work(self) -> str | None:
+        typed = self.query_one(TextArea).text.strip()
+        return self.WORK.format(dispute_id=self.dispute_id) if typed else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="info-dialog", classes="dialog"):
-            yield Label(f"Ask for information on {self.dispute_id}", classes="dialog-title")
+            yield Label(plain(f"Ask for information on {self.dispute_id}"), classes="dialog-title")
             with RadioSet(id="info-party"):
                 for party, name in self.names.items():
                     yield RadioButton(
-                        Content.assemble(f"{party.value}: ", visible(one_line(name, 40))),
-                        value=party is Actor.BUYER,
+                        plain(f"{party.value}: ", one_line(name, 40)),
+                        value=party is self.party,
                         id=f"info-{party.value}",
                     )
-            yield TextArea(id="info-body", placeholder="What is needed, e.g. an unboxing video")
+            yield TextArea(
+                self.text, id="info-body", placeholder="What is needed, e.g. an unboxing video"
+            )
             yield Static("They have 7 days to answer (P-INFO-7D).", classes="hint")
-            yield Static(classes="error", id="info-error")
+            yield Static(plain(self.problem), classes="error", id="info-error")
             with Horizontal(classes="buttons"):
                 yield Button("Send (ctrl+s)", id="send", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -235,13 +279,24 @@ class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
     def action_send(self) -> None:
         body = self.query_one(TextArea).text
         if not body.strip():
-            self.query_one("#info-error", Static).update("✖ say what information is needed")
+            self.query_one("#info-error", Static).update(plain("✖ say what information is needed"))
             return
         seller = self.query_one("#info-seller", RadioButton).value
         self.dismiss((Actor.SELLER if seller else Actor.BUYER, body))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        what = self.unsaved_work()
+        if what is None:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(DiscardWork(what, leaving="close this"), answered)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "send":

@@ -15,6 +15,7 @@ from textual.widgets import Label, Static
 
 from mediator.domain.policy import RULES
 from mediator.domain.text import one_line, visible
+from mediator.widgets._text import plain
 
 #: How a fired rule is marked, by what it said.
 MARKS = {
@@ -71,7 +72,7 @@ class PolicyScreen(ModalScreen[None]):
             n = len(self.fired)
             title += f" · {n} rule{'s' if n != 1 else ''} fired on {self.subject}"
         with Vertical(id="policy-dialog", classes="dialog"):
-            yield Label(title, classes="dialog-title")
+            yield Label(plain(title), classes="dialog-title")
             with VerticalScroll(id="policy-list"):
                 yield Static(policy_table(self.fired), id="policy-table")
             yield Static("Source: docs/POLICY.md and the help-centre articles.", classes="hint")

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
+from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
 from mediator.widgets.queue_table import QueueTable
 
@@ -33,10 +34,15 @@ STATUS_LABELS = {
 }
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(ReportsFailures, Screen[None]):
     """The agent's home: pick the most urgent dispute and open it."""
 
     app: MediatorApp
+
+    FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
+        group: ("Reading the queue", "What is shown may be out of date: F5 reads it again.")
+        for group in ("window", "extend", "counts", "totals")
+    }
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="queue.search",
@@ -82,6 +88,7 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
+        self.watch(self.app, "pending_count", self.show_status, init=False)
         self.reload()
         if self.app.every.refresh is not None:
             self.set_interval(self.app.every.refresh, self._tick)
@@ -92,6 +99,10 @@ class QueueScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.refresh_rows()
+
+    def on_disputes_changed(self, message: DisputesChanged) -> None:
+        if self.is_current:
+            self.refresh_rows()  # else on_screen_resume reads them when the agent is back
 
     def refresh_rows(self) -> None:
         """Re-read the rows around the cursor and the counts (timers moved on)."""

@@ -109,6 +109,11 @@ class PendingSync(StoreUnavailable):
         self.dispute_id = dispute_id
 
 
+class OutboxError(StoreError):
+    """The outbox file on this machine could not be read or written (disk full, file locked,
+    permissions): the message says which file and what was being done."""
+
+
 class NotFound(StoreError):
     pass
 

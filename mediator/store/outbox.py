@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
 from mediator.store.base import (
+    OutboxError,
     Pending,
     PendingState,
     PendingSync,
@@ -73,15 +74,25 @@ class Outbox:
             raise StoreUnavailable(f"cannot open the outbox {path}: {exc}") from None
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    def _tx(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; a failure of the file (disk full, locked, read-only) is an
+        `OutboxError` that says what was being done, never a bare `sqlite3.Error`."""
+        with self._lock, self._guard(doing):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"could not {doing} in the outbox {self.path}: {exc}") from exc
 
     def put(
         self,
@@ -93,7 +104,7 @@ class Outbox:
         actor: str,
         now: datetime,
     ) -> None:
-        with self._tx() as db:
+        with self._tx("keep the decision") as db:
             db.execute(
                 "INSERT OR IGNORE INTO outbox (key, api, dispute_id, expected_version, draft, "
                 "actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -109,14 +120,14 @@ class Outbox:
             )
 
     def attempted(self, key: str, error: str) -> None:
-        with self._tx() as db:
+        with self._tx("note a failed attempt") as db:
             db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?",
                 (error, key),
             )
 
     def fail(self, key: str, error: str) -> None:
-        with self._tx() as db:
+        with self._tx("mark a refused decision") as db:
             db.execute(
                 "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? "
                 "WHERE key = ?",
@@ -124,7 +135,7 @@ class Outbox:
             )
 
     def remove(self, key: str) -> None:
-        with self._tx() as db:
+        with self._tx("remove a settled decision") as db:
             db.execute("DELETE FROM outbox WHERE key = ?", (key,))
 
     def entries(self, state: str | None = None) -> list[Pending]:
@@ -136,7 +147,7 @@ class Outbox:
         if state is not None:
             sql += " AND state = ?"
             args += (state,)
-        with self._lock:
+        with self._lock, self._guard("read the pending decisions"):
             rows = self._db.execute(sql + " ORDER BY created_at, key", args).fetchall()
         return [
             Pending(
@@ -241,7 +252,8 @@ class OutboxStore:
                 idempotency_key=key,
             )
         except StoreUnavailable as exc:
-            await asyncio.to_thread(self.outbox.attempted, key, str(exc))
+            # Kept (put() committed); the attempt count is bookkeeping, not worth a failure.
+            await self._settle(self.outbox.attempted, key, str(exc))
             raise PendingSync(
                 f"{dispute_id}: the API is unreachable ({exc}); the decision is kept on this "
                 "machine and will be sent when it is back (pending sync)",
@@ -250,10 +262,18 @@ class OutboxStore:
             ) from None
         except StoreError:
             # refused (conflict, policy, key): the agent sees the error now; nothing to resend
-            await asyncio.to_thread(self.outbox.remove, key)
+            await self._settle(self.outbox.remove, key)
             raise
-        await asyncio.to_thread(self.outbox.remove, key)
+        await self._settle(self.outbox.remove, key)
         return decision
+
+    @staticmethod
+    async def _settle(step: Callable[..., None], *args: str) -> None:
+        """Bookkeeping after the API has answered. If the outbox file fails here the API's
+        answer still stands: an entry left behind is sent again with the same idempotency key
+        and the API answers it with the decision it already stored (or the same refusal)."""
+        with suppress(OutboxError):
+            await asyncio.to_thread(step, *args)
 
     async def pending(self) -> list[Pending]:
         return await asyncio.to_thread(self.outbox.entries)
@@ -275,13 +295,13 @@ class OutboxStore:
                         idempotency_key=entry.key,
                     )
                 except StoreUnavailable as exc:
-                    await asyncio.to_thread(self.outbox.attempted, entry.key, str(exc))
+                    await self._settle(self.outbox.attempted, entry.key, str(exc))
                     return SyncReport(tuple(delivered), tuple(failed), len(entries) - i)
                 except StoreError as exc:
-                    await asyncio.to_thread(self.outbox.fail, entry.key, str(exc))
+                    await self._settle(self.outbox.fail, entry.key, str(exc))
                     failed.append((entry.dispute_id, exc))
                     continue
-                await asyncio.to_thread(self.outbox.remove, entry.key)
+                await self._settle(self.outbox.remove, entry.key)
                 delivered.append(decision)
             return SyncReport(tuple(delivered), tuple(failed), 0)
 

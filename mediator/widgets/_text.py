@@ -1,12 +1,31 @@
-"""Helpers that turn untrusted strings into plain, sanitised cells (never markup)."""
+"""Untrusted strings on screen: plain and sanitised, never markup.
+
+The one way to put text that is not ours (ids, names, titles, captions, chat, an API's words)
+into a widget is `plain(...)`: it makes control characters visible (`domain.text.visible`) and
+builds `Content`, which Textual never parses as markup. Rich renderables built by hand (tables,
+transcript lines) append `visible(...)` strings to `Text`, which is not parsed either.
+`tests/ui/test_no_markup.py` checks the source for markup strings made from variables.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from rich.cells import cell_len, set_cell_size
+from textual.content import Content
 
-from mediator.domain.text import one_line
+from mediator.domain.deadlines import duration
+from mediator.domain.text import one_line, visible
+
+__all__ = ["cell", "duration", "local_time", "plain"]
+
+
+def plain(*parts: str | tuple[str, str]) -> Content:
+    """Content from untrusted `parts` (a string, or a (string, style) pair), each sanitised and
+    none of it parsed as markup: `plain("Note on ", (dispute_id, "bold"))`."""
+    return Content.assemble(
+        *(visible(part) if isinstance(part, str) else (visible(part[0]), part[1]) for part in parts)
+    )
 
 
 def cell(text: str, width: int) -> str:
@@ -17,19 +36,6 @@ def cell(text: str, width: int) -> str:
     if cell_len(flat) > width:
         return set_cell_size(flat, width - 1) + "…"
     return set_cell_size(flat, width)
-
-
-def duration(delta: timedelta) -> str:
-    """A compact age: 45m, 5h 02m, 3d 04h."""
-    seconds = int(abs(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
 
 
 def local_time(at: datetime, tz: tzinfo, *, with_year: bool = False) -> str:

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from mediator.domain.deadlines import NO_DEADLINE
+from mediator.domain.deadlines import NO_DEADLINE, timer_name
 from mediator.domain.money import format_amount
 from mediator.domain.queue import QueueKey, QueuePage, QueueRow
 from mediator.widgets._text import cell, duration
@@ -57,15 +57,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("⚑", 2, drop_priority=1, right=True),
     Column("Order", 0),  # takes what is left
 )
-
-#: Short names of the timers (domain.deadlines) for the Timer column.
-TIMER_NAMES = {
-    "P-ESC-SELLER-SILENT": "seller 24h",
-    "P-ESC-STALE": "stale 72h",
-    "P-INFO-7D": "info 7d",
-    "STAFF-48H": "staff 48h",
-    "P-OPEN-72H": "guarantee",
-}
 
 
 def due_text(row: QueueRow, now: datetime) -> str:
@@ -314,7 +305,7 @@ class QueueTable(Widget, can_focus=True):
         return [(c, c.width or rest) for c in columns]
 
     def _cells(self, row: QueueRow) -> list[str]:
-        timer = TIMER_NAMES.get(row.deadline_rule or "", row.deadline_rule or "")
+        timer = timer_name(row.deadline_rule)
         return [
             due_text(row, self.now),
             timer,

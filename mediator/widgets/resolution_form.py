@@ -13,6 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -29,6 +30,34 @@ from mediator.domain.text import visible
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
+#: The fields a blocked submit may move focus to, in the order they are shown.
+TEXT_FIELDS = ("refund_amount", "seller_keep_pct", "rationale")
+#: How a field is named when the form says why it was not submitted.
+FIELD_NAMES = {
+    "outcome": "outcome",
+    "refund_amount": "refund amount",
+    "return_required": "return",
+    "seller_keep_pct": "seller keeps %",
+    "rationale": "rationale",
+    "acknowledge": "policy",
+}
+
+
+class OutcomeList(RadioSet):
+    """The outcomes, 1–5. The digits pick one only here, where the agent is looking at the
+    list: typed anywhere else in the form a digit is text, never a change of outcome."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(str(i), f"pick({i})", o.label, show=False, id=f"form.outcome.{i}",
+                tooltip=f"Outcome: {o.label}")
+        for i, o in enumerate(OUTCOMES, 1)
+    ]  # fmt: skip
+
+    def action_pick(self, number: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 1 <= number <= len(buttons):
+            buttons[number - 1].value = True
+            self._selected = number - 1  # the list's own highlight follows the pick
 
 
 class ResolutionForm(Widget):
@@ -38,6 +67,7 @@ class ResolutionForm(Widget):
     ResolutionForm { height: 1fr; }
     ResolutionForm VerticalScroll { height: 1fr; }
     ResolutionForm .field-label { margin-top: 1; color: $text-muted; }
+    ResolutionForm #form-hint { text-style: italic; }
     ResolutionForm .error { color: $error; height: auto; }
     ResolutionForm .error.-empty { display: none; }
     ResolutionForm .computed { color: $text-muted; height: auto; }
@@ -85,8 +115,13 @@ class ResolutionForm(Widget):
     def compose(self) -> ComposeResult:
         order = self.dispute.order
         with VerticalScroll():
-            yield Label("Outcome", classes="field-label")
-            with RadioSet(id="outcome"):
+            yield Static(
+                "Keys type into the form · esc leaves it",
+                classes="computed",
+                id="form-hint",
+            )
+            yield Label("Outcome (1–5 here)", classes="field-label")
+            with OutcomeList(id="outcome"):
                 for i, outcome in enumerate(OUTCOMES, 1):
                     yield RadioButton(f"{i} {outcome.label}", id=f"outcome-{outcome.value}")
             yield Static(classes="error -empty", id="outcome-error")
@@ -130,6 +165,17 @@ class ResolutionForm(Widget):
 
     def focus_first(self) -> None:
         self.query_one("#outcome", RadioSet).focus()
+
+    def has_work(self) -> bool:
+        """Whether leaving would lose something the agent chose or typed."""
+        if self.outcome is not None or self.acknowledged:
+            return True
+        texts = [self.query_one(f"#{i}", Input).value for i in ("refund_amount", "seller_keep_pct")]
+        texts += [
+            self.query_one(f"#{i}", TextArea).text for i in ("rationale", "message_to_parties")
+        ]
+        checked = any(box.value for box in self.query(Checkbox))
+        return checked or any(t.strip() for t in texts)
 
     # ----- reading the form -------------------------------------------------------------
     @property
@@ -234,11 +280,15 @@ class ResolutionForm(Widget):
         if draft is not None and self._verdict is not None:
             self.post_message(self.Submitted(draft, self._verdict.findings))
             return
-        first = next((f for f in FIELDS if f in errors), None)
-        if first is not None:
-            target = self.query_one(f"#{first}")
-            if target.display:
+        # Focus moves only to a text box that needs fixing, where the agent's next keys are
+        # text anyway; never to the outcome list, where a digit would change the outcome.
+        for field in TEXT_FIELDS:
+            target = self.query_one(f"#{field}")
+            if field in errors and target.display:
                 target.focus()
+                break
+        why = "; ".join(f"{FIELD_NAMES.get(f, f)}: {m}" for f, m in errors.items())
+        self.notify(f"Not submitted. {why}.", title="Decision not submitted", severity="warning")
 
     def validate(self, *, show_all: bool) -> tuple[DecisionDraft | None, dict[str, str]]:
         draft, errors, verdict = self._read()
@@ -328,5 +378,3 @@ class ResolutionForm(Widget):
                 f" + fee {format_amount(preview.fee, order.currency)} (P-REFUND-FEE)"
             )
         self.query_one("#refund-summary", Static).update(Content(text))
-
-    OUTCOME_KEYS: ClassVar[dict[str, Outcome]] = {str(i): o for i, o in enumerate(OUTCOMES, 1)}

@@ -52,13 +52,13 @@ async def decide_d10001(
     await pilot.press("slash", *"D-10001", "enter", "enter")
     await settle(app, pilot)
     assert isinstance(app.screen, DisputeScreen) and app.screen.record is not None
-    await pilot.press("t", "1")
+    await pilot.press("f", "1")
     app.screen.query_one("#rationale", TextArea).focus()
     await pilot.press(*"Seller re-sent the item per M-3.", "ctrl+s")
     await settle(app, pilot)
     if server is not None:
         server.stop()  # the API goes away while the agent reads the confirmation
-    await pilot.press("y")
+    await pilot.press("ctrl+y")
     await settle(app, pilot)
 
 

@@ -99,7 +99,7 @@ async def test_decide_each_outcome_with_the_keyboard(
         assert record is not None
         dispute_id = record.id
         key = str(list(Outcome).index(outcome) + 1)
-        await pilot.press("t", key)  # choose the outcome from the timeline pane
+        await pilot.press("f", key)  # the outcome list: its digits pick the outcome
         form = screen.query_one(ResolutionForm)
         assert form.outcome is outcome
         if typed is not None:
@@ -110,7 +110,7 @@ async def test_decide_each_outcome_with_the_keyboard(
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDecision)
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         await settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
         table = app.screen.query_one(QueueTable)
@@ -139,7 +139,7 @@ async def test_bad_refund_is_refused_inline_and_nothing_is_written(
         assert screen.record is not None
         dispute_id, version = screen.record.id, screen.record.version
         price = screen.record.dispute.order.price
-        await pilot.press("t", "4")
+        await pilot.press("f", "4")
         form = screen.query_one(ResolutionForm)
         amount = form.query_one("#refund_amount", Input)
         amount.focus()
@@ -165,7 +165,7 @@ async def test_empty_rationale_blocks_submit(app: MediatorApp, store: SqlStore) 
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_most_urgent(app, pilot)
         assert screen.record is not None
-        await pilot.press("t", "5", "ctrl+s")
+        await pilot.press("f", "5", "ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, DisputeScreen)
         error = str(screen.query_one("#rationale-error").render())
@@ -180,12 +180,12 @@ async def test_cancelling_the_confirmation_writes_nothing(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_most_urgent(app, pilot)
         assert screen.record is not None
-        await pilot.press("t", "5")
+        await pilot.press("f", "5")
         screen.query_one("#rationale", TextArea).focus()
         await pilot.press(*"ok", "ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDecision)
-        await pilot.press("n")
+        await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, DisputeScreen)
         assert screen.query_one("#rationale", TextArea).text == "ok"
@@ -209,11 +209,11 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
             actor="agent.other",
             now=NOW,
         )
-        await pilot.press("t", "3")
+        await pilot.press("f", "3")
         screen.query_one("#rationale", TextArea).focus()
         await pilot.press(*"second", "ctrl+s")
         await settle(app, pilot)
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         await settle(app, pilot)
         assert isinstance(app.screen, DisputeScreen)
         assert screen.record is not None and screen.record.version == record.version + 1
@@ -249,11 +249,11 @@ async def test_decision_shows_in_the_timeline_after_restart(
         screen = await open_most_urgent(app, pilot)
         assert screen.record is not None
         dispute_id = screen.record.id
-        await pilot.press("t", "1")
+        await pilot.press("f", "1")
         screen.query_one("#rationale", TextArea).focus()
         await pilot.press(*"fixed", "ctrl+s")
         await settle(app, pilot)
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         await settle(app, pilot)
     again = MediatorApp(store, clock=clock, agent="agent.test", every=MANUAL)  # type: ignore[arg-type]
     async with again.run_test(size=SIZE) as pilot:
@@ -370,7 +370,7 @@ async def test_a_paid_out_order_cannot_be_refunded_p_refund_paidout(
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dispute(app, pilot, "D-10004")  # delivered, confirmed, paid out
-        await pilot.press("t", "3")
+        await pilot.press("f", "3")
         await pilot.pause()
         assert "P-REFUND-PAIDOUT: order O-5004 was paid out" in findings_text(screen)
         assert screen.query_one("#submit").disabled
@@ -386,7 +386,7 @@ async def test_warnings_must_be_acknowledged_and_are_stored(
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dispute(app, pilot, "D-10004")  # opened after confirmation
-        await pilot.press("t", "5")
+        await pilot.press("f", "5")
         screen.query_one("#rationale", TextArea).focus()
         await pilot.press(*"Delivered and confirmed.", "ctrl+s")
         await settle(app, pilot)
@@ -400,7 +400,7 @@ async def test_warnings_must_be_acknowledged_and_are_stored(
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDecision)
         assert "P-OPEN-CONFIRMED" in [f.rule_id for f in app.screen.findings]
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         await settle(app, pilot)
     (decision,) = (await store.get_dispute("D-10004")).decisions
     assert "P-OPEN-CONFIRMED" in decision.findings
@@ -428,4 +428,4 @@ async def test_flagged_messages_are_badged_and_filterable(
         screen = await open_dispute(app, pilot, base.id)
         (entry,) = [e for e in screen.query_one(Transcript).entries if e.ref == "M-88888"]
         assert [f.rule_id for f in entry.flags] == ["P-COMM-ONPLATFORM"]
-        assert "P-COMM-ONPLATFORM" in screen.fired_rules()
+        assert "P-COMM-ONPLATFORM" in await screen.fired_rules()

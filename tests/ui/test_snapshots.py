@@ -63,7 +63,7 @@ def test_dispute(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> N
 
 def test_form_with_inline_error(snap_compare: Snap, tmp_path: Path) -> None:
     async def run(pilot: Pilot[Any]) -> None:
-        await keys("enter", "t", "4")(pilot)
+        await keys("enter", "f", "4")(pilot)
         pilot.app.screen.query_one("#refund_amount", Input).focus()
         await pilot.press(*"12.345")
         await steady(pilot)
@@ -73,7 +73,7 @@ def test_form_with_inline_error(snap_compare: Snap, tmp_path: Path) -> None:
 
 def test_confirm_modal(snap_compare: Snap, tmp_path: Path) -> None:
     async def run(pilot: Pilot[Any]) -> None:
-        await keys("enter", "t", "4")(pilot)
+        await keys("enter", "f", "4")(pilot)
         pilot.app.screen.query_one("#refund_amount", Input).focus()
         await pilot.press(*"20.00")
         pilot.app.screen.query_one("#rationale", TextArea).focus()
@@ -117,17 +117,17 @@ def _open(dispute_id: str, *presses: str) -> Callable[[Pilot[Any]], Awaitable[No
 
 def test_form_blocked_by_policy(snap_compare: Snap, tmp_path: Path) -> None:
     """D-10004 was paid out: a full refund is blocked (P-REFUND-PAIDOUT), submit is disabled."""
-    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "3"))
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3"))
 
 
 def test_form_with_warnings(snap_compare: Snap, tmp_path: Path) -> None:
     """D-10004 was opened after confirmation: P-OPEN-CONFIRMED waits for ctrl+g."""
-    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "5"))
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "5"))
 
 
 def test_policy_page(snap_compare: Snap, tmp_path: Path) -> None:
     assert snap_compare(
-        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "t", "3", "p")
+        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3", "p")
     )
 
 
