@@ -429,3 +429,55 @@ async def test_flagged_messages_are_badged_and_filterable(
         (entry,) = [e for e in screen.query_one(Transcript).entries if e.ref == "M-88888"]
         assert [f.rule_id for f in entry.flags] == ["P-COMM-ONPLATFORM"]
         assert "P-COMM-ONPLATFORM" in await screen.fired_rules()
+
+
+async def test_a_fast_typist_cannot_change_the_decision_or_lose_it_by_accident(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    """Issue 14: a whole decision typed in one go, mistakes included. Letters and digits typed
+    where the agent did not mean to never open a dialog, change the outcome or write."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        dispute_id, version = screen.record.id, screen.record.version
+        form = screen.query_one(ResolutionForm)
+        await pilot.press("f", "4")  # the outcome list: 4 is partial refund
+        assert form.outcome is Outcome.BUYER_PARTIAL_REFUND
+        # Submitting now is blocked (no amount, no rationale): focus goes to a text box, never
+        # to the outcome list, and the agent's next words land in it.
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert app.focused is form.query_one("#refund_amount", Input)
+        await pilot.press(*"1o", "backspace", *"0.00")  # a typo, corrected
+        form.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"Per photo E-1 nip 2 3 5; ", "tab")  # letters, digits, a stray tab
+        await pilot.press(*"i p n 1 2")  # on a checkbox or button now: nothing may fire
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen), "no dialog opened"
+        assert form.outcome is Outcome.BUYER_PARTIAL_REFUND, "a digit changed the outcome"
+        await pilot.press("ctrl+s")  # confirmation: opens on Back; letters and enter go back
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDecision)
+        await pilot.press(*"yes", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert (await store.get_dispute(dispute_id)).version == version, "nothing was written"
+        await pilot.press("escape", "escape")  # out of the form, then leave: it asks first
+        await settle(app, pilot)
+        from mediator.screens.discard import DiscardWork
+
+        assert isinstance(app.screen, DiscardWork)
+        await pilot.press(*"q", "enter")  # keep editing: the draft is all there
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert form.query_one("#refund_amount", Input).value == "10.00"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("ctrl+y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+    (decision,) = (await store.get_dispute(dispute_id)).decisions
+    assert decision.outcome is Outcome.BUYER_PARTIAL_REFUND
+    assert str(decision.refund_amount) == "10.00"
+    assert decision.rationale == "Per photo E-1 nip 2 3 5;"  # stored trimmed
