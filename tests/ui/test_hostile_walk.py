@@ -158,7 +158,7 @@ async def test_every_screen_dialog_and_notice_shows_hostile_text_literally(
             await settle(app, pilot)
             assert isinstance(app.screen, InfoRequestScreen), "a refusal reopens the dialog"
             shows(app, "refusal")
-            assert app.screen.query_one("#info-body").text == "Send the video"  # type: ignore[attr-defined]
+            assert app.screen.query_one("#info-body").text == "Send the video"
             await pilot.press("escape")  # typed text: it asks first
             await settle(app, pilot)
             assert isinstance(app.screen, DiscardWork)
