@@ -4,7 +4,6 @@ The one way to put text that is not ours (ids, names, titles, captions, chat, an
 into a widget is `plain(...)`: it makes control characters visible (`domain.text.visible`) and
 builds `Content`, which Textual never parses as markup. Rich renderables built by hand (tables,
 transcript lines) append `visible(...)` strings to `Text`, which is not parsed either.
-`tests/ui/test_no_markup.py` checks the source for markup strings made from variables.
 """
 
 from __future__ import annotations
