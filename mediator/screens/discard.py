@@ -26,7 +26,22 @@ class HoldsWork(Protocol):
         ...
 
 
-class DiscardWork(ModalScreen[bool]):
+class SafeQuestion(ModalScreen[bool]):
+    """A yes/no dialog that opens on its "no" button (id `no`): enter, space or a letter typed
+    in a hurry answers no. Only the dialog's own key (`action_answer(True)`) or a click on the
+    button with id `yes` answers yes."""
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class DiscardWork(SafeQuestion):
     """`what`: the work, in words ("your decision on D-1001"); dismisses True to discard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,14 +64,5 @@ class DiscardWork(ModalScreen[bool]):
                 classes="value",
             )
             with Horizontal(classes="buttons"):
-                yield Button("Keep editing (esc)", id="keep", variant="primary")
-                yield Button("Discard (ctrl+d)", id="discard", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()
-
-    def action_answer(self, discard: bool) -> None:
-        self.dismiss(discard)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "discard")
+                yield Button("Keep editing (esc)", id="no", variant="primary")
+                yield Button("Discard (ctrl+d)", id="yes", variant="error")

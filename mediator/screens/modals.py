@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,12 +19,14 @@ from mediator.domain.policy import Finding
 from mediator.domain.resolution import refund_preview
 from mediator.domain.text import one_line
 from mediator.domain.timeline import TimelineEntry
-from mediator.screens.discard import DiscardWork
+from mediator.screens.discard import DiscardWork, SafeQuestion
 from mediator.widgets._text import local_time, plain
 from mediator.widgets.text_viewer import TextViewer
 
+ResultT = TypeVar("ResultT")
 
-class ConfirmDecision(ModalScreen[bool]):
+
+class ConfirmDecision(SafeQuestion):
     """Show exactly what will be written. It opens on "Back": enter, esc or any letter goes
     back to the form, and only ctrl+y (or a click on "Write") writes, so neither a fast typist
     nor a second ctrl+s writes a decision nobody read."""
@@ -79,15 +81,6 @@ class ConfirmDecision(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Back to the form (esc)", id="no")
                 yield Button("Write decision (ctrl+y)", id="yes", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 class EvidenceScreen(ModalScreen[None]):
@@ -156,22 +149,20 @@ class MessageScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class NoteScreen(ModalScreen[str | None]):
-    """Write a staff note; ctrl+s saves, esc closes (asking first when something is typed)."""
+class WritingDialog(ModalScreen[ResultT | None]):
+    """A dialog in which the agent writes text for a dispute (a note, an information request).
 
-    WORK = "your note on {dispute_id}"
+    It opens with the text and the refusal of an earlier try (`text`, `problem`), so nothing
+    typed is lost when the store says no. esc closes it, asking first when something is typed;
+    the button with id `cancel` does the same, any other button sends (`action_send`)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save note", priority=True, id="note.save",
-                tooltip="Save the staff note"),
-        Binding("escape", "cancel", "Cancel", id="note.cancel",
-                tooltip="Close (asks before throwing typed text away)"),
-    ]  # fmt: skip
+    #: The work, in words, for the discard question: "your note on {dispute_id}".
+    WORK: ClassVar[str]
 
     def __init__(self, dispute_id: str, *, text: str = "", problem: str = "") -> None:
         super().__init__()
         self.dispute_id = dispute_id
-        #: The text typed before (a refused note comes back with it) and why it was refused.
+        #: The text typed before (a refused one comes back with it) and why it was refused.
         self.text = text
         self.problem = problem
 
@@ -179,24 +170,11 @@ class NoteScreen(ModalScreen[str | None]):
         typed = self.query_one(TextArea).text.strip()
         return self.WORK.format(dispute_id=self.dispute_id) if typed else None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="note-dialog", classes="dialog"):
-            yield Label(plain(f"Staff note on {self.dispute_id}"), classes="dialog-title")
-            yield TextArea(self.text, id="note-body", placeholder="Only staff can read notes")
-            yield Static(plain(self.problem), classes="error", id="note-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
-
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
-    def action_save(self) -> None:
-        body = self.query_one(TextArea).text
-        if not body.strip():
-            self.query_one("#note-error", Static).update(plain("✖ a note cannot be empty"))
-            return
-        self.dismiss(body)
+    def action_send(self) -> None:
+        raise NotImplementedError
 
     def action_cancel(self) -> None:
         what = self.unsaved_work()
@@ -213,13 +191,42 @@ class NoteScreen(ModalScreen[str | None]):
         self.app.push_screen(DiscardWork(what, leaving="close this"), answered)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
+        if event.button.id == "cancel":
             self.action_cancel()
+        else:
+            self.action_send()
 
 
-class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
+class NoteScreen(WritingDialog[str]):
+    """Write a staff note; ctrl+s saves, esc closes (asking first when something is typed)."""
+
+    WORK = "your note on {dispute_id}"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Save note", priority=True, id="note.save",
+                tooltip="Save the staff note"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel",
+                tooltip="Close (asks before throwing typed text away)"),
+    ]  # fmt: skip
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog", classes="dialog"):
+            yield Label(plain(f"Staff note on {self.dispute_id}"), classes="dialog-title")
+            yield TextArea(self.text, id="note-body", placeholder="Only staff can read notes")
+            yield Static(plain(self.problem), classes="error", id="note-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def action_send(self) -> None:
+        body = self.query_one(TextArea).text
+        if not body.strip():
+            self.query_one("#note-error", Static).update(plain("✖ a note cannot be empty"))
+            return
+        self.dismiss(body)
+
+
+class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
     """Ask the buyer or the seller for information (P-INFO-7D: they have 7 days); esc closes
     (asking first when something is typed)."""
 
@@ -242,17 +249,10 @@ class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
         text: str = "",
         problem: str = "",
     ) -> None:
-        super().__init__()
-        self.dispute_id = dispute_id
+        super().__init__(dispute_id, text=text, problem=problem)
         self.names = {Actor.BUYER: buyer, Actor.SELLER: seller}
-        #: What was chosen and typed before (a refused request comes back with it), and why.
+        #: The party chosen before (a refused request comes back with it).
         self.party = party
-        self.text = text
-        self.problem = problem
-
-    def unsaved_work(self) -> str | None:
-        typed = self.query_one(TextArea).text.strip()
-        return self.WORK.format(dispute_id=self.dispute_id) if typed else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="info-dialog", classes="dialog"):
@@ -273,9 +273,6 @@ class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
                 yield Button("Send (ctrl+s)", id="send", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
-
     def action_send(self) -> None:
         body = self.query_one(TextArea).text
         if not body.strip():
@@ -283,23 +280,3 @@ class InfoRequestScreen(ModalScreen[tuple[Actor, str] | None]):
             return
         seller = self.query_one("#info-seller", RadioButton).value
         self.dismiss((Actor.SELLER if seller else Actor.BUYER, body))
-
-    def action_cancel(self) -> None:
-        what = self.unsaved_work()
-        if what is None:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-            else:
-                self.query_one(TextArea).focus()
-
-        self.app.push_screen(DiscardWork(what, leaving="close this"), answered)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "send":
-            self.action_send()
-        else:
-            self.action_cancel()

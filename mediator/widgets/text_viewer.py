@@ -7,6 +7,8 @@ freeze the screen.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from textual import events, work
@@ -15,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mediator.domain.text import visible
+from mediator.messages import ReportsFailures
 
 
 def wrap_lines(text: str, width: int) -> list[str]:
@@ -28,8 +31,12 @@ def wrap_lines(text: str, width: int) -> list[str]:
     return lines
 
 
-class TextViewer(ScrollView, can_focus=True):
+class TextViewer(ReportsFailures, ScrollView, can_focus=True):
     DEFAULT_CSS = "TextViewer { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; }"
+
+    FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
+        "default": ("Laying out the message", "The message is stored as it was; open it again."),
+    }
 
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
