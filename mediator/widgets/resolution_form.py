@@ -144,7 +144,9 @@ class ResolutionForm(Widget):
             yield Static(classes="error -empty", id="rationale-error")
             yield Label("Message to the parties", classes="field-label")
             yield TextArea(id="message_to_parties", placeholder="Shown to buyer and seller")
-            yield Label("Policy (p shows every rule)", classes="field-label", id="findings-label")
+            yield Label(
+                "Policy (esc, then p: every rule)", classes="field-label", id="findings-label"
+            )
             yield Static(id="findings", classes="findings")
             yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
 
