@@ -170,7 +170,8 @@ class MediatorApp(ReportsFailures, App[None]):
         try:
             escalated = await self.store.escalate_due(self.clock.now())
         except StoreError as error:
-            self.notify(f"Auto-escalation failed: {error}", severity="warning", timeout=10)
+            what, after = self.FAILURES["escalate"]
+            self.notify(f"{what} failed: {error}. {after}", severity="warning", timeout=10)
             return
         if not escalated:
             return

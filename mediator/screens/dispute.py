@@ -146,7 +146,9 @@ class DisputeScreen(ReportsFailures, Screen[None]):
             record = await self.app.store.get_dispute(self.dispute_id)
         except StoreError as error:
             self.notify(
-                f"{self.dispute_id}: {error}", title="Could not open the dispute", severity="error"
+                f"{self.dispute_id}: {error}. {self.FAILURES['load'][1]}",
+                title="Could not open the dispute",
+                severity="error",
             )
             self.dismiss()
             return
@@ -481,7 +483,9 @@ class DisputeScreen(ReportsFailures, Screen[None]):
 
     def action_cycle_show(self) -> None:
         shown = self.query_one(Transcript).cycle_show()
-        self.query_one("#timeline-title", Label).update(f"Timeline (t) · {shown.value} (c)")
+        self.query_one("#timeline-title", Label).update(
+            plain("Timeline (t) · ", shown.value, " (c)")
+        )
 
     def action_go(self, which: str) -> None:
         if which == "timeline":

@@ -63,6 +63,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._generation = 0
+        self._reported = -1  # the reload whose failure the agent was told of (once per reload)
         self._flagged_only = False
         self._status = ""
 
@@ -232,7 +233,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self.query_one("#queue-status", Static).update(Content.assemble(self._status, waiting))
 
     def _problem(self, error: StoreError) -> None:
-        self.notify(str(error), title="Store problem", severity="error", timeout=10)
+        """One reload reads rows, counts and totals: when the store is down all three fail,
+        and the agent is told once."""
+        if self._reported == self._generation:
+            return
+        self._reported = self._generation
+        what, after = self.FAILURES["window"]
+        self.notify(
+            f"{what} failed: {error}. {after}", title="Store problem", severity="error", timeout=10
+        )
 
     # ----- events -----------------------------------------------------------------------
     @on(Input.Changed, "#search")

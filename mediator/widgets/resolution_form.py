@@ -27,6 +27,7 @@ from mediator.domain.money import MoneyError, format_amount, parse_amount
 from mediator.domain.policy import Finding, Severity, blocking
 from mediator.domain.resolution import Verdict, check, refund_preview
 from mediator.domain.text import visible
+from mediator.widgets._text import plain
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
@@ -123,7 +124,7 @@ class ResolutionForm(Widget):
             yield Label("Outcome (1–5 here)", classes="field-label")
             with OutcomeList(id="outcome"):
                 for i, outcome in enumerate(OUTCOMES, 1):
-                    yield RadioButton(f"{i} {outcome.label}", id=f"outcome-{outcome.value}")
+                    yield RadioButton(plain(f"{i} ", outcome.label), id=f"outcome-{outcome.value}")
             yield Static(classes="error -empty", id="outcome-error")
             yield Label("Refund amount", classes="field-label", id="refund-label")
             with Horizontal(id="refund-row"):

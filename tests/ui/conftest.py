@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
@@ -93,6 +93,7 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     for _ in range(3):
         busy = [w for w in app.workers if w.group not in INTERACTIVE]
         if busy:  # an empty list would mean "every worker" to wait_for_complete
-            with contextlib.suppress(WorkerCancelled):  # replaced by a newer exclusive worker
+            # replaced by a newer exclusive worker, or failed (the app reports it: test_failures)
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await app.workers.wait_for_complete(busy)
         await pilot.pause()
