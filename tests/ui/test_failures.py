@@ -12,11 +12,9 @@ decision is never lost, and nothing is half-written.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
@@ -26,10 +24,11 @@ from mediator.screens.dispute import DisputeScreen
 from mediator.screens.modals import ConfirmDecision
 from mediator.screens.queue import QueueScreen
 from mediator.store.base import StoreError
-from mediator.store.http import HttpStore
 from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
 from tests.api.servers import RestartableServer
+from tests.ui.test_api_console import console as api_console
+from tests.ui.test_api_console import server as server
 
 from .conftest import NOW, Told, settle, told
 from .test_flows import SIZE
@@ -116,17 +115,24 @@ async def test_a_store_error_reading_the_queue_says_what_failed(store: SqlStore)
         assert "F5 reads it again" in notice.message
 
 
-async def test_a_store_error_opening_a_dispute_goes_back_to_the_queue(store: SqlStore) -> None:
-    app = console(Faulty(store, get_dispute=StoreError("no such table: dispute")))
+async def open_failing(store: SqlStore, error: BaseException) -> Told:
+    """Open the most urgent dispute through a store whose `get_dispute` raises `error`: the
+    agent is back on the queue, told once; returns what they were told."""
+    app = console(Faulty(store, get_dispute=error))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
         (notice,) = errors(app)
-        assert notice.title == "Could not open the dispute"
-        assert "no such table: dispute" in notice.message
-        assert "back on the queue" in notice.message
+    return notice
+
+
+async def test_a_store_error_opening_a_dispute_goes_back_to_the_queue(store: SqlStore) -> None:
+    notice = await open_failing(store, StoreError("no such table: dispute"))
+    assert notice.title == "Could not open the dispute"
+    assert "no such table: dispute" in notice.message
+    assert "back on the queue" in notice.message
 
 
 # ----- an unexpected exception -------------------------------------------------------------
@@ -148,16 +154,10 @@ async def test_an_unexpected_exception_while_deciding_is_reported_and_the_form_k
 async def test_an_unexpected_exception_opening_a_dispute_goes_back_to_the_queue(
     store: SqlStore,
 ) -> None:
-    app = console(Faulty(store, get_dispute=KeyError("order")))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, QueueScreen)
-        (notice,) = errors(app)
-        assert notice.title == "Opening the dispute failed"
-        assert "KeyError: 'order'" in notice.message
-        assert "you are back on the queue" in notice.message
+    notice = await open_failing(store, KeyError("order"))
+    assert notice.title == "Opening the dispute failed"
+    assert "KeyError: 'order'" in notice.message
+    assert "you are back on the queue" in notice.message
 
 
 async def test_an_unexpected_exception_in_auto_escalation_is_reported(store: SqlStore) -> None:
@@ -171,25 +171,6 @@ async def test_an_unexpected_exception_in_auto_escalation_is_reported(store: Sql
 
 
 # ----- the outbox and the network (a real API on 127.0.0.1) --------------------------------
-@pytest.fixture
-def server(store: SqlStore) -> Iterator[RestartableServer]:
-    running = RestartableServer(store, NOW)
-    running.start()
-    yield running
-    running.stop()
-
-
-def api_console(server: RestartableServer, store: SqlStore, outbox: Path) -> MediatorApp:
-    token = store.add_staff_sync("agent.ana", "agent", now=NOW)
-    api = HttpStore(server.url, token, backoff=0.01, retries=1)
-    return MediatorApp(
-        OutboxStore(api, Outbox(outbox, server.url)),
-        clock=FrozenClock(NOW),
-        agent="agent.ana",
-        every=MANUAL,
-    )
-
-
 async def test_a_locked_outbox_file_refuses_the_decision_in_words_and_sends_nothing(
     server: RestartableServer, store: SqlStore, tmp_path: Path
 ) -> None:
