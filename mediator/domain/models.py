@@ -265,7 +265,40 @@ class InfoRequest(StrictModel):
     answered_at: UtcTime | None = None
 
 
-class DisputeRecord(StrictModel):
+class Claim(StrictModel):
+    """`holder` works on `dispute_id` since `since`; the claim runs out at `until` (the store's
+    clock) unless it is renewed."""
+
+    dispute_id: str
+    holder: str
+    since: UtcTime
+    until: UtcTime
+    #: Who handed the dispute over to `holder` (a shift hand-over), or None.
+    handed_by: str | None = None
+
+
+class Claimable(StrictModel):
+    """The claim columns of a queue row and a dispute record: set only while the claim is held
+    (the store leaves out a claim that ran out by its clock)."""
+
+    claimed_by: str | None = None
+    claimed_since: UtcTime | None = None
+    claimed_until: UtcTime | None = None
+    claimed_from: str | None = None
+
+    def claim_of(self, dispute_id: str) -> Claim | None:
+        if self.claimed_by is None or self.claimed_since is None or self.claimed_until is None:
+            return None
+        return Claim(
+            dispute_id=dispute_id,
+            holder=self.claimed_by,
+            since=self.claimed_since,
+            until=self.claimed_until,
+            handed_by=self.claimed_from,
+        )
+
+
+class DisputeRecord(Claimable):
     """A dispute as a store holds it: the marketplace data plus our version and decisions."""
 
     dispute: Dispute
@@ -277,3 +310,8 @@ class DisputeRecord(StrictModel):
     @property
     def id(self) -> str:
         return self.dispute.id
+
+    @property
+    def claim(self) -> Claim | None:
+        """Who holds the dispute now (issue 15), as the store read it."""
+        return self.claim_of(self.dispute.id)

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from mediator.domain.claims import Claim, ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, OrderKind, Reason, Status
-from mediator.domain.models import StrictModel, UtcTime
+from mediator.domain.models import Claimable, StrictModel, UtcTime
 
 #: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
 #: counting a million matches is not cheap (issue 4: a cheap count).
@@ -29,6 +30,10 @@ class QueueQuery:
     statuses: frozenset[Status] = QUEUE_STATUSES
     #: Only disputes with at least one message flagged under P-COMM-*.
     flagged_only: bool = False
+    #: Every dispute, those `agent` holds, or those nobody holds (issue 15).
+    claims: ClaimFilter = ClaimFilter.ALL
+    #: Whose claims `ClaimFilter.MINE` means.
+    agent: str = ""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -39,7 +44,7 @@ class QueueKey:
     id: str
 
 
-class QueueRow(StrictModel):
+class QueueRow(Claimable):
     """One line of the escalation queue (the store reads it with Core rows, not ORM objects)."""
 
     #: Not re-checked against the id rules: rows come from the store, which checked them on entry.
@@ -66,6 +71,11 @@ class QueueRow(StrictModel):
     @property
     def key(self) -> QueueKey:
         return QueueKey(self.urgency_at, self.id)
+
+    @property
+    def claim(self) -> Claim | None:
+        """Who holds the dispute now (issue 15), as the store read it."""
+        return self.claim_of(self.id)
 
 
 class QueuePage(StrictModel):

@@ -13,8 +13,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from mediator.domain.claims import LEASE, MAX_LEASE, MIN_LEASE
 from mediator.domain.enums import Actor
 from mediator.domain.models import (
+    Claim,
     DisputeRecord,
     Pair,
     RequestModel,
@@ -75,3 +77,38 @@ class Escalations(StrictModel):
     """`POST /escalations`: the disputes auto-escalated now (P-ESC-SELLER-SILENT, P-ESC-STALE)."""
 
     escalated: list[Escalation]
+
+
+class ClaimBody(RequestModel):
+    """`PUT /disputes/{id}/claim`, `POST …/claim/takeover`, `POST /queue/claim-next`: how long
+    the claim lasts from now, by the server's clock (issue 15)."""
+
+    lease_seconds: int = Field(
+        default=int(LEASE.total_seconds()),
+        ge=int(MIN_LEASE.total_seconds()),
+        le=int(MAX_LEASE.total_seconds()),
+        examples=[180],
+    )
+
+
+class HandOverBody(ClaimBody):
+    """`POST /disputes/{id}/claim/handover`: give the claim to a colleague, with a note that
+    shows in the timeline (a shift hand-over)."""
+
+    to: StorableText = Field(max_length=64, examples=["agent.bo"])
+    note: StorableText = Field(default="", examples=["Waiting on the carrier's reply."])
+
+
+class Claims(StrictModel):
+    """`GET /me/claims`: the claims the token's owner holds now, most urgent first."""
+
+    claims: list[Claim]
+
+
+class ClaimedBody(ErrorBody):
+    """409: someone else holds the dispute's claim; nothing was written. `holder` names them,
+    `claim` says since and until when (the server's clock)."""
+
+    code: Literal["claimed"] = "claimed"
+    holder: str
+    claim: Claim

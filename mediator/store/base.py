@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
@@ -30,6 +30,7 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.claims import LEASE, Claim
 from mediator.domain.models import Pair, StrictModel
 from mediator.domain.queue import COUNT_CAP as COUNT_CAP
 from mediator.domain.queue import QueueCounts as QueueCounts
@@ -133,6 +134,20 @@ class VersionConflict(StoreError):
         self.dispute_id = dispute_id
         self.expected = expected
         self.current = current
+
+
+class Claimed(StoreError):
+    """Someone else holds the dispute's claim (issue 15): nothing was written.
+
+    Data, not a sentence: `claim` says who holds it, since when and until when (by the store's
+    clock); the console words it in the agent's time zone."""
+
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(
+            f"{claim.dispute_id} is claimed by {claim.holder} (since "
+            f"{claim.since:%Y-%m-%d %H:%M} UTC); nothing was written"
+        )
+        self.claim = claim
 
 
 class IdempotencyMismatch(StoreError):
@@ -268,6 +283,42 @@ class Store(Protocol):
     async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
         """Auto-escalate every open dispute whose P-ESC-SELLER-SILENT or P-ESC-STALE timer ran
         out by `now`; idempotent. Returns (dispute id, cause) per escalation."""
+        ...
+
+    async def claim(
+        self, dispute_id: str, *, actor: str, lease: timedelta = LEASE, take_over: bool = False
+    ) -> Claim:
+        """Claim `dispute_id` for `actor` for `lease` from now (the store's clock), or renew
+        `actor`'s claim. Raises `Claimed` if someone else holds it, unless `take_over` (which is
+        recorded, and which the previous holder sees at their next renewal: `Claimed`).
+        `InvalidDecision` if the dispute is not in the queue (resolved, say); `NotFound`.
+        Racing claims leave exactly one holder."""
+        ...
+
+    async def release(self, dispute_id: str, *, actor: str, force: bool = False) -> None:
+        """Give up `actor`'s claim (nothing to do if `actor` holds none). Raises `Claimed` if
+        someone else holds it, unless `force` (a supervisor breaking a claim; recorded)."""
+        ...
+
+    async def claim_next(
+        self, query: QueueQuery, *, actor: str, lease: timedelta = LEASE
+    ) -> Claim | None:
+        """Claim the most urgent dispute matching `query` that nobody holds; None if none is
+        left. Two agents asking at once get two different disputes."""
+        ...
+
+    async def hand_over(
+        self, dispute_id: str, *, actor: str, to: str, note: str, lease: timedelta = LEASE
+    ) -> Claim:
+        """Hand `actor`'s claim (or a dispute nobody holds) to the colleague `to` for `lease`,
+        with `note`, which shows in the timeline as a staff note by `actor` (a shift hand-over).
+        Raises `Claimed` if someone else holds it, `InvalidDecision` for a bad name or a
+        dispute not in the queue, `NotFound`."""
+        ...
+
+    async def claims_held(self, actor: str) -> list[Claim]:
+        """The claims `actor` holds now, most urgent first (asked on quit: release or hand
+        over)."""
         ...
 
     async def close(self) -> None: ...

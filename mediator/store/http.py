@@ -7,7 +7,8 @@
   A note or an information request whose answer was lost is not re-sent; it fails with
   `StoreUnavailable`, and the agent sees what is stored when the dispute is reloaded.
 - Errors map onto the protocol's: 404 `NotFound`, 412 `VersionConflict` (with the current
-  dispute from the body), 422 `InvalidDecision` / `IdempotencyMismatch`, 401/403 `NotAllowed`,
+  dispute from the body), 409 `claimed` `Claimed` (with the claim), 422 `InvalidDecision` /
+  `IdempotencyMismatch`, 401/403 `NotAllowed`,
   unreachable or 5xx after the retries `StoreUnavailable`.
 - Bodies are the server's own classes (the domain's models, `store.api_models`,
   `wire.CursorPage`), written and read by pydantic: no hand-written parser on either end.
@@ -19,22 +20,28 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.claims import LEASE, Claim
 from mediator.store._httpx import httpx
 from mediator.store.api_models import (
+    ClaimBody,
+    ClaimedBody,
+    Claims,
     ConflictBody,
     ErrorBody,
+    HandOverBody,
     InfoRequestBody,
     InvalidBody,
     NoteBody,
 )
 from mediator.store.base import (
+    Claimed,
     IdempotencyMismatch,
     InvalidDecision,
     NotFound,
@@ -138,12 +145,7 @@ class HttpStore:
     async def _answer(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
         """Send, then read the answer as `model` (the same class the server answers with)."""
         response = await self._request(method, path, **kwargs)
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise StoreError(
-                f"{kwargs['action']}: unexpected answer from the API ({_first_error(exc)})"
-            ) from None
+        return _read(model, response, kwargs["action"])
 
     # --- the Store protocol ----------------------------------------------------------------
 
@@ -261,6 +263,65 @@ class HttpStore:
         console): an agent's console has nothing to do here and must not fail every minute."""
         return []
 
+    async def claim(
+        self, dispute_id: str, *, actor: str, lease: timedelta = LEASE, take_over: bool = False
+    ) -> Claim:
+        """PUT the claim (or POST a take-over); `actor` is the token's owner. Claiming and
+        renewing are idempotent: a retry cannot take anything twice."""
+        path = f"{_path(dispute_id)}/claim" + ("/takeover" if take_over else "")
+        return await self._answer(
+            Claim,
+            "POST" if take_over else "PUT",
+            path,
+            body=ClaimBody(lease_seconds=_seconds(lease)),
+            action=f"claiming {dispute_id}",
+            idempotent=True,
+        )
+
+    async def release(self, dispute_id: str, *, actor: str, force: bool = False) -> None:
+        await self._request(
+            "DELETE",
+            f"{_path(dispute_id)}/claim",
+            params={"force": "true"} if force else None,
+            action=f"releasing {dispute_id}",
+            idempotent=True,
+        )
+
+    async def claim_next(
+        self, query: QueueQuery, *, actor: str, lease: timedelta = LEASE
+    ) -> Claim | None:
+        # not retried once sent: a lost answer would leave a claim the agent never saw (it
+        # runs out on its own, but the next try would claim a second dispute)
+        response = await self._request(
+            "POST",
+            "/queue/claim-next",
+            params=query_params(query),
+            body=ClaimBody(lease_seconds=_seconds(lease)),
+            action="claiming the next dispute",
+            idempotent=False,
+        )
+        if response.status_code == 204:
+            return None
+        return _read(Claim, response, "claiming the next dispute")
+
+    async def hand_over(
+        self, dispute_id: str, *, actor: str, to: str, note: str, lease: timedelta = LEASE
+    ) -> Claim:
+        return await self._answer(
+            Claim,
+            "POST",
+            f"{_path(dispute_id)}/claim/handover",
+            body=HandOverBody(to=to, note=note, lease_seconds=_seconds(lease)),
+            action=f"handing {dispute_id} over to {to}",
+            idempotent=False,
+        )
+
+    async def claims_held(self, actor: str) -> list[Claim]:
+        answer = await self._answer(
+            Claims, "GET", "/me/claims", action="reading your claims", idempotent=True
+        )
+        return answer.claims
+
     async def whoami(self) -> StaffMember:
         return await self._answer(
             StaffMember, "GET", "/me", action="checking the token", idempotent=True
@@ -272,6 +333,20 @@ class HttpStore:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _read(model: type[M], response: httpx.Response, action: str) -> M:
+    """The answer's body as `model` (the same class the server answers with)."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise StoreError(
+            f"{action}: unexpected answer from the API ({_first_error(exc)})"
+        ) from None
+
+
+def _seconds(lease: timedelta) -> int:
+    return round(lease.total_seconds())
 
 
 def _path(dispute_id: str) -> str:
@@ -327,6 +402,8 @@ def _error(
         answer = _body(response, ConflictBody)
         dispute_id, expected = conflict if conflict is not None else ("?", -1)
         return VersionConflict(dispute_id, expected, None if answer is None else answer.current)
+    if status == 409 and code == "claimed" and (claimed := _body(response, ClaimedBody)):
+        return Claimed(claimed.claim)
     if code == "idempotency_key_reused":
         return IdempotencyMismatch(detail)
     if status == 422:

@@ -20,11 +20,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.claims import LEASE, Claim
 from mediator.store.base import (
     OutboxError,
     Pending,
@@ -219,6 +220,29 @@ class OutboxStore:
 
     async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
         return await self.api.escalate_due(now)
+
+    # claims are the server's to judge: never kept offline (a claim the server has not seen
+    # protects nothing)
+    async def claim(
+        self, dispute_id: str, *, actor: str, lease: timedelta = LEASE, take_over: bool = False
+    ) -> Claim:
+        return await self.api.claim(dispute_id, actor=actor, lease=lease, take_over=take_over)
+
+    async def release(self, dispute_id: str, *, actor: str, force: bool = False) -> None:
+        await self.api.release(dispute_id, actor=actor, force=force)
+
+    async def claim_next(
+        self, query: QueueQuery, *, actor: str, lease: timedelta = LEASE
+    ) -> Claim | None:
+        return await self.api.claim_next(query, actor=actor, lease=lease)
+
+    async def hand_over(
+        self, dispute_id: str, *, actor: str, to: str, note: str, lease: timedelta = LEASE
+    ) -> Claim:
+        return await self.api.hand_over(dispute_id, actor=actor, to=to, note=note, lease=lease)
+
+    async def claims_held(self, actor: str) -> list[Claim]:
+        return await self.api.claims_held(actor)
 
     async def record_decision(
         self,

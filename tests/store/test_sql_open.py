@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text, update
@@ -16,7 +17,7 @@ from mediator.store.sql.schema import SCHEMA_VERSION, meta
 from tests.store.conftest import example_disputes
 
 
-def open_error(url: str, **kwargs: bool) -> str:
+def open_error(url: str, **kwargs: Any) -> str:
     with pytest.raises(StoreUnavailable) as info:
         SqlStore.open(url, **kwargs)
     message = str(info.value)

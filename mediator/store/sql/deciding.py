@@ -35,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -42,13 +43,20 @@ from sqlalchemy import (
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
 from mediator.domain.resolution import build_decision, check
 from mediator.store.base import MAX_KEY_CHARS, IdempotencyMismatch, InvalidDecision, NotFound
+from mediator.store.sql.claims import StoreClock, db_now
 from mediator.store.sql.rows import (
     deadline_values,
     decision_from_row,
     decision_values,
     dispute_from_rows,
 )
-from mediator.store.sql.schema import decisions, disputes, idempotency_keys, info_requests
+from mediator.store.sql.schema import (
+    UtcDateTime,
+    decisions,
+    disputes,
+    idempotency_keys,
+    info_requests,
+)
 from mediator.store.sql.writes import new_id
 
 
@@ -97,12 +105,27 @@ _KEY = select(*_key_columns).where(_k.key == bindparam("key"))
 _DECISION = select(decisions).where(decisions.c.id == bindparam("decision_id"))
 _RESOLVE = (
     update(disputes)
-    .where(c.id == bindparam("dispute_id"), c.version == bindparam("expected_version"))
+    .where(
+        c.id == bindparam("dispute_id"),
+        c.version == bindparam("expected_version"),
+        # the claim (issue 15), in the same statement as the version: nobody's, the
+        # decider's, or run out by the store's clock
+        or_(
+            c.claimed_by.is_(None),
+            c.claimed_by == bindparam("claim_actor"),
+            c.claimed_until <= func.coalesce(bindparam("claim_now", type_=UtcDateTime()), db_now()),
+        ),
+    )
     .values(
         status=Status.RESOLVED.value,
         version=c.version + 1,
         urgency_at=bindparam("urgency_at"),
         deadline_rule=bindparam("deadline_rule"),
+        # deciding releases the claim
+        claimed_by=None,
+        claimed_since=None,
+        claimed_until=None,
+        claimed_from=None,
     )
 )
 _INSERT_DECISION = insert(decisions)
@@ -135,12 +158,14 @@ def record_decision(
     actor: str,
     now: datetime,
     idempotency_key: str | None = None,
+    clock: StoreClock = None,
 ) -> Decision:
     """Check and write `draft`, mark the dispute resolved and bump its version; with
     `idempotency_key`, replay or refuse a repeated request (`Store.record_decision`).
 
     `conn`: autocommit on PostgreSQL, a `BEGIN IMMEDIATE` transaction on SQLite. Raises
-    `StaleVersion` when the dispute is not at `expected_version`; nothing is written then.
+    `StaleVersion` when the dispute is not at `expected_version`, or someone else holds its claim
+    (the caller tells which); nothing is written then.
     """
     fingerprint = None
     if idempotency_key is not None:
@@ -173,6 +198,8 @@ def record_decision(
     resolve = {
         "dispute_id": dispute_id,
         "expected_version": expected_version,
+        "claim_actor": actor,
+        "claim_now": None if clock is None else clock(),
         **deadline_values(current.model_copy(update={"dispute": resolved})),
     }
     key = None

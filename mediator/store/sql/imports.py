@@ -45,8 +45,9 @@ BATCH_SIZE = 1000
 _CHUNK = 1000
 
 c = disputes.c
-#: Columns an update leaves alone: `version` is bumped, `message_count` recounted (staff notes).
-_KEEP = ("version", "message_count")
+#: Columns an update leaves alone: `version` is bumped, `message_count` recounted (staff notes),
+#: and a claim stays with its holder (issue 15: a newer revision is not a reason to lose it).
+_KEEP = ("version", "message_count", "claimed_by", "claimed_since", "claimed_until", "claimed_from")
 _COPIED = [col for col in c if col.name not in (*_KEEP, "id")]
 _UPDATE = (
     update(disputes)

@@ -85,11 +85,13 @@ def create_sqlite_fts(conn: Connection) -> None:
 
 def _v1_to_v2(conn: Connection) -> None:
     """Policy deadlines: `info_requests`, `deadline_rule`, `flagged_count`; the queue's sort key
-    `urgency_at` becomes the next running deadline instead of the escalation time."""
+    `urgency_at` becomes the next running deadline instead of the escalation time.
+
+    The new columns are filled by `recompute_derived` once the store is at the current schema
+    (`upgrade`): it reads disputes as this release does, with columns later revisions add."""
     info_requests.create(conn)
     conn.execute(text("ALTER TABLE disputes ADD COLUMN deadline_rule VARCHAR"))
     conn.execute(text("ALTER TABLE disputes ADD COLUMN flagged_count INTEGER NOT NULL DEFAULT 0"))
-    recompute_derived(conn)
 
 
 def recompute_derived(conn: Connection) -> int:
@@ -156,11 +158,15 @@ def upgrade(conn: Connection, revision: str | None, version: int | None, target:
     config = alembic_config(conn)
     try:
         with _ALEMBIC_LOCK:
+            derive = False
             if revision is None and version is not None:
                 if version < BASELINE_VERSION:
                     migrate(conn, version, BASELINE_VERSION)  # 1 or 2, see `engine.needs_upgrade`
+                    derive = version < 2  # `_v1_to_v2` added the derived columns, empty
                     version = BASELINE_VERSION
                 command.stamp(config, REVISIONS[version])
             command.upgrade(config, target)
+            if derive:
+                recompute_derived(conn)
     except CommandError as exc:
         raise StoreUnavailable(f"schema migration failed: {one_line(exc)}") from None

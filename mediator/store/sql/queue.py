@@ -6,6 +6,7 @@ row 10 and at row 1,000,000 with the `(status, urgency_at, id)` / `(urgency_at, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
@@ -22,7 +23,9 @@ from sqlalchemy import (
 )
 
 from mediator.domain import QUEUE_STATUSES, Status
+from mediator.domain.claims import ClaimFilter
 from mediator.store.base import COUNT_CAP, QueueCounts, QueueKey, QueuePage, QueueQuery
+from mediator.store.sql.claims import StoreClock, claim_filter, store_now
 from mediator.store.sql.rows import queue_row
 from mediator.store.sql.schema import UtcDateTime, disputes
 from mediator.store.sql.search import index_candidates, text_filter
@@ -48,6 +51,10 @@ QUEUE_COLUMNS = (
     c.version,
     c.deadline_rule,
     c.flagged_count,
+    c.claimed_by,
+    c.claimed_since,
+    c.claimed_until,
+    c.claimed_from,
 )
 
 sort_key = tuple_(c.urgency_at, c.id)
@@ -77,9 +84,14 @@ class Plan(Enum):
 
 
 def conditions(
-    conn: Connection, query: QueueQuery, *, plan: Plan = Plan.PLAIN
+    conn: Connection,
+    query: QueueQuery,
+    *,
+    plan: Plan = Plan.PLAIN,
+    now: Callable[[], datetime] | None = None,
 ) -> list[ColumnElement[bool]]:
-    """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`).
+    """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`),
+    flagged, and claims (mine / unclaimed, by the store's clock: `now()`).
 
     `FROM_INDEX` and `WALK` (SQLite) write the status test `+status`, which keeps SQLite's
     planner off the `(status, urgency_at, id)` index (hundreds of thousands of entries at a
@@ -95,7 +107,26 @@ def conditions(
         where.append(text)
     if query.flagged_only:
         where.append(c.flagged_count > 0)
+    if query.claims is not ClaimFilter.ALL:
+        if now is None:
+            raise ValueError("a claim filter needs the store's clock")
+        held = claim_filter(query, now())
+        if held is not None:
+            where.append(held)
     return where
+
+
+class StoreTime:
+    """The store's "now", read at most once per call (and only when a claim is in play)."""
+
+    def __init__(self, conn: Connection, clock: StoreClock) -> None:
+        self._conn, self._clock = conn, clock
+        self._now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        if self._now is None:
+            self._now = store_now(self._conn, self._clock)
+        return self._now
 
 
 def queue_page(
@@ -106,6 +137,7 @@ def queue_page(
     before: QueueKey | None = None,
     from_end: bool = False,
     limit: int = 100,
+    clock: StoreClock = None,
 ) -> QueuePage:
     """Up to `limit` rows in ascending `(urgency_at, id)` order (see `Store.queue_page`)."""
     if limit < 1:
@@ -117,7 +149,8 @@ def queue_page(
     if plan is Plan.WALK and not forward:
         # walking back from the end would first pass every resolved dispute (they sort last)
         plan = Plan.PLAIN
-    where = conditions(conn, query, plan=plan)
+    now = StoreTime(conn, clock)
+    where = conditions(conn, query, plan=plan, now=now)
     stmt = select(*QUEUE_COLUMNS).where(*where)
     if after is not None:
         stmt = stmt.where(sort_key > _bound(after))
@@ -132,7 +165,7 @@ def queue_page(
     fetched = fetched[:limit]
     if not forward:
         fetched.reverse()
-    rows = tuple(queue_row(r) for r in fetched)
+    rows = tuple(queue_row(r, now) for r in fetched)
 
     def any_where(cond: ColumnElement[bool]) -> bool:
         return bool(conn.scalar(select(exists().where(*where, cond))))
@@ -155,7 +188,12 @@ def queue_page(
 
 
 def queue_counts(
-    conn: Connection, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
+    conn: Connection,
+    query: QueueQuery,
+    *,
+    now: datetime | None = None,
+    totals: bool = True,
+    clock: StoreClock = None,
 ) -> QueueCounts:
     """Rows matching `query` (counted up to `COUNT_CAP`), and with `totals` the whole queue by
     status and the overdue ones.
@@ -177,7 +215,12 @@ def queue_counts(
             )
     if totals and query == QueueQuery():  # the whole queue: the totals are the answer
         return QueueCounts(matching=sum(by_status.values()), by_status=by_status, overdue=overdue)
-    where = conditions(conn, query, plan=search_plan(conn, query, counting=True))
+    where = conditions(
+        conn,
+        query,
+        plan=search_plan(conn, query, counting=True),
+        now=StoreTime(conn, clock),
+    )
     first = select(literal(1)).select_from(disputes).where(*where).limit(COUNT_CAP + 1).subquery()
     found = conn.scalar(select(func.count()).select_from(first)) or 0
     return QueueCounts(

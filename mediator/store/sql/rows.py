@@ -6,7 +6,8 @@ Money crosses as integer minor units (`to_minor` / `from_minor`), JSON fields as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -115,6 +116,11 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "extra": json.dumps(d.extra, ensure_ascii=False),
         "message_count": len(d.messages),
         "evidence_count": len(d.evidence),
+        # nobody holds a new dispute (issue 15)
+        "claimed_by": None,
+        "claimed_since": None,
+        "claimed_until": None,
+        "claimed_from": None,
     }
 
 
@@ -280,8 +286,9 @@ def decision_from_row(r: Row[Any]) -> Decision:
     )
 
 
-def queue_row(r: Sequence[Any]) -> QueueRow:
-    """A `QueueRow` from a row of `queue.QUEUE_COLUMNS` (positional, for speed)."""
+def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
+    """A `QueueRow` from a row of `queue.QUEUE_COLUMNS` (positional, for speed). Its claim is
+    kept only if it is held at `now()` (the store's clock, read only for a claimed row)."""
     (
         id_,
         status,
@@ -300,7 +307,13 @@ def queue_row(r: Sequence[Any]) -> QueueRow:
         version,
         deadline_rule,
         flagged_count,
+        claimed_by,
+        claimed_since,
+        claimed_until,
+        claimed_from,
     ) = r
+    if claimed_by is not None and not claimed_until > now():
+        claimed_by = claimed_since = claimed_until = claimed_from = None
     return QueueRow(
         id=id_,
         status=Status(status),
@@ -319,4 +332,8 @@ def queue_row(r: Sequence[Any]) -> QueueRow:
         version=version,
         deadline_rule=deadline_rule,
         flagged_count=flagged_count,
+        claimed_by=claimed_by,
+        claimed_since=claimed_since,
+        claimed_until=claimed_until,
+        claimed_from=claimed_from,
     )

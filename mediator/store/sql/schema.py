@@ -24,11 +24,11 @@ from sqlmodel import Field, SQLModel
 #: The schema this code reads and writes, kept in `meta.schema_version` by every migration so
 #: that older releases (which only know that number) refuse a store they do not understand. A
 #: database with a newer version is refused; an older one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: `meta.schema_version` → the Alembic revision (`alembic/versions/`) of that schema. Versions 1
 #: and 2 predate Alembic: `migrations.py` brings them to 3 by hand first.
-REVISIONS = {3: "v3_baseline", 4: "v4_staff", 5: "v5_pg_search"}
+REVISIONS = {3: "v3_baseline", 4: "v4_staff", 5: "v5_pg_search", 6: "v6_claims"}
 #: The Alembic head: a store whose `alembic_version` says this needs no migration, and opening it
 #: does not import Alembic (tests/store/test_sql_migrations.py checks it against the scripts).
 HEAD_REVISION = REVISIONS[SCHEMA_VERSION]
@@ -80,6 +80,7 @@ class DisputeRow(StoreModel, table=True):
     __table_args__ = (
         Index("ix_disputes_status_urgency", "status", "urgency_at", "id"),
         Index("ix_disputes_urgency", "urgency_at", "id"),
+        Index("ix_disputes_claimed_by", "claimed_by"),
     )
 
     id: str = Field(primary_key=True)
@@ -118,6 +119,32 @@ class DisputeRow(StoreModel, table=True):
     extra: str = Field(default="{}", sa_type=Text)
     message_count: int = 0
     evidence_count: int = 0
+    #: The claim (issue 15): who holds the dispute, since when, until when (the store's clock).
+    #: A claim past `claimed_until` is not held, whatever these say; a release clears them.
+    #: Changing them never bumps `version`: a claim is not a change of the dispute.
+    claimed_by: str | None = None
+    claimed_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: Who handed the claim to `claimed_by` (a shift hand-over); cleared with the claim.
+    claimed_from: str | None = None
+
+
+class ClaimEventRow(StoreModel, table=True):
+    """What happened to a claim (`domain.claims.ClaimEvent`), under whose name; renewals are not
+    recorded. `previous` is the holder before a take-over, a break or a hand-over; `holder` the
+    one after (None after a release or a break)."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_dispute", "dispute_id", "at"),)
+
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="disputes.id")
+    kind: str
+    actor: str
+    holder: str | None = None
+    previous: str | None = None
+    at: datetime = Field(sa_type=UtcDateTime)
+    note: str | None = Field(default=None, sa_type=Text)
 
 
 class MessageRow(StoreModel, table=True):
@@ -239,5 +266,16 @@ info_requests = _table(InfoRequestRow)
 staff = _table(StaffRow)
 idempotency_keys = _table(IdempotencyRow)
 meta = _table(MetaRow)
+claim_events = _table(ClaimEventRow)
 
-TABLES = (meta, disputes, messages, evidence, decisions, info_requests, staff, idempotency_keys)
+TABLES = (
+    meta,
+    disputes,
+    messages,
+    evidence,
+    decisions,
+    info_requests,
+    staff,
+    idempotency_keys,
+    claim_events,
+)

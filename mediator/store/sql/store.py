@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -34,7 +34,9 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.claims import LEASE, Claim
 from mediator.store.base import (
+    Claimed,
     IdempotencyMismatch,
     ImportClash,
     ImportReport,
@@ -46,7 +48,7 @@ from mediator.store.base import (
     StoreError,
     VersionConflict,
 )
-from mediator.store.sql import deciding, imports, queue, staff, writes
+from mediator.store.sql import claims, deciding, imports, queue, staff, writes
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
@@ -66,16 +68,35 @@ T = TypeVar("T")
 class SqlStore:
     """A dispute store in a SQL database. Open with `SqlStore.open(url)`."""
 
-    def __init__(self, engine: Engine, label: str, loop_engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        label: str,
+        loop_engine: AsyncEngine | None = None,
+        *,
+        clock: claims.StoreClock = None,
+    ) -> None:
         self.engine = engine
         #: Short, password-free description, e.g. "sqlite:/home/ana/.local/share/mediator.db".
         self.label = label
         self.loop_engine = loop_engine
+        #: The store's clock for claims (issue 15): None reads the database's clock, which is
+        #: the only clock every console sharing the store agrees on; tests inject one.
+        self.clock = clock
         #: The same store over `loop_engine`: its sync twins run only in `greenlet_spawn`.
-        self._on_loop = None if loop_engine is None else SqlStore(loop_engine.sync_engine, label)
+        self._on_loop = (
+            None if loop_engine is None else SqlStore(loop_engine.sync_engine, label, clock=clock)
+        )
 
     @classmethod
-    def open(cls, url: str, *, create_dirs: bool = False, on_event_loop: bool = False) -> SqlStore:
+    def open(
+        cls,
+        url: str,
+        *,
+        create_dirs: bool = False,
+        on_event_loop: bool = False,
+        clock: claims.StoreClock = None,
+    ) -> SqlStore:
         """Open (and on a new, empty database create) the store at SQLAlchemy `url`.
 
         `create_dirs=True` creates a SQLite file's missing parent directories. Any failure
@@ -85,9 +106,12 @@ class SqlStore:
         for the database on the caller's event loop instead of in a thread (module docstring).
         Their Python work then runs on the loop too, so a console, which must keep its screen
         responsive, leaves it off. Ignored where `engine.make_loop_engine` has no engine.
+
+        `clock`: where claims read "now" (tests); by default the database's own clock.
         """
         engine, label = make_engine(url, create_dirs=create_dirs)
-        return cls(engine, label, make_loop_engine(engine) if on_event_loop else None)
+        loop_engine = make_loop_engine(engine) if on_event_loop else None
+        return cls(engine, label, loop_engine, clock=clock)
 
     async def _call(
         self, method: Callable[Concatenate[SqlStore, P], T], *args: P.args, **kwargs: P.kwargs
@@ -157,7 +181,13 @@ class SqlStore:
         try:
             with read_tx(self.engine) as conn:
                 return queue.queue_page(
-                    conn, query, after=after, before=before, from_end=from_end, limit=limit
+                    conn,
+                    query,
+                    after=after,
+                    before=before,
+                    from_end=from_end,
+                    limit=limit,
+                    clock=self.clock,
                 )
         except FAILURES as exc:
             raise store_error(exc, self.label, "reading the queue") from None
@@ -167,14 +197,14 @@ class SqlStore:
     ) -> QueueCounts:
         try:
             with read_tx(self.engine) as conn:
-                return queue.queue_counts(conn, query, now=now, totals=totals)
+                return queue.queue_counts(conn, query, now=now, totals=totals, clock=self.clock)
         except FAILURES as exc:
             raise store_error(exc, self.label, "counting the queue") from None
 
     def get_dispute_sync(self, dispute_id: str) -> DisputeRecord:
         try:
             with read_tx(self.engine) as conn:
-                return writes.get_dispute(conn, dispute_id)
+                return writes.get_dispute(conn, dispute_id, self.clock)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading {dispute_id}") from None
 
@@ -198,9 +228,13 @@ class SqlStore:
                     actor=actor,
                     now=now,
                     idempotency_key=idempotency_key,
+                    clock=self.clock,
                 )
         except deciding.StaleVersion:
             current = self.get_dispute_sync(dispute_id)
+            held = current.claim
+            if current.version == expected_version and held is not None and held.holder != actor:
+                raise Claimed(held) from None
             raise VersionConflict(dispute_id, expected_version, current) from None
         except IntegrityError as exc:
             if idempotency_key is None:
@@ -216,7 +250,9 @@ class SqlStore:
     def add_note_sync(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         try:
             with write_tx(self.engine) as conn:
-                return writes.add_note(conn, dispute_id, body, actor=actor, now=now)
+                return writes.add_note(
+                    conn, dispute_id, body, actor=actor, now=now, clock=self.clock
+                )
         except FAILURES as exc:
             raise store_error(exc, self.label, f"adding a note to {dispute_id}") from None
 
@@ -240,6 +276,7 @@ class SqlStore:
                     expected_version=expected_version,
                     actor=actor,
                     now=now,
+                    clock=self.clock,
                 )
         except FAILURES as exc:
             raise store_error(exc, self.label, f"asking for information on {dispute_id}") from None
@@ -278,6 +315,68 @@ class SqlStore:
                 return staff.list_staff(conn)
         except FAILURES as exc:
             raise store_error(exc, self.label, "listing staff") from None
+
+    def claim_sync(
+        self, dispute_id: str, *, actor: str, lease: timedelta = LEASE, take_over: bool = False
+    ) -> Claim:
+        try:
+            with write_tx(self.engine) as conn:
+                return claims.claim(
+                    conn,
+                    dispute_id,
+                    actor=actor,
+                    lease=lease,
+                    take_over=take_over,
+                    clock=self.clock,
+                )
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"claiming {dispute_id}") from None
+
+    def release_sync(self, dispute_id: str, *, actor: str, force: bool = False) -> None:
+        try:
+            with write_tx(self.engine) as conn:
+                claims.release(conn, dispute_id, actor=actor, force=force, clock=self.clock)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"releasing {dispute_id}") from None
+
+    def claim_next_sync(
+        self, query: QueueQuery, *, actor: str, lease: timedelta = LEASE
+    ) -> Claim | None:
+        try:
+            with write_tx(self.engine) as conn:
+                where = queue.conditions(conn, query, now=queue.StoreTime(conn, self.clock))
+                found = claims.next_unclaimed(conn, where, clock=self.clock)
+                if found is None:
+                    return None
+                return claims.claim(
+                    conn, found, actor=actor, lease=lease, take_over=False, clock=self.clock
+                )
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "claiming the next dispute") from None
+
+    def hand_over_sync(
+        self, dispute_id: str, *, actor: str, to: str, note: str, lease: timedelta = LEASE
+    ) -> Claim:
+        try:
+            with write_tx(self.engine) as conn:
+                # the hand-over note goes into the timeline, as the one who hands over (while
+                # they still hold the claim); a refused hand-over rolls it back
+                said = note.strip()
+                body = f"Handed over to {to}" + (f": {said}" if said else ".")
+                now = claims.store_now(conn, self.clock)
+                writes.add_note(conn, dispute_id, body, actor=actor, now=now, clock=self.clock)
+                return claims.hand_over(
+                    conn, dispute_id, actor=actor, to=to, note=note, lease=lease, clock=self.clock
+                )
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"handing over {dispute_id}") from None
+
+    def claims_held_sync(self, actor: str) -> list[Claim]:
+        try:
+            with read_tx(self.engine) as conn:
+                return claims.held_by(conn, actor, clock=self.clock)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading {actor}'s claims") from None
 
     def close_sync(self) -> None:
         """Close every pooled connection (idempotent; `close` in async code)."""
@@ -361,6 +460,31 @@ class SqlStore:
     async def escalate_due(self, now: datetime) -> list[tuple[str, str]]:
         # in a thread even on the loop engine: batches of 1,000 writes would stall the loop
         return await asyncio.to_thread(self.escalate_due_sync, now)
+
+    async def claim(
+        self, dispute_id: str, *, actor: str, lease: timedelta = LEASE, take_over: bool = False
+    ) -> Claim:
+        return await self._call(
+            SqlStore.claim_sync, dispute_id, actor=actor, lease=lease, take_over=take_over
+        )
+
+    async def release(self, dispute_id: str, *, actor: str, force: bool = False) -> None:
+        await self._call(SqlStore.release_sync, dispute_id, actor=actor, force=force)
+
+    async def claim_next(
+        self, query: QueueQuery, *, actor: str, lease: timedelta = LEASE
+    ) -> Claim | None:
+        return await self._call(SqlStore.claim_next_sync, query, actor=actor, lease=lease)
+
+    async def hand_over(
+        self, dispute_id: str, *, actor: str, to: str, note: str, lease: timedelta = LEASE
+    ) -> Claim:
+        return await self._call(
+            SqlStore.hand_over_sync, dispute_id, actor=actor, to=to, note=note, lease=lease
+        )
+
+    async def claims_held(self, actor: str) -> list[Claim]:
+        return await self._call(SqlStore.claims_held_sync, actor)
 
     async def staff_for_token(self, token: str) -> StaffMember | None:
         return await self._call(SqlStore.staff_for_token_sync, token)

@@ -24,6 +24,7 @@ from mediator.domain import (
 )
 from mediator.domain.deadlines import auto_escalation
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
+from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
 from mediator.store.sql.rows import (
     deadline_values,
     decision_from_row,
@@ -63,7 +64,7 @@ def _dispute_row(conn: Connection, dispute_id: str, *, lock: bool = False) -> Ro
     return row
 
 
-def _record(conn: Connection, row: Row[Any]) -> DisputeRecord:
+def _record(conn: Connection, row: Row[Any], clock: StoreClock = None) -> DisputeRecord:
     m, e, r = messages.c, evidence.c, decisions.c
     message_rows = conn.execute(
         select(messages).where(m.dispute_id == row.id).order_by(m.sent_at, m.id)
@@ -81,21 +82,36 @@ def _record(conn: Connection, row: Row[Any]) -> DisputeRecord:
         .order_by(i.asked_at.desc(), i.id.desc())
         .limit(1)
     ).one_or_none()
+    claim = live_claim(row.id, row, lambda: store_now(conn, clock))
     return DisputeRecord(
         dispute=dispute_from_rows(row, message_rows, evidence_rows),
         version=row.version,
         decisions=tuple(decision_from_row(d) for d in decision_rows),
         info_request=None if request is None else info_request_from_row(request),
+        claimed_by=None if claim is None else claim.holder,
+        claimed_since=None if claim is None else claim.since,
+        claimed_until=None if claim is None else claim.until,
+        claimed_from=None if claim is None else claim.handed_by,
     )
 
 
-def get_dispute(conn: Connection, dispute_id: str) -> DisputeRecord:
-    """The whole dispute: messages by (sent_at, id), evidence by (submitted_at, id), decisions."""
-    return _record(conn, _dispute_row(conn, dispute_id))
+def get_dispute(conn: Connection, dispute_id: str, clock: StoreClock = None) -> DisputeRecord:
+    """The whole dispute: messages by (sent_at, id), evidence by (submitted_at, id), decisions,
+    and its claim while it is held (by the store's clock)."""
+    return _record(conn, _dispute_row(conn, dispute_id), clock)
 
 
-def add_note(conn: Connection, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
-    """Append a staff note written in the console; the dispute's version is not bumped."""
+def add_note(
+    conn: Connection,
+    dispute_id: str,
+    body: str,
+    *,
+    actor: str,
+    now: datetime,
+    clock: StoreClock = None,
+) -> Message:
+    """Append a staff note written in the console; the dispute's version is not bumped.
+    Refused (`Claimed`) if someone else holds the dispute."""
     text = body.strip()
     if not text:
         raise InvalidNote([("body", "a note cannot be empty")])
@@ -107,7 +123,8 @@ def add_note(conn: Connection, dispute_id: str, body: str, *, actor: str, now: d
         body=text,
         author_name=actor,
     )
-    _dispute_row(conn, dispute_id, lock=True)
+    row = _dispute_row(conn, dispute_id, lock=True)
+    check_holder(conn, dispute_id, row, actor=actor, clock=clock)
     conn.execute(insert(messages).values(message_values(dispute_id, note, local=True)))
     conn.execute(
         update(disputes).where(c.id == dispute_id).values(message_count=c.message_count + 1)
@@ -128,9 +145,11 @@ def request_info(
     expected_version: int,
     actor: str,
     now: datetime,
+    clock: StoreClock = None,
 ) -> InfoRequest:
     """Ask `party` for information (P-INFO-7D): the request, a dispute-chat message from staff,
-    status `awaiting_info`, a 7-day timer, and a version bump — all in the caller's transaction."""
+    status `awaiting_info`, a 7-day timer, and a version bump — all in the caller's transaction.
+    Refused (`Claimed`) if someone else holds the dispute."""
     text = message.strip()
     errors: list[tuple[str, str]] = []
     if party not in (Actor.BUYER, Actor.SELLER):
@@ -138,9 +157,10 @@ def request_info(
     if not text:
         errors.append(("message", "say what information or evidence is needed"))
     row = _dispute_row(conn, dispute_id, lock=True)
-    current = _record(conn, row)
+    current = _record(conn, row, clock)
     if current.version != expected_version:
         raise VersionConflict(dispute_id, expected_version, current)
+    check_holder(conn, dispute_id, row, actor=actor, clock=clock)
     if current.dispute.status not in (Status.ESCALATED, Status.AWAITING_INFO):
         errors.append(
             ("party", f"{dispute_id} is {current.dispute.status.label}, not in the queue")
