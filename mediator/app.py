@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from typing import ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -16,8 +16,10 @@ from textual.screen import Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
+from mediator.domain.claims import LEASE, MAX_LEASE, RENEW_EVERY, Claim
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
+from mediator.screens.claims import HandOverScreen
 from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
@@ -36,10 +38,12 @@ class Every:
     sync: float | None = 10
     #: Re-reading the queue's rows and counts (its countdowns move on).
     refresh: float | None = 60
+    #: Renewing the claim on the open dispute while the agent is active (issue 15).
+    renew: float | None = RENEW_EVERY.total_seconds()
 
 
 #: No timer at all: what the tests run with.
-MANUAL = Every(escalate=None, sync=None, refresh=None)
+MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None)
 
 
 class MediatorApp(ReportsFailures, App[None]):
@@ -49,6 +53,8 @@ class MediatorApp(ReportsFailures, App[None]):
         "sync": ("Sending the pending decisions", "They stay on this machine and are sent again."),
         "pending": ("Counting the pending decisions", "They stay on this machine."),
         "escalate": ("Auto-escalation", "Nothing was changed; it runs again in a minute."),
+        "release": ("Releasing your claim", "It runs out on its own within the lease."),
+        "quit": ("Quitting", "Nothing was changed; you can quit again."),
     }
 
     #: Decisions on this machine waiting for the API (0 without an outbox); screens watch it.
@@ -71,6 +77,7 @@ class MediatorApp(ReportsFailures, App[None]):
         agent: str = "agent",
         tz: tzinfo | None = None,
         every: Every = Every(),
+        lease: timedelta = LEASE,
     ) -> None:
         super().__init__()
         self.store = store
@@ -78,6 +85,11 @@ class MediatorApp(ReportsFailures, App[None]):
         self.agent = agent
         self.tz: tzinfo = tz or local_timezone()
         self.every = every
+        #: How long a claim lasts unless renewed (issue 15; `mediator --lease`).
+        self.lease = lease
+        #: When the agent last pressed a key or clicked: claims are renewed only while they
+        #: are active, so a console left open over lunch lets its claims run out.
+        self.last_input = self.clock.now()
         self.sub_title = visible(f"{agent} · {store.label}")
 
     def notify(
@@ -95,6 +107,31 @@ class MediatorApp(ReportsFailures, App[None]):
         super().notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = self.clock.now()
+        await super().on_event(event)
+
+    @property
+    def active(self) -> bool:
+        """Whether the agent pressed a key or clicked within the lease."""
+        return self.clock.now() - self.last_input < self.lease
+
+    @work(group="release", exit_on_error=False)
+    async def release_claim(self, dispute_id: str) -> None:
+        """Give up the claim on `dispute_id` (the agent left it); the app's, so it finishes
+        after the dispute's screen is gone."""
+        try:
+            await self.store.release(dispute_id, actor=self.agent)
+        except StoreError as error:
+            self.notify(
+                f"Could not release {dispute_id}: {refusal(error, self.tz)}. "
+                f"It runs out on its own within {int(self.lease.total_seconds() // 60)} min.",
+                title="Claim not released",
+                severity="warning",
+            )
+        self._disputes_changed((dispute_id,))
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
@@ -185,18 +222,66 @@ class MediatorApp(ReportsFailures, App[None]):
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:
-        """Quit; first ask, if a screen holds typed work that quitting would throw away."""
+        self.quit_asking()
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def quit_asking(self) -> None:
+        """Quit; first ask, if a screen holds typed work that quitting would throw away, then
+        what becomes of the disputes the agent holds: release them or hand them over."""
         for screen in reversed(self.screen_stack):
             unsaved = screen.unsaved_work() if isinstance(screen, HoldsWork) else None
             if unsaved is not None:
-
-                def answered(discard: bool | None) -> None:
-                    if discard:
-                        self.exit()
-
-                await self.push_screen(DiscardWork(unsaved, leaving="quit"), answered)
-                return
+                if not await self.push_screen_wait(DiscardWork(unsaved, leaving="quit")):
+                    return
+                break
+        try:
+            held = await self.store.claims_held(self.agent)
+        except StoreError as error:
+            self.notify(
+                f"Could not read the disputes you hold: {refusal(error, self.tz)}. They run "
+                f"out on their own within {int(self.lease.total_seconds() // 60)} min.",
+                title="Claims not released",
+                severity="warning",
+            )
+            held = []
+        if held and not await self._hand_over(held):
+            return
         self.exit()
+
+    async def _hand_over(self, held: list[Claim]) -> bool:
+        """Ask, then release `held` or hand them to a colleague; False: the agent stays.
+        A refused hand-over opens the dialog again with the name, the note and the reason."""
+        to, note, problem = "", "", ""
+        while held:
+            answer = await self.push_screen_wait(
+                HandOverScreen(held, to=to, note=note, problem=problem)
+            )
+            if answer is None:
+                return False
+            to, note = answer.to or "", answer.note
+            refused: list[tuple[Claim, StoreError]] = []
+            for claim in held:
+                try:
+                    if answer.to is None:
+                        await self.store.release(claim.dispute_id, actor=self.agent)
+                    else:
+                        # the colleague may start later than a renewal: the longest lease
+                        await self.store.hand_over(
+                            claim.dispute_id,
+                            actor=self.agent,
+                            to=answer.to,
+                            note=answer.note,
+                            lease=MAX_LEASE,
+                        )
+                except StoreError as error:
+                    refused.append((claim, error))
+            held = [claim for claim, _ in refused]
+            problem = "; ".join(
+                f"✖ {claim.dispute_id}: {refusal(error, self.tz)}" for claim, error in refused
+            )
+        if to:
+            self.notify(f"Handed over to {to}.", title="Hand-over")
+        return True
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

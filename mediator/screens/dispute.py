@@ -26,6 +26,7 @@ from mediator.domain.resolution import DECIDABLE
 from mediator.domain.text import one_line, visible
 from mediator.domain.timeline import EntryKind, build_timeline
 from mediator.messages import DisputesChanged, ReportsFailures
+from mediator.screens.claiming import ClaimsTheDispute
 from mediator.screens.discard import DiscardWork
 from mediator.screens.modals import (
     ConfirmDecision,
@@ -37,6 +38,7 @@ from mediator.screens.modals import (
 from mediator.screens.policy import PolicyScreen
 from mediator.screens.words import refusal, what_happened
 from mediator.store.base import (
+    Claimed,
     InvalidDecision,
     PendingSync,
     StoreError,
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(ReportsFailures, Screen[None]):
+class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
     app: MediatorApp
 
     FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
@@ -66,6 +68,8 @@ class DisputeScreen(ReportsFailures, Screen[None]):
         ),
         "policy": ("Showing the policy", "Nothing was changed; your form is kept."),
         "leave": ("Leaving the dispute", "Your form is kept."),
+        "claim": ("Claiming the dispute", "Nothing was changed; it is tried again in a minute."),
+        "take_over": ("Taking the dispute over", "Nothing was changed."),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,6 +91,7 @@ class DisputeScreen(ReportsFailures, Screen[None]):
         Binding("e", "go('evidence')", "Evidence", id="dispute.evidence",
                 tooltip="Go to the evidence list"),
         Binding("f", "go('form')", "Form", id="dispute.form", tooltip="Go to the resolution form"),
+        *ClaimsTheDispute.CLAIM_BINDINGS,
     ]  # fmt: skip
 
     #: Actions on a single letter: off while focus is in the form, where every key the agent
@@ -104,6 +109,7 @@ class DisputeScreen(ReportsFailures, Screen[None]):
         yield Static(
             plain(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
         )
+        yield Static(id="claim-banner")
         with Container(id="panes"):
             with Vertical(id="facts-pane", classes="pane"):
                 yield Static(id="facts")
@@ -122,6 +128,15 @@ class DisputeScreen(ReportsFailures, Screen[None]):
     def on_mount(self) -> None:
         self._narrow(self.app.size.width)
         self.load()
+        self.start_claiming()
+
+    def on_unmount(self) -> None:
+        self.stop_claiming()
+
+    def on_claim_changed(self) -> None:
+        if (form := self._form()) is not None:
+            form.disabled = self.read_only  # typed work stays on screen, but cannot be sent
+        self.refresh_bindings()
 
     def failed(self, group: str) -> None:
         if group == "load" and self.record is None:
@@ -224,12 +239,15 @@ class DisputeScreen(ReportsFailures, Screen[None]):
             form = pane.query_one(ResolutionForm)
             form.dispute = d
             form.record = record
-            return
-        await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
-        if d.status in DECIDABLE:
-            await pane.mount(ResolutionForm(d, record=record, id="form"))
         else:
-            await pane.mount(Static(self._decided(record), id="decided"))
+            await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
+            if d.status in DECIDABLE:
+                form = ResolutionForm(d, record=record, id="form")
+                form.disabled = self.read_only
+                await pane.mount(form)
+            else:
+                await pane.mount(Static(self._decided(record), id="decided"))
+        self.claim_from(record)
 
     def _facts(self, record: DisputeRecord) -> Table:
         """Label/value pairs in a grid, so a long value wraps under its own column."""
@@ -379,6 +397,15 @@ class DisputeScreen(ReportsFailures, Screen[None]):
             if conflict.current is not None:
                 await self._show(conflict.current, keep_form=False)
             return
+        except Claimed as claimed:
+            self.notify(
+                f"{refusal(claimed, self.app.tz, self.app.clock.now())}. Your form is kept.",
+                title=f"Held by {claimed.claim.holder}",
+                severity="error",
+                timeout=15,
+            )
+            self._show_claim(None, claimed.claim)
+            return
         except InvalidDecision as invalid:
             self.notify(
                 f"Nothing was written: {invalid}", title="Decision refused", severity="error"
@@ -398,6 +425,7 @@ class DisputeScreen(ReportsFailures, Screen[None]):
         self.notify(
             f"{record.id} resolved: {decision.outcome.label}{amount}.", title="Decision written"
         )
+        self.mine = None  # deciding released it
         self.dismiss()
 
     # ----- policy ----------------------------------------------------------------------
@@ -529,6 +557,10 @@ class DisputeScreen(ReportsFailures, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.LETTER_ACTIONS and self._in_form():
             return False
+        if action in self.CLAIMED_ACTIONS and self.read_only:
+            return False
+        if action == "take_over":
+            return self.read_only
         if action == "ask_info":
             return self.record is not None and self.record.dispute.status in QUEUE_STATUSES
         if action in ("submit", "acknowledge"):

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
+from mediator.domain.claims import ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
@@ -21,6 +22,13 @@ if TYPE_CHECKING:
     from mediator.app import MediatorApp
 
 PAGE = 120
+
+#: The claim filter's words in the status line, and the order `c` cycles through them.
+CLAIM_WORDS = {
+    ClaimFilter.ALL: "",
+    ClaimFilter.MINE: " · only yours (c)",
+    ClaimFilter.UNCLAIMED: " · only unclaimed (c)",
+}
 
 STATUS_CHOICES: dict[str, frozenset[Status]] = {
     "queue": QUEUE_STATUSES,
@@ -42,7 +50,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
         group: ("Reading the queue", "What is shown may be out of date: F5 reads it again.")
         for group in ("window", "extend", "counts", "totals")
-    }
+    } | {"next": ("Claiming the next dispute", "Nothing was claimed.")}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="queue.search",
@@ -51,6 +59,10 @@ class QueueScreen(ReportsFailures, Screen[None]):
         Binding("s", "pick_status", "Status", id="queue.status", tooltip="Filter by status"),
         Binding("exclamation_mark", "toggle_flagged", "Flagged", id="queue.flagged",
                 tooltip="Only disputes with flagged messages (P-COMM-*), or all again"),
+        Binding("c", "cycle_claims", "Claims", id="queue.claims",
+                tooltip="Show every dispute, only yours, or only those nobody holds"),
+        Binding("n", "claim_next", "Next", id="queue.next",
+                tooltip="Claim and open the most urgent dispute nobody holds"),
         Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear every filter"),
         Binding("f5,ctrl+r", "reload", "Refresh", id="queue.refresh",
                 tooltip="Read the queue again from the store"),
@@ -65,6 +77,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self._generation = 0
         self._reported = -1  # the reload whose failure the agent was told of (once per reload)
         self._flagged_only = False
+        self._claims = ClaimFilter.ALL
         self._status = ""
 
     def compose(self) -> ComposeResult:
@@ -83,7 +96,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 allow_blank=False,
                 id="status",
             )
-        yield QueueTable(now=self.app.clock.now(), id="queue")
+        yield QueueTable(now=self.app.clock.now(), agent=self.app.agent, id="queue")
         yield Static(id="queue-status", classes="status-line")
         yield Footer()
 
@@ -122,6 +135,10 @@ class QueueScreen(ReportsFailures, Screen[None]):
             else frozenset(),
             statuses=STATUS_CHOICES.get(status if isinstance(status, str) else "", QUEUE_STATUSES),
             flagged_only=self._flagged_only,
+            claims=self._claims,
+            # only "mine" reads the name: every other query stays equal to the plain one,
+            # which the store counts from its cached totals
+            agent=self.app.agent if self._claims is ClaimFilter.MINE else "",
         )
 
     def _current_key(self) -> QueueKey | None:
@@ -200,6 +217,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         status = f"{matching} match the filters" if filtered else f"{matching} shown"
         if self._flagged_only:
             status += " · flagged messages only (!)"
+        status += CLAIM_WORDS[self._claims]
         self._status = f"{status} · next deadline first · store {self.app.store.label}"
         self.show_status()
 
@@ -289,6 +307,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
             self.query_one("#reason", Select).value = ""
             self.query_one("#status", Select).value = "queue"
         self._flagged_only = False
+        self._claims = ClaimFilter.ALL
         self.reload()
         self.query_one(QueueTable).focus()
 
@@ -300,6 +319,38 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def action_toggle_flagged(self) -> None:
         self._flagged_only = not self._flagged_only
         self.reload()
+
+    def action_cycle_claims(self) -> None:
+        order = list(ClaimFilter)
+        self._claims = order[(order.index(self._claims) + 1) % len(order)]
+        self.reload(totals=False)
+
+    @work(exclusive=True, group="next", exit_on_error=False)
+    async def action_claim_next(self) -> None:
+        """The shift agent's loop: claim the most urgent dispute nobody holds (within the
+        filters shown) and open it."""
+        from mediator.screens.dispute import DisputeScreen
+
+        app = self.app
+        query = self.query_now
+        try:
+            claim = await app.store.claim_next(query, actor=app.agent, lease=app.lease)
+        except StoreError as error:
+            self.notify(
+                f"Could not claim the next dispute: {error}. Nothing was claimed.",
+                title="Store problem",
+                severity="error",
+            )
+            return
+        if claim is None:
+            filtered = query != QueueQuery()
+            self.notify(
+                "Nobody's dispute is left"
+                + (" within the filters (x clears them)." if filtered else " in the queue."),
+                title="Nothing to claim",
+            )
+            return
+        await app.push_screen(DisputeScreen(claim.dispute_id))
 
     def action_reload(self) -> None:
         self.reload(keep=self._current_key())

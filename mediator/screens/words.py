@@ -6,10 +6,11 @@ reads is written here, once, for every screen that reports it.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
-from mediator.store.base import StoreError, VersionConflict
-from mediator.widgets._text import local_time
+from mediator.domain.claims import Claim, held_for
+from mediator.store.base import Claimed, StoreError, VersionConflict
+from mediator.widgets._text import duration, local_time
 
 
 def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
@@ -25,8 +26,21 @@ def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
     return f"{conflict.dispute_id} was changed by someone else since you opened it"
 
 
-def refusal(error: StoreError, tz: tzinfo) -> str:
-    """Why the store refused a write, in words (a conflict says who decided, in local time)."""
+def held(claim: Claim, now: datetime, tz: tzinfo) -> str:
+    """Who holds a dispute and since when: "ana holds D-1 (for 2m, since 14:02)"."""
+    since = claim.since.astimezone(tz).strftime("%H:%M")
+    return (
+        f"{claim.holder} holds {claim.dispute_id} "
+        f"(for {duration(held_for(claim, now))}, since {since})"
+    )
+
+
+def refusal(error: StoreError, tz: tzinfo, now: datetime | None = None) -> str:
+    """Why the store refused a write, in words (a conflict says who decided, in local time; a
+    claim says who holds the dispute)."""
     if isinstance(error, VersionConflict):
         return what_happened(error, tz)
+    if isinstance(error, Claimed):
+        at = error.claim.since if now is None else now
+        return f"{held(error.claim, at, tz)}; nothing was written"
     return str(error)

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from mediator.domain.claims import held_for
 from mediator.domain.deadlines import NO_DEADLINE, timer_name
 from mediator.domain.money import format_amount
 from mediator.domain.queue import QueueKey, QueuePage, QueueRow
@@ -53,10 +54,23 @@ COLUMNS: tuple[Column, ...] = (
     Column("Buyer", 14, drop_priority=6),
     Column("Seller", 14, drop_priority=1),
     Column("Status", 13),
+    Column("Claim", 13, drop_priority=2),
     Column("Ev", 3, drop_priority=4, right=True),
     Column("⚑", 2, drop_priority=1, right=True),
     Column("Order", 0),  # takes what is left
 )
+
+
+def claim_text(row: QueueRow, now: datetime, agent: str) -> str:
+    """Who holds the dispute and for how long ("ana · 2m", "you · 5m"); a dispute handed to
+    the agent says by whom ("from ana"); nobody's: empty."""
+    claim = row.claim
+    if claim is None:
+        return ""
+    held = duration(held_for(claim, now))
+    if claim.holder != agent:
+        return f"{claim.holder} · {held}"
+    return f"from {claim.handed_by}" if claim.handed_by else f"you · {held}"
 
 
 def due_text(row: QueueRow, now: datetime) -> str:
@@ -78,6 +92,8 @@ class QueueTable(Widget, can_focus=True):
         "queue-table--awaiting",
         "queue-table--dim",
         "queue-table--flagged",
+        "queue-table--claimed",
+        "queue-table--mine",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -106,6 +122,8 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--awaiting { color: $secondary; }
     QueueTable > .queue-table--flagged { color: $warning; text-style: bold; }
     QueueTable > .queue-table--dim { color: $text-muted; }
+    QueueTable > .queue-table--claimed { color: $text-muted; text-style: italic; }
+    QueueTable > .queue-table--mine { color: $success; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -136,8 +154,12 @@ class QueueTable(Widget, can_focus=True):
             super().__init__()
             self.row = row
 
-    def __init__(self, *, now: datetime, name: str | None = None, id: str | None = None) -> None:
+    def __init__(
+        self, *, now: datetime, agent: str = "", name: str | None = None, id: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id)
+        #: Whose claims read "you" in the Claim column.
+        self.agent = agent
         self.rows: list[QueueRow] = []
         self.has_before = False
         self.has_after = False
@@ -316,6 +338,7 @@ class QueueTable(Widget, can_focus=True):
             row.buyer_name,
             row.seller_name,
             row.status.label,
+            claim_text(row, self.now, self.agent),
             str(row.evidence_count),
             str(row.flagged_count) if row.flagged_count else "",
             row.order_title,
@@ -337,8 +360,9 @@ class QueueTable(Widget, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[index]
         # A row's line depends only on these; cursor moves and repaints reuse it.
-        key = (row.id, row.version, row.urgency_at, index == self.cursor, width, self.now,
-               self.has_focus, base)  # fmt: skip
+        key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
+               row.claimed_from, index == self.cursor, width, self.now, self.has_focus,
+               base)  # fmt: skip
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -367,6 +391,12 @@ class QueueTable(Widget, can_focus=True):
             if row.status == "awaiting_info"
             else Style()
         )
+        claim_style = Style()
+        if row.claimed_by is not None:
+            mine = row.claimed_by == self.agent
+            claim_style = self.get_component_rich_style(
+                "queue-table--mine" if mine else "queue-table--claimed"
+            )
         cursor = (
             self.get_component_rich_style("queue-table--cursor")
             if index == self.cursor
@@ -378,6 +408,8 @@ class QueueTable(Widget, can_focus=True):
                 if i == 0
                 else status_style
                 if column.title == "Status"
+                else claim_style
+                if column.title == "Claim"
                 else flag_style
                 if column.title == "⚑"
                 else Style()

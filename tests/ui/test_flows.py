@@ -201,7 +201,9 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         screen = await open_most_urgent(app, pilot)
         record = screen.record
         assert record is not None
-        # Another agent decides the same dispute while this one is typing.
+        # Another agent takes the dispute over (issue 15: deciding needs the claim) and
+        # decides it while this one is typing.
+        await store.claim(record.id, actor="agent.other", take_over=True)
         await store.record_decision(
             record.id,
             DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="first"),

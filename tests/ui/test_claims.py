@@ -1,0 +1,218 @@
+"""Two real consoles on one store (issue 15): claims, take-overs, `n` and the shift hand-over.
+
+Two `MediatorApp`s, each with a store of its own on the same database (a SQLite file, or
+PostgreSQL), are driven by Pilot side by side, as two agents at two desks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
+
+from mediator.app import MANUAL, MediatorApp
+from mediator.clock import FrozenClock
+from mediator.domain import Channel
+from mediator.screens.claims import HandOverScreen, TakeOver
+from mediator.screens.dispute import DisputeScreen
+from mediator.screens.queue import QueueScreen
+from mediator.store import QueueQuery
+from mediator.store.sql import SqlStore
+from mediator.widgets.queue_table import QueueTable
+from mediator.widgets.resolution_form import ResolutionForm
+from tests.store.conftest import _postgres_url
+from tests.ui.conftest import NOW, example_disputes, settle, told
+
+SIZE = (150, 45)
+
+
+@dataclass
+class Desk:
+    """One agent's console: the app, its pilot, its own store."""
+
+    app: MediatorApp
+    pilot: Pilot[Any]
+    store: SqlStore
+
+    async def settle(self) -> None:
+        await settle(self.app, self.pilot)
+
+    async def call(self, callback: Callable[[], object]) -> None:
+        """Run `callback` on this console's own message loop (a screen's `app` is the app of the
+        context it runs in: with two consoles in one test, never the test's own)."""
+        self.app.call_later(callback)
+        await self.pilot.pause()
+        await self.settle()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """One database both consoles open (each with a store of its own)."""
+    schemas = _postgres_url(request) if request.param == "postgres" else None
+    url = f"sqlite:///{tmp_path / 'team.db'}" if schemas is None else next(schemas)
+    try:
+        with SqlStore.open(url) as store:
+            store.import_disputes(example_disputes())
+        yield url
+    finally:
+        if schemas is not None:
+            schemas.close()  # drops the test's schema
+
+
+@contextlib.asynccontextmanager
+async def desk(url: str, agent: str) -> AsyncIterator[Desk]:
+    store = SqlStore.open(url)
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent=agent, tz=UTC, every=MANUAL)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            d = Desk(app, pilot, store)
+            await d.settle()
+            yield d
+    finally:
+        store.close_sync()
+
+
+async def open_first(d: Desk) -> DisputeScreen:
+    assert isinstance(d.app.screen, QueueScreen)
+    await d.pilot.press("enter")
+    await d.settle()
+    assert isinstance(d.app.screen, DisputeScreen)
+    return d.app.screen
+
+
+def banner(screen: DisputeScreen) -> str:
+    widget = screen.query_one("#claim-banner", Static)
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_a_claimed_dispute_opens_read_only_and_can_be_taken_over(shared_url: str) -> None:
+    async with desk(shared_url, "ana") as ana, desk(shared_url, "bo") as bo:
+        mine = await open_first(ana)
+        dispute_id = mine.dispute_id
+        assert mine.mine is not None and not mine.read_only
+        assert banner(mine).startswith("Claimed by you")
+        await ana.pilot.press("f", "3")
+        mine.query_one("#rationale", TextArea).focus()
+        await ana.pilot.press(*"half typed")
+
+        # bo's queue says who holds it
+        queue = bo.app.screen
+        assert isinstance(queue, QueueScreen)
+        await bo.call(queue.refresh_rows)
+        table = queue.query_one(QueueTable)
+        row = next(r for r in table.rows if r.id == dispute_id)
+        assert row.claimed_by == "ana"
+
+        theirs = await open_first(bo)
+        assert theirs.dispute_id == dispute_id
+        assert theirs.read_only
+        assert "Read-only: ana holds " + dispute_id in banner(theirs)
+        assert theirs.query_one(ResolutionForm).disabled
+        for action in ("submit", "note", "ask_info", "acknowledge"):
+            assert not theirs.check_action(action, ())
+        assert theirs.check_action("take_over", ())
+
+        # taking over asks first; esc leaves it with ana
+        await bo.pilot.press("ctrl+t")
+        await bo.settle()
+        assert isinstance(bo.app.screen, TakeOver)
+        await bo.pilot.press("enter")  # the dialog opens on "Back"
+        await bo.settle()
+        assert theirs.read_only
+        await bo.pilot.press("ctrl+t")
+        await bo.settle()
+        await bo.pilot.press("ctrl+y")
+        await bo.settle()
+        assert not theirs.read_only and theirs.mine is not None
+        assert (await bo.store.get_dispute(dispute_id)).claimed_by == "bo"
+
+        # ana's next renewal: read-only, told who, and nothing she typed is gone
+        await ana.call(mine.renew_claim)
+        assert mine.read_only and mine.mine is None
+        assert mine.query_one("#rationale", TextArea).text == "half typed"
+        assert mine.query_one(ResolutionForm).disabled
+        notices = [n for n in told(ana.app) if n.title == "Taken over by bo"]
+        assert len(notices) == 1 and "Nothing you typed is lost" in notices[0].message
+        # leaving does not release bo's claim
+        await ana.pilot.press("escape", "escape")
+        await ana.settle()
+        assert (await ana.store.get_dispute(dispute_id)).claimed_by == "bo"
+
+
+async def test_leaving_releases_and_n_claims_the_next(shared_url: str) -> None:
+    async with desk(shared_url, "ana") as ana, desk(shared_url, "bo") as bo:
+        first = (await ana.store.queue_page(QueueQuery(), limit=2)).rows
+        await ana.pilot.press("n")
+        await ana.settle()
+        screen = ana.app.screen
+        assert isinstance(screen, DisputeScreen) and screen.dispute_id == first[0].id
+        assert (await ana.store.get_dispute(first[0].id)).claimed_by == "ana"
+        await bo.pilot.press("n")
+        await bo.settle()
+        other = bo.app.screen
+        assert isinstance(other, DisputeScreen) and other.dispute_id == first[1].id
+        await ana.pilot.press("escape")
+        await ana.settle()
+        assert isinstance(ana.app.screen, QueueScreen)
+        assert (await ana.store.get_dispute(first[0].id)).claim is None
+
+
+async def test_quitting_hands_the_claims_over_with_a_note(shared_url: str) -> None:
+    async with desk(shared_url, "ana") as ana:
+        screen = await open_first(ana)
+        dispute_id = screen.dispute_id
+        await ana.pilot.press("ctrl+q")
+        await ana.settle()
+        dialog = ana.app.screen
+        assert isinstance(dialog, HandOverScreen)
+        await ana.pilot.press("ctrl+s")  # no name yet: says so, stays
+        await ana.settle()
+        assert ana.app.screen is dialog
+        await ana.pilot.press("a", "n", "a")  # to herself: refused by the store, dialog again
+        dialog.query_one("#handover-note", Input).value = "Carrier [ref 7] owes a reply"
+        await ana.pilot.press("ctrl+s")
+        await ana.settle()
+        again = ana.app.screen
+        assert isinstance(again, HandOverScreen)
+        assert "not to yourself" in str(again.query_one("#handover-error", Static).render())
+        again.query_one("#handover-to", Input).value = "bo"
+        await ana.pilot.press("ctrl+s")
+        await ana.settle()
+        assert not ana.app.is_running
+    with SqlStore.open(shared_url) as store:
+        record = store.get_dispute_sync(dispute_id)
+        assert record.claim is not None
+        assert (record.claim.holder, record.claim.handed_by) == ("bo", "ana")
+        note = record.dispute.messages[-1]
+        assert note.channel is Channel.STAFF_NOTE
+        assert note.body == "Handed over to bo: Carrier [ref 7] owes a reply"
+
+
+async def test_quitting_can_release_or_stay(shared_url: str) -> None:
+    async with desk(shared_url, "ana") as ana:
+        screen = await open_first(ana)
+        await ana.pilot.press("escape")  # out of the dispute: released
+        await ana.settle()
+        await ana.pilot.press("n")
+        await ana.settle()
+        held = screen.dispute_id
+        await ana.pilot.press("ctrl+q")
+        await ana.settle()
+        assert isinstance(ana.app.screen, HandOverScreen)
+        await ana.pilot.press("escape")  # stay
+        await ana.settle()
+        assert isinstance(ana.app.screen, DisputeScreen)
+        await ana.pilot.press("ctrl+q")
+        await ana.settle()
+        await ana.pilot.press("ctrl+r")
+        await ana.settle()
+        assert not ana.app.is_running
+    with SqlStore.open(shared_url) as store:
+        assert store.claims_held_sync("ana") == []
+        assert store.get_dispute_sync(held).claim is None
