@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,7 @@ def _install_pg_trgm(conn: Connection) -> None:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
 
 
-def _postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def _postgres_url(request: pytest.FixtureRequest) -> Generator[str]:
     base = os.environ.get(PG_URL_ENV)
     if not base:
         if os.environ.get("CI") == "true":
