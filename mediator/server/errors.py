@@ -77,7 +77,8 @@ def store_error(exc: StoreError) -> ApiError:
     if isinstance(exc, VersionConflict):
         return ApiError(412, ConflictBody(detail=_conflict_detail(exc), current=exc.current))
     if isinstance(exc, IdempotencyMismatch):
-        return error(422, "idempotency_key_reused", str(exc))
+        # a 422 is an `InvalidBody`, as the document says, whatever its code
+        return invalid(str(exc), [("Idempotency-Key", str(exc))], code="idempotency_key_reused")
     if isinstance(exc, InvalidDecision):
         code = "invalid_request"
         if exc.blocks:
