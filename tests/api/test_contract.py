@@ -34,6 +34,12 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("POST", "/escalations", {}),
     ("POST", "/imports", {"content": jsonl(dispute_data(1))}),
+    ("PUT", "/disputes/D-10001/claim", {"json": {"lease_seconds": 180}}),
+    ("DELETE", "/disputes/D-10001/claim", {}),
+    ("POST", "/disputes/D-10001/claim/takeover", {"json": {"lease_seconds": 180}}),
+    ("POST", "/disputes/D-10001/claim/handover", {"json": {"to": "agent.bo"}}),
+    ("POST", "/queue/claim-next", {"json": {"lease_seconds": 180}}),
+    ("GET", "/me/claims", {}),
 ]
 
 
@@ -438,7 +444,7 @@ def test_openapi_lists_every_route(anonymous: httpx.Client) -> None:
     }
     assert headers == {"if-match": True, "idempotency-key": True}  # 428 / 400 without them
     assert set(decide_op["responses"]) == {
-        "201", "400", "401", "404", "412", "422", "428", "503"
+        "201", "400", "401", "404", "409", "412", "422", "428", "503"
     }  # fmt: skip
     invalid = decide_op["responses"]["422"]["content"]["application/json"]["schema"]
     assert invalid == {"$ref": "#/components/schemas/InvalidBody"}
