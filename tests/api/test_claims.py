@@ -192,7 +192,10 @@ def test_a_take_over_is_recorded_and_the_old_holder_is_told_at_renewal(
     assert events(api)[-1] == ("taken_over", "agent.bo", "agent.bo", "agent.ana")
     body = claimed(claim(ana), "agent.bo")  # ana's console renews: it learns who took it
     assert body["claim"] == taken
+    before = written(api)
     claimed(ana.delete(f"{D1}/claim"), "agent.bo")
+    claimed(decide(ana), "agent.bo")  # ana's draft is refused, naming who took it
+    assert written(api) == before
     assert bo.get(D1).json()["claimed_by"] == "agent.bo"
 
 
@@ -307,6 +310,21 @@ def test_claim_next_gives_two_agents_two_disputes_then_204(
         422,
         "invalid_request",
     )
+
+
+def test_racing_claim_next_hands_each_dispute_to_one_agent(api: Api) -> None:
+    """Eight agents ask at once for the next of five disputes: five get one each, three 204."""
+    names = [f"agent.next{i}" for i in range(8)]
+    clients = [api.client(token=api.store.add_staff_sync(n, "agent", now=NOW)) for n in names]
+    for client in clients:
+        assert client.get("/healthz").status_code == 200
+    responses = race([lambda c=c: c.post("/queue/claim-next", json=LEASE) for c in clients])
+    granted = [r.json() for r in responses if r.status_code == 200]
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [204] * 3
+    assert sorted(g["dispute_id"] for g in granted) == [f"D-1000{n}" for n in range(1, 6)]
+    for i, response in enumerate(responses):
+        if response.status_code == 200:
+            assert response.json()["holder"] == names[i]
 
 
 def test_the_queue_filter_mine_is_the_token_owners(
