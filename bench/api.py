@@ -1,5 +1,6 @@
 """The API benchmark: decisions/s and latency through `mediator serve` with 8 concurrent clients,
-and queue page reads/s, on PostgreSQL (a SQLite file, labelled as such, when there is none).
+queue page reads/s, and claims/s with 50 agents, on PostgreSQL (a SQLite file, labelled as such,
+when there is none).
 
     /work/venv/bin/python bench/api.py [--smoke] [--workers 1,2] [--client httpx|raw]
     /work/venv/bin/python bench/run.py --api-only [--smoke]      (the same rows, in the table)
@@ -19,6 +20,9 @@ server does.
   sent (by the benchmark's own staff member), one per dispute: errors are never throughput.
 - queue pages: the clients walk `GET /queue?limit=100` by `after` cursors, each starting at a
   different page and wrapping at the end.
+- claims (issue 15, `bench/_api_claims.py`): after the decisions, 50 agents with tokens of their
+  own loop claim-next, two renewals and a release; claims/s and latency per operation, and no
+  dispute ever held by two agents (by the agents' own spans and by the store's claim events).
 - CPU: of the server's processes, of its PostgreSQL backends (by application_name; sessions the
   pool closed during the run are missing, and the row says how many) and of the load generator,
   per request, over the timed part.
@@ -27,6 +31,8 @@ Processes used by the above (each prints one JSON object):
 
     python bench/api.py seed URL N_DECIDABLE OUT.json STAFF_NAME
     python bench/api.py load CONFIG_JSON     (kind: decisions or queue; see `load`)
+    python bench/api.py claims-agents URL N OUT.json / claims-load CONFIG_JSON
+        (the claims load: bench/_api_claims.py)
     python bench/api.py profile [--decisions N] [--pages N] [--top N]
         (not used by run.py: where a decision's server time goes, see bench/_api_profile.py)
 """
@@ -301,18 +307,29 @@ class Measured:
     in_queue: int
     decisions: dict[str, Any]
     queue: dict[str, Any]
+    #: The claims load (`_api_claims.load`) and the store's account of it (`check_store`).
+    claims: dict[str, Any]
+    claims_checked: dict[str, int]
     seconds: float
 
 
-def measure(plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT) -> Measured:
+def measure(
+    plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT, *, smoke: bool = False
+) -> Measured:
+    import _api_claims as claims
+
     started = time.perf_counter()
     name = f"w{workers}"
+    claims_plan = claims.ClaimsPlan.for_run(smoke)
     with database(tmp, name) as db:
         staff_name = f"bench-{name}-{uuid.uuid4().hex[:6]}"
         seed_file = tmp / f"seed-{name}.json"
         log(f"API: seeding {plan.decidable:,} decidable disputes into {db.engine}")
         seeded = _process("seed", db.url, str(plan.decidable), str(seed_file), staff_name)
         log(f"API: seeded {seeded['disputes']:,} disputes in {seeded['s']:.1f} s")
+        agents_file = tmp / f"agents-{name}.json"
+        _process("claims-agents", db.url, str(claims.AGENTS), str(agents_file))
+        agents = json.loads(agents_file.read_text(encoding="utf-8"))
         with server(db.url, workers, tmp / f"serve-{name}.log") as (base, pids):
             config = {"base": base, "seed_file": str(seed_file), "clients": CLIENTS,
                       "pids": pids, "workers": workers, "pg_url": db.admin_url,
@@ -323,7 +340,15 @@ def measure(plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT) -
             log(f"API: decisions, {CLIENTS} clients")
             decisions = _process("load", json.dumps({**config, "kind": "decisions",
                                  "warmup": plan.warmup, "count": plan.decisions}))  # fmt: skip
+            log(f"API: claims, {claims.AGENTS} agents")
+            claimed = _process("claims-load", json.dumps({**config,
+                               "agents_file": str(agents_file), "warmup": claims_plan.warmup,
+                               "cycles": claims_plan.cycles,
+                               "seconds": claims_plan.seconds}))  # fmt: skip
         check_written(db.url, staff_name, plan.warmup + plan.decisions)
+        checked = claims.check_store(
+            db.url, agents["prefix"], int(claimed["grants"]), int(claimed["releases"])
+        )
     return Measured(
         engine=db.engine,
         why_not_pg=db.why_not_pg,
@@ -333,11 +358,15 @@ def measure(plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT) -
         in_queue=int(queue["in_queue"]),
         decisions=decisions,
         queue=queue,
+        claims=claimed,
+        claims_checked=checked,
         seconds=time.perf_counter() - started,
     )
 
 
 def rows_for(m: Measured) -> list[Row]:
+    import _api_claims as claims
+
     where = m.engine if not m.why_not_pg else f"SQLite, NOT PostgreSQL: {m.why_not_pg}"
     tag = f"{where}; serve --workers {m.workers}"
     tag += f"; {m.client} HTTP client"
@@ -363,6 +392,7 @@ def rows_for(m: Measured) -> list[Row]:
         Row(f"API queue pages (limit {PAGE}), {CLIENTS} clients ({tag}): latency",
             f"{m.in_queue:,} in queue", ms(statistics.median(q_lat)), ms(pct(q_lat, 0.95)),
             ms(pct(q_lat, 0.99)), "reference", ""),
+        *claims.rows(m.claims, m.claims_checked, tag, m.in_queue),
     ]  # fmt: skip
 
 
@@ -391,7 +421,7 @@ def measure_api(smoke: bool, workers: list[int], client: str = DEFAULT_CLIENT) -
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="mediator-bench-api-") as tmp:
         for count in workers:
-            measured = measure(plan, count, Path(tmp), client)
+            measured = measure(plan, count, Path(tmp), client, smoke=smoke)
             log(f"API: --workers {count} took {measured.seconds:.1f} s")
             rows += rows_for(measured)
     return rows
@@ -592,9 +622,12 @@ class RawClient(Client):
         lines = answer.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
         fields = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
-        if "content-length" not in fields:
+        if status in (204, 304):  # no body, and no Content-Length either
+            content = b""
+        elif "content-length" not in fields:
             raise RuntimeError(f"no Content-Length in the answer: {lines[:6]}")
-        content = await reader.readexactly(int(fields["content-length"]))
+        else:
+            content = await reader.readexactly(int(fields["content-length"]))
         if fields.get("connection", "").lower() == "close":
             await self.close()
         return status, content
@@ -769,6 +802,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args and args[0] == "load":
         print(json.dumps(asyncio.run(load(json.loads(args[1])))))
+        return 0
+    if args and args[0] == "claims-agents":
+        from _api_claims import add_agents
+
+        _, url, n, out = args
+        add_agents(url, int(n), out)
+        return 0
+    if args and args[0] == "claims-load":
+        from _api_claims import load as claims_load
+
+        print(json.dumps(asyncio.run(claims_load(json.loads(args[1])))))
         return 0
     if args and args[0] == "profile":
         from _api_profile import profile

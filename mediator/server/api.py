@@ -13,7 +13,18 @@ models and `store.api_models`, so both ends read and write the same classes):
   `idempotency_key_reused` (IETF draft "The Idempotency-Key HTTP Header Field");
 - a refused decision is 422 with `errors` ([field, message]), `blocks` (policy rule ids that
   forbid it, e.g. `P-REFUND-PAIDOUT`; `code: policy_block`) and `warnings` (rule ids still to
-  acknowledge; `code: unacknowledged_warnings` when nothing blocks).
+  acknowledge; `code: unacknowledged_warnings` when nothing blocks);
+- claims (issue 15), a lease judged by the store's clock and always the token owner's:
+  `PUT /disputes/{id}/claim` claims or renews it (200 with the claim: `holder`, `until`),
+  `DELETE /disputes/{id}/claim` releases it (204; `force=true` breaks someone else's claim, for
+  supervisors: 403 otherwise), `POST …/claim/takeover` takes it over (recorded),
+  `POST …/claim/handover` gives it to a named member of staff with a note (422 for a name that
+  is not staff), `POST /queue/claim-next` claims the most urgent unclaimed dispute matching the
+  queue's filters (204 when none is left), `GET /me/claims` lists the token owner's claims, and
+  `GET /queue?claims=mine|unclaimed` filters by them. A claim on a dispute that is not in the
+  queue is 422;
+- a claim, release, hand-over or write (decision, note, information request) on a dispute that
+  someone else holds is 409 `claimed`, with the `holder` and the `claim`: nothing was written.
 
 Every error body is `{"code": …, "detail": "<one line>"}` plus the fields named above.
 """
@@ -22,6 +33,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
@@ -32,12 +44,24 @@ from pydantic import BaseModel
 from mediator import __version__
 from mediator.clock import Clock
 from mediator.domain import Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.claims import Claim, ClaimFilter
+from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
-from mediator.domain.queue import QueueCounts, QueueKey
+from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
+from mediator.domain.text import one_line
 from mediator.server import errors
 from mediator.server.errors import responses, unauthorized
 from mediator.server.imports import import_lines
-from mediator.store.api_models import Escalation, Escalations, Health, InfoRequestBody, NoteBody
+from mediator.store.api_models import (
+    ClaimBody,
+    Claims,
+    Escalation,
+    Escalations,
+    HandOverBody,
+    Health,
+    InfoRequestBody,
+    NoteBody,
+)
 from mediator.store.base import (
     MAX_KEY_CHARS,
     ImportReport,
@@ -83,14 +107,29 @@ def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     return Response(model.model_dump_json(), status, headers, media_type="application/json")
 
 
-def _route(status: int, model: type[BaseModel], *errors: int, **extra: Any) -> dict[str, Any]:
-    """Keyword arguments for a route decorator: the success `status` answers `model`."""
-    success = {"model": model, "description": "Success", **extra}
+def _route(
+    status: int,
+    model: type[BaseModel] | None,
+    *errors: int,
+    also: dict[int | str, dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Keyword arguments for a route decorator: the success `status` answers `model` (None: no
+    body, as for a 204); `also`: other successful answers."""
+    success = {"description": "Success", **extra}
+    if model is not None:
+        success["model"] = model
     return {
         "status_code": status,
         "response_model": None,
-        "responses": {status: success, **responses(*errors)},
+        "responses": {status: success, **(also or {}), **responses(*errors)},
     }
+
+
+#: The answer of `POST /queue/claim-next` when no dispute is left to claim.
+_NOTHING_LEFT: dict[int | str, dict[str, Any]] = {
+    204: {"description": "No dispute matching the filters is left unclaimed"}
+}
 
 
 def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) -> FastAPI:
@@ -110,7 +149,12 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         title="mediator",
         version=__version__,
         description=__doc__,
-        openapi_tags=[{"name": "queue"}, {"name": "disputes"}, {"name": "admin"}],
+        openapi_tags=[
+            {"name": "queue"},
+            {"name": "disputes"},
+            {"name": "claims"},
+            {"name": "admin"},
+        ],
     )
     errors.install(app)
     bearer = HTTPBearer(auto_error=False)
@@ -157,13 +201,25 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         """Who the token belongs to (the `decided_by` of its writes) and their role."""
         return _json(who)
 
-    @app.get("/queue", tags=["queue"], **_route(200, CursorPage, 422))
-    async def queue(
+    async def queue_query(  # async: FastAPI would run a plain function in a thread
         who: Staff,
         q: StorableText | None = None,
         reason: Annotated[str | None, Query(description="comma-separated reasons")] = None,
         status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
         flagged: bool = False,
+        claims: Annotated[
+            ClaimFilter,
+            Query(description="every dispute, the token owner's claims, or those nobody holds"),
+        ] = ClaimFilter.ALL,
+    ) -> QueueQuery:
+        # `mine` is the token owner's: never a name the client sends
+        return _wire(lambda: parse_query(q, reason, status, flagged, claims.value, agent=who.name))
+
+    Filters = Annotated[QueueQuery, Depends(queue_query)]
+
+    @app.get("/queue", tags=["queue"], **_route(200, CursorPage, 422))
+    async def queue(
+        query: Filters,
         after: Annotated[str | None, Query(description="a page's `last`: the rows after")] = None,
         before: Annotated[
             str | None, Query(description="a page's `first`: the rows before")
@@ -172,7 +228,6 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> Response:
         """One page of the queue in urgency order, by keyset (`after`/`before` cursors)."""
-        query = _wire(lambda: parse_query(q, reason, status, flagged))
         after_key = _cursor(after, "after")
         before_key = _cursor(before, "before")
         page = await store.queue_page(
@@ -182,19 +237,26 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
 
     @app.get("/queue/counts", tags=["queue"], **_route(200, QueueCounts, 422))
     async def queue_counts(
-        who: Staff,
-        q: StorableText | None = None,
-        reason: str | None = None,
-        status: str | None = None,
-        flagged: bool = False,
+        query: Filters,
         totals: Annotated[
             bool, Query(description="also the queue by status and the overdue count")
         ] = True,
     ) -> Response:
         """Rows matching the filters (at most 1,000: see `capped`), and with `totals` the queue
         by status and how many are overdue now."""
-        query = _wire(lambda: parse_query(q, reason, status, flagged))
         return _json(await store.queue_counts(query, now=clock.now(), totals=totals))
+
+    @app.post(
+        "/queue/claim-next",
+        tags=["queue", "claims"],
+        **_route(200, Claim, 400, 422, also=_NOTHING_LEFT),
+    )
+    async def claim_next(query: Filters, body: ClaimBody, who: Staff) -> Response:
+        """Claim the most urgent dispute matching the filters that nobody holds, for the token's
+        owner (the main loop of a shift agent); 204 when none is left. Two agents asking at
+        once get two different disputes."""
+        claim = await store.claim_next(query, actor=who.name, lease=_lease(body))
+        return Response(status_code=204) if claim is None else _json(claim)
 
     etag = {"ETag": {"description": 'The version, e.g. `"3"`', "schema": {"type": "string"}}}
 
@@ -211,7 +273,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     @app.post(
         "/disputes/{dispute_id}/decisions",
         tags=["disputes"],
-        **_route(201, Decision, 400, 404, 412, 422, 428),
+        **_route(201, Decision, 400, 404, 409, 412, 422, 428),
     )
     async def decide(
         dispute_id: DisputePath,
@@ -221,7 +283,8 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         idempotency_key: IdempotencyKey,
     ) -> Response:
         """Write a decision (`decided_by` is the token's owner, `fee_refund` is computed:
-        P-REFUND-FEE). Needs `If-Match` (the version read) and an `Idempotency-Key`."""
+        P-REFUND-FEE). Needs `If-Match` (the version read) and an `Idempotency-Key`; 409 when
+        someone else holds the dispute's claim."""
         decision = await store.record_decision(
             dispute_id,
             body,
@@ -233,22 +296,26 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         return _json(decision, 201)
 
     @app.post(
-        "/disputes/{dispute_id}/notes", tags=["disputes"], **_route(201, Message, 400, 404, 422)
+        "/disputes/{dispute_id}/notes",
+        tags=["disputes"],
+        **_route(201, Message, 400, 404, 409, 422),
     )
     async def add_note(dispute_id: DisputePath, body: NoteBody, who: Staff) -> Response:
-        """A staff note (no `If-Match`: notes never conflict with a decision)."""
+        """A staff note (no `If-Match`: notes never conflict with a decision); 409 when someone
+        else holds the dispute's claim."""
         note = await store.add_note(dispute_id, body.body, actor=who.name, now=clock.now())
         return _json(note, 201)
 
     @app.post(
         "/disputes/{dispute_id}/info-requests",
         tags=["disputes"],
-        **_route(201, InfoRequest, 400, 404, 412, 422, 428),
+        **_route(201, InfoRequest, 400, 404, 409, 412, 422, 428),
     )
     async def request_info(
         dispute_id: DisputePath, body: InfoRequestBody, who: Staff, if_match: IfMatch
     ) -> Response:
-        """Ask the buyer or seller for information (P-INFO-7D). Needs `If-Match`."""
+        """Ask the buyer or seller for information (P-INFO-7D). Needs `If-Match`; 409 when
+        someone else holds the dispute's claim."""
         request = await store.request_info(
             dispute_id,
             body.party,
@@ -258,6 +325,74 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             now=clock.now(),
         )
         return _json(request, 201)
+
+    # --- claims (issue 15): always the token owner's -------------------------------------
+
+    @app.put(
+        "/disputes/{dispute_id}/claim", tags=["claims"], **_route(200, Claim, 400, 404, 409, 422)
+    )
+    async def claim(dispute_id: DisputePath, body: ClaimBody, who: Staff) -> Response:
+        """Claim the dispute for `lease_seconds` from now (the server's clock), or renew the
+        token owner's claim. 409 (`holder`) when someone else holds it; 422 when the dispute is
+        not in the queue."""
+        return _json(await store.claim(dispute_id, actor=who.name, lease=_lease(body)))
+
+    @app.delete(
+        "/disputes/{dispute_id}/claim", tags=["claims"], **_route(204, None, 403, 404, 409, 422)
+    )
+    async def release(
+        dispute_id: DisputePath,
+        who: Staff,
+        force: Annotated[
+            bool, Query(description="break someone else's claim (supervisors; recorded)")
+        ] = False,
+    ) -> Response:
+        """Release the token owner's claim (nothing to do when they hold none). 409 when someone
+        else holds it, unless a supervisor sends `force=true`."""
+        if force and who.role is not Role.SUPERVISOR:
+            raise errors.error(
+                403, "forbidden", f"{who.name} is an agent; breaking a claim needs a supervisor"
+            )
+        await store.release(dispute_id, actor=who.name, force=force)
+        return Response(status_code=204)
+
+    @app.post(
+        "/disputes/{dispute_id}/claim/takeover",
+        tags=["claims"],
+        **_route(200, Claim, 400, 404, 422),
+    )
+    async def take_over(dispute_id: DisputePath, body: ClaimBody, who: Staff) -> Response:
+        """Take the dispute over from whoever holds it (recorded; the previous holder's next
+        renewal is 409 naming the token's owner)."""
+        claim = await store.claim(dispute_id, actor=who.name, lease=_lease(body), take_over=True)
+        return _json(claim)
+
+    @app.post(
+        "/disputes/{dispute_id}/claim/handover",
+        tags=["claims"],
+        **_route(200, Claim, 400, 404, 409, 422),
+    )
+    async def hand_over(dispute_id: DisputePath, body: HandOverBody, who: Staff) -> Response:
+        """Hand the token owner's claim (or a dispute nobody holds) to the member of staff `to`,
+        with `note`, which shows in the timeline (a shift hand-over). 422 when `to` is not a
+        member of staff; 409 when someone else holds the dispute."""
+        problem = name_problem(body.to)
+        if problem is None and await store.staff_member(body.to) is None:
+            problem = "is not a member of staff (mediator staff list)"
+        if problem is not None:
+            said = f"{one_line(repr(body.to), 70)} {problem}"
+            raise errors.invalid(f"to: {said}", [("to", said)])
+        claim = await store.hand_over(
+            dispute_id, actor=who.name, to=body.to, note=body.note, lease=_lease(body)
+        )
+        return _json(claim)
+
+    @app.get("/me/claims", tags=["claims"], **_route(200, Claims))
+    async def my_claims(who: Staff) -> Response:
+        """The claims the token's owner holds now, most urgent first."""
+        return _json(Claims(claims=await store.claims_held(who.name)))
+
+    # --- admin ----------------------------------------------------------------------------
 
     @app.post("/escalations", tags=["admin"], **_route(200, Escalations, 403))
     async def escalate(who: Supervisor) -> Response:
@@ -299,6 +434,10 @@ def _wire(parse: Callable[[], T]) -> T:
 
 def _cursor(value: str | None, name: str) -> QueueKey | None:
     return None if value is None else _wire(lambda: decode_cursor(value, name))
+
+
+def _lease(body: ClaimBody) -> timedelta:
+    return timedelta(seconds=body.lease_seconds)
 
 
 def _version(if_match: str) -> int:

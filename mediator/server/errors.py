@@ -1,7 +1,8 @@
 """Every error the API answers with, and the OpenAPI declaration of each.
 
 Every error body is an `ErrorBody` (`{"code": …, "detail": "<one line>"}`); a 422 is an
-`InvalidBody` (with `errors`, `blocks`, `warnings`) and a 412 a `ConflictBody` (with `current`).
+`InvalidBody` (with `errors`, `blocks`, `warnings`), a 412 a `ConflictBody` (with `current`) and
+a 409 a `ClaimedBody` (with `holder` and `claim`: someone else holds the dispute, issue 15).
 The same classes declare the responses in the OpenAPI document, so it says what is sent.
 """
 
@@ -18,9 +19,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mediator.store.api_models import ConflictBody, ErrorBody, InvalidBody
+from mediator.store.api_models import ClaimedBody, ConflictBody, ErrorBody, InvalidBody
 from mediator.store.base import (
     MAX_KEY_CHARS,
+    Claimed,
     IdempotencyMismatch,
     InvalidDecision,
     NotFound,
@@ -74,10 +76,14 @@ def store_error(exc: StoreError) -> ApiError:
     """The answer to a store's refusal (the store returns data; the words are the API's)."""
     if isinstance(exc, NotFound):
         return error(404, "not_found", str(exc))
+    if isinstance(exc, Claimed):
+        claimed = ClaimedBody(detail=str(exc), holder=exc.claim.holder, claim=exc.claim)
+        return ApiError(409, claimed)
     if isinstance(exc, VersionConflict):
         return ApiError(412, ConflictBody(detail=_conflict_detail(exc), current=exc.current))
     if isinstance(exc, IdempotencyMismatch):
-        return error(422, "idempotency_key_reused", str(exc))
+        # a 422 is an `InvalidBody`, as the document says, whatever its code
+        return invalid(str(exc), [("Idempotency-Key", str(exc))], code="idempotency_key_reused")
     if isinstance(exc, InvalidDecision):
         code = "invalid_request"
         if exc.blocks:
@@ -202,13 +208,14 @@ _WHY = {
     401: "No token, or an unknown or revoked one",
     403: "The token's role may not do this",
     404: "No such dispute",
+    409: "Someone else holds the dispute's claim (`holder`): nothing was written",
     412: "The dispute is not at the version in If-Match: nothing was written",
     413: "The body is too large",
     422: "The request breaks a rule: nothing was written",
     428: "If-Match is required",
     503: "The store cannot be reached",
 }
-_BODY: dict[int, type[BaseModel]] = {412: ConflictBody, 422: InvalidBody}
+_BODY: dict[int, type[BaseModel]] = {409: ClaimedBody, 412: ConflictBody, 422: InvalidBody}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -326,13 +326,18 @@ class Store(Protocol):
 
 @runtime_checkable
 class AdminStore(Protocol):
-    """What `mediator serve` needs of a store beyond `Store`: who a token belongs to, and bulk
-    imports. The server is written against this and `Store`, never against a backend."""
+    """What `mediator serve` needs of a store beyond `Store`: who a token belongs to, who the
+    staff are, and bulk imports. The server is written against this and `Store`, never against
+    a backend."""
 
     label: str
 
     async def staff_for_token(self, token: str) -> StaffMember | None:
         """The member of staff whose bearer token this is, or None (unknown or revoked)."""
+        ...
+
+    async def staff_member(self, name: str) -> StaffMember | None:
+        """The member of staff called `name`, or None (a hand-over names a colleague)."""
         ...
 
     def import_disputes(self, disputes: Iterable[Dispute]) -> ImportReport:

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 
 from mediator.domain import Reason, Status
+from mediator.domain.claims import ClaimFilter
 from mediator.domain.models import StrictModel
 from mediator.domain.queue import QueueKey, QueuePage, QueueQuery, QueueRow
 
@@ -77,7 +78,10 @@ class CursorPage(StrictModel):
 
 
 def query_params(query: QueueQuery) -> dict[str, str]:
-    """`query` as URL parameters (the defaults are left out)."""
+    """`query` as URL parameters (the defaults are left out).
+
+    `agent` is never sent: whose claims `claims=mine` means is the token's owner, which the
+    server knows better than any parameter (`parse_query(..., agent=<owner>)`)."""
     params: dict[str, str] = {}
     if query.text:
         params["q"] = query.text
@@ -87,6 +91,8 @@ def query_params(query: QueueQuery) -> dict[str, str]:
         params["status"] = ",".join(sorted(s.value for s in query.statuses))
     if query.flagged_only:
         params["flagged"] = "true"
+    if query.claims is not ClaimFilter.ALL:
+        params["claims"] = query.claims.value
     return params
 
 
@@ -100,14 +106,29 @@ def _values(text: str | None, kind: type[Reason] | type[Status], name: str) -> f
 
 
 def parse_query(
-    q: str | None, reason: str | None, status: str | None, flagged: bool | None
+    q: str | None,
+    reason: str | None,
+    status: str | None,
+    flagged: bool | None,
+    claims: str | None = None,
+    *,
+    agent: str = "",
 ) -> QueueQuery:
-    """The `QueueQuery` of `GET /queue`'s parameters; `WireError` names a bad one."""
+    """The `QueueQuery` of `GET /queue`'s parameters; `WireError` names a bad one. `agent` is
+    whose claims `claims=mine` means: the server passes the token's owner, never a parameter."""
     reasons = frozenset(Reason(r) for r in _values(reason, Reason, "reason"))
     statuses = frozenset(Status(s) for s in _values(status, Status, "status"))
+    wanted = (claims or ClaimFilter.ALL.value).strip()
+    try:
+        claim_filter = ClaimFilter(wanted)
+    except ValueError:
+        allowed = ", ".join(f.value for f in ClaimFilter)
+        raise WireError(f"claims: {wanted!r} is not one of {allowed}") from None
     return QueueQuery(
         text=(q or "").strip(),
         reasons=reasons,
         statuses=statuses or QueueQuery().statuses,
         flagged_only=bool(flagged),
+        claims=claim_filter,
+        agent=agent,
     )

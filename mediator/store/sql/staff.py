@@ -66,3 +66,9 @@ def staff_for_token(conn: Connection, token: str) -> StaffMember | None:
 def list_staff(conn: Connection) -> list[StaffMember]:
     rows = conn.execute(select(staff.c.name, staff.c.role).order_by(staff.c.name))
     return [StaffMember(name=r.name, role=Role(r.role)) for r in rows]
+
+
+def staff_named(conn: Connection, name: str) -> StaffMember | None:
+    """The member of staff called `name`, or None."""
+    row = conn.execute(select(staff.c.name, staff.c.role).where(staff.c.name == name)).one_or_none()
+    return None if row is None else StaffMember(name=row.name, role=Role(row.role))

@@ -309,6 +309,13 @@ class SqlStore:
         except FAILURES as exc:
             raise store_error(exc, self.label, "checking a token") from None
 
+    def staff_member_sync(self, name: str) -> StaffMember | None:
+        try:
+            with read_tx(self.engine) as conn:
+                return staff.staff_named(conn, name)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"looking up staff member {name}") from None
+
     def list_staff_sync(self) -> list[StaffMember]:
         try:
             with read_tx(self.engine) as conn:
@@ -488,6 +495,9 @@ class SqlStore:
 
     async def staff_for_token(self, token: str) -> StaffMember | None:
         return await self._call(SqlStore.staff_for_token_sync, token)
+
+    async def staff_member(self, name: str) -> StaffMember | None:
+        return await self._call(SqlStore.staff_member_sync, name)
 
     async def close(self) -> None:
         if self.loop_engine is not None:
