@@ -15,6 +15,7 @@ DATA_SIDE = [
     "mediator.domain",
     "mediator.domain.timeline",
     "mediator.domain.resolution",
+    "mediator.domain.drafts",
     "mediator.store",
     "mediator.store.sql",
     "mediator.store.http",
