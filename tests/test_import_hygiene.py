@@ -20,6 +20,7 @@ DATA_SIDE = [
     "mediator.store.sql",
     "mediator.store.http",
     "mediator.store.outbox",
+    "mediator.store.drafts",
     "mediator.store.wire",
     "mediator.store.api_models",
     "mediator.server.api",
