@@ -19,6 +19,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from mediator.domain.text import one_line
 from mediator.store.base import StoreError
 
 SUFFIX = ".json"
+#: A temporary file older than this was left by a writer that died (a save takes milliseconds).
+STALE_TEMP = 600.0
 #: Marks a file kept aside because it could not be read: `NAME.corrupt-<time>`.
 CORRUPT = ".corrupt-"
 
@@ -102,6 +105,15 @@ class DraftBox:
                     os.unlink(temp)
                 raise
             _sync_directory(self.directory)
+            self._sweep(path)
+
+    def _sweep(self, path: Path) -> None:
+        """Remove the temporary files of `path` that a killed writer left behind."""
+        cutoff = time.time() - STALE_TEMP
+        for temp in self.directory.glob(f".{path.name}.*.tmp"):
+            with suppress(OSError):
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
 
     def discard(self, dispute_id: str) -> None:
         """Forget the dispute's draft (there may be none)."""

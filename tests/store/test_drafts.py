@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -217,6 +218,24 @@ def test_a_file_that_cannot_be_replaced_is_a_draft_error_and_kept_aside(box: Dra
     box.save(a_draft("D-1", note="after"))
     loaded = box.load("D-1")
     assert loaded is not None and loaded.note == "after"
+
+
+def test_a_save_sweeps_the_temporary_files_a_killed_writer_left(box: DraftBox) -> None:
+    box.save(a_draft("D-1"))
+
+    def temp(dispute_id: str, tag: str) -> Path:  # named as `save` names them
+        return box.directory / f".{box.path(dispute_id).name}.{tag}.tmp"
+
+    old, fresh, other = temp("D-1", "old"), temp("D-1", "fresh"), temp("D-2", "old")
+    for left in (old, fresh, other):
+        left.write_text("half a dra")
+    hour_ago = time.time() - 3600
+    for left in (old, other):
+        os.utime(left, (hour_ago, hour_ago))
+    box.save(a_draft("D-1", note="again"))
+    assert not old.exists(), "left by a writer that died"
+    assert fresh.exists(), "perhaps another console's save in flight"
+    assert other.exists(), "another dispute's, swept when that one is saved"
 
 
 def test_text_that_is_not_unicode_is_refused_and_the_old_draft_kept(box: DraftBox) -> None:
