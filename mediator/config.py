@@ -7,7 +7,8 @@ Precedence, highest first: the command-line option, the environment, the default
 - data directory: `MEDIATOR_DATA_DIR` → `platformdirs.user_data_dir("mediator")`;
 - agent (`decided_by`): `--agent NAME` → `MEDIATOR_AGENT` → `agent.<login name>`;
 - API (instead of a store): `--api URL` → `MEDIATOR_API`; its token `--token` → `MEDIATOR_TOKEN`;
-  decisions waiting for the API: SQLite `outbox.db` in the data directory.
+  decisions waiting for the API: SQLite `outbox.db` in the data directory;
+- drafts (typed work not sent yet): `drafts/` in the data directory.
 
 A store value without a scheme is a file path and becomes `sqlite:///ABS_PATH`.
 """
@@ -30,6 +31,7 @@ ENV_TOKEN = "MEDIATOR_TOKEN"
 OUTBOX_FILE = "outbox.db"
 STORE_FILE = "mediator.db"
 DEMO_FILE = "demo.db"
+DRAFTS_DIR = "drafts"
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -122,3 +124,8 @@ def api_token(option: str | None = None, env: Mapping[str, str] | None = None) -
 def outbox_path(env: Mapping[str, str] | None = None) -> Path:
     """Where decisions wait while the API is unreachable (created on first use)."""
     return data_dir(env) / OUTBOX_FILE
+
+
+def drafts_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where typed, unsent work is kept, a folder per store and agent (created on first save)."""
+    return data_dir(env) / DRAFTS_DIR

@@ -2,6 +2,8 @@
 
 Checks run as the agent types (the same `check` every store runs before a write). Errors
 appear next to their field; a valid form posts `ResolutionForm.Submitted` with the draft.
+Every change the agent makes posts `ResolutionForm.Edited` with the fields as typed, to be kept
+as a draft; `restore` puts such fields back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from mediator.clock import Clock, SystemClock
+from mediator.domain.drafts import FormFields
 from mediator.domain.enums import OrderKind, Outcome
 from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord
 from mediator.domain.money import MoneyError, format_amount, parse_amount
@@ -31,6 +34,15 @@ from mediator.widgets._text import plain
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
+#: The form's inputs, check boxes and text areas by id (the names of `FormFields`).
+INPUTS = ("refund_amount", "seller_keep_pct")
+CHECKBOXES = (
+    "return_required",
+    "seller_agreed_return",
+    "seller_error",
+    "defective_or_misadvertised",
+)
+TEXT_AREAS = ("rationale", "message_to_parties")
 #: The fields a blocked submit may move focus to, in the order they are shown.
 TEXT_FIELDS = ("refund_amount", "seller_keep_pct", "rationale")
 #: How a field is named when the form says why it was not submitted.
@@ -60,9 +72,23 @@ class OutcomeList(RadioSet):
             buttons[number - 1].value = True
             self._selected = number - 1  # the list's own highlight follows the pick
 
+    def show(self, index: int | None) -> None:
+        """Press the button at `index` (None: none) without posting anything: a restored form.
+
+        A RadioSet learns which button is pressed from their messages, which arrive later, and
+        refuses to let the pressed one go; so the set's own record is set here, at once (the
+        private `_pressed_button`, like `_selected` above: Textual is pinned)."""
+        buttons = list(self.query(RadioButton))
+        with self.prevent(RadioButton.Changed):
+            for i, button in enumerate(buttons):
+                button.value = i == index
+        self._pressed_button = None if index is None else buttons[index]
+        if index is not None:
+            self._selected = index
+
 
 class ResolutionForm(Widget):
-    """Decide one dispute. Talks upward only through `Submitted`."""
+    """Decide one dispute. Talks upward only through `Submitted` and `Edited`."""
 
     DEFAULT_CSS = """
     ResolutionForm { height: 1fr; }
@@ -91,6 +117,15 @@ class ResolutionForm(Widget):
             self.draft = draft
             self.findings = findings
 
+    class Edited(Message):
+        """The agent changed something on the form (typed, ticked, chose, acknowledged):
+        `fields` is the whole form as it now stands, to be kept as a draft. Not posted when
+        nothing changed, nor for `restore`."""
+
+        def __init__(self, fields: FormFields) -> None:
+            super().__init__()
+            self.fields = fields
+
     def __init__(
         self,
         dispute: Dispute,
@@ -112,6 +147,8 @@ class ResolutionForm(Widget):
         self._verdict: Verdict | None = None
         #: The draft as typed, checked or not (`_read`).
         self._typed: DecisionDraft | None = None
+        #: The fields last posted in `Edited`, or restored: what a draft already holds.
+        self._told = FormFields()
 
     def compose(self) -> ComposeResult:
         order = self.dispute.order
@@ -171,14 +208,62 @@ class ResolutionForm(Widget):
 
     def has_work(self) -> bool:
         """Whether leaving would lose something the agent chose or typed."""
-        if self.outcome is not None or self.acknowledged:
-            return True
-        texts = [self.query_one(f"#{i}", Input).value for i in ("refund_amount", "seller_keep_pct")]
-        texts += [
-            self.query_one(f"#{i}", TextArea).text for i in ("rationale", "message_to_parties")
-        ]
-        checked = any(box.value for box in self.query(Checkbox))
-        return checked or any(t.strip() for t in texts)
+        return not self.fields().is_empty
+
+    # ----- drafts -----------------------------------------------------------------------
+    def fields(self) -> FormFields:
+        """Every field exactly as typed, hidden ones included, checked or not (a draft)."""
+
+        def typed(name: str) -> str:
+            return self.query_one(f"#{name}", Input).value
+
+        def ticked(name: str) -> bool:
+            return self.query_one(f"#{name}", Checkbox).value
+
+        def written(name: str) -> str:
+            return self.query_one(f"#{name}", TextArea).text
+
+        return FormFields(
+            outcome=self.outcome,
+            refund_amount=typed("refund_amount"),
+            return_required=ticked("return_required"),
+            seller_agreed_return=ticked("seller_agreed_return"),
+            seller_keep_pct=typed("seller_keep_pct"),
+            seller_error=ticked("seller_error"),
+            defective_or_misadvertised=ticked("defective_or_misadvertised"),
+            rationale=written("rationale"),
+            message_to_parties=written("message_to_parties"),
+            acknowledged=tuple(sorted(self.acknowledged)),
+        )
+
+    def restore(self, fields: FormFields) -> None:
+        """Set every field as in `fields` (a draft kept earlier), acknowledged warnings too, and
+        check the form again. Nothing counts as touched, so the errors shown are those of a form
+        just opened; no `Edited` is posted (the draft already holds these fields)."""
+        quiet = (RadioSet.Changed, Input.Changed, Checkbox.Changed, TextArea.Changed)
+        with self.prevent(*quiet, self.Edited):
+            index = None if fields.outcome is None else OUTCOMES.index(fields.outcome)
+            self.query_one(OutcomeList).show(index)
+            for name in INPUTS:
+                self.query_one(f"#{name}", Input).value = getattr(fields, name)
+            for name in CHECKBOXES:
+                self.query_one(f"#{name}", Checkbox).value = getattr(fields, name)
+            for name in TEXT_AREAS:
+                area = self.query_one(f"#{name}", TextArea)
+                area.text = getattr(fields, name)
+                area.move_cursor(area.document.end)
+        self.acknowledged = frozenset(fields.acknowledged)
+        self._touched.clear()
+        self._told = fields
+        self._refresh_visibility()
+        self.validate(show_all=False)
+
+    def _tell_edited(self) -> None:
+        """Post `Edited` if the fields differ from those a draft already holds."""
+        fields = self.fields()
+        if fields != self._told:
+            self._told = fields
+            self.post_message(self.Edited(fields))
 
     # ----- reading the form -------------------------------------------------------------
     @property
@@ -272,6 +357,7 @@ class ResolutionForm(Widget):
             self._touched.add(widget.id)
         self._refresh_visibility()
         self.validate(show_all=False)
+        self._tell_edited()
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -323,6 +409,7 @@ class ResolutionForm(Widget):
         new = self.unacknowledged
         self.acknowledged = self.acknowledged | frozenset(new)
         self.validate(show_all=False)
+        self._tell_edited()
         return new
 
     def _refresh_findings(self) -> None:
