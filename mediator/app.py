@@ -25,6 +25,7 @@ from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
 from mediator.store.base import Store, StoreError, SyncingStore
+from mediator.store.drafts import DraftBox
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class MediatorApp(ReportsFailures, App[None]):
         tz: tzinfo | None = None,
         every: Every = Every(),
         lease: timedelta = LEASE,
+        drafts: DraftBox | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -87,6 +89,8 @@ class MediatorApp(ReportsFailures, App[None]):
         self.every = every
         #: How long a claim lasts unless renewed (issue 15; `mediator --lease`).
         self.lease = lease
+        #: Where the forms being typed are kept (issue 15); None: nowhere (leaving asks).
+        self.drafts = drafts
         #: When the agent last pressed a key or clicked: claims are renewed only while they
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
@@ -290,11 +294,13 @@ class MediatorApp(ReportsFailures, App[None]):
         self.push_screen(HelpScreen(title, screen_keys(self, self.screen)))
 
 
-def run_console(store: Store, *, agent: str) -> int:
+def run_console(
+    store: Store, *, agent: str, lease: timedelta = LEASE, drafts: DraftBox | None = None
+) -> int:
     """Open the console on `store` (the CLI's entry point); closes the store afterwards."""
     import asyncio
 
-    app = MediatorApp(store, agent=agent)
+    app = MediatorApp(store, agent=agent, lease=lease, drafts=drafts)
     try:
         app.run()
     finally:

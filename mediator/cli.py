@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mediator.domain import Dispute
     from mediator.importer import LineError
     from mediator.store.base import ImportReport
+    from mediator.store.drafts import DraftBox
     from mediator.store.sql import SqlStore
 
 EXIT_OK = 0
@@ -90,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         default=argparse.SUPPRESS,
         help=f"who decisions are recorded as (default: ${config.ENV_AGENT}, else agent.LOGIN)",
+    )
+    agent.add_argument(
+        "--lease",
+        metavar="SECONDS",
+        type=_lease,
+        default=argparse.SUPPRESS,
+        help="how long a claim on an open dispute lasts unless renewed (default 180; the "
+        "console renews it every minute while you work)",
     )
     parser = argparse.ArgumentParser(
         prog="mediator",
@@ -212,6 +221,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _lease(text: str) -> timedelta:
+    from mediator.domain.claims import lease_problem
+
+    lease = timedelta(seconds=_count(text))
+    problem = lease_problem(lease)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return lease
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -243,13 +262,13 @@ def _cmd_console(args: argparse.Namespace) -> int:
     if api is not None:
         if getattr(args, "store", None) is not None:
             raise CliError("give either --store or --api, not both")
-        return _console_on_api(api, config.api_token(args.token))
+        return _console_on_api(api, config.api_token(args.token), _lease_of(args))
     agent = _agent(args)
     with _open_store(getattr(args, "store", None)) as store:
-        return _run_console(store, agent)
+        return _run_console(store, agent, _lease_of(args))
 
 
-def _console_on_api(url: str, token: str | None) -> int:
+def _console_on_api(url: str, token: str | None, lease: timedelta) -> int:
     """The console through `mediator serve` at `url`, with the offline outbox beside it."""
     import asyncio
 
@@ -281,7 +300,8 @@ def _console_on_api(url: str, token: str | None) -> int:
         )
         agent = "(token owner)"
     outbox = Outbox(config.outbox_path(), api=url.rstrip("/"))
-    return run_console(OutboxStore(HttpStore(url, token), outbox), agent=agent)
+    store = OutboxStore(HttpStore(url, token), outbox)
+    return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -301,7 +321,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(f"demo store: {path} (created, {count} disputes)")
         else:
             print(f"demo store: {path} ({count} disputes; --reset recreates it)")
-        return _run_console(store, agent)
+        return _run_console(store, agent, _lease_of(args))
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -458,10 +478,25 @@ def _open_store(option: str | None) -> Iterator[SqlStore]:
         yield store
 
 
-def _run_console(store: SqlStore, agent: str) -> int:
+def _run_console(store: SqlStore, agent: str, lease: timedelta) -> int:
     from mediator.app import run_console
 
-    return run_console(store, agent=agent)
+    return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent))
+
+
+def _lease_of(args: argparse.Namespace) -> timedelta:
+    from mediator.domain.claims import LEASE
+
+    lease: timedelta = getattr(args, "lease", LEASE)
+    return lease
+
+
+def _drafts(store_label: str, agent: str) -> DraftBox:
+    """The agent's drafts for this store, in the data directory (kept apart per store and
+    agent, so two stores' disputes with the same id never share a draft)."""
+    from mediator.store.drafts import DraftBox
+
+    return DraftBox(config.drafts_dir(), scope=f"{store_label} {agent}")
 
 
 def _demo_disputes() -> list[Dispute]:

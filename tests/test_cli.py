@@ -17,6 +17,7 @@ import pytest
 
 import mediator
 from mediator import cli, config
+from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
 from tests.store.conftest import dispute_data
 from tests.store.conftest import store_url as store_url  # the sqlite + postgres parametrisation
@@ -43,8 +44,16 @@ def console(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """A stand-in `mediator.app` that records what the console would have been opened on."""
     calls: list[dict[str, Any]] = []
 
-    def run_console(store: SqlStore, *, agent: str) -> int:
-        calls.append({"label": store.label, "count": store.count_disputes(), "agent": agent})
+    def run_console(store: SqlStore, *, agent: str, lease: timedelta, drafts: DraftBox) -> int:
+        calls.append(
+            {
+                "label": store.label,
+                "count": store.count_disputes(),
+                "agent": agent,
+                "lease": lease,
+                "drafts": drafts,
+            }
+        )
         return 0
 
     fake = types.ModuleType("mediator.app")
@@ -409,6 +418,20 @@ def test_console_opens_the_store_as_the_agent(
     assert cli.main(["--store", url]) == 0
     assert [c["agent"] for c in console] == ["agent.ana", "agent.env"]
     assert console[0]["label"].endswith("m.db")
+
+
+def test_lease_and_drafts_are_given_to_the_console(
+    url: str, console: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--lease SECONDS` (issue 15) within 10 s to 1 h; drafts are kept per store and agent."""
+    assert cli.main(["--store", url, "--agent", "agent.ana", "--lease", "60"]) == 0
+    assert cli.main(["--store", url, "--agent", "agent.bo"]) == 0
+    assert [c["lease"] for c in console] == [timedelta(seconds=60), timedelta(minutes=3)]
+    ana, bo = (c["drafts"] for c in console)
+    assert ana.directory != bo.directory
+    assert ana.directory.parent == config.drafts_dir()
+    assert cli.main(["--store", url, "--lease", "5"]) == 2
+    assert "a lease lasts from 10 seconds to 60 minutes" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from mediator.domain.timeline import EntryKind, build_timeline
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.claiming import ClaimsTheDispute
 from mediator.screens.discard import DiscardWork
+from mediator.screens.drafting import KeepsDrafts
 from mediator.screens.modals import (
     ConfirmDecision,
     EvidenceScreen,
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
+class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]):
     app: MediatorApp
 
     FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
@@ -70,6 +71,9 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
         "leave": ("Leaving the dispute", "Your form is kept."),
         "claim": ("Claiming the dispute", "Nothing was changed; it is tried again in a minute."),
         "take_over": ("Taking the dispute over", "Nothing was changed."),
+        "draft_load": ("Restoring your draft", "The form starts empty; the draft file is kept."),
+        "draft_save": ("Saving your draft", "What you typed is still on screen."),
+        "discard_draft": ("Discarding the draft", "The form is as it was."),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,6 +96,7 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
                 tooltip="Go to the evidence list"),
         Binding("f", "go('form')", "Form", id="dispute.form", tooltip="Go to the resolution form"),
         *ClaimsTheDispute.CLAIM_BINDINGS,
+        *KeepsDrafts.DRAFT_BINDINGS,
     ]  # fmt: skip
 
     #: Actions on a single letter: off while focus is in the form, where every key the agent
@@ -245,6 +250,7 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
                 form = ResolutionForm(d, record=record, id="form")
                 form.disabled = self.read_only
                 await pane.mount(form)
+                self.restore_draft(form)
             else:
                 await pane.mount(Static(self._decided(record), id="decided"))
         self.claim_from(record)
@@ -384,6 +390,7 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
                 timeout=20,
             )
             self.app.refresh_pending()
+            await self.forget_draft()  # the outbox holds the decision now
             self.dismiss()
             return
         except VersionConflict as conflict:
@@ -426,6 +433,7 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
             f"{record.id} resolved: {decision.outcome.label}{amount}.", title="Decision written"
         )
         self.mine = None  # deciding released it
+        await self.forget_draft()
         self.dismiss()
 
     # ----- policy ----------------------------------------------------------------------
@@ -530,7 +538,7 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
     def unsaved_work(self) -> str | None:
         """The typed draft, in words, if leaving now would lose one (else None)."""
         form = self._form()
-        if form is None or not form.has_work():
+        if form is None or not form.has_work() or self.draft_kept():
             return None
         return f"your decision on {self.dispute_id}"
 
@@ -546,6 +554,8 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
             if (form := self._form()) is not None:
                 form.focus_first()
             return
+        if (form := self._form()) is not None and form.has_work() and self.draft_kept():
+            self.notify(f"Your draft on {self.dispute_id} is kept: open it again to go on.")
         self.dismiss()
 
     def on_descendant_focus(self) -> None:
@@ -561,6 +571,8 @@ class DisputeScreen(ClaimsTheDispute, ReportsFailures, Screen[None]):
             return False
         if action == "take_over":
             return self.read_only
+        if action == "discard_draft":
+            return self.keeps_drafts and self._form() is not None and not self.read_only
         if action == "ask_info":
             return self.record is not None and self.record.dispute.status in QUEUE_STATUSES
         if action in ("submit", "acknowledge"):

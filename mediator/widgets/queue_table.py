@@ -54,7 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Buyer", 14, drop_priority=6),
     Column("Seller", 14, drop_priority=1),
     Column("Status", 13),
-    Column("Claim", 13, drop_priority=2),
+    Column("Claim", 16, drop_priority=2),
     Column("Ev", 3, drop_priority=4, right=True),
     Column("⚑", 2, drop_priority=1, right=True),
     Column("Order", 0),  # takes what is left

@@ -85,7 +85,7 @@ def told(app: App[Any]) -> list[Told]:
 
 
 #: Workers that wait on the agent (a modal) rather than on the store.
-INTERACTIVE = {"decide", "note", "ask_info", "leave", "quit", "take_over"}
+INTERACTIVE = {"decide", "note", "ask_info", "leave", "quit", "take_over", "discard_draft"}
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:

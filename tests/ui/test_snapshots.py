@@ -6,7 +6,7 @@ Each accepted SVG was looked at; behaviour is asserted in test_flows.py, not her
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from textual.widgets import Input, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
+from mediator.store import QueueQuery
 
 from .conftest import NOW, make_store, settle
 from .test_hostile_text import hostile_dispute
@@ -30,7 +31,15 @@ def build(tmp_path: Path, *, hostile: bool = False) -> MediatorApp:
     store.label = "sqlite:snap.db"  # the status line shows the store; tmp paths vary per run
     if hostile:
         store.import_disputes([hostile_dispute()])
-    return MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC, every=MANUAL)
+    clock = FrozenClock(NOW)
+    # claims (issue 15) on the 2nd and 3rd most urgent disputes: a colleague's, made 2 minutes
+    # ago by the store's clock, and the agent's own
+    store.clock = lambda: NOW - timedelta(minutes=2)
+    second, third = store.queue_page_sync(QueueQuery(), limit=3).rows[1:3]
+    store.claim_sync(second.id, actor="agent.ana")
+    store.claim_sync(third.id, actor="agent.snap")
+    store.clock = clock.now
+    return MediatorApp(store, clock=clock, agent="agent.snap", tz=UTC, every=MANUAL)
 
 
 async def steady(pilot: Pilot[Any]) -> None:
@@ -59,6 +68,11 @@ def test_queue(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> Non
 @pytest.mark.parametrize("size", [WIDE, NARROW], ids=["wide", "narrow"])
 def test_dispute(snap_compare: Snap, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(build(tmp_path), terminal_size=size, run_before=keys("enter"))
+
+
+def test_dispute_held_by_a_colleague(snap_compare: Snap, tmp_path: Path) -> None:
+    """Read-only under agent.ana's claim: the banner names her, the form is disabled."""
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=keys("down", "enter"))
 
 
 def test_form_with_inline_error(snap_compare: Snap, tmp_path: Path) -> None:

@@ -1,0 +1,162 @@
+"""Drafts that survive (issue 15), mixed into `DisputeScreen`.
+
+The resolution form is kept on the agent's machine as they type (`store.drafts.DraftBox`, one
+atomic file per dispute), so esc, quitting, a crash, a take-over, a refused write or a reload
+loses nothing. Opening the dispute again restores the draft and says when it was saved. A draft
+goes away when the decision is written (or kept in the outbox), or when the agent discards it
+explicitly (ctrl+d, asking first).
+
+Saves run in one thread worker at a time: an edit made while a save is running is written by
+that same worker's next round, so the last thing typed is always the last thing written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from mediator.domain.drafts import Draft, FormFields
+from mediator.screens.discard import DiscardWork
+from mediator.store.base import StoreError
+from mediator.widgets._text import local_time
+from mediator.widgets.resolution_form import ResolutionForm
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from mediator.app import MediatorApp
+    from mediator.domain.models import DisputeRecord
+
+    _Screen = Screen[None]
+else:
+    _Screen = object
+
+
+class KeepsDrafts(_Screen):
+    """The draft half of the dispute screen; without a draft box (`app.drafts` None) it does
+    nothing, and leaving with typed work asks first, as before."""
+
+    app: MediatorApp
+    dispute_id: str
+    record: DisputeRecord | None
+
+    DRAFT_BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+d", "discard_draft", "Discard draft", priority=True,
+                id="dispute.discard_draft",
+                tooltip="Clear the form and forget its saved draft (asks first)"),
+    ]  # fmt: skip
+
+    #: The fields to write next (None: nothing new since the last save).
+    _unsaved: FormFields | None = None
+    #: Whether the form as it stands is safely on disk (a failed save keeps asking on leave).
+    _kept: bool = True
+
+    @property
+    def keeps_drafts(self) -> bool:
+        return self.app.drafts is not None
+
+    @work(exclusive=True, group="draft_load", exit_on_error=False)
+    async def restore_draft(self, form: ResolutionForm) -> None:
+        """Put the saved draft, if any, back into a form just mounted."""
+        box = self.app.drafts
+        if box is None:
+            return
+        try:
+            draft = await asyncio.to_thread(box.load, self.dispute_id)
+        except StoreError as error:
+            self.notify(
+                f"{error}. The form starts empty; the unreadable draft was kept aside.",
+                title="Draft not restored",
+                severity="warning",
+                timeout=20,
+            )
+            return
+        if draft is None or draft.form.is_empty or not form.is_mounted:
+            return
+        form.restore(draft.form)
+        saved = local_time(draft.saved_at, self.app.tz)
+        record = self.record
+        moved = (
+            " The dispute changed since: check the timeline before you submit."
+            if record is not None and record.version != draft.base_version
+            else ""
+        )
+        self.notify(
+            f"Your draft of {saved} is back in the form (ctrl+d discards it).{moved}",
+            title="Draft restored",
+            timeout=10,
+        )
+
+    def on_resolution_form_edited(self, event: ResolutionForm.Edited) -> None:
+        # a named handler: `@on` is collected only from classes built on Textual's metaclass
+        if not self.keeps_drafts:
+            return
+        self._unsaved = event.fields
+        self._kept = False
+        if not any(w.group == "draft_save" and w.is_running for w in self.workers):
+            self._save_drafts()
+
+    @work(group="draft_save", exit_on_error=False)
+    async def _save_drafts(self) -> None:
+        box = self.app.drafts
+        while box is not None and self._unsaved is not None:
+            fields, self._unsaved = self._unsaved, None
+            record = self.record
+            draft = Draft(
+                dispute_id=self.dispute_id,
+                agent=self.app.agent,
+                saved_at=self.app.clock.now(),
+                base_version=0 if record is None else record.version,
+                form=fields,
+            )
+            try:
+                await asyncio.to_thread(box.save, draft)
+            except StoreError as error:
+                self.notify(
+                    f"{error}. What you typed is still on screen; leaving will ask first.",
+                    title="Draft not saved",
+                    severity="warning",
+                    timeout=20,
+                )
+                return
+        self._kept = self._unsaved is None
+
+    def draft_kept(self) -> bool:
+        """Whether leaving now loses nothing: the form as it stands is on disk."""
+        return self.keeps_drafts and self._kept
+
+    async def forget_draft(self) -> None:
+        """The decision was written (or kept in the outbox): its draft is done with. A save
+        still running finishes first, so it cannot bring the draft back."""
+        box = self.app.drafts
+        self._unsaved = None
+        if box is None:
+            return
+        for worker in [w for w in self.workers if w.group == "draft_save"]:
+            with suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        try:
+            await asyncio.to_thread(box.discard, self.dispute_id)
+        except StoreError as error:
+            self.notify(f"{error}.", title="Old draft not removed", severity="warning")
+
+    @work(exclusive=True, group="discard_draft", exit_on_error=False)
+    async def action_discard_draft(self) -> None:
+        forms = self.query(ResolutionForm)
+        form = forms.first() if forms else None
+        if form is None or form.disabled or form.fields().is_empty:
+            self.notify("There is no draft to discard.")
+            return
+        if not await self.app.push_screen_wait(
+            DiscardWork(f"your draft on {self.dispute_id}", leaving="discard it")
+        ):
+            return
+        form.restore(FormFields())
+        await self.forget_draft()
+        self._kept = True
+        self.notify(f"Draft on {self.dispute_id} discarded.")
