@@ -1,7 +1,8 @@
 """Two real consoles on one store (issue 15): claims, take-overs, `n` and the shift hand-over.
 
-Two `MediatorApp`s, each with a store of its own on the same database (a SQLite file, or
-PostgreSQL), are driven by Pilot side by side, as two agents at two desks."""
+Two `MediatorApp`s, each with a store of its own on the same database (a SQLite file, a
+PostgreSQL, or a real `mediator serve` API over a SQLite file), are driven by Pilot side by side,
+as two agents at two desks."""
 
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ from mediator.domain import Channel
 from mediator.screens.claims import HandOverScreen, TakeOver
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.queue import QueueScreen
-from mediator.store import QueueQuery
+from mediator.store import QueueQuery, Store
+from mediator.store.http import HttpStore
+from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
 from mediator.widgets.queue_table import QueueTable
 from mediator.widgets.resolution_form import ResolutionForm
+from tests.api.servers import RestartableServer
 from tests.store.conftest import _postgres_url
 from tests.ui.conftest import NOW, example_disputes, settle, told
 
@@ -38,7 +42,7 @@ class Desk:
 
     app: MediatorApp
     pilot: Pilot[Any]
-    store: SqlStore
+    store: Store
 
     async def settle(self) -> None:
         await settle(self.app, self.pilot)
@@ -51,23 +55,48 @@ class Desk:
         await self.settle()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """One database both consoles open (each with a store of its own)."""
+@dataclass
+class Team:
+    """The three ways of running (issue 15): consoles on one SQLite file, on one PostgreSQL,
+    or through one `mediator serve`. `store_for(agent)` opens a console's own store; `direct`
+    reads the database behind them, for the checks."""
+
+    store_for: Callable[[str], Store]
+    direct: SqlStore
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "api"])
+def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
     schemas = _postgres_url(request) if request.param == "postgres" else None
     url = f"sqlite:///{tmp_path / 'team.db'}" if schemas is None else next(schemas)
+    direct = SqlStore.open(url)
+    direct.import_disputes(example_disputes())
+    server: RestartableServer | None = None
     try:
-        with SqlStore.open(url) as store:
-            store.import_disputes(example_disputes())
-        yield url
+        if request.param != "api":
+            yield Team(lambda agent: SqlStore.open(url), direct)
+            return
+        tokens = {name: direct.add_staff_sync(name, "agent", now=NOW) for name in ("ana", "bo")}
+        server = RestartableServer(direct, NOW)
+        server.start()
+        url_of = server.url
+
+        def through_api(agent: str) -> Store:
+            api = HttpStore(url_of, tokens[agent], backoff=0.01, retries=1)
+            return OutboxStore(api, Outbox(tmp_path / f"outbox-{agent}.db", url_of))
+
+        yield Team(through_api, direct)
     finally:
+        if server is not None:
+            server.stop()
+        direct.close_sync()
         if schemas is not None:
             schemas.close()  # drops the test's schema
 
 
 @contextlib.asynccontextmanager
-async def desk(url: str, agent: str) -> AsyncIterator[Desk]:
-    store = SqlStore.open(url)
+async def desk(team: Team, agent: str) -> AsyncIterator[Desk]:
+    store = team.store_for(agent)
     app = MediatorApp(store, clock=FrozenClock(NOW), agent=agent, tz=UTC, every=MANUAL)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -75,7 +104,7 @@ async def desk(url: str, agent: str) -> AsyncIterator[Desk]:
             await d.settle()
             yield d
     finally:
-        store.close_sync()
+        await store.close()
 
 
 async def open_first(d: Desk) -> DisputeScreen:
@@ -91,8 +120,8 @@ def banner(screen: DisputeScreen) -> str:
     return str(widget.render()) if widget.display else ""
 
 
-async def test_a_claimed_dispute_opens_read_only_and_can_be_taken_over(shared_url: str) -> None:
-    async with desk(shared_url, "ana") as ana, desk(shared_url, "bo") as bo:
+async def test_a_claimed_dispute_opens_read_only_and_can_be_taken_over(team: Team) -> None:
+    async with desk(team, "ana") as ana, desk(team, "bo") as bo:
         mine = await open_first(ana)
         dispute_id = mine.dispute_id
         assert mine.mine is not None and not mine.read_only
@@ -145,8 +174,8 @@ async def test_a_claimed_dispute_opens_read_only_and_can_be_taken_over(shared_ur
         assert (await ana.store.get_dispute(dispute_id)).claimed_by == "bo"
 
 
-async def test_leaving_releases_and_n_claims_the_next(shared_url: str) -> None:
-    async with desk(shared_url, "ana") as ana, desk(shared_url, "bo") as bo:
+async def test_leaving_releases_and_n_claims_the_next(team: Team) -> None:
+    async with desk(team, "ana") as ana, desk(team, "bo") as bo:
         first = (await ana.store.queue_page(QueueQuery(), limit=2)).rows
         await ana.pilot.press("n")
         await ana.settle()
@@ -163,8 +192,8 @@ async def test_leaving_releases_and_n_claims_the_next(shared_url: str) -> None:
         assert (await ana.store.get_dispute(first[0].id)).claim is None
 
 
-async def test_quitting_hands_the_claims_over_with_a_note(shared_url: str) -> None:
-    async with desk(shared_url, "ana") as ana:
+async def test_quitting_hands_the_claims_over_with_a_note(team: Team) -> None:
+    async with desk(team, "ana") as ana:
         screen = await open_first(ana)
         dispute_id = screen.dispute_id
         await ana.pilot.press("ctrl+q")
@@ -185,17 +214,16 @@ async def test_quitting_hands_the_claims_over_with_a_note(shared_url: str) -> No
         await ana.pilot.press("ctrl+s")
         await ana.settle()
         assert not ana.app.is_running
-    with SqlStore.open(shared_url) as store:
-        record = store.get_dispute_sync(dispute_id)
-        assert record.claim is not None
-        assert (record.claim.holder, record.claim.handed_by) == ("bo", "ana")
-        note = record.dispute.messages[-1]
-        assert note.channel is Channel.STAFF_NOTE
-        assert note.body == "Handed over to bo: Carrier [ref 7] owes a reply"
+    record = team.direct.get_dispute_sync(dispute_id)
+    assert record.claim is not None
+    assert (record.claim.holder, record.claim.handed_by) == ("bo", "ana")
+    note = record.dispute.messages[-1]
+    assert note.channel is Channel.STAFF_NOTE
+    assert note.body == "Handed over to bo: Carrier [ref 7] owes a reply"
 
 
-async def test_quitting_can_release_or_stay(shared_url: str) -> None:
-    async with desk(shared_url, "ana") as ana:
+async def test_quitting_can_release_or_stay(team: Team) -> None:
+    async with desk(team, "ana") as ana:
         screen = await open_first(ana)
         await ana.pilot.press("escape")  # out of the dispute: released
         await ana.settle()
@@ -213,6 +241,5 @@ async def test_quitting_can_release_or_stay(shared_url: str) -> None:
         await ana.pilot.press("ctrl+r")
         await ana.settle()
         assert not ana.app.is_running
-    with SqlStore.open(shared_url) as store:
-        assert store.claims_held_sync("ana") == []
-        assert store.get_dispute_sync(held).claim is None
+    assert team.direct.claims_held_sync("ana") == []
+    assert team.direct.get_dispute_sync(held).claim is None
