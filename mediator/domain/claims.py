@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from mediator.domain.deadlines import duration
 from mediator.domain.models import Claim as Claim
 from mediator.domain.models import Claimable as Claimable
 
@@ -55,3 +56,9 @@ def lease_problem(lease: timedelta) -> str | None:
 def held_for(claim: Claim, now: datetime) -> timedelta:
     """How long the holder has held it (never negative: clocks differ)."""
     return max(now - claim.since, timedelta(0))
+
+
+def held_age(claim: Claim, now: datetime) -> str:
+    """`held_for` in words: "<1m", "2m", "1h 05m"."""
+    age = held_for(claim, now)
+    return "<1m" if age < timedelta(minutes=1) else duration(age)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from mediator.domain.claims import Claim, held_for
+from mediator.domain.claims import Claim, held_age
 from mediator.store.base import Claimed, StoreError, VersionConflict
-from mediator.widgets._text import duration, local_time
+from mediator.widgets._text import local_time
 
 
 def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
@@ -31,7 +31,7 @@ def held(claim: Claim, now: datetime, tz: tzinfo) -> str:
     since = claim.since.astimezone(tz).strftime("%H:%M")
     return (
         f"{claim.holder} holds {claim.dispute_id} "
-        f"(for {duration(held_for(claim, now))}, since {since})"
+        f"(for {held_age(claim, now)}, since {since})"
     )
 
 

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from mediator.domain.claims import held_for
+from mediator.domain.claims import held_age
 from mediator.domain.deadlines import NO_DEADLINE, timer_name
 from mediator.domain.money import format_amount
 from mediator.domain.queue import QueueKey, QueuePage, QueueRow
@@ -67,7 +67,7 @@ def claim_text(row: QueueRow, now: datetime, agent: str) -> str:
     claim = row.claim
     if claim is None:
         return ""
-    held = duration(held_for(claim, now))
+    held = held_age(claim, now)
     if claim.holder != agent:
         return f"{claim.holder} · {held}"
     return f"from {claim.handed_by}" if claim.handed_by else f"you · {held}"
