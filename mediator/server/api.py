@@ -34,7 +34,7 @@ from mediator.clock import Clock
 from mediator.domain import Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey
-from mediator.server import errors
+from mediator.server import errors, events
 from mediator.server.errors import responses, unauthorized
 from mediator.server.imports import import_lines
 from mediator.store.api_models import Escalation, Escalations, Health, InfoRequestBody, NoteBody
@@ -138,6 +138,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         return who
 
     Staff = Annotated[StaffMember, Depends(staff_member)]
+    events.install(app, store, staff_member)  # GET /events: the change feed (issue 15)
 
     def supervisor(who: Staff) -> StaffMember:
         if who.role is not Role.SUPERVISOR:

@@ -4,11 +4,14 @@ a queue, which the test awaits with a timeout (never a fixed sleep)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from pathlib import Path
 
 from mediator.domain.changes import Change, ChangeKind
+from mediator.store.sql import SqlStore
 
 #: Seconds a test waits for a change before it fails (the issue allows 5).
 WAIT = 5.0
@@ -61,3 +64,20 @@ async def eventually(check: Callable[[], bool], timeout: float = WAIT) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s")
         await asyncio.sleep(0.02)
+
+
+def sqlite_alone(path: Path, *stores: SqlStore) -> bool:
+    """Whether nothing else has the SQLite file open (`stores`' pools emptied first): a WAL
+    file can leave WAL mode only then."""
+    for store in stores:
+        store.engine.dispose()
+    db = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        if db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+            return False
+        db.execute("PRAGMA journal_mode = WAL")
+        return True
+    except sqlite3.OperationalError:  # "database is locked": another connection
+        return False
+    finally:
+        db.close()

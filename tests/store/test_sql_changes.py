@@ -5,7 +5,6 @@ cancel; PostgreSQL's listener killed under it; pruning."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -26,7 +25,7 @@ from mediator.store.sql.engine import read_tx, write_tx
 from mediator.store.sql.feed import DataVersion
 from mediator.store.sql.schema import changes as changes_table
 from tests.store.conftest import NOW, _postgres_url, make_dispute
-from tests.store.feeds import Watching, eventually, what
+from tests.store.feeds import Watching, eventually, sqlite_alone, what
 
 #: The watching store looks every 50 ms on SQLite (0.5 s by default).
 POLL = 0.05
@@ -145,23 +144,6 @@ async def test_writes_through_the_watching_store_itself_are_seen(
     assert what([await feed.next()]) == [("note", "D-1", "ana")]
 
 
-def _sqlite_alone(path: Path, *stores: SqlStore) -> bool:
-    """Whether nothing else has the SQLite file open (`stores`' pools emptied first): a WAL
-    file can leave WAL mode only then."""
-    for store in stores:
-        store.engine.dispose()
-    db = sqlite3.connect(path, isolation_level=None, timeout=0)
-    try:
-        if db.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
-            return False
-        db.execute("PRAGMA journal_mode = WAL")
-        return True
-    except sqlite3.OperationalError:  # "database is locked": another connection
-        return False
-    finally:
-        db.close()
-
-
 def _pg_sessions(url: str, app_name: str) -> int:
     admin = create_engine(url)
     try:
@@ -179,7 +161,7 @@ async def test_cancelling_the_consumer_frees_the_feeds_connection(
         path = Path(make_url(store_url).database or "")
 
         def free() -> bool:
-            return _sqlite_alone(path, writer, watcher)
+            return sqlite_alone(path, writer, watcher)
     else:
 
         def free() -> bool:
