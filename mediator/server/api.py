@@ -49,7 +49,7 @@ from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
 from mediator.domain.text import one_line
-from mediator.server import errors
+from mediator.server import errors, events
 from mediator.server.errors import responses, unauthorized
 from mediator.server.imports import import_lines
 from mediator.store.api_models import (
@@ -182,6 +182,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         return who
 
     Staff = Annotated[StaffMember, Depends(staff_member)]
+    events.install(app, store, staff_member)  # GET /events: the change feed (issue 15)
 
     def supervisor(who: Staff) -> StaffMember:
         if who.role is not Role.SUPERVISOR:

@@ -31,6 +31,7 @@ def serve(url: str, *, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
     from mediator.server import workers as pool
+    from mediator.server.events import Server
 
     # open once here: a bad URL or a newer schema fails before anything listens
     with SqlStore.open(url) as store:
@@ -59,8 +60,9 @@ def serve(url: str, *, host: str, port: int, workers: int = 1) -> int:
     if sockets is not None:
         return pool.Workers(config, sockets).run()
     if workers > 1:  # no SO_REUSEPORT: uvicorn's workers on one shared socket
-        uvicorn.run(APP, workers=workers, **options)
+        # (its own servers, which do not end the event streams: give open ones 5 s)
+        uvicorn.run(APP, workers=workers, timeout_graceful_shutdown=5, **options)
         return 0
-    server = uvicorn.Server(config)
+    server = Server(config)  # uvicorn's, ending the event streams when it stops
     server.run()
     return 0 if server.started else 1  # uvicorn has logged why (e.g. the port is taken)

@@ -32,6 +32,8 @@ from types import FrameType
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from mediator.server.events import Server
+
 #: How long workers get to finish their requests on shutdown before they are killed.
 GRACEFUL_SECONDS = 10.0
 #: A worker that dies sooner than this after it was started is restarted after a growing pause.
@@ -80,7 +82,7 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 def _worker(config: uvicorn.Config, sock: socket.socket, parent: int) -> None:  # child process
     config.configure_logging()
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def _exit_with(parent: int) -> None:

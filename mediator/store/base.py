@@ -15,7 +15,7 @@ Design rules every backend keeps:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,6 +30,7 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.models import Pair, StrictModel
 from mediator.domain.queue import COUNT_CAP as COUNT_CAP
@@ -319,6 +320,22 @@ class Store(Protocol):
     async def claims_held(self, actor: str) -> list[Claim]:
         """The claims `actor` holds now, most urgent first (asked on quit: release or hand
         over)."""
+        ...
+
+    def changes(self) -> AsyncGenerator[Change, None]:
+        """The change feed (issue 15): what other writers commit, as they commit it.
+
+        Yields a `reset` first, once it is watching (read what you show after it, not before),
+        then each change as it is committed (decisions, notes, information requests, claims
+        changing hands, escalations, imports; writes through this very store too), forever.
+        After a failure (the database or the API gone) it waits, connects again by itself and
+        yields `reset` again: changes may have been missed meanwhile. It never raises for a
+        lost connection; it may raise `StoreUnavailable` at once when the store cannot have a
+        feed at all (no driver for it).
+
+        It holds a connection of its own while it is iterated: cancelling the consuming task,
+        or closing the iterator (`contextlib.aclosing`), stops it and frees that connection.
+        Each call is a new, independent feed. Nothing in it blocks the event loop."""
         ...
 
     async def close(self) -> None: ...

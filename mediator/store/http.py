@@ -10,6 +10,8 @@
   dispute from the body), 409 `claimed` `Claimed` (with the claim), 422 `InvalidDecision` /
   `IdempotencyMismatch`, 401/403 `NotAllowed`,
   unreachable or 5xx after the retries `StoreUnavailable`.
+- The change feed (`changes()`) is `GET /events`, Server-Sent Events, read as a stream that
+  reconnects by itself (`backoff.Backoff`) when the API goes away, for as long as it is iterated.
 - Bodies are the server's own classes (the domain's models, `store.api_models`,
   `wire.CursorPage`), written and read by pydantic: no hand-written parser on either end.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -27,6 +29,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.store._httpx import httpx
 from mediator.store.api_models import (
@@ -40,6 +43,7 @@ from mediator.store.api_models import (
     InvalidBody,
     NoteBody,
 )
+from mediator.store.backoff import Backoff
 from mediator.store.base import (
     Claimed,
     IdempotencyMismatch,
@@ -59,6 +63,9 @@ from mediator.store.wire import CursorPage, encode_cursor, query_params
 #: Seconds for a whole request (read, write, pool) and for connecting.
 TIMEOUT = 10.0
 CONNECT_TIMEOUT = 3.0
+#: Seconds the event stream may stay silent before it is taken for dead: the server sends a
+#: comment every 15 s (FastAPI's SSE keep-alive), so two missed ones and some.
+EVENTS_READ_TIMEOUT = 35.0
 #: Attempts after the first, and the first backoff (doubled each time, plus up to 50 % jitter).
 RETRIES = 3
 BACKOFF = 0.25
@@ -322,6 +329,36 @@ class HttpStore:
         )
         return answer.claims
 
+    async def changes(self) -> AsyncGenerator[Change, None]:
+        """`Store.changes` over `GET /events`: the server's `reset` comes first on every
+        connection; after a lost connection, a server error or a restart, it waits
+        (`Backoff`), connects again and goes on. Raises `NotAllowed` if the API refuses the
+        token, `StoreUnavailable` if it has no `/events` (an older `mediator serve`)."""
+        backoff = Backoff()
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        timeout = httpx.Timeout(EVENTS_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        while True:
+            try:
+                async with self._client.stream(
+                    "GET", "/events", headers=headers, timeout=timeout
+                ) as response:
+                    if response.status_code in (401, 403, 404):
+                        await response.aread()
+                        error = _error(response, "watching for changes")
+                        if isinstance(error, NotFound):
+                            raise StoreUnavailable(
+                                f"{self.base_url} has no live updates (GET /events): "
+                                "an older mediator serve?"
+                            )
+                        raise error
+                    if response.status_code == 200:
+                        async for change in _events(response):
+                            backoff.reset()
+                            yield change
+            except httpx.TransportError:
+                pass  # gone, refused, silent too long: connect again (the server says reset)
+            await asyncio.sleep(backoff.next())
+
     async def whoami(self) -> StaffMember:
         return await self._answer(
             StaffMember, "GET", "/me", action="checking the token", idempotent=True
@@ -343,6 +380,26 @@ def _read(model: type[M], response: httpx.Response, action: str) -> M:
         raise StoreError(
             f"{action}: unexpected answer from the API ({_first_error(exc)})"
         ) from None
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[Change]:
+    """The changes of an event stream: each event's `data:` lines are one `Change` as JSON;
+    comments (the keep-alive), `event:`, `id:` and `retry:` fields are ignored (the SSE format,
+    WHATWG HTML § 9.2). An event this client cannot read says `reset`: read everything again."""
+    data: list[str] = []
+    async for line in response.aiter_lines():
+        if line:
+            field, _, value = line.partition(":")
+            if field == "data":
+                data.append(value.removeprefix(" "))
+            continue
+        if not data:
+            continue
+        try:
+            yield Change.model_validate_json("\n".join(data))
+        except ValidationError:
+            yield RESET
+        data = []
 
 
 def _seconds(lease: timedelta) -> int:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.store.base import (
     OutboxError,
@@ -243,6 +244,9 @@ class OutboxStore:
 
     async def claims_held(self, actor: str) -> list[Claim]:
         return await self.api.claims_held(actor)
+
+    def changes(self) -> AsyncGenerator[Change, None]:
+        return self.api.changes()
 
     async def record_decision(
         self,

@@ -6,6 +6,13 @@ no 5xx, only documented status codes, content types, bodies and headers. Every p
 (examples, coverage with its negative cases, fuzzing, stateful), with a supervisor's token so that
 every route is reached, on a store holding the example disputes. The seed is fixed: a run is
 repeatable, and a new seed is one flag away (`MEDIATOR_SCHEMATHESIS_SEED`).
+
+One operation is left out: `GET /events`, the change feed as Server-Sent Events. Its answer never
+ends (that is the point of it) and Schemathesis checks whole answers: every call with a token ends
+in the client's timeout and checks nothing (measured: the run took 115 s instead of 20, and
+passed). What it did find there, a 401 documented as `text/event-stream`, was fixed; the
+document's status codes, content types and event format for it are checked by
+tests/api/test_events.py instead.
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ def test_schemathesis_finds_nothing_the_openapi_document_does_not_say(
         f"{server.base_url}/openapi.json",
         "--checks",
         CHECKS,
+        "--exclude-path",
+        "/events",  # a stream that never ends (see the module docstring)
         "--header",
         f"Authorization: Bearer {token}",
         "--seed",

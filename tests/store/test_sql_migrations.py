@@ -80,12 +80,13 @@ def test_every_revision_down_and_up(store: SqlStore) -> None:
 
 def make_pre_alembic(store_url: str, version: int) -> None:
     """Turn the (current) store at `store_url` into one the hand-written migrations left at
-    `version` 3 or 4: no alembic_version, no PostgreSQL search index, no claims (v6); v3
-    without v4's tables."""
+    `version` 3 or 4: no alembic_version, no PostgreSQL search index, no claims (v6), no change
+    feed (v7); v3 without v4's tables."""
     with SqlStore.open(store_url) as store, write_tx(store.engine) as conn:
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("DROP INDEX IF EXISTS ix_disputes_search"))
-        # v6 (claims) came after Alembic
+        # v6 (claims) and v7 (the change feed) came after Alembic
+        conn.execute(text("DROP TABLE changes"))
         conn.execute(text("DROP TABLE claim_events"))
         conn.execute(text("DROP INDEX ix_disputes_claimed_by"))
         for column in ("claimed_by", "claimed_since", "claimed_until", "claimed_from"):

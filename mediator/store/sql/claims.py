@@ -18,38 +18,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select, update
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from mediator.domain import QUEUE_STATUSES, Status
+from mediator.domain.changes import ChangeKind
 from mediator.domain.claims import Claim, ClaimEvent, ClaimFilter, lease_problem
 from mediator.domain.ids import name_problem
 from mediator.store.base import Claimed, InvalidDecision, NotFound, QueueQuery
-from mediator.store.sql.schema import UtcDateTime, claim_events, disputes
+from mediator.store.sql.changes import record_change
+from mediator.store.sql.schema import claim_events, db_now, disputes
 
 c = disputes.c
 
 #: Where a `SqlStore` reads "now" for claims: None is the database's clock.
 StoreClock = Callable[[], datetime] | None
-
-
-class db_now(FunctionElement[datetime]):
-    """The database's clock, as naive UTC, in the form a `UtcDateTime` column holds."""
-
-    type = UtcDateTime()
-    inherit_cache = True
-
-
-@compiles(db_now, "sqlite")
-def _sqlite_now(element: db_now, compiler: SQLCompiler, **kw: Any) -> str:
-    # milliseconds, padded to the microseconds every stored value has (`schema.sqlite_datetime`)
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
-
-
-@compiles(db_now)
-def _default_now(element: db_now, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(now() AT TIME ZONE 'UTC')"
 
 
 def store_now(conn: Connection, clock: StoreClock) -> datetime:
@@ -120,6 +101,7 @@ def _event(
             note=note,
         )
     )
+    record_change(conn, ChangeKind.CLAIM, dispute_id, actor, at)
 
 
 def _set(

@@ -30,20 +30,23 @@ from sqlalchemy import (
     CTE,
     Connection,
     Row,
+    String,
     Table,
     bindparam,
     func,
     insert,
-    literal_column,
+    literal,
     or_,
     select,
     update,
 )
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
+from mediator.domain.changes import ChangeKind
 from mediator.domain.resolution import build_decision, check
 from mediator.store.base import MAX_KEY_CHARS, IdempotencyMismatch, InvalidDecision, NotFound
-from mediator.store.sql.claims import StoreClock, db_now
+from mediator.store.sql.changes import change_params, notified, prune, record_change
+from mediator.store.sql.claims import StoreClock
 from mediator.store.sql.rows import (
     deadline_values,
     decision_from_row,
@@ -52,6 +55,8 @@ from mediator.store.sql.rows import (
 )
 from mediator.store.sql.schema import (
     UtcDateTime,
+    changes,
+    db_now,
     decisions,
     disputes,
     idempotency_keys,
@@ -132,7 +137,9 @@ _INSERT_DECISION = insert(decisions)
 _INSERT_KEY = insert(idempotency_keys)
 
 # PostgreSQL: WITH resolved AS (UPDATE … RETURNING id), new_decision AS (INSERT … SELECT … FROM
-# resolved), new_key AS (INSERT … SELECT … FROM resolved) SELECT count(*) FROM resolved
+# resolved), new_key AS (INSERT … SELECT … FROM resolved), new_change AS (INSERT INTO changes …
+# SELECT … FROM resolved RETURNING …) SELECT seq, pg_notify(…) FROM new_change: one row if the
+# dispute was resolved (the change feed's row, announced at commit), none if its version moved
 _resolved = _RESOLVE.returning(c.id).cte("resolved")
 
 
@@ -144,9 +151,20 @@ def _insert_from_resolved(table: Table, prefix: str, name: str) -> CTE:
 
 _new_decision = _insert_from_resolved(decisions, "d_", "new_decision")
 _new_key = _insert_from_resolved(idempotency_keys, "k_", "new_key")
-_resolved_count = select(func.count(literal_column("*"))).select_from(_resolved)
-_PG_WRITE = _resolved_count.add_cte(_new_decision)
-_PG_WRITE_WITH_KEY = _resolved_count.add_cte(_new_decision).add_cte(_new_key)
+_change = select(
+    literal(ChangeKind.DECISION.value),
+    _resolved.c.id,
+    bindparam("c_actor", type_=String()),
+    bindparam("c_at", type_=UtcDateTime()),
+).select_from(_resolved)
+_new_change = (
+    insert(changes)
+    .from_select(["kind", "dispute_id", "actor", "at"], _change)
+    .returning(*changes.c)
+    .cte("new_change")
+)
+_PG_WRITE = notified(_new_change).add_cte(_new_decision)
+_PG_WRITE_WITH_KEY = notified(_new_change).add_cte(_new_decision).add_cte(_new_key)
 
 
 def record_decision(
@@ -212,7 +230,8 @@ def record_decision(
             "decision_id": decision.id,
             "created_at": now,
         }
-    if _write(conn, resolve, decision_values(decision), key):
+    change = change_params(ChangeKind.DECISION, dispute_id, actor, now)
+    if _write(conn, resolve, decision_values(decision), key, change):
         return decision
     if idempotency_key is not None:
         # the version moved after the read: by this very request, written meanwhile?
@@ -227,20 +246,30 @@ def _write(
     resolve: dict[str, Any],
     decision: dict[str, Any],
     key: dict[str, Any] | None,
+    change: dict[str, Any],
 ) -> bool:
-    """The conditional write: the dispute's update (`resolve`), and the decision's row and its
-    key's row only if it happened. False (nothing written) if the dispute's version moved."""
+    """The conditional write: the dispute's update (`resolve`), and the decision's row, its
+    key's row and the change feed's row (`change`) only if it happened. False (nothing written)
+    if the dispute's version moved."""
     if conn.dialect.name == "postgresql":
-        params = {**resolve, **{f"d_{k}": v for k, v in decision.items()}}
+        params = {**resolve, **change, **{f"d_{k}": v for k, v in decision.items()}}
         if key is None:
-            return conn.execute(_PG_WRITE, params).scalar_one() == 1
-        params.update({f"k_{k}": v for k, v in key.items()})
-        return conn.execute(_PG_WRITE_WITH_KEY, params).scalar_one() == 1
+            seq = conn.execute(_PG_WRITE, params).scalar()
+        else:
+            params.update({f"k_{k}": v for k, v in key.items()})
+            seq = conn.execute(_PG_WRITE_WITH_KEY, params).scalar()
+        if seq is None:
+            return False
+        prune(conn, int(seq))
+        return True
     if conn.execute(_RESOLVE, resolve).rowcount != 1:
         return False
     conn.execute(_INSERT_DECISION, decision)
     if key is not None:
         conn.execute(_INSERT_KEY, key)
+    record_change(
+        conn, ChangeKind.DECISION, change["c_dispute_id"], change["c_actor"], change["c_at"]
+    )
     return True
 
 

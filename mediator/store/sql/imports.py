@@ -33,7 +33,9 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
 from mediator.domain import Dispute, Evidence, Message
+from mediator.domain.changes import ChangeKind
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
+from mediator.store.sql.changes import record_change
 from mediator.store.sql.engine import one_line
 from mediator.store.sql.rows import dispute_values, evidence_values, message_values
 from mediator.store.sql.schema import UtcDateTime, disputes, evidence, messages, sqlite_datetime
@@ -122,6 +124,8 @@ def import_disputes(
         done += len(batch)
         if on_progress is not None:
             on_progress(done)
+    if tally.inserted or tally.updated:  # one change for the whole import: reload everything
+        record_change(conn, ChangeKind.IMPORT, None, None, None)
     return tally.report()
 
 

@@ -16,19 +16,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Index, MetaData, Table, Text
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, MetaData, Table, Text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 #: The schema this code reads and writes, kept in `meta.schema_version` by every migration so
 #: that older releases (which only know that number) refuse a store they do not understand. A
 #: database with a newer version is refused; an older one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: `meta.schema_version` → the Alembic revision (`alembic/versions/`) of that schema. Versions 1
 #: and 2 predate Alembic: `migrations.py` brings them to 3 by hand first.
-REVISIONS = {3: "v3_baseline", 4: "v4_staff", 5: "v5_pg_search", 6: "v6_claims"}
+REVISIONS = {
+    3: "v3_baseline",
+    4: "v4_staff",
+    5: "v5_pg_search",
+    6: "v6_claims",
+    7: "v7_changes",
+}
 #: The Alembic head: a store whose `alembic_version` says this needs no migration, and opening it
 #: does not import Alembic (tests/store/test_sql_migrations.py checks it against the scripts).
 HEAD_REVISION = REVISIONS[SCHEMA_VERSION]
@@ -54,6 +63,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class db_now(FunctionElement[datetime]):
+    """The database's clock, as naive UTC, in the form a `UtcDateTime` column holds."""
+
+    type = UtcDateTime()
+    inherit_cache = True
+
+
+@compiles(db_now, "sqlite")
+def _sqlite_now(element: db_now, compiler: SQLCompiler, **kw: Any) -> str:
+    # milliseconds, padded to the microseconds every stored value has (`schema.sqlite_datetime`)
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
+
+
+@compiles(db_now)
+def _default_now(element: db_now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(now() AT TIME ZONE 'UTC')"
 
 
 def sqlite_datetime(value: datetime) -> str:
@@ -247,6 +274,26 @@ class IdempotencyRow(StoreModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
+#: A 64-bit key that is SQLite's rowid (only `INTEGER PRIMARY KEY` is), a BIGSERIAL elsewhere.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ChangeRow(StoreModel, table=True):
+    """The change feed (`domain.changes`, issue 15): one row per write that others may want to
+    see, in the write's own transaction. `seq` only grows (SQLite: AUTOINCREMENT, never reused
+    after a prune); old rows are pruned (`sql.changes.KEEP`). On PostgreSQL every row is also
+    sent with NOTIFY when its transaction commits."""
+
+    __tablename__ = "changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=SeqType)
+    kind: str
+    dispute_id: str | None = None
+    actor: str | None = None
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -267,6 +314,7 @@ staff = _table(StaffRow)
 idempotency_keys = _table(IdempotencyRow)
 meta = _table(MetaRow)
 claim_events = _table(ClaimEventRow)
+changes = _table(ChangeRow)
 
 TABLES = (
     meta,
@@ -278,4 +326,5 @@ TABLES = (
     staff,
     idempotency_keys,
     claim_events,
+    changes,
 )

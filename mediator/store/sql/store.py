@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
@@ -34,6 +34,7 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.store.base import (
     Claimed,
@@ -48,7 +49,7 @@ from mediator.store.base import (
     StoreError,
     VersionConflict,
 )
-from mediator.store.sql import claims, deciding, imports, queue, staff, writes
+from mediator.store.sql import claims, deciding, feed, imports, queue, staff, writes
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
@@ -75,6 +76,7 @@ class SqlStore:
         loop_engine: AsyncEngine | None = None,
         *,
         clock: claims.StoreClock = None,
+        poll: float = feed.POLL,
     ) -> None:
         self.engine = engine
         #: Short, password-free description, e.g. "sqlite:/home/ana/.local/share/mediator.db".
@@ -83,6 +85,8 @@ class SqlStore:
         #: The store's clock for claims (issue 15): None reads the database's clock, which is
         #: the only clock every console sharing the store agrees on; tests inject one.
         self.clock = clock
+        #: Seconds between two looks for other writers' commits (the change feed on SQLite).
+        self.poll = poll
         #: The same store over `loop_engine`: its sync twins run only in `greenlet_spawn`.
         self._on_loop = (
             None if loop_engine is None else SqlStore(loop_engine.sync_engine, label, clock=clock)
@@ -96,6 +100,7 @@ class SqlStore:
         create_dirs: bool = False,
         on_event_loop: bool = False,
         clock: claims.StoreClock = None,
+        poll: float = feed.POLL,
     ) -> SqlStore:
         """Open (and on a new, empty database create) the store at SQLAlchemy `url`.
 
@@ -108,10 +113,13 @@ class SqlStore:
         responsive, leaves it off. Ignored where `engine.make_loop_engine` has no engine.
 
         `clock`: where claims read "now" (tests); by default the database's own clock.
+
+        `poll`: on SQLite, how often the change feed (`changes()`) looks for other writers'
+        commits (seconds).
         """
         engine, label = make_engine(url, create_dirs=create_dirs)
         loop_engine = make_loop_engine(engine) if on_event_loop else None
-        return cls(engine, label, loop_engine, clock=clock)
+        return cls(engine, label, loop_engine, clock=clock, poll=poll)
 
     async def _call(
         self, method: Callable[Concatenate[SqlStore, P], T], *args: P.args, **kwargs: P.kwargs
@@ -498,6 +506,11 @@ class SqlStore:
 
     async def staff_member(self, name: str) -> StaffMember | None:
         return await self._call(SqlStore.staff_member_sync, name)
+
+    def changes(self) -> AsyncGenerator[Change, None]:
+        """`Store.changes`: SQLite's data version polled every `poll` seconds, PostgreSQL's
+        LISTEN/NOTIFY (`sql.feed`), on a connection of its own outside the pool."""
+        return feed.watch(self.engine, poll=self.poll)
 
     async def close(self) -> None:
         if self.loop_engine is not None:

@@ -22,8 +22,10 @@ from mediator.domain import (
     Message,
     Status,
 )
+from mediator.domain.changes import ChangeKind
 from mediator.domain.deadlines import auto_escalation
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
+from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
 from mediator.store.sql.rows import (
     deadline_values,
@@ -129,6 +131,7 @@ def add_note(
     conn.execute(
         update(disputes).where(c.id == dispute_id).values(message_count=c.message_count + 1)
     )
+    record_change(conn, ChangeKind.NOTE, dispute_id, actor, now)
     return note
 
 
@@ -195,6 +198,7 @@ def request_info(
             ),
         )
     )
+    record_change(conn, ChangeKind.INFO_REQUEST, dispute_id, actor, now)
     return request
 
 
@@ -235,6 +239,7 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
                 **deadline_values(current.model_copy(update={"dispute": escalated})),
             )
         )
+        record_change(conn, ChangeKind.ESCALATION, dispute_id, None, now)
         done.append((dispute_id, cause.value))
     return done
 
