@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from typing import ClassVar
@@ -16,6 +18,7 @@ from textual.screen import Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
+from mediator.domain.changes import Change, ChangeKind
 from mediator.domain.claims import LEASE, MAX_LEASE, RENEW_EVERY, Claim
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
@@ -41,10 +44,13 @@ class Every:
     refresh: float | None = 60
     #: Renewing the claim on the open dispute while the agent is active (issue 15).
     renew: float | None = RENEW_EVERY.total_seconds()
+    #: Following the store's change feed (issue 15: live disputes and queue); how long to
+    #: gather a burst of changes into one re-read. None: not followed.
+    live: float | None = 0.2
 
 
 #: No timer at all: what the tests run with.
-MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None)
+MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None, live=None)
 
 
 class MediatorApp(ReportsFailures, App[None]):
@@ -55,6 +61,10 @@ class MediatorApp(ReportsFailures, App[None]):
         "pending": ("Counting the pending decisions", "They stay on this machine."),
         "escalate": ("Auto-escalation", "Nothing was changed; it runs again in a minute."),
         "release": ("Releasing your claim", "It runs out on its own within the lease."),
+        "live": (
+            "Following the store's changes",
+            "The screens no longer update on their own: F5 reads the queue again.",
+        ),
         "quit": ("Quitting", "Nothing was changed; you can quit again."),
     }
 
@@ -137,8 +147,55 @@ class MediatorApp(ReportsFailures, App[None]):
             )
         self._disputes_changed((dispute_id,))
 
+    @work(group="live", exclusive=True, exit_on_error=False)
+    async def follow_changes(self) -> None:
+        """Tell the screens what colleagues changed, as the store commits it (the feed
+        reconnects by itself; after a gap it says `reset` and everything is read again). A
+        burst is gathered for `every.live` seconds into one re-read; the agent's own writes
+        are left out (each screen reads again after writing)."""
+        window = self.every.live or 0.0
+        changes: asyncio.Queue[Change | Exception] = asyncio.Queue()
+
+        async def pump() -> None:
+            try:
+                async with aclosing(self.store.changes()) as feed:
+                    async for change in feed:
+                        changes.put_nowait(change)
+            except Exception as error:  # no feed at all: reported by the worker below
+                changes.put_nowait(error)
+
+        reader = asyncio.create_task(pump())
+        first_reset = True
+        try:
+            while True:
+                items = [await changes.get()]
+                await asyncio.sleep(window)
+                while not changes.empty():
+                    items.append(changes.get_nowait())
+                batch: list[Change] = []
+                for item in items:
+                    if isinstance(item, Exception):
+                        raise item
+                    batch.append(item)
+                if first_reset and batch[0].kind is ChangeKind.RESET:
+                    first_reset = False  # the screens have just read everything
+                    batch = batch[1:]
+                batch = [c for c in batch if c.kind is ChangeKind.RESET or c.actor != self.agent]
+                if not batch:
+                    continue
+                if any(c.dispute_id is None for c in batch):
+                    self._disputes_changed(())
+                else:
+                    self._disputes_changed(tuple(dict.fromkeys(str(c.dispute_id) for c in batch)))
+        finally:
+            reader.cancel()
+            with suppress(asyncio.CancelledError):
+                await reader
+
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
+        if self.every.live is not None:
+            self.follow_changes()
         self.auto_escalate()
         if self.every.escalate is not None:
             self.set_interval(self.every.escalate, self.auto_escalate)
@@ -298,8 +355,6 @@ def run_console(
     store: Store, *, agent: str, lease: timedelta = LEASE, drafts: DraftBox | None = None
 ) -> int:
     """Open the console on `store` (the CLI's entry point); closes the store afterwards."""
-    import asyncio
-
     app = MediatorApp(store, agent=agent, lease=lease, drafts=drafts)
     try:
         app.run()

@@ -240,6 +240,20 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
             evidence.add_option(Option(Text("No evidence submitted.", "italic"), disabled=True))
         self.query_one(Transcript).set_entries(build_timeline(record))
         pane = self.query_one("#form-pane")
+        if keep_form and pane.query(ResolutionForm) and d.status not in DECIDABLE:
+            # decided by a colleague while this form was open (the live feed, or a reload)
+            keep_form = False
+            if record.decisions:
+                last = record.decisions[-1]
+                saved = " Your draft is kept." if self.draft_kept() else ""
+                self.notify(
+                    f"{d.id} was decided by {last.decided_by} at "
+                    f"{local_time(last.decided_at, self.app.tz)} ({last.outcome.label}). Nothing "
+                    f"of yours was written.{saved}",
+                    title="Decided by someone else",
+                    severity="warning",
+                    timeout=20,
+                )
         if keep_form and pane.query(ResolutionForm):
             form = pane.query_one(ResolutionForm)
             form.dispute = d

@@ -29,10 +29,7 @@ def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
 def held(claim: Claim, now: datetime, tz: tzinfo) -> str:
     """Who holds a dispute and since when: "ana holds D-1 (for 2m, since 14:02)"."""
     since = claim.since.astimezone(tz).strftime("%H:%M")
-    return (
-        f"{claim.holder} holds {claim.dispute_id} "
-        f"(for {held_age(claim, now)}, since {since})"
-    )
+    return f"{claim.holder} holds {claim.dispute_id} (for {held_age(claim, now)}, since {since})"
 
 
 def refusal(error: StoreError, tz: tzinfo, now: datetime | None = None) -> str:

@@ -7,6 +7,8 @@ as two agents at two desks."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -17,9 +19,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from mediator.app import MANUAL, MediatorApp
+from mediator.app import MANUAL, Every, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.domain import Channel
+from mediator.domain import Channel, DecisionDraft, Outcome
 from mediator.screens.claims import HandOverScreen, TakeOver
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.queue import QueueScreen
@@ -95,9 +97,9 @@ def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Team]:
 
 
 @contextlib.asynccontextmanager
-async def desk(team: Team, agent: str) -> AsyncIterator[Desk]:
+async def desk(team: Team, agent: str, *, every: Every = MANUAL) -> AsyncIterator[Desk]:
     store = team.store_for(agent)
-    app = MediatorApp(store, clock=FrozenClock(NOW), agent=agent, tz=UTC, every=MANUAL)
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent=agent, tz=UTC, every=every)
     try:
         async with app.run_test(size=SIZE) as pilot:
             d = Desk(app, pilot, store)
@@ -243,3 +245,73 @@ async def test_quitting_can_release_or_stay(team: Team) -> None:
         assert not ana.app.is_running
     assert team.direct.claims_held_sync("ana") == []
     assert team.direct.get_dispute_sync(held).claim is None
+
+
+#: Live: the change feed followed (a short gathering window), every timer off.
+LIVE = dataclasses.replace(MANUAL, live=0.05)
+
+
+async def eventually(d: Desk, condition: Callable[[], bool], what: str) -> None:
+    """Wait for `condition` on `d`'s screen: the feed delivers within seconds (issue 15 asks
+    for 5); the bound is generous so that a loaded machine is slow, not wrong."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"not seen within 30 s: {what}"
+        await d.pilot.pause(0.05)
+    await d.settle()
+
+
+async def test_live_changes_reach_the_other_console(team: Team) -> None:
+    """No F5, no renewal tick: the queue shows a colleague's claim, an open dispute shows a
+    colleague's note, a take-over and a decision, and the typed form is left alone."""
+    async with desk(team, "ana", every=LIVE) as ana, desk(team, "bo", every=LIVE) as bo:
+        mine = await open_first(ana)
+        dispute_id = mine.dispute_id
+        await ana.pilot.press("f", "3")
+        mine.query_one("#rationale", TextArea).focus()
+        await ana.pilot.press(*"typed while others work")
+
+        queue = bo.app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(QueueTable)
+
+        def claimed_in_queue() -> bool:
+            row = next((r for r in table.rows if r.id == dispute_id), None)
+            return row is not None and row.claimed_by == "ana"
+
+        await eventually(bo, claimed_in_queue, "ana's claim in bo's queue")
+
+        theirs = await open_first(bo)
+        assert theirs.read_only
+        await ana.store.add_note(dispute_id, "Called the carrier", actor="ana", now=NOW)
+
+        def note_shown() -> bool:
+            record = theirs.record
+            return record is not None and any(
+                m.body == "Called the carrier" for m in record.dispute.messages
+            )
+
+        await eventually(bo, note_shown, "ana's note on bo's open dispute")
+
+        await bo.store.claim(dispute_id, actor="bo", take_over=True)
+        await eventually(ana, lambda: mine.read_only, "bo's take-over on ana's screen")
+        assert mine.query_one("#rationale", TextArea).text == "typed while others work"
+        assert any(n.title == "Taken over by bo" for n in told(ana.app))
+
+        record = await bo.store.get_dispute(dispute_id)
+        await bo.store.record_decision(
+            dispute_id,
+            DecisionDraft(
+                outcome=Outcome.SELLER_FAVOUR,
+                rationale="Tracking shows delivery.",
+                acknowledged=frozenset({"P-OPEN-72H", "P-OPEN-CONFIRMED"}),
+            ),
+            expected_version=record.version,
+            actor="bo",
+            now=NOW,
+        )
+        await eventually(
+            ana, lambda: not mine.query(ResolutionForm), "bo's decision on ana's screen"
+        )
+        decided = [n.message for n in told(ana.app) if n.title == "Decided by someone else"]
+        assert len(decided) == 1 and decided[0].startswith(f"{dispute_id} was decided by bo")
