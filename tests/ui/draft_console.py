@@ -16,10 +16,10 @@ from textual.widgets import TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.screens.dispute import DisputeScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
-from tests.ui.conftest import NOW, settle
+from tests.ui.conftest import NOW
+from tests.ui.test_flows import open_most_urgent
 
 RATIONALE = "Typed before the crash [kept]"
 
@@ -29,11 +29,7 @@ async def main(url: str, drafts_dir: str, agent: str) -> None:
     box = DraftBox(Path(drafts_dir), scope=f"{store.label} {agent}")
     app = MediatorApp(store, clock=FrozenClock(NOW), agent=agent, tz=UTC, every=MANUAL, drafts=box)
     async with app.run_test(size=(150, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, DisputeScreen)
+        screen = await open_most_urgent(app, pilot)
         await pilot.press("f", "3")
         screen.query_one("#rationale", TextArea).focus()
         await pilot.press(*RATIONALE)

@@ -25,6 +25,7 @@ from mediator.store.sql import SqlStore
 from mediator.widgets.resolution_form import ResolutionForm
 from tests.ui.conftest import NOW, make_store, settle, told
 from tests.ui.draft_console import RATIONALE
+from tests.ui.test_flows import open_most_urgent
 
 SIZE = (150, 45)
 ROOT = Path(__file__).parents[2]
@@ -46,11 +47,7 @@ async def test_leaving_and_reopening_restores_the_draft(store_path: Path, tmp_pa
     with SqlStore.open(f"sqlite:///{store_path}") as store:
         app = console(store, tmp_path / "drafts")
         async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, DisputeScreen)
+            screen = await open_most_urgent(app, pilot)
             await pilot.press("f", "3")
             screen.query_one("#rationale", TextArea).focus()
             await pilot.press(*"Seller shipped late")
@@ -96,11 +93,8 @@ async def test_a_draft_survives_a_killed_console(store_path: Path, tmp_path: Pat
     with SqlStore.open(url) as store:
         app = console(store, drafts)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, DisputeScreen) and screen.dispute_id == dispute_id
+            screen = await open_most_urgent(app, pilot)
+            assert screen.dispute_id == dispute_id
             fields = screen.query_one(ResolutionForm).fields()
             assert (fields.outcome, fields.rationale) == (Outcome.BUYER_FULL_REFUND, RATIONALE)
             restored = [n.message for n in told(app) if n.title == "Draft restored"]
@@ -115,11 +109,7 @@ async def test_discarding_asks_first_and_forgets_the_draft(
     with SqlStore.open(f"sqlite:///{store_path}") as store:
         app = console(store, tmp_path / "drafts")
         async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, DisputeScreen)
+            screen = await open_most_urgent(app, pilot)
             await pilot.press("f", "5")
             await settle(app, pilot)
             assert app.drafts is not None and app.drafts.load(screen.dispute_id) is not None
@@ -141,11 +131,7 @@ async def test_a_written_decision_leaves_no_draft(store_path: Path, tmp_path: Pa
     with SqlStore.open(f"sqlite:///{store_path}") as store:
         app = console(store, tmp_path / "drafts")
         async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            screen = app.screen
-            assert isinstance(screen, DisputeScreen)
+            screen = await open_most_urgent(app, pilot)
             await pilot.press("f", "5")
             screen.query_one("#rationale", TextArea).focus()
             await pilot.press(*"Tracking shows delivery", "ctrl+g", "ctrl+s")
