@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +315,33 @@ async def test_live_changes_reach_the_other_console(team: Team) -> None:
         )
         decided = [n.message for n in told(ana.app) if n.title == "Decided by someone else"]
         assert len(decided) == 1 and decided[0].startswith(f"{dispute_id} was decided by bo")
+
+
+async def test_an_idle_console_lets_its_claim_run_out(tmp_path: Path) -> None:
+    """Renewed every tick while the agent works; idle for longer than the lease, the console
+    stops renewing and the claim runs out by the store's clock; a key claims it again."""
+    clock = FrozenClock(NOW)
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'idle.db'}", clock=clock.now)
+    store.import_disputes(example_disputes())
+    app = MediatorApp(store, clock=clock, agent="ana", tz=UTC, every=MANUAL)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            d = Desk(app, pilot, store)
+            await d.settle()
+            screen = await open_first(d)
+            first = await store.get_dispute(screen.dispute_id)
+            assert first.claim is not None and first.claim.until == NOW + app.lease
+            clock.advance(timedelta(minutes=2))
+            await d.call(screen.renew_claim)  # active: the agent pressed enter 2 min ago
+            renewed = await store.get_dispute(screen.dispute_id)
+            assert renewed.claim is not None
+            assert renewed.claim.until == NOW + timedelta(minutes=2) + app.lease
+            clock.advance(timedelta(minutes=4))  # idle for 6 min: no renewal
+            await d.call(screen.renew_claim)
+            assert (await store.get_dispute(screen.dispute_id)).claim is None
+            await pilot.press("t")  # the agent is back
+            await d.call(screen.renew_claim)
+            back = await store.get_dispute(screen.dispute_id)
+            assert back.claim is not None and back.claim.holder == "ana"
+    finally:
+        store.close_sync()
