@@ -83,7 +83,8 @@ def assert_clean(app: App[None]) -> str:
 async def test_hostile_text_is_literal_everywhere(store: SqlStore, clock: object) -> None:
     store.import_disputes([hostile_dispute()])
     app = MediatorApp(store, clock=clock, agent="agent.test", every=MANUAL)  # type: ignore[arg-type]
-    async with app.run_test(size=(150, 50)) as pilot:
+    # wide enough for the queue to keep its Buyer column next to the Claim column (issue 15)
+    async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"D-66666", "enter")
         await settle(app, pilot)
