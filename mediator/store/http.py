@@ -332,12 +332,13 @@ class HttpStore:
     async def changes(self) -> AsyncGenerator[Change, None]:
         """`Store.changes` over `GET /events`: the server's `reset` comes first on every
         connection; after a lost connection, a server error or a restart, it waits
-        (`Backoff`), connects again and goes on. Raises `NotAllowed` if the API refuses the
-        token, `StoreUnavailable` if it has no `/events` (an older `mediator serve`)."""
+        (`Backoff`), connects again and goes on; it ends when the store is closed. Raises
+        `NotAllowed` if the API refuses the token, `StoreUnavailable` if it has no `/events`
+        (an older `mediator serve`)."""
         backoff = Backoff()
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
         timeout = httpx.Timeout(EVENTS_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-        while True:
+        while not self._client.is_closed:
             try:
                 async with self._client.stream(
                     "GET", "/events", headers=headers, timeout=timeout
@@ -357,6 +358,10 @@ class HttpStore:
                             yield change
             except httpx.TransportError:
                 pass  # gone, refused, silent too long: connect again (the server says reset)
+            except RuntimeError:
+                if not self._client.is_closed:
+                    raise
+                return  # closed under the stream (`close()`)
             await asyncio.sleep(backoff.next())
 
     async def whoami(self) -> StaffMember:

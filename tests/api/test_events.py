@@ -106,6 +106,17 @@ async def test_the_http_store_reads_the_stream(api: Api, bo: httpx.Client) -> No
         await store.close()
 
 
+async def test_closing_the_http_store_ends_its_feed(api: Api) -> None:
+    store = HttpStore(api.base_url, api.tokens["agent.ana"])
+    feed = store.changes()
+    assert (await anext(feed)).kind is ChangeKind.RESET
+    waiting = asyncio.create_task(anext(feed))
+    await asyncio.sleep(0)  # let it start reading the stream
+    await store.close()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(waiting, 5)
+
+
 async def test_a_refused_token_is_an_error_not_a_retry(api: Api) -> None:
     store = HttpStore(api.base_url, "not-a-token")
     try:

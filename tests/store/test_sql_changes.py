@@ -5,6 +5,7 @@ cancel; PostgreSQL's listener killed under it; pruning."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -21,6 +22,7 @@ from mediator.store import InvalidDecision, VersionConflict
 from mediator.store.base import Claimed
 from mediator.store.sql import SqlStore
 from mediator.store.sql import changes as sql_changes
+from mediator.store.sql import feed as feed_module
 from mediator.store.sql.engine import read_tx, write_tx
 from mediator.store.sql.feed import DataVersion
 from mediator.store.sql.schema import changes as changes_table
@@ -204,6 +206,33 @@ async def test_a_killed_listener_reconnects_and_says_reset(
         await watching.reset()  # connected again: what happened meanwhile is unknown
         await writer.add_note("D-1", "After.", actor="ana", now=NOW)
         assert what([await watching.next()]) == [("note", "D-1", "ana")]
+    finally:
+        await watching.stop()
+        watcher.close_sync()
+        writer.close_sync()
+
+
+@pytest.mark.postgres
+async def test_nothing_is_lost_while_the_listener_checks_its_connection(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listener checks an idle connection with a query; notifications that arrive with
+    its answer are kept by psycopg and still yielded."""
+    monkeypatch.setattr(feed_module, "PING_EVERY", 0.0005)  # a check after 0.5 ms of silence
+    writer = SqlStore.open(postgres_url)
+    writer.import_disputes([make_dispute(n) for n in range(1, 4)])
+    watcher = SqlStore.open(postgres_url)
+    watching = Watching(watcher.changes())
+    try:
+        await watching.reset()
+
+        def write() -> None:  # in a thread: notes arrive while the feed checks
+            for n in range(200):
+                writer.add_note_sync(f"D-{n % 3 + 1}", f"Note {n}.", actor="ana", now=NOW)
+
+        await asyncio.to_thread(write)
+        seen = await watching.take(200)
+        assert [c.dispute_id for c in seen] == [f"D-{n % 3 + 1}" for n in range(200)]
     finally:
         await watching.stop()
         watcher.close_sync()
