@@ -166,8 +166,14 @@ class WritingDialog(ModalScreen[ResultT | None]):
         self.text = text
         self.problem = problem
 
+    def typed(self) -> str | None:
+        """The text in the dialog; None while it is still being built (ctrl+s pressed in a
+        hurry right after the key that opened it: found in tmux, it crashed the console)."""
+        areas = self.query(TextArea)
+        return areas.first().text if areas else None
+
     def unsaved_work(self) -> str | None:
-        typed = self.query_one(TextArea).text.strip()
+        typed = (self.typed() or self.text).strip()
         return self.WORK.format(dispute_id=self.dispute_id) if typed else None
 
     def on_mount(self) -> None:
@@ -219,7 +225,9 @@ class NoteScreen(WritingDialog[str]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def action_send(self) -> None:
-        body = self.query_one(TextArea).text
+        body = self.typed()
+        if body is None:
+            return
         if not body.strip():
             self.query_one("#note-error", Static).update(plain("✖ a note cannot be empty"))
             return
@@ -274,7 +282,9 @@ class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def action_send(self) -> None:
-        body = self.query_one(TextArea).text
+        body = self.typed()
+        if body is None:
+            return
         if not body.strip():
             self.query_one("#info-error", Static).update(plain("✖ say what information is needed"))
             return

@@ -483,3 +483,26 @@ async def test_a_fast_typist_cannot_change_the_decision_or_lose_it_by_accident(
     assert decision.outcome is Outcome.BUYER_PARTIAL_REFUND
     assert str(decision.refund_amount) == "10.00"
     assert decision.rationale == "Per photo E-1 nip 2 3 5;"  # stored trimmed
+
+
+async def test_ctrl_s_before_a_writing_dialog_is_built_is_ignored(app: MediatorApp) -> None:
+    """`i` or `n` then ctrl+s at once (a fast typist, found in tmux): the send arrives before
+    the dialog has composed its text box; it is ignored, not a crash."""
+    from mediator.domain import Actor
+    from mediator.screens.modals import InfoRequestScreen, NoteScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for dialog in (
+            NoteScreen("D-10001", text="kept"),
+            InfoRequestScreen("D-10001", buyer="b", seller="s", party=Actor.BUYER, text=""),
+        ):
+            dialog.action_send()  # not yet mounted: nothing to send, nothing raised
+            assert dialog.unsaved_work() == (
+                "your note on D-10001" if isinstance(dialog, NoteScreen) else None
+            )
+            await app.push_screen(dialog)
+            await settle(app, pilot)
+            assert app.screen is dialog
+            dialog.dismiss(None)
+            await settle(app, pilot)
