@@ -45,12 +45,8 @@ from api import (
     CLIENTS_BY_NAME,
     Client,
     Failures,
-    connections_per_process,
-    cpu_seconds,
+    Meter,
     cpu_split,
-    machine_busy,
-    own_cpu,
-    pg_backends,
 )
 from run import Row, ms, pct, yes
 
@@ -200,16 +196,11 @@ async def load(config: dict[str, Any]) -> dict[str, Any]:
 
     try:
         await phase(int(config["warmup"]), timed=False)
-        port = int(config["base"].rsplit(":", 1)[1])
-        spread = sorted(connections_per_process(port, pids).values(), reverse=True)
-        spread += [0] * (int(config.get("workers", 1)) - len(spread))
-        pg0 = pg_backends(pg_url, config["app_name"]) if pg_url else {}
-        busy0, server0, client0 = machine_busy(), cpu_seconds(pids), own_cpu()
-        t0 = time.perf_counter()
+        meter = Meter(
+            config["base"], pids, int(config.get("workers", 1)), pg_url, config["app_name"]
+        )
         cycles = await phase(int(config["cycles"]), timed=True)
-        elapsed = time.perf_counter() - t0
-        busy1, server1, client1 = machine_busy(), cpu_seconds(pids), own_cpu()
-        pg1 = pg_backends(pg_url, config["app_name"]) if pg_url else {}
+        measured = meter.stop()
     finally:
         for client in pool:
             await client.close()
@@ -228,20 +219,10 @@ async def load(config: dict[str, Any]) -> dict[str, Any]:
         "lat_ms": [v for op in OPS for v in lat[op]],
         "cycles": cycles,
         "stopped_early": cycles < int(config["cycles"]),
-        "elapsed_s": elapsed,
         "grants": counted["grants"],
         "releases": counted["releases"],
         "disputes": len({s.dispute for s in spans}),
-        "cpu_s": {
-            "server": server1 - server0,
-            "client": client1 - client0,
-            "pg": sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items()) if pg_url else None,
-            "machine": busy1 - busy0,
-        },
-        "connections": spread,
-        "pg_backends": len(pg1),
-        "pg_new": len(set(pg1) - set(pg0)),
-        "pg_gone": len(set(pg0) - set(pg1)),
+        **measured,
     }
 
 

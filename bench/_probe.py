@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SIZE = (120, 40)
 #: Workers that wait on the agent (a modal) or on a timer, not on the key just pressed.
-IGNORED_GROUPS = {"decide", "note", "ask_info", "escalate"}
+#: The app's follower of the store's change feed runs as long as the app (issue 15).
+IGNORED_GROUPS = {"decide", "note", "ask_info", "escalate", "live"}
 #: The app counts as settled after this long with nothing to do.
 QUIET = 0.02
 POLL = 0.0005

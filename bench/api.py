@@ -555,6 +555,44 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
+class Meter:
+    """What a timed phase of a load cost: CPU of the server's workers, of this load generator,
+    of PostgreSQL's backends and of the whole machine, and how the clients spread over the
+    workers. Made just before the phase (`Meter(...)`), `stop()`ped just after."""
+
+    def __init__(self, base: str, pids: list[int], workers: int, pg_url: str, app: str) -> None:
+        port = int(base.rsplit(":", 1)[1])
+        self.spread = sorted(connections_per_process(port, pids).values(), reverse=True)
+        self.spread += [0] * (workers - len(self.spread))  # workers without a client
+        self.pids, self.pg_url, self.app = pids, pg_url, app
+        self.pg0 = pg_backends(pg_url, app) if pg_url else {}
+        self.busy0, self.server0, self.client0 = machine_busy(), cpu_seconds(pids), own_cpu()
+        self.t0 = time.perf_counter()
+
+    def stop(self) -> dict[str, Any]:
+        """The phase's elapsed time and costs, as the result rows read them."""
+        elapsed = time.perf_counter() - self.t0
+        busy1, server1, client1 = machine_busy(), cpu_seconds(self.pids), own_cpu()
+        pg1 = pg_backends(self.pg_url, self.app) if self.pg_url else {}
+        pg0 = self.pg0
+        return {
+            "elapsed_s": elapsed,
+            "cpu_s": {
+                "server": server1 - self.server0,
+                "client": client1 - self.client0,
+                # backends that ended during the run are missing: `pg_gone` says how many
+                "pg": sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
+                if self.pg_url
+                else None,
+                "machine": busy1 - self.busy0,
+            },
+            "connections": self.spread,
+            "pg_backends": len(pg1),
+            "pg_new": len(set(pg1) - set(pg0)),
+            "pg_gone": len(set(pg0) - set(pg1)),
+        }
+
+
 class Failures:
     """Non-2xx answers (kept, so that the run can fail with the first few)."""
 
@@ -745,16 +783,9 @@ async def load(config: dict[str, Any]) -> dict[str, Any]:
             return times
 
         await phase(warmup)
-        port = int(config["base"].rsplit(":", 1)[1])
-        spread = sorted(connections_per_process(port, pids).values(), reverse=True)
-        spread += [0] * (config.get("workers", 1) - len(spread))  # workers without a client
-        pg0 = pg_backends(pg_url, app_name) if pg_url else {}
-        busy0, server0, client0 = machine_busy(), cpu_seconds(pids), own_cpu()
-        t0 = time.perf_counter()
+        meter = Meter(config["base"], pids, int(config.get("workers", 1)), pg_url, app_name)
         times = await phase(count)
-        elapsed = time.perf_counter() - t0
-        busy1, server1, client1 = machine_busy(), cpu_seconds(pids), own_cpu()
-        pg1 = pg_backends(pg_url, app_name) if pg_url else {}
+        measured = meter.stop()
     finally:
         for client in pool:
             await client.close()
@@ -763,22 +794,7 @@ async def load(config: dict[str, Any]) -> dict[str, Any]:
             f"{failures.count} of {warmup + count} {kind} requests failed; first: "
             + " | ".join(failures.first)
         )
-    return {
-        "lat_ms": [t * 1000 for t in times],
-        "elapsed_s": elapsed,
-        "cpu_s": {
-            "server": server1 - server0,
-            "client": client1 - client0,
-            # backends that ended during the run are missing: `pg_gone` says how many
-            "pg": sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items()) if pg_url else None,
-            "machine": busy1 - busy0,
-        },
-        "connections": spread,
-        "pg_backends": len(pg1),
-        "pg_new": len(set(pg1) - set(pg0)),
-        "pg_gone": len(set(pg0) - set(pg1)),
-        **extra,
-    }
+    return {"lat_ms": [t * 1000 for t in times], **measured, **extra}
 
 
 def _page(after: str | None) -> str:
