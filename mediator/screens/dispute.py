@@ -476,14 +476,16 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
         if record is None:
             return
         d = record.dispute
-        party, body, problem = Actor.BUYER, "", ""
+        kept_party, body = self.draft_request  # a request kept as a draft (issue 15)
+        party, problem = kept_party or Actor.BUYER, ""
         while True:
             dialog = InfoRequestScreen(
                 d.id, buyer=d.buyer.name, seller=d.seller.name, party=party, text=body,
-                problem=problem,
+                problem=problem, on_typed=self.request_typed(party),
             )  # fmt: skip
             answer = await self.app.push_screen_wait(dialog)
             if answer is None:
+                self.request_typed(party)("")  # closed: kept nowhere (it asked if typed)
                 return
             party, body = answer
             try:
@@ -499,18 +501,20 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
                 problem = f"Not sent: {self._why(error)}"
                 continue
             break
+        self.request_typed(party)("")
         self.notify(f"Asked the {party.value}; the 7-day timer runs (P-INFO-7D).")
         self.load(keep_form=True)
 
     @work(exclusive=True, group="note", exit_on_error=False)
     async def action_note(self) -> None:
         """Write a staff note; a refusal or failure reopens the dialog with the text."""
-        body, problem = "", ""
+        body, problem = self.draft_note, ""  # a note kept as a draft (issue 15)
         while True:
             written = await self.app.push_screen_wait(
-                NoteScreen(self.dispute_id, text=body, problem=problem)
+                NoteScreen(self.dispute_id, text=body, problem=problem, on_typed=self.note_typed)
             )
             if written is None:
+                self.note_typed("")  # closed: kept nowhere (it asked if typed)
                 return
             body = written
             try:
@@ -521,6 +525,7 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
                 problem = f"Not saved: {self._why(error)}"
                 continue
             break
+        self.note_typed("")
         self.notify("Staff note saved.")
         self.load(keep_form=True)
 

@@ -13,6 +13,7 @@ that same worker's next round, so the last thing typed is always the last thing 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from mediator.domain.drafts import Draft, FormFields
+from mediator.domain.enums import Actor
 from mediator.screens.discard import DiscardWork
 from mediator.store.base import StoreError
 from mediator.widgets._text import local_time
@@ -51,9 +53,13 @@ class KeepsDrafts(_Screen):
                 tooltip="Clear the form and forget its saved draft (asks first)"),
     ]  # fmt: skip
 
-    #: The fields to write next (None: nothing new since the last save).
-    _unsaved: FormFields | None = None
-    #: Whether the form as it stands is safely on disk (a failed save keeps asking on leave).
+    #: What the draft holds now: the form's fields, a note and a request being written.
+    _fields: FormFields = FormFields()
+    _note: str = ""
+    _request: tuple[Actor | None, str] = (None, "")
+    #: Something changed since the last save began.
+    _dirty: bool = False
+    #: Whether the draft as it stands is safely on disk (a failed save keeps asking on leave).
     _kept: bool = True
 
     @property
@@ -76,9 +82,17 @@ class KeepsDrafts(_Screen):
                 timeout=20,
             )
             return
-        if draft is None or draft.form.is_empty or not form.is_mounted:
+        if draft is None or draft.is_empty or not form.is_mounted:
             return
-        form.restore(draft.form)
+        self._fields, self._note = draft.form, draft.note
+        self._request = (draft.request_party, draft.request_message)
+        if not draft.form.is_empty:
+            form.restore(draft.form)
+        held = [
+            what
+            for what, text in (("a note", draft.note), ("a request", draft.request_message))
+            if text.strip()
+        ]
         saved = local_time(draft.saved_at, self.app.tz)
         record = self.record
         moved = (
@@ -86,17 +100,47 @@ class KeepsDrafts(_Screen):
             if record is not None and record.version != draft.base_version
             else ""
         )
+        where = "in the form" if not draft.form.is_empty else ""
+        if held:
+            where += (" and " if where else "") + " and ".join(held) + " (n / i go on with it)"
         self.notify(
-            f"Your draft of {saved} is back in the form (ctrl+d discards it).{moved}",
+            f"Your draft of {saved} is back {where} (ctrl+d discards it).{moved}",
             title="Draft restored",
             timeout=10,
         )
 
     def on_resolution_form_edited(self, event: ResolutionForm.Edited) -> None:
         # a named handler: `@on` is collected only from classes built on Textual's metaclass
+        self._fields = event.fields
+        self._keep()
+
+    def note_typed(self, text: str) -> None:
+        """The note dialog's text as typed (`WritingDialog.on_typed`); "" once it is saved or
+        thrown away."""
+        self._note = text
+        self._keep()
+
+    def request_typed(self, party: Actor) -> Callable[[str], None]:
+        """`on_typed` of an information request to `party`."""
+
+        def typed(text: str) -> None:
+            self._request = (party, text)
+            self._keep()
+
+        return typed
+
+    @property
+    def draft_note(self) -> str:
+        return self._note
+
+    @property
+    def draft_request(self) -> tuple[Actor | None, str]:
+        return self._request
+
+    def _keep(self) -> None:
         if not self.keeps_drafts:
             return
-        self._unsaved = event.fields
+        self._dirty = True
         self._kept = False
         if not any(w.group == "draft_save" and w.is_running for w in self.workers):
             self._save_drafts()
@@ -104,15 +148,19 @@ class KeepsDrafts(_Screen):
     @work(group="draft_save", exit_on_error=False)
     async def _save_drafts(self) -> None:
         box = self.app.drafts
-        while box is not None and self._unsaved is not None:
-            fields, self._unsaved = self._unsaved, None
+        while box is not None and self._dirty:
+            self._dirty = False
             record = self.record
+            party, message = self._request
             draft = Draft(
                 dispute_id=self.dispute_id,
                 agent=self.app.agent,
                 saved_at=self.app.clock.now(),
                 base_version=0 if record is None else record.version,
-                form=fields,
+                form=self._fields,
+                note=self._note,
+                request_party=party if message.strip() else None,
+                request_message=message,
             )
             try:
                 await asyncio.to_thread(box.save, draft)
@@ -124,7 +172,7 @@ class KeepsDrafts(_Screen):
                     timeout=20,
                 )
                 return
-        self._kept = self._unsaved is None
+        self._kept = not self._dirty
 
     def draft_kept(self) -> bool:
         """Whether leaving now loses nothing: the form as it stands is on disk."""
@@ -134,7 +182,8 @@ class KeepsDrafts(_Screen):
         """The decision was written (or kept in the outbox): its draft is done with. A save
         still running finishes first, so it cannot bring the draft back."""
         box = self.app.drafts
-        self._unsaved = None
+        self._dirty = False
+        self._fields, self._note, self._request = FormFields(), "", (None, "")
         if box is None:
             return
         for worker in [w for w in self.workers if w.group == "draft_save"]:

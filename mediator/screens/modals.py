@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import ClassVar, TypeVar
 
@@ -159,12 +159,25 @@ class WritingDialog(ModalScreen[ResultT | None]):
     #: The work, in words, for the discard question: "your note on {dispute_id}".
     WORK: ClassVar[str]
 
-    def __init__(self, dispute_id: str, *, text: str = "", problem: str = "") -> None:
+    def __init__(
+        self,
+        dispute_id: str,
+        *,
+        text: str = "",
+        problem: str = "",
+        on_typed: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self.dispute_id = dispute_id
         #: The text typed before (a refused one comes back with it) and why it was refused.
         self.text = text
         self.problem = problem
+        #: Told the text as it is typed (the dispute screen keeps it as a draft, issue 15).
+        self.on_typed = on_typed
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.on_typed is not None:
+            self.on_typed(event.text_area.text)
 
     def typed(self) -> str | None:
         """The text in the dialog; None while it is still being built (ctrl+s pressed in a
@@ -256,8 +269,9 @@ class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
         party: Actor = Actor.BUYER,
         text: str = "",
         problem: str = "",
+        on_typed: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__(dispute_id, text=text, problem=problem)
+        super().__init__(dispute_id, text=text, problem=problem, on_typed=on_typed)
         self.names = {Actor.BUYER: buyer, Actor.SELLER: seller}
         #: The party chosen before (a refused request comes back with it).
         self.party = party

@@ -19,6 +19,7 @@ from mediator.clock import FrozenClock
 from mediator.domain import Outcome
 from mediator.screens.discard import DiscardWork
 from mediator.screens.dispute import DisputeScreen
+from mediator.screens.modals import NoteScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
@@ -140,3 +141,40 @@ async def test_a_written_decision_leaves_no_draft(store_path: Path, tmp_path: Pa
             await settle(app, pilot)
             assert isinstance(app.screen, QueueScreen), [n.message for n in told(app)]
             assert app.drafts is not None and app.drafts.load(screen.dispute_id) is None
+
+
+async def test_a_note_being_written_is_kept_and_comes_back(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """The note dialog's text is part of the draft as it is typed: a console that goes away
+    with the dialog open (here: the app ends without closing it) loses nothing."""
+    drafts = tmp_path / "drafts"
+    with SqlStore.open(f"sqlite:///{store_path}") as store:
+        app = console(store, drafts)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_most_urgent(app, pilot)
+            dispute_id = screen.dispute_id
+            await pilot.press("t", "n")
+            await settle(app, pilot)
+            assert isinstance(app.screen, NoteScreen)
+            await pilot.press(*"Carrier [ref 9] called back")
+            await settle(app, pilot)
+            assert app.drafts is not None
+            kept = app.drafts.load(dispute_id)
+            assert kept is not None and kept.note == "Carrier [ref 9] called back"
+        again = console(store, drafts)
+        async with again.run_test(size=SIZE) as pilot:
+            screen = await open_most_urgent(again, pilot)
+            assert screen.dispute_id == dispute_id
+            restored = [n.message for n in told(again) if n.title == "Draft restored"]
+            assert len(restored) == 1 and "a note (n / i go on with it)" in restored[0]
+            await pilot.press("t", "n")
+            await settle(again, pilot)
+            dialog = again.screen
+            assert isinstance(dialog, NoteScreen)
+            assert dialog.query_one(TextArea).text == "Carrier [ref 9] called back"
+            await pilot.press("ctrl+s")  # saved as a note: the draft no longer holds it
+            await settle(again, pilot)
+            assert again.drafts is not None and again.drafts.load(dispute_id) is None
+            notes = (await store.get_dispute(dispute_id)).dispute.messages
+            assert notes[-1].body == "Carrier [ref 9] called back"
