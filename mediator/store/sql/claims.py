@@ -160,18 +160,9 @@ def claim(
     if held is not None and not take_over:
         raise Claimed(held)
     _set(conn, dispute_id, actor, now, until)
-    if held is None:
-        _event(conn, dispute_id, ClaimEvent.CLAIMED, actor=actor, at=now, holder=actor)
-    else:
-        _event(
-            conn,
-            dispute_id,
-            ClaimEvent.TAKEN_OVER,
-            actor=actor,
-            at=now,
-            holder=actor,
-            previous=held.holder,
-        )
+    kind = ClaimEvent.CLAIMED if held is None else ClaimEvent.TAKEN_OVER
+    previous = None if held is None else held.holder
+    _event(conn, dispute_id, kind, actor=actor, at=now, holder=actor, previous=previous)
     return Claim(dispute_id=dispute_id, holder=actor, since=now, until=until)
 
 
@@ -189,18 +180,10 @@ def release(
     _set(conn, dispute_id, None, None, None)
     if held is None:  # it ran out: nothing to record
         return
-    if held.holder == actor:
-        _event(conn, dispute_id, ClaimEvent.RELEASED, actor=actor, at=now, holder=None)
-    else:
-        _event(
-            conn,
-            dispute_id,
-            ClaimEvent.BROKEN,
-            actor=actor,
-            at=now,
-            holder=None,
-            previous=held.holder,
-        )
+    mine = held.holder == actor  # else a supervisor broke it
+    kind = ClaimEvent.RELEASED if mine else ClaimEvent.BROKEN
+    previous = None if mine else held.holder
+    _event(conn, dispute_id, kind, actor=actor, at=now, holder=None, previous=previous)
 
 
 def hand_over(
