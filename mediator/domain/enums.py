@@ -38,6 +38,8 @@ class Status(StrEnum):
     OPEN = "open"
     ESCALATED = "escalated"
     AWAITING_INFO = "awaiting_info"
+    #: A proposed decision waits for a supervisor (issue 16): out of the agents' queue.
+    AWAITING_REVIEW = "awaiting_review"
     RESOLVED = "resolved"
     CLOSED = "closed"
 

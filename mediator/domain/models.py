@@ -306,6 +306,8 @@ class DisputeRecord(Claimable):
     decisions: tuple[Decision, ...] = ()
     #: The latest information request staff made on this dispute, if any.
     info_request: InfoRequest | None = None
+    #: The agent a supervisor returned the dispute's proposal to (issue 16), or None.
+    returned_to: str | None = None
 
     @property
     def id(self) -> str:

@@ -67,6 +67,8 @@ class QueueRow(Claimable):
     deadline_rule: str | None = None
     #: Messages flagged under P-COMM-*.
     flagged_count: int = 0
+    #: The agent a supervisor returned the dispute's proposal to (issue 16), or None.
+    returned_to: str | None = None
 
     @property
     def key(self) -> QueueKey:

@@ -183,6 +183,10 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
         db.execute("DROP TABLE staff")
         db.execute("DROP TABLE claim_events")
         db.execute("DROP TABLE changes")
+        db.execute("DROP TABLE audit_trail")
+        db.execute("DROP TABLE audit_head")
+        db.execute("DROP INDEX ix_decisions_decided_by")
+        db.execute("ALTER TABLE disputes DROP COLUMN returned_to")
         db.execute("DROP INDEX ix_disputes_claimed_by")
         for column in ("claimed_by", "claimed_since", "claimed_until", "claimed_from"):
             db.execute(f"ALTER TABLE disputes DROP COLUMN {column}")

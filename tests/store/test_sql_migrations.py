@@ -85,7 +85,11 @@ def make_pre_alembic(store_url: str, version: int) -> None:
     with SqlStore.open(store_url) as store, write_tx(store.engine) as conn:
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("DROP INDEX IF EXISTS ix_disputes_search"))
-        # v6 (claims) and v7 (the change feed) came after Alembic
+        # v6 (claims), v7 (the change feed) and v8 (reviews, the audit trail) came after Alembic
+        conn.execute(text("DROP TABLE audit_trail"))
+        conn.execute(text("DROP TABLE audit_head"))
+        conn.execute(text("DROP INDEX ix_decisions_decided_by"))
+        conn.execute(text("ALTER TABLE disputes DROP COLUMN returned_to"))
         conn.execute(text("DROP TABLE changes"))
         conn.execute(text("DROP TABLE claim_events"))
         conn.execute(text("DROP INDEX ix_disputes_claimed_by"))

@@ -48,8 +48,17 @@ _CHUNK = 1000
 
 c = disputes.c
 #: Columns an update leaves alone: `version` is bumped, `message_count` recounted (staff notes),
-#: and a claim stays with its holder (issue 15: a newer revision is not a reason to lose it).
-_KEEP = ("version", "message_count", "claimed_by", "claimed_since", "claimed_until", "claimed_from")
+#: a claim stays with its holder (issue 15: a newer revision is not a reason to lose it), and
+#: so does a proposal returned to its agent (issue 16).
+_KEEP = (
+    "version",
+    "message_count",
+    "claimed_by",
+    "claimed_since",
+    "claimed_until",
+    "claimed_from",
+    "returned_to",
+)
 _COPIED = [col for col in c if col.name not in (*_KEEP, "id")]
 _UPDATE = (
     update(disputes)

@@ -55,6 +55,7 @@ QUEUE_COLUMNS = (
     c.claimed_since,
     c.claimed_until,
     c.claimed_from,
+    c.returned_to,
 )
 
 sort_key = tuple_(c.urgency_at, c.id)

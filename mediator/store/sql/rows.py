@@ -121,6 +121,7 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "claimed_since": None,
         "claimed_until": None,
         "claimed_from": None,
+        "returned_to": None,
     }
 
 
@@ -311,6 +312,7 @@ def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
         claimed_since,
         claimed_until,
         claimed_from,
+        returned_to,
     ) = r
     if claimed_by is not None and not claimed_until > now():
         claimed_by = claimed_since = claimed_until = claimed_from = None
@@ -336,4 +338,5 @@ def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
         claimed_since=claimed_since,
         claimed_until=claimed_until,
         claimed_from=claimed_from,
+        returned_to=returned_to,
     )

@@ -27,7 +27,7 @@ from sqlmodel import Field, SQLModel
 #: The schema this code reads and writes, kept in `meta.schema_version` by every migration so
 #: that older releases (which only know that number) refuse a store they do not understand. A
 #: database with a newer version is refused; an older one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: `meta.schema_version` → the Alembic revision (`alembic/versions/`) of that schema. Versions 1
 #: and 2 predate Alembic: `migrations.py` brings them to 3 by hand first.
@@ -37,6 +37,7 @@ REVISIONS = {
     5: "v5_pg_search",
     6: "v6_claims",
     7: "v7_changes",
+    8: "v8_review_audit",
 }
 #: The Alembic head: a store whose `alembic_version` says this needs no migration, and opening it
 #: does not import Alembic (tests/store/test_sql_migrations.py checks it against the scripts).
@@ -154,6 +155,9 @@ class DisputeRow(StoreModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     #: Who handed the claim to `claimed_by` (a shift hand-over); cleared with the claim.
     claimed_from: str | None = None
+    #: The agent a supervisor returned this dispute's proposal to (issue 16: "returned to
+    #: you"); cleared by the next decision.
+    returned_to: str | None = None
 
 
 class ClaimEventRow(StoreModel, table=True):
@@ -206,7 +210,10 @@ class EvidenceRow(StoreModel, table=True):
 
 class DecisionRow(StoreModel, table=True):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_dispute", "dispute_id", "decided_at"),)
+    __table_args__ = (
+        Index("ix_decisions_dispute", "dispute_id", "decided_at"),
+        Index("ix_decisions_decided_by", "decided_by"),
+    )
 
     id: str = Field(primary_key=True)
     dispute_id: str = Field(foreign_key="disputes.id")
@@ -225,7 +232,8 @@ class DecisionRow(StoreModel, table=True):
     decided_at: datetime = Field(sa_type=UtcDateTime)
     #: JSON array of policy rule ids (warnings the agent saw).
     findings: str = Field(default="[]", sa_type=Text)
-    #: JSON object, e.g. {"state": "not_required"}.
+    #: JSON object, e.g. {"state": "not_required"} (`domain.review.ReviewState`): a proposal
+    #: is {"state": "pending", "reasons": […]} until a supervisor reviews it.
     review: str = Field(default="{}", sa_type=Text)
 
 
@@ -294,6 +302,44 @@ class ChangeRow(StoreModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
+class AuditRow(StoreModel, table=True):
+    """The audit trail (`domain.audit`, issue 16): append-only, refused UPDATE and DELETE by
+    triggers (`sql.audit.TRIGGERS`). `body` is the canonical JSON that was hashed; `at`, `actor`,
+    `action` and `dispute_id` repeat it for searching. `seq` is given by the writer that holds
+    `audit_head` (1, 2, 3, … without gaps)."""
+
+    __tablename__ = "audit_trail"
+    __table_args__ = (
+        Index("ix_audit_trail_dispute", "dispute_id", "seq"),
+        Index("ix_audit_trail_at", "at"),
+    )
+
+    seq: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    at: datetime = Field(sa_type=UtcDateTime)
+    actor: str
+    action: str
+    dispute_id: str | None = None
+    body: str = Field(sa_type=Text)
+    prev: str
+    hash: str
+
+
+class AuditHeadRow(StoreModel, table=True):
+    """The checkpoint of the audit trail: one row (`id` 1) with the count and the newest hash,
+    updated in each append's transaction (a cut tail no longer matches it). Every append locks
+    this row first, which puts the appends in one order. `prev` is the head before the last
+    append (what PostgreSQL's one-statement append reads back)."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    count: int = Field(sa_type=BigInteger)
+    head: str
+    prev: str
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -315,6 +361,8 @@ idempotency_keys = _table(IdempotencyRow)
 meta = _table(MetaRow)
 claim_events = _table(ClaimEventRow)
 changes = _table(ChangeRow)
+audit_trail = _table(AuditRow)
+audit_head = _table(AuditHeadRow)
 
 TABLES = (
     meta,
@@ -327,4 +375,6 @@ TABLES = (
     idempotency_keys,
     claim_events,
     changes,
+    audit_trail,
+    audit_head,
 )

@@ -94,6 +94,7 @@ def _record(conn: Connection, row: Row[Any], clock: StoreClock = None) -> Disput
         claimed_since=None if claim is None else claim.since,
         claimed_until=None if claim is None else claim.until,
         claimed_from=None if claim is None else claim.handed_by,
+        returned_to=row.returned_to,
     )
 
 
