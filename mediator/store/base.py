@@ -30,6 +30,7 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.models import Pair, StrictModel
@@ -39,6 +40,7 @@ from mediator.domain.queue import QueueKey as QueueKey
 from mediator.domain.queue import QueuePage as QueuePage
 from mediator.domain.queue import QueueQuery as QueueQuery
 from mediator.domain.queue import QueueRow as QueueRow
+from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 
 
 class ImportReport(StrictModel):
@@ -151,6 +153,27 @@ class Claimed(StoreError):
         self.claim = claim
 
 
+class NotAllowed(StoreError):
+    """The actor may not do this (issue 16: an agent reviewing, a supervisor reviewing their own
+    proposal or a dispute they took part in, an agent setting the review rule): nothing was
+    written. `str()` names who and why."""
+
+
+class AlreadyReviewed(StoreError):
+    """The proposal was reviewed already (by someone else, a moment ago): nothing was written.
+    `decision` is the proposal as it stands now."""
+
+    def __init__(self, decision: Decision) -> None:
+        state = decision.review.get("state", "?")
+        by = decision.review.get("by")
+        super().__init__(
+            f"{decision.id} on {decision.dispute_id} is already {state}"
+            + (f" by {by}" if by else "")
+            + "; nothing was written"
+        )
+        self.decision = decision
+
+
 class IdempotencyMismatch(StoreError):
     """An idempotency key already used for a different request (another dispute, another
     decision or another member of staff): nothing was written."""
@@ -250,8 +273,10 @@ class Store(Protocol):
         idempotency_key: str | None = None,
     ) -> Decision:
         """Check `draft` (raises `InvalidDecision`), write it and mark the dispute resolved, in
-        one transaction. Raises `VersionConflict` if the dispute's version is not
-        `expected_version`, `NotFound` if there is no such dispute.
+        one transaction with its audit entry. When the review rule catches it (issue 16), it is
+        written as a proposal instead (`review["state"] == "pending"`, with the `reasons`) and
+        the dispute waits in `awaiting_review`. Raises `VersionConflict` if the dispute's
+        version is not `expected_version`, `NotFound` if there is no such dispute.
 
         With `idempotency_key`, the key is stored with the decision in that transaction: asking
         again with the same key and the same request returns the decision already written
@@ -320,6 +345,45 @@ class Store(Protocol):
     async def claims_held(self, actor: str) -> list[Claim]:
         """The claims `actor` holds now, most urgent first (asked on quit: release or hand
         over)."""
+        ...
+
+    # -- reviews and the audit trail (issue 16) ----------------------------------------------
+
+    async def staff_role(self, actor: str) -> StaffMember | None:
+        """`actor`'s staff record (SQL; None: not staff, who may only work as an agent), or the
+        token owner's (HTTP, whatever `actor` says): the console's role comes from it."""
+        ...
+
+    async def review_rule(self) -> ReviewRule:
+        """Which decisions need a second person (the default: none)."""
+        ...
+
+    async def set_review_rule(self, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
+        """Store `rule` (audited). Raises `NotAllowed` unless `actor` is a supervisor."""
+        ...
+
+    async def reviews(self, *, limit: int = 500) -> list[Proposal]:
+        """The proposals waiting for review, the oldest (then the largest) first."""
+        ...
+
+    async def review(
+        self,
+        decision_id: str,
+        verdict: ReviewVerdict,
+        *,
+        note: str,
+        decision: DecisionDraft | None,
+        actor: str,
+        now: datetime,
+    ) -> ReviewOutcome:
+        """Approve, overturn (with `decision`, checked against the policy: `InvalidDecision`)
+        or return (with a `note`) the proposal `decision_id`, in one transaction with its audit
+        entry. Raises `NotAllowed` (an agent, the proposer, someone who took part in the
+        dispute), `AlreadyReviewed` (racing reviews leave exactly one outcome), `NotFound`."""
+        ...
+
+    async def history(self, dispute_id: str) -> list[AuditEntry]:
+        """The dispute's audit entries, oldest first: who did what, when, what changed."""
         ...
 
     def changes(self) -> AsyncGenerator[Change, None]:

@@ -134,6 +134,11 @@ def append(
 ) -> None:
     """Append one entry in the caller's transaction (the last statement of the write)."""
     bound = params(action, actor=actor, at=at, dispute_id=dispute_id, before=before, after=after)
+    append_params(conn, bound)
+
+
+def append_params(conn: Connection, bound: dict[str, Any]) -> None:
+    """Append the entry bound as `a_…` (`params`) in the caller's transaction."""
     if conn.dialect.name == "postgresql":
         conn.execute(_PG_APPEND, bound)
         return
@@ -144,10 +149,10 @@ def append(
         _INSERT,
         {
             "seq": count + 1,
-            "at": at,
-            "actor": actor,
-            "action": action.value,
-            "dispute_id": dispute_id,
+            "at": bound["a_at"],
+            "actor": bound["a_actor"],
+            "action": bound["a_action"],
+            "dispute_id": bound["a_dispute_id"],
             "body": body,
             "prev": head,
             "hash": digest,

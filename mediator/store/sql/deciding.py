@@ -6,10 +6,15 @@ The API's hottest write, in as few round trips as the databases allow:
    newest information request) and the idempotency key's earlier use, if any;
 2. the draft is checked (`domain.resolution`) in Python;
 3. one conditional write: the dispute's update `WHERE version = <the version read>`, and the
-   decision and its key only if that update happened. On PostgreSQL this is one statement
-   (data-modifying CTEs), atomic on its own, so the connection runs in autocommit: two round
-   trips in all, no BEGIN or COMMIT. On SQLite the caller's `BEGIN IMMEDIATE` transaction holds
-   the write lock throughout, and the write is three statements.
+   decision, its key, the change feed's row and the audit entry only if that update happened.
+   On PostgreSQL this is one statement (data-modifying CTEs; the audit entry's hash is computed
+   by the database: `sql.audit`), atomic on its own, so the connection runs in autocommit: two
+   round trips in all, no BEGIN or COMMIT. On SQLite the caller's `BEGIN IMMEDIATE` transaction
+   holds the write lock throughout, and the write is a few statements.
+
+The review rule (issue 16) is read by the same first statement (a row of `meta`); a decision it
+catches is written the same way, as a proposal: the dispute goes to `awaiting_review` instead of
+`resolved`. Only a rule that counts each agent's first decisions costs one more read.
 
 Every change that matters to the policy (an import of a newer revision, an information request,
 an escalation, another decision) bumps the dispute's version, so a write that finds the version
@@ -42,9 +47,18 @@ from sqlalchemy import (
 )
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Status
+from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
+from mediator.domain.policy import Finding, warnings
 from mediator.domain.resolution import build_decision, check
+from mediator.domain.review import (
+    MAX_FIRST_DECISIONS,
+    ReviewRule,
+    ReviewState,
+    review_reasons,
+)
 from mediator.store.base import MAX_KEY_CHARS, IdempotencyMismatch, InvalidDecision, NotFound
+from mediator.store.sql import audit
 from mediator.store.sql.changes import change_params, notified, prune, record_change
 from mediator.store.sql.claims import StoreClock
 from mediator.store.sql.rows import (
@@ -61,6 +75,7 @@ from mediator.store.sql.schema import (
     disputes,
     idempotency_keys,
     info_requests,
+    meta,
 )
 from mediator.store.sql.writes import new_id
 
@@ -95,18 +110,30 @@ _newest_request = (
 )
 #: The idempotency key's columns as `k_…`, in `_READ` and `_KEY` alike (what `_replay` reads).
 _key_columns = [col.label(f"k_{col.name}") for col in idempotency_keys.c]
-#: The dispute row, its newest information request (`q_…`) and the key's earlier use (`k_…`).
+#: The meta row that holds the review rule (issue 16), as JSON; none: no review.
+RULE_KEY = "review_rule"
+_rule = select(meta.c.value).where(meta.c.key == RULE_KEY).scalar_subquery()
+#: The dispute row, its newest information request (`q_…`), the key's earlier use (`k_…`) and
+#: the review rule (`rule`).
 _READ = (
     select(
         disputes,
         *(col.label(f"q_{col.name}") for col in info_requests.c),
         *_key_columns,
+        _rule.label("rule"),
     )
     .outerjoin(info_requests, _i.id == _newest_request)
     .outerjoin(idempotency_keys, _k.key == bindparam("key"))
     .where(c.id == bindparam("dispute_id"))
 )
 _KEY = select(*_key_columns).where(_k.key == bindparam("key"))
+#: How many decisions (and proposals) an agent made, counted up to `MAX_FIRST_DECISIONS`.
+_EARLIER = select(func.count()).select_from(
+    select(decisions.c.id)
+    .where(decisions.c.decided_by == bindparam("actor"))
+    .limit(MAX_FIRST_DECISIONS)
+    .subquery()
+)
 _DECISION = select(decisions).where(decisions.c.id == bindparam("decision_id"))
 _RESOLVE = (
     update(disputes)
@@ -122,15 +149,17 @@ _RESOLVE = (
         ),
     )
     .values(
-        status=Status.RESOLVED.value,
+        # resolved, or awaiting_review for a proposal (issue 16)
+        status=bindparam("status"),
         version=c.version + 1,
         urgency_at=bindparam("urgency_at"),
         deadline_rule=bindparam("deadline_rule"),
-        # deciding releases the claim
+        # deciding releases the claim, and a returned proposal is answered
         claimed_by=None,
         claimed_since=None,
         claimed_until=None,
         claimed_from=None,
+        returned_to=None,
     )
 )
 _INSERT_DECISION = insert(decisions)
@@ -163,8 +192,11 @@ _new_change = (
     .returning(*changes.c)
     .cte("new_change")
 )
-_PG_WRITE = notified(_new_change).add_cte(_new_decision)
-_PG_WRITE_WITH_KEY = notified(_new_change).add_cte(_new_decision).add_cte(_new_key)
+_audited = audit.appended_after(_resolved)
+_PG_WRITE = notified(_new_change).add_cte(_new_decision).add_cte(_audited)
+_PG_WRITE_WITH_KEY = (
+    notified(_new_change).add_cte(_new_decision).add_cte(_new_key).add_cte(_audited)
+)
 
 
 def record_decision(
@@ -212,13 +244,15 @@ def record_decision(
         now=now,
         findings=verdict.findings,
     )
-    resolved = current.dispute.model_copy(update={"status": Status.RESOLVED})
+    decision, status = _under_rule(conn, row, decision, verdict.findings, actor)
+    decided = current.dispute.model_copy(update={"status": status})
     resolve = {
         "dispute_id": dispute_id,
         "expected_version": expected_version,
+        "status": status.value,
         "claim_actor": actor,
         "claim_now": None if clock is None else clock(),
-        **deadline_values(current.model_copy(update={"dispute": resolved})),
+        **deadline_values(current.model_copy(update={"dispute": decided})),
     }
     key = None
     if idempotency_key is not None:
@@ -231,7 +265,19 @@ def record_decision(
             "created_at": now,
         }
     change = change_params(ChangeKind.DECISION, dispute_id, actor, now)
-    if _write(conn, resolve, decision_values(decision), key, change):
+    entry = audit.params(
+        AuditAction.DECIDED if status is Status.RESOLVED else AuditAction.DECISION_PROPOSED,
+        actor=actor,
+        at=now,
+        dispute_id=dispute_id,
+        before={"status": row.status, "version": expected_version},
+        after={
+            "status": status.value,
+            "version": expected_version + 1,
+            "decision": decision.model_dump(mode="json"),
+        },
+    )
+    if _write(conn, resolve, decision_values(decision), key, change, entry):
         return decision
     if idempotency_key is not None:
         # the version moved after the read: by this very request, written meanwhile?
@@ -247,12 +293,13 @@ def _write(
     decision: dict[str, Any],
     key: dict[str, Any] | None,
     change: dict[str, Any],
+    entry: dict[str, Any],
 ) -> bool:
     """The conditional write: the dispute's update (`resolve`), and the decision's row, its
-    key's row and the change feed's row (`change`) only if it happened. False (nothing written)
-    if the dispute's version moved."""
+    key's row, the change feed's row (`change`) and the audit entry (`entry`, last) only if it
+    happened. False (nothing written) if the dispute's version moved."""
     if conn.dialect.name == "postgresql":
-        params = {**resolve, **change, **{f"d_{k}": v for k, v in decision.items()}}
+        params = {**resolve, **change, **entry, **{f"d_{k}": v for k, v in decision.items()}}
         if key is None:
             seq = conn.execute(_PG_WRITE, params).scalar()
         else:
@@ -270,7 +317,48 @@ def _write(
     record_change(
         conn, ChangeKind.DECISION, change["c_dispute_id"], change["c_actor"], change["c_at"]
     )
+    audit.append_params(conn, entry)
     return True
+
+
+def stored_rule(text: str | None) -> ReviewRule:
+    """The review rule as `meta` holds it (none stored: no review)."""
+    return ReviewRule() if text is None else ReviewRule.model_validate_json(text)
+
+
+def _under_rule(
+    conn: Connection,
+    row: Row[Any],
+    decision: Decision,
+    findings: tuple[Finding, ...],
+    actor: str,
+) -> tuple[Decision, Status]:
+    """The decision as the review rule wants it written, and the dispute's status after it:
+    final and `resolved`, or a proposal (pending, with the reasons) and `awaiting_review`."""
+    rule = stored_rule(row.rule)
+    if not rule.any:
+        return decision, Status.RESOLVED
+    earlier = 0
+    if rule.first_decisions:
+        earlier = int(conn.execute(_EARLIER, {"actor": actor}).scalar_one())
+    acknowledged = tuple(f.rule_id for f in warnings(findings))
+    reasons = review_reasons(
+        rule,
+        decision,
+        flagged_messages=row.flagged_count,
+        earlier_decisions=earlier,
+        acknowledged=acknowledged,
+    )
+    if not reasons:
+        return decision, Status.RESOLVED
+    review = {
+        "state": ReviewState.PENDING.value,
+        "reasons": list(reasons),
+        # where the dispute goes back to if the proposal is returned, and what an overturn is
+        # checked against
+        "from_status": row.status,
+    }
+    return decision.model_copy(update={"review": review}), Status.AWAITING_REVIEW
 
 
 def _policy_record(row: Row[Any]) -> DisputeRecord:

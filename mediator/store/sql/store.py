@@ -34,8 +34,10 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
+from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
     Claimed,
     IdempotencyMismatch,
@@ -49,7 +51,7 @@ from mediator.store.base import (
     StoreError,
     VersionConflict,
 )
-from mediator.store.sql import claims, deciding, feed, imports, queue, staff, writes
+from mediator.store.sql import audit, claims, deciding, feed, imports, queue, reviews, staff, writes
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
@@ -393,6 +395,54 @@ class SqlStore:
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading {actor}'s claims") from None
 
+    # -- reviews (issue 16) -------------------------------------------------------------------
+
+    def review_rule_sync(self) -> ReviewRule:
+        try:
+            with read_tx(self.engine) as conn:
+                return reviews.read_rule(conn)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "reading the review rule") from None
+
+    def set_review_rule_sync(self, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
+        try:
+            with write_tx(self.engine) as conn:
+                return reviews.set_rule(conn, rule, actor=actor, now=now)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "setting the review rule") from None
+
+    def reviews_sync(self, *, limit: int = 500) -> list[Proposal]:
+        try:
+            with read_tx(self.engine) as conn:
+                return reviews.pending(conn, limit=limit)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "reading the proposals to review") from None
+
+    def review_sync(
+        self,
+        decision_id: str,
+        verdict: ReviewVerdict,
+        *,
+        note: str,
+        decision: DecisionDraft | None,
+        actor: str,
+        now: datetime,
+    ) -> ReviewOutcome:
+        try:
+            with write_tx(self.engine) as conn:
+                return reviews.review(
+                    conn, decision_id, verdict, note=note, draft=decision, actor=actor, now=now
+                )
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reviewing {decision_id}") from None
+
+    def history_sync(self, dispute_id: str) -> list[AuditEntry]:
+        try:
+            with read_tx(self.engine) as conn:
+                return audit.history(conn, dispute_id)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading the history of {dispute_id}") from None
+
     def close_sync(self) -> None:
         """Close every pooled connection (idempotent; `close` in async code)."""
         if self.loop_engine is not None:
@@ -506,6 +556,41 @@ class SqlStore:
 
     async def staff_member(self, name: str) -> StaffMember | None:
         return await self._call(SqlStore.staff_member_sync, name)
+
+    async def staff_role(self, actor: str) -> StaffMember | None:
+        return await self._call(SqlStore.staff_member_sync, actor)
+
+    async def review_rule(self) -> ReviewRule:
+        return await self._call(SqlStore.review_rule_sync)
+
+    async def set_review_rule(self, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
+        return await self._call(SqlStore.set_review_rule_sync, rule, actor=actor, now=now)
+
+    async def reviews(self, *, limit: int = 500) -> list[Proposal]:
+        return await self._call(SqlStore.reviews_sync, limit=limit)
+
+    async def review(
+        self,
+        decision_id: str,
+        verdict: ReviewVerdict,
+        *,
+        note: str,
+        decision: DecisionDraft | None,
+        actor: str,
+        now: datetime,
+    ) -> ReviewOutcome:
+        return await self._call(
+            SqlStore.review_sync,
+            decision_id,
+            verdict,
+            note=note,
+            decision=decision,
+            actor=actor,
+            now=now,
+        )
+
+    async def history(self, dispute_id: str) -> list[AuditEntry]:
+        return await self._call(SqlStore.history_sync, dispute_id)
 
     def changes(self) -> AsyncGenerator[Change, None]:
         """`Store.changes`: SQLite's data version polled every `poll` seconds, PostgreSQL's
