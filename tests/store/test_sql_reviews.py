@@ -330,44 +330,53 @@ def test_a_dispute_awaiting_review_cannot_be_decided_again(team: SqlStore) -> No
         decide(team, "D-1", SMALL, actor="bo")
 
 
+def race(
+    store: SqlStore,
+    decision_id: str,
+    verdicts: list[tuple[str, ReviewVerdict, DecisionDraft | None]],
+) -> list[object]:
+    """Every verdict at once (a thread each, released together): their outcomes or errors."""
+    barrier = threading.Barrier(len(verdicts))
+    results: list[object] = []
+
+    def run(who: str, verdict: ReviewVerdict, draft: DecisionDraft | None) -> None:
+        barrier.wait()
+        try:
+            results.append(
+                store.review_sync(
+                    decision_id, verdict, note="n", decision=draft, actor=who, now=NOW
+                )
+            )
+        except StoreError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=run, args=v) for v in verdicts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_racing_reviews_leave_exactly_one_outcome(team: SqlStore) -> None:
     team.add_staff_sync("lee", "supervisor", now=NOW)
-    for round_ in range(3):
-        proposal = decide(team, f"D-{round_ + 1}", BIG)
-        verdicts = [
-            ("sam", ReviewVerdict.APPROVE, None),
-            ("kim", ReviewVerdict.RETURN, None),
-            ("lee", ReviewVerdict.OVERTURN, FAVOUR),
-        ]
-        barrier = threading.Barrier(len(verdicts))
-        results: list[object] = []
-
-        def run(who: str, verdict: ReviewVerdict, draft: DecisionDraft | None) -> None:
-            barrier.wait()
-            try:
-                results.append(
-                    team.review_sync(
-                        proposal.id, verdict, note="n", decision=draft, actor=who, now=NOW
-                    )
-                )
-            except StoreError as exc:
-                results.append(exc)
-
-        threads = [threading.Thread(target=run, args=v) for v in verdicts]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    verdicts = [
+        ("sam", ReviewVerdict.APPROVE, None),
+        ("kim", ReviewVerdict.RETURN, None),
+        ("lee", ReviewVerdict.OVERTURN, FAVOUR),
+    ]
+    for n in (1, 2, 3):
+        proposal = decide(team, f"D-{n}", BIG)
+        results = race(team, proposal.id, verdicts)
         done = [r for r in results if not isinstance(r, StoreError)]
         refused = [r for r in results if isinstance(r, StoreError)]
         assert len(done) == 1, results
         assert all(isinstance(r, AlreadyReviewed) for r in refused), refused
-        record = team.get_dispute_sync(f"D-{round_ + 1}")
-        states = [review_state(d) for d in record.decisions]
-        assert states.count(ReviewState.PENDING) == 0
+        record = team.get_dispute_sync(f"D-{n}")
+        assert [review_state(d) for d in record.decisions].count(ReviewState.PENDING) == 0
         reviewed = [
             entry
-            for entry in team.history_sync(f"D-{round_ + 1}")
+            for entry in team.history_sync(f"D-{n}")
             if entry.action.startswith("decision_") and entry.action != "decision_proposed"
         ]
         assert len(reviewed) == 1
