@@ -59,10 +59,14 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: The mediator code the server and the seeding run: this tree, or another commit's checkout
+#: (`--baseline REF`: the same benchmark on the code before a change, `baseline_code`).
+CODE_ENV = "MEDIATOR_BENCH_CODE"
+CODE = Path(os.environ.get(CODE_ENV) or ROOT)
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
-if str(ROOT) not in sys.path:
-    sys.path.insert(1, str(ROOT))
+if str(CODE) not in sys.path:
+    sys.path.insert(1, str(CODE))
 
 from run import Row, log, ms, pct, run_json, yes  # noqa: E402
 
@@ -250,7 +254,11 @@ def server(url: str, workers: int, log_path: Path) -> Iterator[tuple[str, list[i
                "--port", str(port), "--workers", str(workers)]  # fmt: skip
     with log_path.open("wb") as err:
         proc = subprocess.Popen(
-            command, cwd=ROOT, stdout=err, stderr=err, start_new_session=True
+            command,
+            cwd=Path(os.environ.get(CODE_ENV) or ROOT),
+            stdout=err,
+            stderr=err,
+            start_new_session=True,
         )  # its own process group: stopping it stops its workers, and only them
     try:
         deadline = time.monotonic() + 60
@@ -314,7 +322,13 @@ class Measured:
 
 
 def measure(
-    plan: Plan, workers: int, tmp: Path, client: str = DEFAULT_CLIENT, *, smoke: bool = False
+    plan: Plan,
+    workers: int,
+    tmp: Path,
+    client: str = DEFAULT_CLIENT,
+    *,
+    smoke: bool = False,
+    decisions_only: bool = False,
 ) -> Measured:
     import _api_claims as claims
 
@@ -334,21 +348,27 @@ def measure(
             config = {"base": base, "seed_file": str(seed_file), "clients": CLIENTS,
                       "pids": pids, "workers": workers, "pg_url": db.admin_url,
                       "app_name": db.app_name, "client": client}  # fmt: skip
-            log(f"API: mediator serve --workers {workers}: queue pages, {CLIENTS} clients")
-            queue = _process("load", json.dumps({**config, "kind": "queue",
-                             "warmup": plan.page_warmup, "count": plan.pages}))  # fmt: skip
+            queue: dict[str, Any] = {"in_queue": 0, "lat_ms": [], "elapsed_s": 1.0}
+            if not decisions_only:
+                log(f"API: mediator serve --workers {workers}: queue pages, {CLIENTS} clients")
+                queue = _process("load", json.dumps({**config, "kind": "queue",
+                                 "warmup": plan.page_warmup, "count": plan.pages}))  # fmt: skip
             log(f"API: decisions, {CLIENTS} clients")
             decisions = _process("load", json.dumps({**config, "kind": "decisions",
                                  "warmup": plan.warmup, "count": plan.decisions}))  # fmt: skip
-            log(f"API: claims, {claims.AGENTS} agents")
-            claimed = _process("claims-load", json.dumps({**config,
-                               "agents_file": str(agents_file), "warmup": claims_plan.warmup,
-                               "cycles": claims_plan.cycles,
-                               "seconds": claims_plan.seconds}))  # fmt: skip
+            claimed: dict[str, Any] = {}
+            if not decisions_only:
+                log(f"API: claims, {claims.AGENTS} agents")
+                claimed = _process("claims-load", json.dumps({**config,
+                                   "agents_file": str(agents_file),
+                                   "warmup": claims_plan.warmup, "cycles": claims_plan.cycles,
+                                   "seconds": claims_plan.seconds}))  # fmt: skip
         check_written(db.url, staff_name, plan.warmup + plan.decisions)
-        checked = claims.check_store(
-            db.url, agents["prefix"], int(claimed["grants"]), int(claimed["releases"])
-        )
+        checked: dict[str, int] = {}
+        if not decisions_only:
+            checked = claims.check_store(
+                db.url, agents["prefix"], int(claimed["grants"]), int(claimed["releases"])
+            )
     return Measured(
         engine=db.engine,
         why_not_pg=db.why_not_pg,
@@ -415,16 +435,76 @@ def cpu_split(result: dict[str, Any]) -> str:
     return f"{split}; machine {busy:.1f} of {os.cpu_count()} CPUs busy, {busy - ours:.1f} not ours"
 
 
-def measure_api(smoke: bool, workers: list[int], client: str = DEFAULT_CLIENT) -> list[Row]:
-    """The API rows for `bench/run.py`: one set per `--workers` value."""
+def measure_api(
+    smoke: bool, workers: list[int], client: str = DEFAULT_CLIENT, baseline: str | None = None
+) -> list[Row]:
+    """The API rows for `bench/run.py`: one set per `--workers` value; with `baseline` (a git
+    commit), the decisions are measured on that commit's code as well, right before, and the
+    rows say what the change between costs (issue 16: the audit trail, at most 10 %)."""
     plan = Plan.for_run(smoke)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="mediator-bench-api-") as tmp:
         for count in workers:
+            before = None
+            if baseline is not None:
+                with baseline_code(baseline, Path(tmp)) as label:
+                    log(f"API: decisions on {label} (the baseline), --workers {count}")
+                    before = measure(
+                        plan, count, Path(tmp), client, smoke=smoke, decisions_only=True
+                    )
             measured = measure(plan, count, Path(tmp), client, smoke=smoke)
             log(f"API: --workers {count} took {measured.seconds:.1f} s")
             rows += rows_for(measured)
+            if before is not None:
+                rows += baseline_rows(before, measured, label)
     return rows
+
+
+#: The most a change may cost of the decision throughput (issue 16: the audit trail).
+AUDIT_COST_PCT = 10.0
+
+
+@contextlib.contextmanager
+def baseline_code(ref: str, tmp: Path) -> Iterator[str]:
+    """A checkout of commit `ref` (a detached git worktree under `tmp`) that the server and the
+    seeding run while the context is open; yields "<short hash> <subject>"."""
+    where = tmp / f"baseline-{uuid.uuid4().hex[:6]}"
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--detach", str(where), ref],
+                   check=True, capture_output=True)  # fmt: skip
+    label = subprocess.run([*git, "log", "-1", "--format=%h %s", ref], check=True,
+                           capture_output=True, text=True).stdout.strip()[:60]  # fmt: skip
+    saved = {key: os.environ.get(key) for key in (CODE_ENV, "PYTHONPATH")}
+    os.environ[CODE_ENV] = str(where)
+    os.environ["PYTHONPATH"] = str(where)
+    try:
+        yield label
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        subprocess.run([*git, "worktree", "remove", "--force", str(where)], check=False,
+                       capture_output=True)  # fmt: skip
+
+
+def baseline_rows(before: Measured, now: Measured, label: str) -> list[Row]:
+    """The baseline's decision throughput and what the change costs of it."""
+
+    def rate(m: Measured) -> float:
+        return len(m.decisions["lat_ms"]) / m.decisions["elapsed_s"]
+
+    old, new = rate(before), rate(now)
+    cost = 100.0 * (old - new) / old
+    size = f"{now.seeded:,} disputes"
+    return [
+        Row(f"API decisions on the baseline {label} (--workers {now.workers}): throughput",
+            size, f"{old:,.0f}/s", "", "", "reference", ""),
+        Row(f"API decisions with the audit trail on: cost against the baseline (--workers "
+            f"{now.workers})", size, f"{cost:+.1f} % ({old:,.0f}/s → {new:,.0f}/s)", "", "",
+            f"≤ {AUDIT_COST_PCT:.0f} %", yes(cost <= AUDIT_COST_PCT)),
+    ]  # fmt: skip
 
 
 # --- the seed process ------------------------------------------------------------------------
@@ -841,9 +921,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="fewer disputes and decisions")
     parser.add_argument("--workers", default=str(DEFAULT_WORKERS), help="e.g. 1,2")
     add_client_option(parser, "--client")
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        default=None,
+        help="also measure the decisions on this git commit's code (e.g. the commit before the "
+        "audit trail) and print what the change costs",
+    )
     parsed = parser.parse_args(args)
     workers = [int(w) for w in parsed.workers.split(",")]
-    rows = measure_api(parsed.smoke, workers, parsed.client)
+    rows = measure_api(parsed.smoke, workers, parsed.client, parsed.baseline)
     print(text_table(rows))
     return 0
 

@@ -380,3 +380,19 @@ def test_racing_reviews_leave_exactly_one_outcome(team: SqlStore) -> None:
             if entry.action.startswith("decision_") and entry.action != "decision_proposed"
         ]
         assert len(reviewed) == 1
+
+
+def test_a_newer_revision_keeps_a_proposal_waiting_and_a_return_in_the_queue(
+    team: SqlStore,
+) -> None:
+    decide(team, "D-1", BIG)
+    returned = decide(team, "D-2", BIG)
+    team.review_sync(
+        returned.id, ReviewVerdict.RETURN, note="check", decision=None, actor="sam", now=NOW
+    )
+    report = team.import_disputes([make_dispute(1, revision=2), make_dispute(2, revision=2)])
+    assert report.updated == 2
+    first, second = team.get_dispute_sync("D-1"), team.get_dispute_sync("D-2")
+    assert first.dispute.status is Status.AWAITING_REVIEW
+    assert [p.dispute_id for p in team.reviews_sync()] == ["D-1"]
+    assert (second.dispute.status, second.returned_to) == (Status.ESCALATED, "ana")

@@ -24,6 +24,7 @@ from mediator.domain import (
 )
 from mediator.domain.changes import ChangeKind
 from mediator.domain.deadlines import auto_escalation
+from mediator.domain.review import final_decision, pending_proposal
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
@@ -248,7 +249,9 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
 def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
     """Reconcile local state with a newer revision of each dispute just imported.
 
-    - a dispute decided here stays resolved (the marketplace's copy catches up later);
+    - a dispute decided here stays resolved (the marketplace's copy catches up later), and one
+      whose proposal waits for a supervisor stays `awaiting_review` (issue 16; a proposal that
+      was returned or overturned decides nothing by itself);
     - an open information request is answered by the asked party's first later message, and
       the dispute returns from `awaiting_info` to the queue as `escalated`;
     - the next deadline is recomputed.
@@ -259,8 +262,10 @@ def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
         d = current.dispute
         values: dict[str, Any] = {}
         status = d.status
-        if current.decisions and status is not Status.RESOLVED:
+        if final_decision(current.decisions) is not None:
             status = Status.RESOLVED
+        elif pending_proposal(current.decisions) is not None:
+            status = Status.AWAITING_REVIEW
         request = current.info_request
         if request is not None and request.answered_at is None:
             answers = [
