@@ -192,7 +192,15 @@ _new_change = (
     .returning(*changes.c)
     .cte("new_change")
 )
-_audited = audit.appended_after(_resolved)
+# the entry's time, actor and dispute are the change feed's (the same values, bound once)
+_audited = audit.appended_after(
+    _resolved,
+    at=bindparam("c_at", type_=UtcDateTime()),
+    actor=bindparam("c_actor", type_=String()),
+    dispute_id=bindparam("dispute_id", type_=String()),
+)
+#: The audit entry's values the PostgreSQL statement binds (the others it shares, above).
+_PG_AUDIT_PARAMS = ("a_action", "a_body")
 _PG_WRITE = notified(_new_change).add_cte(_new_decision).add_cte(_audited)
 _PG_WRITE_WITH_KEY = (
     notified(_new_change).add_cte(_new_decision).add_cte(_new_key).add_cte(_audited)
@@ -299,7 +307,8 @@ def _write(
     key's row, the change feed's row (`change`) and the audit entry (`entry`, last) only if it
     happened. False (nothing written) if the dispute's version moved."""
     if conn.dialect.name == "postgresql":
-        params = {**resolve, **change, **entry, **{f"d_{k}": v for k, v in decision.items()}}
+        audited = {k: entry[k] for k in _PG_AUDIT_PARAMS}
+        params = {**resolve, **change, **audited, **{f"d_{k}": v for k, v in decision.items()}}
         if key is None:
             seq = conn.execute(_PG_WRITE, params).scalar()
         else:
