@@ -13,7 +13,7 @@ Pure data and pure functions: no I/O.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -144,7 +144,11 @@ class ReviewRule(StrictModel):
     @classmethod
     def _amounts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for currency, amount in value.items():
-            if amount != amount.quantize(quantum(currency)):
+            try:
+                exact = amount == amount.quantize(quantum(currency))
+            except InvalidOperation:  # more digits than a Decimal holds once quantised
+                raise ValueError(f"the {currency} amount is too large") from None
+            if not exact:
                 raise ValueError(f"{currency} {amount} has more decimals than {currency} has")
         return value
 
