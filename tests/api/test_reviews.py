@@ -378,6 +378,15 @@ def test_a_bad_rule_is_422_naming_it(
     assert written(api) == before
 
 
+def test_amounts_are_kept_in_their_currencys_minor_units(api: Api, sam: httpx.Client) -> None:
+    body = {"refund_at_least": {"USD": "100", "JPY": "1000.0", "EUR": "90.5"}}
+    response = sam.put("/review-rule", json=body)
+    assert response.status_code == 200, response.text
+    expected = {"USD": "100.00", "JPY": "1000", "EUR": "90.50"}
+    assert response.json()["refund_at_least"] == expected
+    assert sam.get("/review-rule").json()["refund_at_least"] == expected
+
+
 def test_the_history_of_a_dispute(api: Api, ana: httpx.Client) -> None:
     """Any member of staff reads it (the console shows it inline); 404 for no such dispute."""
     before = ana.get("/disputes/D-10001/history")
