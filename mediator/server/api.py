@@ -49,10 +49,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
 
 from mediator import __version__
 from mediator.clock import Clock
@@ -61,25 +60,23 @@ from mediator.domain.claims import Claim, ClaimFilter
 from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
-from mediator.domain.review import ReviewBody, ReviewOutcome, ReviewRule, ReviewRuleBody
 from mediator.domain.text import one_line
-from mediator.server import errors, events
-from mediator.server.errors import responses, unauthorized
+from mediator.server import errors, events, reviews
+from mediator.server.answers import DisputePath
+from mediator.server.answers import json_answer as _json
+from mediator.server.answers import route as _route
+from mediator.server.errors import unauthorized
 from mediator.server.imports import import_lines
 from mediator.store.api_models import (
-    AlreadyReviewedBody,
     ClaimBody,
     Claims,
-    ErrorBody,
     Escalation,
     Escalations,
     HandOverBody,
     Health,
-    History,
     InfoRequestBody,
     NoteBody,
     ProposedBody,
-    Reviews,
 )
 from mediator.store.base import (
     MAX_KEY_CHARS,
@@ -99,10 +96,6 @@ MAX_PAGE = 500
 
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
-#: A dispute id in a path: the import format's ids (IMPORT_FORMAT.md), anything else is 404.
-DisputePath = Annotated[StorableText, Path(max_length=64, examples=["D-10001"])]
-#: A decision id in a path (`Decision.id`, e.g. a proposal's `decision_id`).
-DecisionPath = Annotated[StorableText, Path(max_length=64, examples=["R-5f2c9a1e"])]
 IfMatch = Annotated[
     str,
     Header(
@@ -122,37 +115,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """`model` as JSON, serialised by pydantic in one step (FastAPI's encoder would validate
-    the model again first: a dispute with 10,000 messages, twice)."""
-    return Response(model.model_dump_json(), status, headers, media_type="application/json")
-
-
-def _route(
-    status: int,
-    model: type[BaseModel] | None,
-    *errors: int,
-    also: dict[int | str, dict[str, Any]] | None = None,
-    overrides: dict[int, tuple[type[BaseModel], str]] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Keyword arguments for a route decorator: the success `status` answers `model` (None: no
-    body, as for a 204); `also`: other successful answers; `overrides`: error answers whose
-    body and meaning differ on this route (`errors.responses`)."""
-    success = {"description": "Success", **extra}
-    if model is not None:
-        success["model"] = model
-    return {
-        "status_code": status,
-        "response_model": None,
-        "responses": {
-            status: success,
-            **(also or {}),
-            **responses(*errors, overrides=overrides),
-        },
-    }
-
-
 #: The answer of `POST /disputes/{id}/decisions` when the review rule catches the decision.
 _PROPOSED: dict[int | str, dict[str, Any]] = {
     202: {
@@ -161,12 +123,6 @@ _PROPOSED: dict[int | str, dict[str, Any]] = {
         "for a supervisor (no money is final); on a replay, as it stands now",
     }
 }
-#: The review route's own 404 and 409.
-_REVIEW_ERRORS: dict[int, tuple[type[BaseModel], str]] = {
-    404: (ErrorBody, "No such decision"),
-    409: (AlreadyReviewedBody, "Someone reviewed the proposal first: nothing was written"),
-}
-
 #: The answer of `POST /queue/claim-next` when no dispute is left to claim.
 _NOTHING_LEFT: dict[int | str, dict[str, Any]] = {
     204: {"description": "No dispute matching the filters is left unclaimed"}
@@ -437,61 +393,8 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         """The claims the token's owner holds now, most urgent first."""
         return _json(Claims(claims=await store.claims_held(who.name)))
 
-    @app.get("/disputes/{dispute_id}/history", tags=["disputes"], **_route(200, History, 404, 422))
-    async def history(dispute_id: DisputePath, who: Staff) -> Response:
-        """The dispute's audit entries, oldest first: who did what, when, and what changed."""
-        entries = await store.history(dispute_id)
-        if not entries:
-            await store.get_dispute(dispute_id)  # 404 when there is no such dispute
-        return _json(History(entries=entries))
-
-    # --- reviews (issue 16): supervisors only; the reviewer is the token owner ------------
-
-    @app.get("/review-rule", tags=["reviews"], **_route(200, ReviewRule, 403))
-    async def review_rule(who: Supervisor) -> Response:
-        """Which decisions need a second person (none until a supervisor sets it)."""
-        return _json(await store.review_rule())
-
-    @app.put("/review-rule", tags=["reviews"], **_route(200, ReviewRule, 400, 403, 422))
-    async def set_review_rule(body: ReviewRuleBody, who: Supervisor) -> Response:
-        """Set which decisions need a second person: refunds at or above an amount per currency
-        (currencies not listed need no review for their amount), disputes with flagged
-        messages, decisions that acknowledged a policy warning, each agent's first N decisions.
-        Recorded in the audit trail. 422 names a bad currency or amount."""
-        try:
-            rule = body.rule()
-        except ValidationError as exc:
-            raise errors.invalid_value(exc) from None
-        return _json(await store.set_review_rule(rule, actor=who.name, now=clock.now()))
-
-    @app.get("/reviews", tags=["reviews"], **_route(200, Reviews, 403, 422))
-    async def reviews(
-        who: Supervisor, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE
-    ) -> Response:
-        """The proposals waiting for review, the oldest (then the largest) first."""
-        return _json(Reviews(proposals=await store.reviews(limit=limit)))
-
-    @app.post(
-        "/decisions/{decision_id}/review",
-        tags=["reviews"],
-        **_route(200, ReviewOutcome, 400, 403, 404, 409, 422, overrides=_REVIEW_ERRORS),
-    )
-    async def review(decision_id: DecisionPath, body: ReviewBody, who: Supervisor) -> Response:
-        """Approve the proposal (final, the dispute resolved), overturn it (`decision`: the
-        one that replaces it, checked against the policy: 422 with `blocks` / `warnings` as a
-        decision) or return it to its agent (a `note` is required; the dispute is back in the
-        queue, `returned_to` the agent). 403 `not_allowed` when the token's owner proposed it
-        or took part in the dispute (claimed, noted, asked, decided); 409 `already_reviewed`
-        when someone reviewed it first."""
-        outcome = await store.review(
-            decision_id,
-            body.verdict,
-            note=body.note,
-            decision=body.decision,
-            actor=who.name,
-            now=clock.now(),
-        )
-        return _json(outcome)
+    # issue 16: the review rule, the review queue, verdicts; the dispute's history
+    reviews.install(app, store, clock, staff=staff_member, supervisor=supervisor)
 
     # --- admin ----------------------------------------------------------------------------
 
