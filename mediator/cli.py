@@ -1,4 +1,5 @@
-"""The `mediator` command: the console, the demo, `import` and `seed`.
+"""The `mediator` command: the console, the demo, `import` and `seed` (and `review-rule`, in
+`cli_review`).
 
 Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), 2 usage,
 file or store error (one line on stderr, never a traceback), 130 interrupted.
@@ -18,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mediator import __version__, config
+from mediator import __version__, cli_review, config
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -211,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_cmd_staff_add)
     listing = staff_commands.add_parser("list", parents=[store], help="list staff and roles")
     listing.set_defaults(handler=_cmd_staff_list)
+    cli_review.add_command(commands, store)  # issue 16
     return parser
 
 

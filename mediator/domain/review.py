@@ -13,7 +13,7 @@ Pure data and pure functions: no I/O.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -143,10 +143,18 @@ class ReviewRule(StrictModel):
     @field_validator("refund_at_least")
     @classmethod
     def _amounts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Each amount in its currency's minor units (`"100"` is kept as 100.00 USD), and no
+        finer (1.001 USD is refused, not rounded)."""
+        amounts = {}
         for currency, amount in value.items():
-            if amount != amount.quantize(quantum(currency)):
+            try:
+                exact = amount.quantize(quantum(currency))
+            except InvalidOperation:  # more digits than a Decimal holds once quantised
+                raise ValueError(f"the {currency} amount is too large") from None
+            if amount != exact:
                 raise ValueError(f"{currency} {amount} has more decimals than {currency} has")
-        return value
+            amounts[currency] = exact
+        return amounts
 
     @property
     def any(self) -> bool:

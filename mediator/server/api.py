@@ -24,7 +24,20 @@ models and `store.api_models`, so both ends read and write the same classes):
   `GET /queue?claims=mine|unclaimed` filters by them. A claim on a dispute that is not in the
   queue is 422;
 - a claim, release, hand-over or write (decision, note, information request) on a dispute that
-  someone else holds is 409 `claimed`, with the `holder` and the `claim`: nothing was written.
+  someone else holds is 409 `claimed`, with the `holder` and the `claim`: nothing was written;
+- reviews (issue 16): a decision the review rule catches is written as a proposal and answered
+  **202** `{"state": "proposed", "decision_id", "decision", "reasons"}` (the dispute is
+  `awaiting_review`, out of the queue); every other decision stays 201 and final. A replay of a
+  proposal answers as the decision stands now: 202 `proposed` while it waits, 202 `returned` or
+  `overturned` after such a review, 201 with the decision once it was approved;
+- `GET` / `PUT /review-rule` reads and sets which decisions need a second person, `GET /reviews`
+  lists the proposals waiting (oldest, then largest, first), `POST /decisions/{id}/review`
+  approves, overturns (with a `decision`, checked against the policy: 422 as a decision is) or
+  returns (with a `note`) one, answering the `ReviewOutcome`; all of them for supervisors
+  (`forbidden` for agents). A review the store refuses is 403 `not_allowed` naming why (the
+  reviewer proposed it, or took part in the dispute); a proposal reviewed already is 409
+  `already_reviewed` with the proposal as it stands;
+- `GET /disputes/{id}/history` lists the dispute's audit entries, oldest first (any staff).
 
 Every error body is `{"code": …, "detail": "<one line>"}` plus the fields named above.
 """
@@ -36,10 +49,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from mediator import __version__
 from mediator.clock import Clock
@@ -49,8 +61,11 @@ from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
 from mediator.domain.text import one_line
-from mediator.server import errors, events
-from mediator.server.errors import responses, unauthorized
+from mediator.server import errors, events, reviews
+from mediator.server.answers import DisputePath
+from mediator.server.answers import json_answer as _json
+from mediator.server.answers import route as _route
+from mediator.server.errors import unauthorized
 from mediator.server.imports import import_lines
 from mediator.store.api_models import (
     ClaimBody,
@@ -61,6 +76,7 @@ from mediator.store.api_models import (
     Health,
     InfoRequestBody,
     NoteBody,
+    ProposedBody,
 )
 from mediator.store.base import (
     MAX_KEY_CHARS,
@@ -80,8 +96,6 @@ MAX_PAGE = 500
 
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
-#: A dispute id in a path: the import format's ids (IMPORT_FORMAT.md), anything else is 404.
-DisputePath = Annotated[StorableText, Path(max_length=64, examples=["D-10001"])]
 IfMatch = Annotated[
     str,
     Header(
@@ -101,31 +115,14 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """`model` as JSON, serialised by pydantic in one step (FastAPI's encoder would validate
-    the model again first: a dispute with 10,000 messages, twice)."""
-    return Response(model.model_dump_json(), status, headers, media_type="application/json")
-
-
-def _route(
-    status: int,
-    model: type[BaseModel] | None,
-    *errors: int,
-    also: dict[int | str, dict[str, Any]] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Keyword arguments for a route decorator: the success `status` answers `model` (None: no
-    body, as for a 204); `also`: other successful answers."""
-    success = {"description": "Success", **extra}
-    if model is not None:
-        success["model"] = model
-    return {
-        "status_code": status,
-        "response_model": None,
-        "responses": {status: success, **(also or {}), **responses(*errors)},
+#: The answer of `POST /disputes/{id}/decisions` when the review rule catches the decision.
+_PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ProposedBody,
+        "description": "The review rule caught the decision: written as a proposal that waits "
+        "for a supervisor (no money is final); on a replay, as it stands now",
     }
-
-
+}
 #: The answer of `POST /queue/claim-next` when no dispute is left to claim.
 _NOTHING_LEFT: dict[int | str, dict[str, Any]] = {
     204: {"description": "No dispute matching the filters is left unclaimed"}
@@ -153,6 +150,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             {"name": "queue"},
             {"name": "disputes"},
             {"name": "claims"},
+            {"name": "reviews", "description": "The two-person rule (issue 16)"},
             {"name": "admin"},
         ],
     )
@@ -274,7 +272,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     @app.post(
         "/disputes/{dispute_id}/decisions",
         tags=["disputes"],
-        **_route(201, Decision, 400, 404, 409, 412, 422, 428),
+        **_route(201, Decision, 400, 404, 409, 412, 422, 428, also=_PROPOSED),
     )
     async def decide(
         dispute_id: DisputePath,
@@ -285,7 +283,8 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     ) -> Response:
         """Write a decision (`decided_by` is the token's owner, `fee_refund` is computed:
         P-REFUND-FEE). Needs `If-Match` (the version read) and an `Idempotency-Key`; 409 when
-        someone else holds the dispute's claim."""
+        someone else holds the dispute's claim. 202 when the review rule catches it (a
+        proposal that waits for a supervisor); a replay answers as the decision stands now."""
         decision = await store.record_decision(
             dispute_id,
             body,
@@ -294,7 +293,8 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             now=clock.now(),
             idempotency_key=idempotency_key,
         )
-        return _json(decision, 201)
+        proposed = ProposedBody.of(decision)
+        return _json(decision, 201) if proposed is None else _json(proposed, 202)
 
     @app.post(
         "/disputes/{dispute_id}/notes",
@@ -392,6 +392,9 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     async def my_claims(who: Staff) -> Response:
         """The claims the token's owner holds now, most urgent first."""
         return _json(Claims(claims=await store.claims_held(who.name)))
+
+    # issue 16: the review rule, the review queue, verdicts; the dispute's history
+    reviews.install(app, store, clock, staff=staff_member, supervisor=supervisor)
 
     # --- admin ----------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Every error body is an `ErrorBody` (`{"code": …, "detail": "<one line>"}`); a 422 is an
 `InvalidBody` (with `errors`, `blocks`, `warnings`), a 412 a `ConflictBody` (with `current`) and
-a 409 a `ClaimedBody` (with `holder` and `claim`: someone else holds the dispute, issue 15).
+a 409 a `ClaimedBody` (with `holder` and `claim`: someone else holds the dispute, issue 15), or
+on a review an `AlreadyReviewedBody` (with the proposal as it stands: issue 16).
 The same classes declare the responses in the OpenAPI document, so it says what is sent.
 """
 
@@ -16,15 +17,23 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mediator.store.api_models import ClaimedBody, ConflictBody, ErrorBody, InvalidBody
+from mediator.store.api_models import (
+    AlreadyReviewedBody,
+    ClaimedBody,
+    ConflictBody,
+    ErrorBody,
+    InvalidBody,
+)
 from mediator.store.base import (
     MAX_KEY_CHARS,
+    AlreadyReviewed,
     Claimed,
     IdempotencyMismatch,
     InvalidDecision,
+    NotAllowed,
     NotFound,
     StoreError,
     StoreUnavailable,
@@ -59,6 +68,13 @@ def invalid(
     )
 
 
+def invalid_value(exc: ValidationError) -> ApiError:
+    """422 for a value a handler validated itself (a review rule's currencies and amounts),
+    naming the field and the value as a request's own errors do."""
+    errors = _pairs(exc.errors())
+    return invalid("; ".join(f"{f}: {m}" for f, m in errors), errors)
+
+
 def unauthorized(detail: str) -> ApiError:
     return ApiError(
         401, ErrorBody(code="unauthorized", detail=detail), {"WWW-Authenticate": "Bearer"}
@@ -76,6 +92,11 @@ def store_error(exc: StoreError) -> ApiError:
     """The answer to a store's refusal (the store returns data; the words are the API's)."""
     if isinstance(exc, NotFound):
         return error(404, "not_found", str(exc))
+    if isinstance(exc, NotAllowed):
+        # who may not, and why (an agent reviewing, a supervisor who proposed or took part)
+        return error(403, "not_allowed", str(exc))
+    if isinstance(exc, AlreadyReviewed):
+        return ApiError(409, AlreadyReviewedBody(detail=str(exc), decision=exc.decision))
     if isinstance(exc, Claimed):
         claimed = ClaimedBody(detail=str(exc), holder=exc.claim.holder, claim=exc.claim)
         return ApiError(409, claimed)
@@ -124,10 +145,24 @@ _UNKNOWN_FIELD = {
 
 
 def _message(error: Any) -> str:
+    loc = error.get("loc", ())
     if error.get("type") == "extra_forbidden":
-        loc = error.get("loc", ())
         return _UNKNOWN_FIELD.get(str(loc[-1]) if loc else "", "unknown field")
+    if loc and loc[-1] == "[key]" and error.get("type") == "string_pattern_mismatch":
+        # a dict key with a pattern: the currencies of a review rule
+        return f"{str(error.get('input'))!r} is not a currency code such as USD"
     return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
+def _pairs(raw: Iterable[Any]) -> list[tuple[str, str]]:
+    """(field, message) for each of pydantic's errors; a dict key's error names the key."""
+    return [
+        (
+            ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "[key]")) or "body",
+            _message(e),
+        )
+        for e in raw
+    ]
 
 
 def _header_error(errors: list[Any]) -> ApiError | None:
@@ -178,10 +213,7 @@ def install(app: FastAPI) -> None:
         header = _header_error(raw)
         if header is not None:
             return _answer(header)
-        errors = [
-            (".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", _message(e))
-            for e in raw
-        ]
+        errors = _pairs(raw)
         return _answer(invalid("; ".join(f"{f}: {m}" for f, m in errors), errors))
 
     @app.exception_handler(StarletteHTTPException)
@@ -206,7 +238,8 @@ def install(app: FastAPI) -> None:
 _WHY = {
     400: "A body that is not JSON, or a malformed Idempotency-Key or If-Match",
     401: "No token, or an unknown or revoked one",
-    403: "The token's role may not do this",
+    403: "The token's owner may not do this (`forbidden`: their role; `not_allowed`: the store's "
+    "refusal, e.g. reviewing a decision they proposed or a dispute they took part in)",
     404: "No such dispute",
     409: "Someone else holds the dispute's claim (`holder`): nothing was written",
     412: "The dispute is not at the version in If-Match: nothing was written",
@@ -218,10 +251,16 @@ _WHY = {
 _BODY: dict[int, type[BaseModel]] = {409: ClaimedBody, 412: ConflictBody, 422: InvalidBody}
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def responses(
+    *statuses: int, overrides: dict[int, tuple[type[BaseModel], str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """The error answers of a route, for FastAPI's `responses=` (every route may answer 401 and
-    503; a route with parameters 422)."""
-    return {
+    503; a route with parameters 422). `overrides`: a status whose body and meaning differ on
+    this route (a review's 409 is `AlreadyReviewedBody`, not `ClaimedBody`)."""
+    answers: dict[int | str, dict[str, Any]] = {
         status: {"model": _BODY.get(status, ErrorBody), "description": _WHY[status]}
         for status in sorted({401, 503, *statuses})
     }
+    for status, (model, why) in (overrides or {}).items():
+        answers[status] = {"model": model, "description": why}
+    return answers

@@ -1,10 +1,11 @@
 """The HTTP API's own shapes: request bodies, error bodies and small answers.
 
 Everything else that crosses the API is a domain model (`Dispute`, `DisputeRecord`, `Decision`,
-`DecisionDraft`, `Message`, `InfoRequest`, `QueueCounts`) or a store one (`StaffMember`,
-`ImportReport`), serialised by pydantic. `mediator serve` declares these as its request and
-response models (so the OpenAPI document is what the server does) and `HttpStore` reads the
-answers with the same classes: a field is added in one place.
+`DecisionDraft`, `Message`, `InfoRequest`, `QueueCounts`, and for reviews `ReviewRule`,
+`ReviewRuleBody`, `ReviewBody`, `Proposal`, `ReviewOutcome`, `AuditEntry`) or a store one
+(`StaffMember`, `ImportReport`), serialised by pydantic. `mediator serve` declares these as its
+request and response models (so the OpenAPI document is what the server does) and `HttpStore`
+reads the answers with the same classes: a field is added in one place.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from typing import Literal
 
 from pydantic import Field
 
+from mediator.domain.audit import AuditEntry
 from mediator.domain.claims import LEASE, MAX_LEASE, MIN_LEASE
 from mediator.domain.enums import Actor
 from mediator.domain.models import (
     Claim,
+    Decision,
+    DecisionId,
     DisputeRecord,
     Pair,
     RequestModel,
     StorableText,
     StrictModel,
 )
+from mediator.domain.review import Proposal, ReviewState, review_state
 
 
 class NoteBody(RequestModel):
@@ -112,3 +117,65 @@ class ClaimedBody(ErrorBody):
     code: Literal["claimed"] = "claimed"
     holder: str
     claim: Claim
+
+
+# --- reviews (issue 16) ------------------------------------------------------------------------
+
+#: `ProposedBody.state` for each review state that is not final.
+_PROPOSED_STATES: dict[ReviewState, Literal["proposed", "returned", "overturned"]] = {
+    ReviewState.PENDING: "proposed",
+    ReviewState.RETURNED: "returned",
+    ReviewState.OVERTURNED: "overturned",
+}
+
+
+class ProposedBody(StrictModel):
+    """202 from `POST /disputes/{id}/decisions`: the review rule caught the decision, which is
+    written as a proposal (no money is final) and waits for a supervisor; the dispute is
+    `awaiting_review`. `reasons` say why the rule caught it.
+
+    `state` is `proposed` when it is written. A replay of the request (the same
+    `Idempotency-Key`) answers with the decision as it stands now: still 202 `proposed` while it
+    waits, 202 `returned` or `overturned` once a supervisor sent it back or replaced it, and 201
+    with the decision once a supervisor approved it (it is final then)."""
+
+    state: Literal["proposed", "returned", "overturned"] = "proposed"
+    decision_id: DecisionId
+    decision: Decision
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, decision: Decision) -> ProposedBody | None:
+        """The 202 body for `decision`, or None when it is final (answered 201 as itself)."""
+        state = _PROPOSED_STATES.get(review_state(decision))
+        if state is None:
+            return None
+        reasons = decision.review.get("reasons", [])
+        return cls(
+            state=state,
+            decision_id=decision.id,
+            decision=decision,
+            reasons=[str(r) for r in reasons] if isinstance(reasons, list) else [],
+        )
+
+
+class Reviews(StrictModel):
+    """`GET /reviews`: the proposals waiting for a supervisor, the oldest (then the largest)
+    first."""
+
+    proposals: list[Proposal]
+
+
+class History(StrictModel):
+    """`GET /disputes/{id}/history`: the dispute's audit entries, oldest first (who did what,
+    when, what changed)."""
+
+    entries: list[AuditEntry]
+
+
+class AlreadyReviewedBody(ErrorBody):
+    """409 from `POST /decisions/{id}/review`: someone reviewed the proposal first; nothing was
+    written. `decision` is the proposal as it stands now (its `review` says who and how)."""
+
+    code: Literal["already_reviewed"] = "already_reviewed"
+    decision: Decision

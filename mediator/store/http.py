@@ -7,9 +7,14 @@
   A note or an information request whose answer was lost is not re-sent; it fails with
   `StoreUnavailable`, and the agent sees what is stored when the dispute is reloaded.
 - Errors map onto the protocol's: 404 `NotFound`, 412 `VersionConflict` (with the current
-  dispute from the body), 409 `claimed` `Claimed` (with the claim), 422 `InvalidDecision` /
-  `IdempotencyMismatch`, 401/403 `NotAllowed`,
-  unreachable or 5xx after the retries `StoreUnavailable`.
+  dispute from the body), 409 `claimed` `Claimed` (with the claim), 409 `already_reviewed`
+  `AlreadyReviewed` (with the proposal as it stands), 422 `InvalidDecision` /
+  `IdempotencyMismatch`, 401/403 `NotAllowed` (a bad token, a role that may not, a review the
+  store refuses), unreachable or 5xx after the retries `StoreUnavailable`.
+- A decision the review rule catches is answered 202 with the proposal (issue 16):
+  `record_decision` returns it like any decision (its `review["state"]` says `pending`).
+  Reviews and the review rule are not retried once sent (a lost answer to a review would make
+  its retry `AlreadyReviewed` by the reviewer themselves; a rule set twice is audited twice).
 - The change feed (`changes()`) is `GET /events`, Server-Sent Events, read as a stream that
   reconnects by itself (`backoff.Backoff`) when the API goes away, for as long as it is iterated.
 - Bodies are the server's own classes (the domain's models, `store.api_models`,
@@ -29,25 +34,40 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.review import (
+    Proposal,
+    ReviewBody,
+    ReviewOutcome,
+    ReviewRule,
+    ReviewRuleBody,
+    ReviewVerdict,
+)
 from mediator.store._httpx import httpx
 from mediator.store.api_models import (
+    AlreadyReviewedBody,
     ClaimBody,
     ClaimedBody,
     Claims,
     ConflictBody,
     ErrorBody,
     HandOverBody,
+    History,
     InfoRequestBody,
     InvalidBody,
     NoteBody,
+    ProposedBody,
+    Reviews,
 )
 from mediator.store.backoff import Backoff
 from mediator.store.base import (
+    AlreadyReviewed,
     Claimed,
     IdempotencyMismatch,
     InvalidDecision,
+    NotAllowed,
     NotFound,
     QueueCounts,
     QueueKey,
@@ -71,8 +91,7 @@ RETRIES = 3
 BACKOFF = 0.25
 
 
-class NotAllowed(StoreError):
-    """The API refused the token (401) or its role (403)."""
+__all__ = ["HttpStore", "NotAllowed"]  # NotAllowed: the protocol's, 401 and 403 alike
 
 
 class HttpStore:
@@ -211,14 +230,15 @@ class HttpStore:
         idempotency_key: str | None = None,
     ) -> Decision:
         """POST the decision; `actor` and `now` are the server's (the token's owner, its clock).
+        A proposal (202: the review rule caught it) is returned like a final decision (201):
+        its `review` says which it is.
 
         Without an `idempotency_key` the decision is sent once, never retried after it left."""
         action = f"deciding {dispute_id}"
         headers = {"If-Match": f'"{expected_version}"'}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        return await self._answer(
-            Decision,
+        response = await self._request(
             "POST",
             f"{_path(dispute_id)}/decisions",
             body=draft,
@@ -227,6 +247,9 @@ class HttpStore:
             idempotent=idempotency_key is not None,
             conflict=(dispute_id, expected_version),
         )
+        if response.status_code == 202:
+            return _read(ProposedBody, response, action).decision
+        return _read(Decision, response, action)
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         action = f"adding a note to {dispute_id}"
@@ -364,6 +387,81 @@ class HttpStore:
                 return  # closed under the stream (`close()`)
             await asyncio.sleep(backoff.next())
 
+    # --- reviews and the audit trail (issue 16) ---------------------------------------------
+
+    async def staff_role(self, actor: str) -> StaffMember | None:
+        """The token owner's staff record (`GET /me`), whatever `actor` says: the API acts as
+        the token's owner only."""
+        return await self.whoami()
+
+    async def review_rule(self) -> ReviewRule:
+        """The review rule (supervisors: an agent's token raises `NotAllowed`)."""
+        return await self._answer(
+            ReviewRule, "GET", "/review-rule", action="reading the review rule", idempotent=True
+        )
+
+    async def set_review_rule(self, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
+        """PUT the rule as the token's owner (`actor` and `now` are the server's)."""
+        body = ReviewRuleBody(
+            refund_at_least={c: str(a) for c, a in rule.refund_at_least.items()},
+            flagged=rule.flagged,
+            acknowledged_warnings=rule.acknowledged_warnings,
+            first_decisions=rule.first_decisions,
+        )  # from a valid rule: valid
+        return await self._answer(
+            ReviewRule,
+            "PUT",
+            "/review-rule",
+            body=body,
+            action="setting the review rule",
+            idempotent=False,
+        )
+
+    async def reviews(self, *, limit: int = 500) -> list[Proposal]:
+        answer = await self._answer(
+            Reviews,
+            "GET",
+            "/reviews",
+            params={"limit": str(limit)},
+            action="reading the proposals to review",
+            idempotent=True,
+        )
+        return answer.proposals
+
+    async def review(
+        self,
+        decision_id: str,
+        verdict: ReviewVerdict,
+        *,
+        note: str,
+        decision: DecisionDraft | None,
+        actor: str,
+        now: datetime,
+    ) -> ReviewOutcome:
+        """POST the verdict as the token's owner; sent once (see the module docstring)."""
+        try:
+            body = ReviewBody(verdict=verdict, note=note, decision=decision)
+        except ValidationError as exc:  # a note too long: refused here as the API would
+            raise InvalidDecision([_pair(exc)]) from None
+        return await self._answer(
+            ReviewOutcome,
+            "POST",
+            f"/decisions/{quote(decision_id, safe='')}/review",
+            body=body,
+            action=f"reviewing {decision_id}",
+            idempotent=False,
+        )
+
+    async def history(self, dispute_id: str) -> list[AuditEntry]:
+        answer = await self._answer(
+            History,
+            "GET",
+            f"{_path(dispute_id)}/history",
+            action=f"reading the history of {dispute_id}",
+            idempotent=True,
+        )
+        return answer.entries
+
     async def whoami(self) -> StaffMember:
         return await self._answer(
             StaffMember, "GET", "/me", action="checking the token", idempotent=True
@@ -421,9 +519,14 @@ def _reason(exc: httpx.TransportError) -> str:
 
 
 def _first_error(exc: ValidationError) -> str:
+    return "{}: {}".format(*_pair(exc))
+
+
+def _pair(exc: ValidationError) -> tuple[str, str]:
+    """The first error of `exc` as (field, message)."""
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "value"
-    return f"{where}: {first.get('msg', 'invalid')}"
+    return where, str(first.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 def _body(response: httpx.Response, model: type[E]) -> E | None:
@@ -466,6 +569,10 @@ def _error(
         return VersionConflict(dispute_id, expected, None if answer is None else answer.current)
     if status == 409 and code == "claimed" and (claimed := _body(response, ClaimedBody)):
         return Claimed(claimed.claim)
+    if status == 409 and code == "already_reviewed":
+        reviewed = _body(response, AlreadyReviewedBody)
+        if reviewed is not None:
+            return AlreadyReviewed(reviewed.decision)
     if code == "idempotency_key_reused":
         return IdempotencyMismatch(detail)
     if status == 422:

@@ -10,7 +10,13 @@ never be stored (or refund) twice.
 
 A pending decision the API refuses when it is finally delivered (someone else decided first, the
 policy now blocks it) is not dropped silently: it is kept as `failed` with the reason, and the
-console tells the agent.
+console tells the agent. One the review rule catches (issue 16) is delivered: the API took it, as
+a proposal that waits for a supervisor (`SyncReport.delivered` holds it, `review["state"]`
+`pending`).
+
+Reviews, the review rule and the audit history go straight to the API and are never kept here:
+a review is a supervisor's judgement of the proposal as it stands, which the server must see at
+once; when the API is down they raise `StoreUnavailable` like any read.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from pathlib import Path
 from typing import cast
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
+from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
     OutboxError,
     Pending,
@@ -36,6 +44,7 @@ from mediator.store.base import (
     QueueKey,
     QueuePage,
     QueueQuery,
+    StaffMember,
     StoreError,
     StoreUnavailable,
     SyncReport,
@@ -247,6 +256,36 @@ class OutboxStore:
 
     def changes(self) -> AsyncGenerator[Change, None]:
         return self.api.changes()
+
+    # reviews (issue 16) are the server's to judge, at once: never kept offline
+    async def staff_role(self, actor: str) -> StaffMember | None:
+        return await self.api.staff_role(actor)
+
+    async def review_rule(self) -> ReviewRule:
+        return await self.api.review_rule()
+
+    async def set_review_rule(self, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
+        return await self.api.set_review_rule(rule, actor=actor, now=now)
+
+    async def reviews(self, *, limit: int = 500) -> list[Proposal]:
+        return await self.api.reviews(limit=limit)
+
+    async def review(
+        self,
+        decision_id: str,
+        verdict: ReviewVerdict,
+        *,
+        note: str,
+        decision: DecisionDraft | None,
+        actor: str,
+        now: datetime,
+    ) -> ReviewOutcome:
+        return await self.api.review(
+            decision_id, verdict, note=note, decision=decision, actor=actor, now=now
+        )
+
+    async def history(self, dispute_id: str) -> list[AuditEntry]:
+        return await self.api.history(dispute_id)
 
     async def record_decision(
         self,

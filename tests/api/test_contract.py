@@ -40,6 +40,11 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/disputes/D-10001/claim/handover", {"json": {"to": "agent.bo"}}),
     ("POST", "/queue/claim-next", {"json": {"lease_seconds": 180}}),
     ("GET", "/me/claims", {}),
+    ("GET", "/disputes/D-10001/history", {}),
+    ("GET", "/review-rule", {}),
+    ("PUT", "/review-rule", {"json": {"flagged": True}}),
+    ("GET", "/reviews", {}),
+    ("POST", "/decisions/R-1/review", {"json": {"verdict": "approve"}}),
 ]
 
 
@@ -437,6 +442,10 @@ def test_openapi_lists_every_route(anonymous: httpx.Client) -> None:
         "/disputes/{dispute_id}/info-requests",
         "/escalations",
         "/imports",
+        "/disputes/{dispute_id}/history",
+        "/review-rule",
+        "/reviews",
+        "/decisions/{decision_id}/review",
     }
     decide_op = document["paths"]["/disputes/{dispute_id}/decisions"]["post"]
     headers = {
@@ -444,7 +453,7 @@ def test_openapi_lists_every_route(anonymous: httpx.Client) -> None:
     }
     assert headers == {"if-match": True, "idempotency-key": True}  # 428 / 400 without them
     assert set(decide_op["responses"]) == {
-        "201", "400", "401", "404", "409", "412", "422", "428", "503"
+        "201", "202", "400", "401", "404", "409", "412", "422", "428", "503"
     }  # fmt: skip
     invalid = decide_op["responses"]["422"]["content"]["application/json"]["schema"]
     assert invalid == {"$ref": "#/components/schemas/InvalidBody"}

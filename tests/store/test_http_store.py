@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from mediator.domain import Actor, Channel, DecisionDraft, Outcome, Status
+from mediator.domain.review import ReviewRule, ReviewState, ReviewVerdict, review_state
 from mediator.store.base import (
     IdempotencyMismatch,
     InvalidDecision,
@@ -261,3 +262,82 @@ async def test_a_pending_decision_refused_on_delivery_is_kept_as_failed(
         await store.close()
         server.stop()
     assert [d.decided_by for d in db.get_dispute_sync("D-10001").decisions] == ["agent.bo"]
+
+
+# --- reviews (issue 16) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def supervisor(db: SqlStore) -> str:
+    """sup.sam's token, with a review rule set by him: refunds of 20.00 USD or more."""
+    token = db.add_staff_sync("sup.sam", "supervisor", now=NOW)
+    rule = ReviewRule(refund_at_least={"USD": Decimal("20.00")})
+    db.set_review_rule_sync(rule, actor="sup.sam", now=NOW)
+    return token
+
+
+async def test_an_offline_decision_the_rule_catches_is_delivered_as_a_proposal(
+    db: SqlStore, token: str, supervisor: str, tmp_path: Path
+) -> None:
+    server = RestartableServer(db, NOW)  # down
+    outbox_file = tmp_path / "outbox.db"
+    store = OutboxStore(fast(server.url, token, retries=0), Outbox(outbox_file, server.url))
+    with pytest.raises(PendingSync):
+        await store.record_decision(
+            "D-10001", PARTIAL, expected_version=1, actor="", now=NOW, idempotency_key="off-r"
+        )
+    server.start()
+    try:
+        report = await store.sync()
+        (proposal,) = report.delivered
+        assert report.failed == () and report.waiting == 0
+        assert review_state(proposal) is ReviewState.PENDING  # the 202, taken as delivered
+        assert await store.pending() == []
+        assert (await store.sync()).delivered == ()
+    finally:
+        await store.close()
+        server.stop()
+    record = db.get_dispute_sync("D-10001")
+    assert record.dispute.status is Status.AWAITING_REVIEW
+    assert record.decisions == (proposal,)
+
+
+async def test_reviews_go_through_the_outbox_store_and_are_never_kept_offline(
+    server: RestartableServer, db: SqlStore, token: str, supervisor: str, tmp_path: Path
+) -> None:
+    agent = OutboxStore(fast(server.url, token), Outbox(tmp_path / "a.db", server.url))
+    sam = OutboxStore(
+        fast(server.url, supervisor, retries=0), Outbox(tmp_path / "s.db", server.url)
+    )
+    try:
+        proposal = await agent.record_decision(
+            "D-10001", PARTIAL, expected_version=1, actor="", now=NOW, idempotency_key="on-r"
+        )
+        assert review_state(proposal) is ReviewState.PENDING
+        assert await agent.pending() == []
+        assert await sam.review_rule() == db.review_rule_sync()
+        staff = await sam.staff_role("anyone")
+        assert staff is not None and staff.name == "sup.sam"
+        [waiting] = await sam.reviews()
+        assert waiting.decision == proposal
+        server.stop()  # the API goes away: a review is refused, not kept
+        with pytest.raises(StoreUnavailable):
+            await sam.review(
+                proposal.id, ReviewVerdict.APPROVE, note="", decision=None, actor="", now=NOW
+            )
+        with pytest.raises(StoreUnavailable):
+            await sam.set_review_rule(ReviewRule(), actor="", now=NOW)
+        assert await sam.pending() == []
+        server.start()
+        outcome = await sam.review(
+            proposal.id, ReviewVerdict.APPROVE, note="ok", decision=None, actor="", now=NOW
+        )
+        assert outcome.final is not None and outcome.reviewed_by == "sup.sam"
+        history = await agent.history("D-10001")
+        assert [e.action for e in history][-2:] == ["decision_proposed", "decision_approved"]
+        with pytest.raises(NotAllowed, match="this needs a supervisor"):
+            await agent.set_review_rule(ReviewRule(), actor="", now=NOW)
+    finally:
+        await agent.close()
+        await sam.close()
+    assert db.get_dispute_sync("D-10001").dispute.status is Status.RESOLVED
