@@ -464,3 +464,9 @@ def test_unreadable_files(tmp_path: Path) -> None:
     utf16.write_text(example_lines()[0], "utf-16")
     with pytest.raises(UnreadableFile, match="not UTF-8 text"):
         parse_file(utf16)
+
+
+def test_awaiting_review_is_not_an_import_status() -> None:
+    # issue 16: the store sets it when a decision is proposed; the marketplace never sends it
+    error = only_error(with_change(lambda d: d.update(status="awaiting_review")))
+    assert error.startswith("1:status: awaiting_review is set here when a decision is proposed")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediator.domain.enums import EscalationCause
+from mediator.domain.enums import EscalationCause, Status
 from mediator.domain.models import Dispute
 from mediator.domain.money import minor_units
 from mediator.domain.policy import OPEN_AFTER, escalation_findings
@@ -11,6 +11,10 @@ from mediator.domain.policy import OPEN_AFTER, escalation_findings
 def consistency_errors(d: Dispute) -> list[tuple[str, str]]:
     """(field path, message) for every inconsistency in `d`; empty when it is consistent."""
     errors: list[tuple[str, str]] = []
+    if d.status is Status.AWAITING_REVIEW:
+        errors.append(
+            ("status", "awaiting_review is set here when a decision is proposed, not imported")
+        )
     o = d.order
     places = minor_units(o.currency)
     money = [("order.price", o.price), ("order.service_fee", o.service_fee)]
