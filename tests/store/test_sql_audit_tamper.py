@@ -1,8 +1,8 @@
 """The audit trail (issue 16) refuses changes, and shows the ones made behind its back: the
 triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL); an attacker with the database
 who drops them first, then edits, deletes, reorders, cuts or forges entries, is caught by
-`audit_verify_sync`, which names the first entry that is wrong and how. On a real SQLite file
-and on PostgreSQL."""
+`audit_verify_sync` and `mediator audit verify`, which name the first entry that is wrong and
+how. On a real SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from mediator import cli
 from mediator.clock import FrozenClock
 from mediator.domain.audit import chain_hash
 from mediator.store.sql import SqlStore
@@ -157,7 +158,9 @@ FOUND: dict[str, tuple[int | None, str]] = {
 
 
 @pytest.mark.parametrize("how", list(SQL))
-def test_tampering_is_caught_and_named(store: SqlStore, how: str) -> None:
+def test_tampering_is_caught_and_named(
+    store: SqlStore, store_url: str, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with attacker(store) as conn:
         SQL[how](conn)
     result = store.audit_verify_sync()
@@ -165,6 +168,21 @@ def test_tampering_is_caught_and_named(store: SqlStore, how: str) -> None:
     assert not result.ok
     assert result.seq == seq, result.problem
     assert result.problem is not None and result.problem.startswith(words), result.problem
+    # and so says the command line, with a non-zero exit
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--store", store_url]) == cli.EXIT_INVALID
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "is NOT whole: " + words in captured.err
+
+
+def test_a_whole_trail_verifies_on_the_command_line(
+    store: SqlStore, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = store.audit_verify_sync().head
+    assert cli.main(["audit", "verify", "--store", store_url]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith(f"is whole: 6 entries, head {head}")
 
 
 def test_an_empty_trail_is_whole(store_url: str) -> None:
