@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
+
 from mediator.domain.models import StrictModel, UtcTime
 
 #: What the first entry follows.
@@ -258,6 +260,15 @@ def verify(rows: Iterable[StoredEntry], checkpoint: Checkpoint | None) -> Verifi
                 f"the trail ends at entry {count}, but the checkpoint says {checkpoint.count} "
                 f"entries: the last {checkpoint.count - count} were cut",
             )
+        if checkpoint.count == count and count:
+            return Verified(
+                count,
+                prev,
+                f"entry {count}, the last, is not the one the checkpoint holds (head "
+                f"{checkpoint.head[:12]}…, the entry's hash {prev[:12]}…): it was forged or "
+                "replaced",
+                count,
+            )
         return Verified(
             count,
             prev,
@@ -302,14 +313,29 @@ def _entry_row(entry: AuditEntry) -> StoredEntry:
     )
 
 
+def _first(exc: ValidationError) -> str:
+    """The first problem pydantic found, as `field: message`."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "entry"
+    return f"{where}: {error['msg']}"
+
+
 def verify_export(lines: Iterator[str]) -> Verified:
     """Check an exported file against nothing but itself: each entry's hash matches its
     content, consecutive entries chain, and the trailer's count and head match the entries.
     A filtered export (`--since`, `--dispute`) has gaps: entries that are not consecutive are
-    each checked on their own."""
+    each checked on their own, and the first gap is named if the trailer then disagrees (a
+    deleted line), or if the trailer says the file is the whole trail.
+
+    What a file alone cannot show: a forger who rewrites every entry after the one they change,
+    and the trailer, leaves a file that is whole. Compare its head with the store's
+    (`mediator audit verify` on the store) or with a copy kept elsewhere."""
     last: AuditEntry | None = None
     count = 0
     head = GENESIS
+    first_seq: int | None = None
+    #: The first place where the numbers jump: (line, the entry before, the entry after).
+    gap: tuple[int, int, int] | None = None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -327,17 +353,27 @@ def verify_export(lines: Iterator[str]) -> Verified:
                     head,
                     f"line {number}: the trailer says {trailer.get('count')} entries ending in "
                     f"{str(trailer.get('head'))[:12]}…, the file has {count} ending in "
-                    f"{head[:12]}… (entries were cut or added)",
+                    f"{head[:12]}… (entries were cut or added{_gap_words(gap)})",
+                    None if gap is None else gap[2],
+                )
+            whole = trailer.get("store_count") == count and trailer.get("store_head") == head
+            if whole and (gap is not None or first_seq not in (None, 1)):
+                missing = (gap[1] + 1, gap[2]) if gap is not None else (1, first_seq or 1)
+                return Verified(
+                    count,
+                    head,
+                    f"line {number}: the trailer says the file is the whole trail, but "
+                    f"{_missing_words(*missing)} (deleted?)",
+                    missing[1],
                 )
             rest = next((x for x in lines if x.strip()), None)
             if rest is not None:
                 return Verified(count, head, f"line {number + 1}: text after the trailer")
             return Verified(count, head)
-        try:
-            entry = AuditEntry.model_validate(data)
-        except ValueError as exc:
-            first = str(exc).splitlines()[0]
-            return Verified(count, head, f"line {number}: not an audit entry ({first})")
+        try:  # from the JSON text: strict models take times as ISO strings only there
+            entry = AuditEntry.model_validate_json(line)
+        except ValidationError as exc:
+            return Verified(count, head, f"line {number}: not an audit entry ({_first(exc)})")
         if last is not None and entry.seq <= last.seq:
             return Verified(
                 count,
@@ -365,5 +401,23 @@ def verify_export(lines: Iterator[str]) -> Verified:
                 "(the entry was edited)",
                 entry.seq,
             )
+        if last is not None and entry.seq > last.seq + 1 and gap is None:
+            gap = (number, last.seq, entry.seq)
+        if first_seq is None:
+            first_seq = entry.seq
         last, count, head = entry, count + 1, entry.hash
     return Verified(count, head, "the trailer is missing: the file was cut")
+
+
+def _missing_words(first: int, after: int) -> str:
+    """Which entries are not in the file: `first` up to the one before `after`."""
+    if after - first == 1:
+        return f"entry {first} is not in the file"
+    return f"entries {first} to {after - 1} are not in the file"
+
+
+def _gap_words(gap: tuple[int, int, int] | None) -> str:
+    if gap is None:
+        return ""
+    line, before, after = gap
+    return f"; {_missing_words(before + 1, after)}, before line {line}"

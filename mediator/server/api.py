@@ -418,7 +418,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     )
     async def import_disputes(request: Request, who: Supervisor) -> Response:
         """Import disputes (JSON Lines, IMPORT_FORMAT.md), all or nothing (supervisors)."""
-        return _json(await import_lines(store, request))
+        return _json(await import_lines(store, request, actor=who.name))
 
     return app
 

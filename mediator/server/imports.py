@@ -19,9 +19,10 @@ MAX_IMPORT_BYTES = 64 * 1024 * 1024
 _RULE_ID = re.compile(r"\bP-[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
 
 
-async def import_lines(store: AdminStore, request: Request) -> ImportReport:
-    """Import the request's JSON Lines (IMPORT_FORMAT.md), all or nothing; `ApiError` names
-    every bad line (at most the first 100) and nothing is written."""
+async def import_lines(store: AdminStore, request: Request, *, actor: str) -> ImportReport:
+    """Import the request's JSON Lines (IMPORT_FORMAT.md), all or nothing, as `actor` (the
+    supervisor, in the audit trail); `ApiError` names every bad line (at most the first 100)
+    and nothing is written."""
     size = 0
     chunks: list[bytes] = []
     async for chunk in request.stream():
@@ -38,7 +39,7 @@ async def import_lines(store: AdminStore, request: Request) -> ImportReport:
     if result.empty:
         raise invalid(no_disputes("the body"), [], code="invalid_import")
     try:
-        return await asyncio.to_thread(store.import_disputes, result.disputes)
+        return await asyncio.to_thread(store.import_disputes, result.disputes, actor=actor)
     except ImportClash as exc:  # ids the store holds under other disputes: name their lines
         raise _invalid_import(clash_errors(exc, result.line_of)) from None
 

@@ -421,9 +421,10 @@ class AdminStore(Protocol):
         """The member of staff called `name`, or None (a hand-over names a colleague)."""
         ...
 
-    def import_disputes(self, disputes: Iterable[Dispute]) -> ImportReport:
-        """Insert new disputes and update those with a higher revision, all or nothing. Blocking
-        (an import is one long transaction): async callers run it in a thread."""
+    def import_disputes(self, disputes: Iterable[Dispute], *, actor: str = ...) -> ImportReport:
+        """Insert new disputes and update those with a higher revision, all or nothing, with one
+        audit entry by `actor` (issue 16). Blocking (an import is one long transaction): async
+        callers run it in a thread."""
         ...
 
 

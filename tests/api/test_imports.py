@@ -150,3 +150,14 @@ def test_an_oversized_import_is_413(
     assert response.json()["code"] == "too_large"
     assert snapshot(api.store) == before
     assert json.loads(sam.get("/healthz").content)["status"] == "ok"
+
+
+def test_an_import_is_audited_under_the_supervisors_name(api: Api, sam: httpx.Client) -> None:
+    response = sam.post("/imports", content=jsonl(dispute_data(901), dispute_data(902)))
+    assert response.status_code == 200, response.text
+    with api.store.engine.connect() as conn:
+        bodies = conn.exec_driver_sql("SELECT body FROM audit_trail ORDER BY seq").scalars()
+        entries = [json.loads(body) for body in bodies]
+    imported = entries[-1]
+    assert (imported["action"], imported["actor"]) == ("imported", "sup.sam")
+    assert imported["after"]["inserted"] == 2

@@ -8,6 +8,10 @@ holds, costs no extra statement.
 Every function runs on the caller's transaction (`engine.write_tx`): `BEGIN IMMEDIATE` on SQLite,
 and on PostgreSQL the dispute's row is locked (`FOR UPDATE`) before its claim is read, so racing
 claims are serialised and leave exactly one holder.
+
+Each recorded claim event also appends an audit entry (issue 16) at the same instant, as the
+transaction's last statement (`audit.append` locks the trail's head; see `sql.audit`). A
+renewal, or a release of a claim that had run out, records neither.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select, update
 
 from mediator.domain import QUEUE_STATUSES, Status
+from mediator.domain.audit import AuditAction, utc_text
 from mediator.domain.changes import ChangeKind
 from mediator.domain.claims import Claim, ClaimEvent, ClaimFilter, lease_problem
 from mediator.domain.ids import name_problem
 from mediator.store.base import Claimed, InvalidDecision, NotFound, QueueQuery
+from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.schema import claim_events, db_now, disputes
 
@@ -78,6 +84,21 @@ def _locked(conn: Connection, dispute_id: str) -> Any:
     return row
 
 
+#: The audit action of each claim event (the two enums name the same events).
+_AUDITED = {
+    ClaimEvent.CLAIMED: AuditAction.CLAIMED,
+    ClaimEvent.TAKEN_OVER: AuditAction.TAKEN_OVER,
+    ClaimEvent.RELEASED: AuditAction.RELEASED,
+    ClaimEvent.BROKEN: AuditAction.BROKEN,
+    ClaimEvent.HANDED_OVER: AuditAction.HANDED_OVER,
+}
+
+
+def holding(holder: str | None, until: datetime | None) -> dict[str, Any]:
+    """An audit entry's before or after of a claim: who held it, until when (UTC text)."""
+    return {"holder": holder, "until": None if until is None else utc_text(until)}
+
+
 def _event(
     conn: Connection,
     dispute_id: str,
@@ -88,7 +109,10 @@ def _event(
     holder: str | None,
     previous: str | None = None,
     note: str | None = None,
+    before: dict[str, Any],
+    after: dict[str, Any],
 ) -> None:
+    """Record the event, its change, and (last) its audit entry."""
     conn.execute(
         insert(claim_events).values(
             id="C-" + uuid.uuid4().hex[:12],
@@ -102,6 +126,15 @@ def _event(
         )
     )
     record_change(conn, ChangeKind.CLAIM, dispute_id, actor, at)
+    audit.append(
+        conn,
+        _AUDITED[kind],
+        actor=actor,
+        at=at,
+        dispute_id=dispute_id,
+        before=before,
+        after=after,
+    )
 
 
 def _set(
@@ -162,7 +195,17 @@ def claim(
     _set(conn, dispute_id, actor, now, until)
     kind = ClaimEvent.CLAIMED if held is None else ClaimEvent.TAKEN_OVER
     previous = None if held is None else held.holder
-    _event(conn, dispute_id, kind, actor=actor, at=now, holder=actor, previous=previous)
+    _event(
+        conn,
+        dispute_id,
+        kind,
+        actor=actor,
+        at=now,
+        holder=actor,
+        previous=previous,
+        before=holding(previous, None if held is None else held.until),
+        after=holding(actor, until),
+    )
     return Claim(dispute_id=dispute_id, holder=actor, since=now, until=until)
 
 
@@ -183,7 +226,17 @@ def release(
     mine = held.holder == actor  # else a supervisor broke it
     kind = ClaimEvent.RELEASED if mine else ClaimEvent.BROKEN
     previous = None if mine else held.holder
-    _event(conn, dispute_id, kind, actor=actor, at=now, holder=None, previous=previous)
+    _event(
+        conn,
+        dispute_id,
+        kind,
+        actor=actor,
+        at=now,
+        holder=None,
+        previous=previous,
+        before=holding(held.holder, held.until),
+        after=holding(None, None),
+    )
 
 
 def hand_over(
@@ -211,6 +264,7 @@ def hand_over(
     if held is not None and held.holder != actor:
         raise Claimed(held)
     until = now + lease
+    said = note.strip() or None
     _set(conn, dispute_id, to, now, until, actor)
     _event(
         conn,
@@ -220,7 +274,9 @@ def hand_over(
         at=now,
         holder=to,
         previous=actor,
-        note=note.strip() or None,
+        note=said,
+        before=holding(None, None) if held is None else holding(held.holder, held.until),
+        after={**holding(to, until), "note": said},
     )
     return Claim(dispute_id=dispute_id, holder=to, since=now, until=until, handed_by=actor)
 

@@ -3,6 +3,9 @@
 A token is 32 random bytes (`secrets.token_urlsafe`), shown once when it is created. Because it
 is random and long, a plain SHA-256 is the right hash (a slow password hash buys nothing for a
 256-bit secret and would cost every API call); lookups compare hashes, never tokens.
+
+Adding a member appends an audit entry (issue 16) with the name and the role: never the token,
+nor its hash, which the trail would keep forever and every export would carry.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from mediator.domain.audit import AuditAction
 from mediator.domain.ids import name_problem
 from mediator.store.base import Role, StaffMember, StoreError
+from mediator.store.sql import audit
 from mediator.store.sql.schema import staff
 
 #: Prefix that makes a leaked token recognisable (secret scanners, logs).
@@ -30,8 +35,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_staff(conn: Connection, name: str, role: str, *, now: datetime) -> str:
-    """Add `name` with `role` and return a new bearer token (the only time it exists in clear)."""
+#: The audit trail's actor for staff added from the command line (who ran it is not known).
+CLI_ACTOR = "cli"
+
+
+def add_staff(
+    conn: Connection, name: str, role: str, *, now: datetime, actor: str = CLI_ACTOR
+) -> str:
+    """Add `name` with `role` and return a new bearer token (the only time it exists in clear).
+    `actor`: who added them, for the audit trail."""
     problem = name_problem(name)
     if problem is not None:
         raise StaffError(f"{name!r} is not a staff name: {problem}")
@@ -50,6 +62,14 @@ def add_staff(conn: Connection, name: str, role: str, *, now: datetime) -> str:
         )
     except IntegrityError:
         raise StaffError(f"staff member {name!r} already exists") from None
+    audit.append(
+        conn,
+        AuditAction.STAFF_ADDED,
+        actor=actor,
+        at=now,
+        dispute_id=None,
+        after={"name": name, "role": checked.value},
+    )
     return token
 
 

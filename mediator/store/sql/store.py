@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -34,7 +35,15 @@ from mediator.domain import (
     InfoRequest,
     Message,
 )
-from mediator.domain.audit import AuditEntry
+from mediator.domain.audit import (
+    GENESIS,
+    AuditEntry,
+    Checkpoint,
+    Verified,
+    export_line,
+    trailer_line,
+)
+from mediator.domain.audit import verify as verify_trail
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
@@ -153,16 +162,23 @@ class SqlStore:
         *,
         on_progress: Callable[[int], None] | None = None,
         batch_size: int = imports.BATCH_SIZE,
+        actor: str = imports.IMPORT_ACTOR,
     ) -> ImportReport:
         """Insert new disputes and update those with a higher revision, in ONE transaction.
 
         All or nothing: on any error (`StoreError`) nothing is written. `on_progress(n)` is
-        called after each batch with the number of disputes handled so far.
+        called after each batch with the number of disputes handled so far. `actor`: who
+        imports, for the one audit entry of the import.
         """
         try:
             with write_tx(self.engine) as conn:
                 return imports.import_disputes(
-                    conn, disputes, on_progress=on_progress, batch_size=batch_size
+                    conn,
+                    disputes,
+                    on_progress=on_progress,
+                    batch_size=batch_size,
+                    actor=actor,
+                    clock=self.clock,
                 )
         except ImportClash:
             raise  # the caller names the lines (nothing was written)
@@ -304,11 +320,14 @@ class SqlStore:
         except FAILURES as exc:
             raise store_error(exc, self.label, "auto-escalating") from None
 
-    def add_staff_sync(self, name: str, role: str, *, now: datetime) -> str:
-        """Add a member of staff; returns their bearer token (shown once, stored hashed)."""
+    def add_staff_sync(
+        self, name: str, role: str, *, now: datetime, actor: str = staff.CLI_ACTOR
+    ) -> str:
+        """Add a member of staff; returns their bearer token (shown once, stored hashed).
+        `actor`: who adds them, for the audit trail."""
         try:
             with write_tx(self.engine) as conn:
-                return staff.add_staff(conn, name, role, now=now)
+                return staff.add_staff(conn, name, role, now=now, actor=actor)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"adding staff member {name}") from None
 
@@ -377,11 +396,14 @@ class SqlStore:
         try:
             with write_tx(self.engine) as conn:
                 # the hand-over note goes into the timeline, as the one who hands over (while
-                # they still hold the claim); a refused hand-over rolls it back
+                # they still hold the claim); a refused hand-over rolls it back. Its audit
+                # entry is the hand-over's (one entry, with the note).
                 said = note.strip()
                 body = f"Handed over to {to}" + (f": {said}" if said else ".")
                 now = claims.store_now(conn, self.clock)
-                writes.add_note(conn, dispute_id, body, actor=actor, now=now, clock=self.clock)
+                writes.add_note(
+                    conn, dispute_id, body, actor=actor, now=now, clock=self.clock, audited=False
+                )
                 return claims.hand_over(
                     conn, dispute_id, actor=actor, to=to, note=note, lease=lease, clock=self.clock
                 )
@@ -435,13 +457,6 @@ class SqlStore:
                 )
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reviewing {decision_id}") from None
-
-    def history_sync(self, dispute_id: str) -> list[AuditEntry]:
-        try:
-            with read_tx(self.engine) as conn:
-                return audit.history(conn, dispute_id)
-        except FAILURES as exc:
-            raise store_error(exc, self.label, f"reading the history of {dispute_id}") from None
 
     def close_sync(self) -> None:
         """Close every pooled connection (idempotent; `close` in async code)."""
@@ -589,9 +604,6 @@ class SqlStore:
             now=now,
         )
 
-    async def history(self, dispute_id: str) -> list[AuditEntry]:
-        return await self._call(SqlStore.history_sync, dispute_id)
-
     def changes(self) -> AsyncGenerator[Change, None]:
         """`Store.changes`: SQLite's data version polled every `poll` seconds, PostgreSQL's
         LISTEN/NOTIFY (`sql.feed`), on a connection of its own outside the pool."""
@@ -601,6 +613,64 @@ class SqlStore:
         if self.loop_engine is not None:
             await self.loop_engine.dispose()
         await asyncio.to_thread(self.engine.dispose)
+
+    # -- the audit trail (issue 16): verify, export, a dispute's history --------------------
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """One consistent snapshot for a read in many statements: SQLite's read transaction is
+        one already; PostgreSQL's READ COMMITTED is not (appends committed between two chunks
+        would be seen, and the checkpoint read before them would not match), so REPEATABLE
+        READ."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    def audit_verify_sync(self) -> Verified:
+        """Check the whole trail against its chain and the checkpoint (`domain.audit.verify`):
+        whole, or the first entry that is wrong and how. Streams it in chunks, in one
+        snapshot."""
+        try:
+            with self._snapshot() as conn:
+                checkpoint = audit.checkpoint(conn)
+                return verify_trail(audit.stored_entries(conn), checkpoint)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "verifying the audit trail") from None
+
+    def audit_export_sync(
+        self, out: TextIO, *, since: datetime | None = None, dispute_id: str | None = None
+    ) -> tuple[int, str]:
+        """Write the trail (or its entries at or after `since`, or of one dispute) to `out` as
+        JSON Lines, then the trailer with the file's count and head and the store's checkpoint
+        (`domain.audit.trailer_line`). Returns the file's (count, head)."""
+        count, head = 0, GENESIS
+        try:
+            with self._snapshot() as conn:
+                checkpoint = audit.checkpoint(conn) or Checkpoint(0, GENESIS)
+                for row in audit.stored_entries(conn, since=since, dispute_id=dispute_id):
+                    out.write(export_line(row.entry()) + "\n")
+                    count, head = count + 1, row.hash
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "exporting the audit trail") from None
+        trailer = trailer_line(
+            count=count, head=head, store_count=checkpoint.count, store_head=checkpoint.head
+        )
+        out.write(trailer + "\n")
+        return count, head
+
+    def history_sync(self, dispute_id: str) -> list[AuditEntry]:
+        """The dispute's audit entries, oldest first (its newest 500: `audit.history`)."""
+        try:
+            with read_tx(self.engine) as conn:
+                return audit.history(conn, dispute_id)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading the history of {dispute_id}") from None
+
+    async def history(self, dispute_id: str) -> list[AuditEntry]:
+        """`history_sync` off the caller's thread (the dispute screen's history)."""
+        return await self._call(SqlStore.history_sync, dispute_id)
 
 
 def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:

@@ -3,6 +3,8 @@
 
 The caller runs each write in one transaction (`engine.write_tx`); every function here raises
 before anything is written, or the transaction is rolled back, so a failed write leaves nothing.
+Each write ends by appending its audit entry (issue 16; `sql.audit.append` must come last: it
+locks the trail's head), so a refused write leaves no entry either.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from mediator.domain import (
     Message,
     Status,
 )
+from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
 from mediator.domain.deadlines import auto_escalation
 from mediator.domain.review import final_decision, pending_proposal
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
+from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
 from mediator.store.sql.rows import (
@@ -46,6 +50,8 @@ from mediator.store.sql.schema import (
 )
 
 c = disputes.c
+#: Who the audit trail records as the actor of what the store does by itself (escalations).
+SYSTEM = "system"
 
 
 class InvalidNote(InvalidDecision):
@@ -113,9 +119,13 @@ def add_note(
     actor: str,
     now: datetime,
     clock: StoreClock = None,
+    audited: bool = True,
 ) -> Message:
     """Append a staff note written in the console; the dispute's version is not bumped.
-    Refused (`Claimed`) if someone else holds the dispute."""
+    Refused (`Claimed`) if someone else holds the dispute.
+
+    `audited=False` leaves the audit entry to the caller, whose write the note is part of (a
+    hand-over's note is in its `handed_over` entry)."""
     text = body.strip()
     if not text:
         raise InvalidNote([("body", "a note cannot be empty")])
@@ -134,6 +144,15 @@ def add_note(
         update(disputes).where(c.id == dispute_id).values(message_count=c.message_count + 1)
     )
     record_change(conn, ChangeKind.NOTE, dispute_id, actor, now)
+    if audited:
+        audit.append(
+            conn,
+            AuditAction.NOTE_ADDED,
+            actor=actor,
+            at=now,
+            dispute_id=dispute_id,
+            after={"message_id": note.id, "body": text},
+        )
     return note
 
 
@@ -201,6 +220,21 @@ def request_info(
         )
     )
     record_change(conn, ChangeKind.INFO_REQUEST, dispute_id, actor, now)
+    audit.append(
+        conn,
+        AuditAction.INFO_REQUESTED,
+        actor=actor,
+        at=now,
+        dispute_id=dispute_id,
+        before={"status": current.dispute.status.value, "version": current.version},
+        after={
+            "status": Status.AWAITING_INFO.value,
+            "version": current.version + 1,
+            "party": party.value,
+            "message_id": asked.id,
+            "message": text,
+        },
+    )
     return request
 
 
@@ -209,6 +243,10 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
 
     Idempotent: an escalated dispute is no longer `open`, so a second run finds nothing. Returns
     (dispute id, cause) for each escalation, at most `limit` per call.
+
+    One audit entry per escalation, by `SYSTEM`, all appended after the last dispute's write:
+    taking the trail's head (`audit.append`) before another dispute's row lock could deadlock
+    with a writer that holds that row and waits for the head.
     """
     due_ids = conn.scalars(
         select(c.id)
@@ -243,6 +281,16 @@ def escalate_due(conn: Connection, now: datetime, *, limit: int = 1000) -> list[
         )
         record_change(conn, ChangeKind.ESCALATION, dispute_id, None, now)
         done.append((dispute_id, cause.value))
+    for dispute_id, cause_value in done:
+        audit.append(
+            conn,
+            AuditAction.ESCALATED,
+            actor=SYSTEM,
+            at=now,
+            dispute_id=dispute_id,
+            before={"status": Status.OPEN.value},
+            after={"status": Status.ESCALATED.value, "cause": cause_value},
+        )
     return done
 
 
