@@ -146,7 +146,7 @@ class ProposalScreen(DisputeScreen):
         title = self.query_one("#form-title", Label)
         if self.overturning and self.pending:
             as_decided = self.as_decided(record)
-            title.update(plain("Overturn: your decision (esc: back to the proposal)"))
+            title.update(plain("Overturn: your decision (f)"))
             if pane.query(ResolutionForm):
                 form = pane.query_one(ResolutionForm)
                 form.dispute, form.record = as_decided.dispute, as_decided
@@ -177,6 +177,12 @@ class ProposalScreen(DisputeScreen):
         if not self.pending:
             return "-returned", plain(
                 ("No longer waiting for review: ", "bold"), f"{p.id} is {state_words(p)}."
+            )
+        if self.overturning:
+            return "-reviewing", plain(
+                ("Overturn: ", "bold"),
+                f"write the decision that replaces {p.decided_by}'s {what_and_refund(p)} · "
+                "ctrl+s submits · esc (outside the form) goes back to the proposal",
             )
         return "-reviewing", plain(
             ("Review: ", "bold"),
@@ -220,6 +226,7 @@ class ProposalScreen(DisputeScreen):
             self.overturning = False
             if self.record is not None:
                 await self._show_pane(self.record, keep_form=False)
+                self.show_review_banner(self.record)
             return
         self.dismiss()
 
@@ -253,6 +260,7 @@ class ProposalScreen(DisputeScreen):
             return
         self.overturning = True
         await self._show_pane(self.record, keep_form=False)
+        self.show_review_banner(self.record)
         self.refresh_bindings()
         self.notify(
             "Write the decision that replaces the proposal: it is checked by the policy, "

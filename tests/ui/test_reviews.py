@@ -352,11 +352,13 @@ async def test_esc_leaves_the_overturn_form_for_the_proposal(url: str, direct: S
         await sam.pilot.press("o")
         await sam.settle()
         assert screen.overturning and not screen.check_action("approve", ())
+        assert "Overturn: write the decision that replaces ana's" in shown(screen, "#review-banner")
         await sam.pilot.press("escape", "escape")  # out of the form, then out of the overturn
         await sam.settle()
         assert not screen.overturning and screen.query("#proposal")
         assert not screen.query(ResolutionForm)
         assert screen.check_action("approve", ())
+        assert "a approve · o overturn · r return" in shown(screen, "#review-banner")
         await sam.pilot.press("escape")
         await sam.settle()
         assert isinstance(sam.app.screen, ReviewsScreen)
