@@ -27,7 +27,7 @@ from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
-from mediator.store.base import Store, StoreError, SyncingStore
+from mediator.store.base import Role, Store, StoreError, SyncingStore
 from mediator.store.drafts import DraftBox
 
 
@@ -66,10 +66,14 @@ class MediatorApp(ReportsFailures, App[None]):
             "The screens no longer update on their own: F5 reads the queue again.",
         ),
         "quit": ("Quitting", "Nothing was changed; you can quit again."),
+        "role": ("Reading your role", "You work as an agent: reviews stay closed."),
     }
 
     #: Decisions on this machine waiting for the API (0 without an outbox); screens watch it.
     pending_count: reactive[int] = reactive(0)
+    #: What the agent may do (issue 16), from the store's staff record of their name; None
+    #: until it is read. Not staff: an agent. Screens watch it (supervisors review).
+    role: reactive[Role | None] = reactive(None)
 
     CSS_PATH = "mediator.tcss"
     TITLE = "mediator"
@@ -104,6 +108,7 @@ class MediatorApp(ReportsFailures, App[None]):
         #: When the agent last pressed a key or clicked: claims are renewed only while they
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
+        self._waiting = ""
         self.sub_title = visible(f"{agent} · {store.label}")
 
     def notify(
@@ -192,7 +197,49 @@ class MediatorApp(ReportsFailures, App[None]):
             with suppress(asyncio.CancelledError):
                 await reader
 
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
+    @property
+    def who(self) -> str:
+        """ "ana · supervisor" (just the name until the role is read)."""
+        return self.agent if self.role is None else f"{self.agent} · {self.role.value}"
+
+    @work(group="role", exclusive=True, exit_on_error=False)
+    async def read_role(self) -> None:
+        """Ask the store who the agent is (issue 16): a supervisor reviews proposals; anyone
+        else works as an agent. The store enforces it either way; the console only shows it."""
+        ask = getattr(self.store, "staff_role", None)
+        if ask is None:  # a store from before issue 16 (the API client, until it learns roles)
+            self.notify(
+                f"{self.store.label} does not say who is a supervisor: you work as an agent "
+                "(reviews stay closed).",
+                title="Role unknown",
+                severity="warning",
+            )
+            self.role = Role.AGENT
+            return
+        try:
+            member = await ask(self.agent)
+        except StoreError as error:
+            self.notify(
+                f"Could not read your role: {refusal(error, self.tz)}. You work as an agent "
+                "(reviews stay closed) until the console is started again.",
+                title="Role unknown",
+                severity="warning",
+            )
+            member = None
+        self.role = Role.AGENT if member is None else member.role
+
+    def watch_role(self) -> None:
+        self._show_sub_title()
+
+    def _show_sub_title(self) -> None:
+        self.sub_title = visible(f"{self.who} · {self.store.label}{self._waiting}")
+
     def on_mount(self) -> None:
+        self.read_role()
         self.push_screen(QueueScreen())
         if self.every.live is not None:
             self.follow_changes()
@@ -223,8 +270,8 @@ class MediatorApp(ReportsFailures, App[None]):
 
     def _show_pending(self, pending: int) -> None:
         self.pending_count = pending
-        waiting = f" · {pending} pending sync" if pending else ""
-        self.sub_title = visible(f"{self.agent} · {self.store.label}{waiting}")
+        self._waiting = f" · {pending} pending sync" if pending else ""
+        self._show_sub_title()
 
     @work(group="pending", exclusive=True, exit_on_error=False)
     async def refresh_pending(self) -> None:

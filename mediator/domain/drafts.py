@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from mediator.domain.enums import Actor, Outcome
-from mediator.domain.models import DisputeId, StrictModel, UtcTime
+from mediator.domain.models import DecisionDraft, DisputeId, StrictModel, UtcTime
 
 
 def _sorted_ids(ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -78,3 +78,24 @@ class Draft(StrictModel):
         """Whether nothing was typed anywhere: an empty draft is not kept. A party chosen for a
         request with no text is nothing, as the request dialog judges it (`unsaved_work`)."""
         return self.form.is_empty and not self.note.strip() and not self.request_message.strip()
+
+
+def fields_of(draft: DecisionDraft) -> FormFields:
+    """`draft` as the form's fields (a returned proposal put back into the form, issue 16):
+    amounts as plain decimal text, unset answers as unticked boxes."""
+
+    def number(value: object) -> str:
+        return "" if value is None else format(value, "f")
+
+    return FormFields(
+        outcome=draft.outcome,
+        refund_amount=number(draft.refund_amount),
+        return_required=draft.return_required,
+        seller_agreed_return=draft.seller_agreed_return,
+        seller_keep_pct=number(draft.seller_keep_pct),
+        seller_error=bool(draft.seller_error),
+        defective_or_misadvertised=bool(draft.defective_or_misadvertised),
+        rationale=draft.rationale,
+        message_to_parties=draft.message_to_parties,
+        acknowledged=tuple(sorted(draft.acknowledged)),
+    )

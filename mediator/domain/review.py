@@ -107,6 +107,31 @@ def returned_proposal(decisions: tuple[Decision, ...]) -> Decision | None:
     return decisions[-1]
 
 
+def reviewed_at(decision: Decision) -> datetime:
+    """When a supervisor reviewed `decision` (its review's time; its own while unreviewed)."""
+    at = decision.review.get("at")
+    if isinstance(at, str):
+        try:
+            return datetime.fromisoformat(at)
+        except ValueError:
+            pass
+    return decision.decided_at
+
+
+def state_words(decision: Decision) -> str:
+    """Where a decision stands, in a few words: "final", "waiting for review", "approved by
+    sam", "returned by sam", "overturned by sam" (the reviewer's name is untrusted text)."""
+    state = review_state(decision)
+    by = str(decision.review.get("by", "") or "a supervisor")
+    return {
+        ReviewState.NOT_REQUIRED: "final",
+        ReviewState.PENDING: "waiting for review",
+        ReviewState.APPROVED: f"approved by {by}",
+        ReviewState.OVERTURNED: f"overturned by {by}",
+        ReviewState.RETURNED: f"returned by {by}",
+    }[state]
+
+
 def draft_of(decision: Decision) -> DecisionDraft:
     """A returned proposal as a draft the agent can edit and submit again (warnings are
     acknowledged again by the agent: the facts may have moved)."""

@@ -1,4 +1,5 @@
-"""The chronological timeline of one dispute: order events, evidence, chat and decisions merged.
+"""The chronological timeline of one dispute: order events, evidence, chat and decisions merged,
+and the dispute's audit trail (issue 16: who did what, when, and what changed) when it was read.
 
 Pure: built from a `DisputeRecord`; the transcript widget renders it (P-EVIDENCE: evidence is
 shown in chronological order with the chat).
@@ -6,14 +7,18 @@ shown in chronological order with the chat).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from mediator.domain.audit import AuditEntry
 from mediator.domain.enums import Actor, Channel, EscalationCause
 from mediator.domain.flags import Flag, flag_message
-from mediator.domain.models import DisputeRecord
+from mediator.domain.history import change_summary
+from mediator.domain.models import Decision, DisputeRecord
 from mediator.domain.money import format_amount
+from mediator.domain.review import ReviewState, review_state, state_words
 
 
 class EntryKind(StrEnum):
@@ -21,6 +26,8 @@ class EntryKind(StrEnum):
     MESSAGE = "message"  # order chat, dispute chat, staff notes
     EVIDENCE = "evidence"
     DECISION = "decision"
+    #: An entry of the dispute's audit trail (issue 16).
+    HISTORY = "history"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,8 @@ class TimelineEntry:
     ref: str | None = None
     #: Who wrote it, when known (staff notes written in the console).
     author_name: str | None = None
+    #: Orders entries of one kind at the same time (audit entries by their sequence number).
+    seq: int = 0
 
     @property
     def flags(self) -> tuple[Flag, ...]:
@@ -47,8 +56,8 @@ class TimelineEntry:
         return flag_message(self.body)
 
     @property
-    def sort_key(self) -> tuple[datetime, int, str]:
-        return (self.at, _KIND_ORDER[self.kind], self.ref or self.title)
+    def sort_key(self) -> tuple[datetime, int, int, str]:
+        return (self.at, _KIND_ORDER[self.kind], self.seq, self.ref or self.title)
 
 
 _KIND_ORDER = {
@@ -56,6 +65,7 @@ _KIND_ORDER = {
     EntryKind.EVIDENCE: 1,
     EntryKind.MESSAGE: 2,
     EntryKind.DECISION: 3,
+    EntryKind.HISTORY: 4,
 }
 
 
@@ -68,7 +78,9 @@ ESCALATION_CAUSES = {
 }
 
 
-def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
+def build_timeline(
+    record: DisputeRecord, history: Iterable[AuditEntry] = ()
+) -> list[TimelineEntry]:
     d = record.dispute
     o = d.order
     price = format_amount(o.price, o.currency)
@@ -111,20 +123,49 @@ def build_timeline(record: DisputeRecord) -> list[TimelineEntry]:
                 ref=e.id,
             )
         )
-    for r in record.decisions:
-        amount = ""
-        if r.refund_amount is not None:
-            amount = f" · refund {format_amount(r.refund_amount, r.currency)}"
-        entries.append(
-            TimelineEntry(
-                r.decided_at,
-                EntryKind.DECISION,
-                f"Decided: {r.outcome.label}{amount}",
-                f"{r.decided_by} · {r.id}\n{r.rationale}",
-                actor=Actor.STAFF,
-                ref=r.id,
-                author_name=r.decided_by,
-            )
-        )
+    entries += [decision_entry(r) for r in record.decisions]
+    entries += [history_entry(h) for h in history if h.dispute_id == d.id]
     entries.sort(key=lambda e: e.sort_key)
     return entries
+
+
+def decision_entry(decision: Decision) -> TimelineEntry:
+    """A decision, or a proposal with where it stands (issue 16): "Proposed (returned by sam):
+    …" — a proposal is never shown as if it were final."""
+    r = decision
+    amount = ""
+    if r.refund_amount is not None:
+        amount = f" · refund {format_amount(r.refund_amount, r.currency)}"
+    state = review_state(r)
+    if state is ReviewState.NOT_REQUIRED:
+        overturns = r.review.get("overturns")
+        head = f"Decided on review, replacing {overturns}" if overturns else "Decided"
+    else:
+        head = f"Proposed ({state_words(r)})"
+    body = f"{r.decided_by} · {r.id}\n{r.rationale}"
+    note = r.review.get("note")
+    if isinstance(note, str) and note.strip():
+        body += f"\n{state_words(r).capitalize()}: {note}"
+    return TimelineEntry(
+        r.decided_at,
+        EntryKind.DECISION,
+        f"{head}: {r.outcome.label}{amount}",
+        body,
+        actor=Actor.STAFF,
+        ref=r.id,
+        author_name=r.decided_by,
+    )
+
+
+def history_entry(entry: AuditEntry) -> TimelineEntry:
+    """An audit entry: "ana proposed a decision", and what changed."""
+    return TimelineEntry(
+        entry.at,
+        EntryKind.HISTORY,
+        f"{entry.actor} {entry.words}",
+        change_summary(entry),
+        actor=Actor.STAFF,
+        ref=f"#{entry.seq}",
+        author_name=entry.actor,
+        seq=entry.seq,
+    )

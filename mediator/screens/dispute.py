@@ -23,8 +23,14 @@ from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import format_amount
 from mediator.domain.policy import Finding
 from mediator.domain.resolution import DECIDABLE
+from mediator.domain.review import (
+    ReviewState,
+    pending_proposal,
+    returned_proposal,
+    review_state,
+)
 from mediator.domain.text import one_line, visible
-from mediator.domain.timeline import EntryKind, build_timeline
+from mediator.domain.timeline import EntryKind
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.claiming import ClaimsTheDispute
 from mediator.screens.discard import DiscardWork
@@ -37,7 +43,8 @@ from mediator.screens.modals import (
     NoteScreen,
 )
 from mediator.screens.policy import PolicyScreen
-from mediator.screens.words import refusal, what_happened
+from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
+from mediator.screens.words import decided, refusal, what_happened
 from mediator.store.base import (
     Claimed,
     InvalidDecision,
@@ -48,6 +55,7 @@ from mediator.store.base import (
     new_idempotency_key,
 )
 from mediator.widgets._text import duration, local_time, plain
+from mediator.widgets.decisions import decided_text
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
@@ -58,8 +66,11 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]):
+class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures, Screen[None]):
     app: MediatorApp
+
+    #: Opening the dispute claims it (issue 15); a proposal opened for review does not.
+    CLAIMS: ClassVar[bool] = True
 
     FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
         "load": ("Opening the dispute", "Nothing was changed; you are back on the queue."),
@@ -74,6 +85,10 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
         "draft_load": ("Restoring your draft", "The form starts empty; the draft file is kept."),
         "draft_save": ("Saving your draft", "What you typed is still on screen."),
         "discard_draft": ("Discarding the draft", "The form is as it was."),
+        "history": (
+            "Reading the dispute's history",
+            "The rest of the dispute is shown; it is read again with the dispute.",
+        ),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -115,6 +130,7 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
             plain(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
         )
         yield Static(id="claim-banner")
+        yield Static(id="review-banner")
         with Container(id="panes"):
             with Vertical(id="facts-pane", classes="pane"):
                 yield Static(id="facts")
@@ -126,14 +142,15 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
                             classes="pane-title")  # fmt: skip
                 yield Transcript(tz=self.app.tz, id="timeline")
             with Vertical(id="form-pane", classes="pane"):
-                yield Label("Resolution (f)", classes="pane-title")
+                yield Label("Resolution (f)", id="form-title", classes="pane-title")
                 yield LoadingIndicator()
         yield Footer()
 
     def on_mount(self) -> None:
         self._narrow(self.app.size.width)
         self.load()
-        self.start_claiming()
+        if self.CLAIMS:
+            self.start_claiming()
 
     def on_unmount(self) -> None:
         self.stop_claiming()
@@ -173,6 +190,7 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
             self.dismiss()
             return
         await self._show(record, keep_form=keep_form)
+        self.load_history()
         await self._warn_if_pending()
 
     async def _warn_if_pending(self) -> None:
@@ -238,19 +256,26 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
             evidence.highlighted = 0
         else:
             evidence.add_option(Option(Text("No evidence submitted.", "italic"), disabled=True))
-        self.query_one(Transcript).set_entries(build_timeline(record))
+        self.show_timeline(record)
+        await self._show_pane(record, keep_form=keep_form)
+        self.show_review_banner(record)
+        self.claim_from(record)
+
+    async def _show_pane(self, record: DisputeRecord, *, keep_form: bool) -> None:
+        """The right-hand pane: the resolution form while the dispute can be decided (kept as
+        typed on a reload), else what was decided or proposed."""
+        d = record.dispute
         pane = self.query_one("#form-pane")
         if keep_form and pane.query(ResolutionForm) and d.status not in DECIDABLE:
-            # decided by a colleague while this form was open (the live feed, or a reload)
+            # decided (or proposed) by a colleague while this form was open (the live feed, or
+            # a reload)
             keep_form = False
-            if record.decisions:
-                last = record.decisions[-1]
+            if (words := decided(record, self.app.tz)) is not None:
                 saved = " Your draft is kept." if self.draft_kept() else ""
+                proposed = pending_proposal(record.decisions) is not None
                 self.notify(
-                    f"{d.id} was decided by {last.decided_by} at "
-                    f"{local_time(last.decided_at, self.app.tz)} ({last.outcome.label}). Nothing "
-                    f"of yours was written.{saved}",
-                    title="Decided by someone else",
+                    f"{words}. Nothing of yours was written.{saved}",
+                    title="Proposed by someone else" if proposed else "Decided by someone else",
                     severity="warning",
                     timeout=20,
                 )
@@ -264,10 +289,9 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
                 form = ResolutionForm(d, record=record, id="form")
                 form.disabled = self.read_only
                 await pane.mount(form)
-                self.restore_draft(form)
+                self.restore_draft(form, returned_proposal(record.decisions))
             else:
-                await pane.mount(Static(self._decided(record), id="decided"))
-        self.claim_from(record)
+                await pane.mount(Static(decided_text(record, self.app.tz), id="decided"))
 
     def _facts(self, record: DisputeRecord) -> Table:
         """Label/value pairs in a grid, so a long value wraps under its own column."""
@@ -317,20 +341,6 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
             text.append(timer.rule_id, "dim")
             text.append("\n  ")
             text.append_text(timer_text(timer, now, self.app.tz))
-        return text
-
-    def _decided(self, record: DisputeRecord) -> Text:
-        d = record.dispute
-        text = Text(f"This dispute is {d.status.label}.\n\n", "bold")
-        for r in record.decisions:
-            text.append(f"{r.outcome.label}\n", "bold")
-            if r.refund_amount is not None:
-                text.append(f"Refund {format_amount(r.refund_amount, r.currency)}")
-                if r.fee_refund is not None:
-                    text.append(f" + fee {format_amount(r.fee_refund, r.currency)}")
-                text.append("\n")
-            text.append(f"by {visible(r.decided_by)} at {local_time(r.decided_at, self.app.tz)}\n")
-            text.append(visible(one_line(r.rationale, 400)) + "\n\n", "italic")
         return text
 
     # ----- opening things ---------------------------------------------------------------
@@ -440,12 +450,16 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ReportsFailures, Screen[None]
                 timeout=15,
             )
             return
-        amount = ""
-        if decision.refund_amount is not None:
-            amount = f", refund {format_amount(decision.refund_amount, decision.currency)}"
-        self.notify(
-            f"{record.id} resolved: {decision.outcome.label}{amount}.", title="Decision written"
-        )
+        if review_state(decision) is ReviewState.PENDING:
+            self.notify(
+                f"{proposed_words(decision)}.",
+                title=f"{record.id} waits for a supervisor",
+                timeout=20,
+            )
+        else:
+            self.notify(
+                f"{record.id} resolved: {what_and_refund(decision)}.", title="Decision written"
+            )
         self.mine = None  # deciding released it
         await self.forget_draft()
         self.dismiss()

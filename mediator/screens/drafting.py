@@ -6,6 +6,9 @@ loses nothing. Opening the dispute again restores the draft and says when it was
 goes away when the decision is written (or kept in the outbox), or when the agent discards it
 explicitly (ctrl+d, asking first).
 
+A proposal a supervisor returned (issue 16) comes back into the form the same way, unless the
+agent's local draft is newer than the return: then their draft wins.
+
 Saves run in one thread worker at a time: an edit made while a save is running is written by
 that same worker's next round, so the last thing typed is always the last thing written.
 """
@@ -21,8 +24,11 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from mediator.domain.drafts import Draft, FormFields
+from mediator.domain.drafts import Draft, FormFields, fields_of
 from mediator.domain.enums import Actor
+from mediator.domain.models import Decision
+from mediator.domain.review import draft_of, reviewed_at
+from mediator.domain.text import visible
 from mediator.screens.discard import DiscardWork
 from mediator.store.base import StoreError
 from mediator.widgets._text import local_time
@@ -67,25 +73,34 @@ class KeepsDrafts(_Screen):
         return self.app.drafts is not None
 
     @work(exclusive=True, group="draft_load", exit_on_error=False)
-    async def restore_draft(self, form: ResolutionForm) -> None:
-        """Put the saved draft, if any, back into a form just mounted."""
+    async def restore_draft(self, form: ResolutionForm, returned: Decision | None = None) -> None:
+        """Put the saved draft, if any, back into a form just mounted; or the proposal a
+        supervisor `returned` (issue 16), unless the local draft was saved after the return
+        (the agent went on with it: their newer work wins)."""
         box = self.app.drafts
-        if box is None:
+        draft: Draft | None = None
+        if box is not None:
+            try:
+                draft = await asyncio.to_thread(box.load, self.dispute_id)
+            except StoreError as error:
+                self.notify(
+                    f"{error}. The form starts empty; the unreadable draft was kept aside.",
+                    title="Draft not restored",
+                    severity="warning",
+                    timeout=20,
+                )
+        if not form.is_mounted:
             return
-        try:
-            draft = await asyncio.to_thread(box.load, self.dispute_id)
-        except StoreError as error:
-            self.notify(
-                f"{error}. The form starts empty; the unreadable draft was kept aside.",
-                title="Draft not restored",
-                severity="warning",
-                timeout=20,
-            )
+        if draft is not None and not draft.is_empty:
+            self._note = draft.note
+            self._request = (draft.request_party, draft.request_message)
+        local = draft if draft is not None and not draft.form.is_empty else None
+        if returned is not None and (local is None or local.saved_at <= reviewed_at(returned)):
+            self._restore_returned(form, returned, local)
             return
-        if draft is None or draft.is_empty or not form.is_mounted:
+        if draft is None or draft.is_empty:
             return
-        self._fields, self._note = draft.form, draft.note
-        self._request = (draft.request_party, draft.request_message)
+        self._fields = draft.form
         if not draft.form.is_empty:
             form.restore(draft.form)
         held = [
@@ -107,6 +122,35 @@ class KeepsDrafts(_Screen):
             f"Your draft of {saved} is back {where} (ctrl+d discards it).{moved}",
             title="Draft restored",
             timeout=10,
+        )
+
+    def _restore_returned(
+        self, form: ResolutionForm, returned: Decision, older: Draft | None
+    ) -> None:
+        """The returned proposal in the form, as the agent will submit it again (warnings are
+        acknowledged again: the facts may have moved); the banner shows the supervisor's note."""
+        fields = fields_of(draft_of(returned))
+        # from the store, not typed here: an editable text box shows control characters as
+        # they are, so they go in as visible pictures (and are sent back as such)
+        fields = fields.model_copy(
+            update={
+                "rationale": visible(fields.rationale),
+                "message_to_parties": visible(fields.message_to_parties),
+            }
+        )
+        form.restore(fields)
+        self._fields = fields
+        replaced = (
+            f" It replaces your older draft of {local_time(older.saved_at, self.app.tz)}."
+            if older is not None
+            else ""
+        )
+        by = returned.review.get("by", "a supervisor")
+        self.notify(
+            f"The proposal {by} returned is back in the form: change what the note asks and "
+            f"submit it again (ctrl+d clears the form).{replaced}",
+            title="Returned proposal",
+            timeout=15,
         )
 
     def on_resolution_form_edited(self, event: ResolutionForm.Edited) -> None:

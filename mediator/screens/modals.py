@@ -38,14 +38,36 @@ class ConfirmDecision(SafeQuestion):
                 tooltip="Do not write; return to the form"),
     ]  # fmt: skip
 
+    #: What the dialog asks, what the write does, and its button (a review says otherwise).
+    QUESTION = "Write this decision?"
+    HINT = (
+        "It is written in one transaction and the dispute leaves the queue. If the review rule "
+        "catches it, it is proposed: a supervisor approves it before any money moves."
+    )
+    YES = "Write decision (ctrl+y)"
+    NO = "Back to the form (esc)"
+
     def __init__(
-        self, dispute: Dispute, draft: DecisionDraft, findings: Sequence[Finding] = ()
+        self,
+        dispute: Dispute,
+        draft: DecisionDraft,
+        findings: Sequence[Finding] = (),
+        *,
+        question: str | None = None,
+        hint: str | None = None,
+        yes: str | None = None,
+        rows: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.dispute = dispute
         self.draft = draft
         #: What the policy said (warnings acknowledged, information): shown and stored.
         self.findings = tuple(findings)
+        self.question = question or self.QUESTION
+        self.hint = hint or self.HINT
+        self.yes = yes or self.YES
+        #: More (label, value) rows after the draft's (the proposal's agent and reasons).
+        self.rows = tuple(rows)
 
     def compose(self) -> ComposeResult:
         d, draft = self.dispute, self.draft
@@ -68,19 +90,17 @@ class ConfirmDecision(SafeQuestion):
             rows.append((f"{mark} {finding.rule_id}", one_line(finding.message, 300)))
         if draft.message_to_parties.strip():
             rows.append(("To parties", one_line(draft.message_to_parties, 300)))
+        rows.extend((name, one_line(value, 300)) for name, value in self.rows)
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Label("Write this decision?", classes="dialog-title")
+            yield Label(plain(self.question), classes="dialog-title")
             with Grid(id="confirm-grid"):
                 for name, value in rows:
                     yield Label(plain(name), classes="key")
                     yield Static(plain(value), classes="value")
-            yield Static(
-                "It is written in one transaction and the dispute leaves the queue.",
-                classes="hint",
-            )
+            yield Static(plain(self.hint), classes="hint")
             with Horizontal(classes="buttons"):
-                yield Button("Back to the form (esc)", id="no")
-                yield Button("Write decision (ctrl+y)", id="yes", variant="primary")
+                yield Button(self.NO, id="no")
+                yield Button(self.yes, id="yes", variant="primary")
 
 
 class EvidenceScreen(ModalScreen[None]):

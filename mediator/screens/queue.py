@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
+from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
 from mediator.widgets.queue_table import QueueTable
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from mediator.app import MediatorApp
 
 PAGE = 120
+#: The proposals waiting for a supervisor (issue 16), counted in the header for supervisors.
+REVIEWS_WAITING = QueueQuery(statuses=frozenset({Status.AWAITING_REVIEW}))
 
 #: The claim filter's words in the status line, and the order `c` cycles through them.
 CLAIM_WORDS = {
@@ -68,6 +71,11 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 tooltip="Read the queue again from the store"),
         Binding("escape", "to_table", "Table", show=False, id="queue.table",
                 tooltip="Leave the search box and go back to the queue"),
+        Binding("v", "reviews", "Reviews", id="queue.reviews",
+                tooltip="Review the decisions proposed by agents (supervisors)"),
+        # the same key for everyone else, off the footer: it says who reviews
+        Binding("v", "reviews_refused", "Reviews", show=False, id="queue.reviews_refused",
+                tooltip="Reviews: only supervisors review decisions"),
         Binding("p", "policy", "Policy", id="queue.policy", tooltip="The marketplace policy"),
         Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
     ]  # fmt: skip
@@ -103,6 +111,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def on_mount(self) -> None:
         self.query_one(QueueTable).focus()
         self.watch(self.app, "pending_count", self.show_status, init=False)
+        self.watch(self.app, "role", self._role_known, init=False)
         self.reload()
         if self.app.every.refresh is not None:
             self.set_interval(self.app.every.refresh, self._tick)
@@ -110,6 +119,20 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self.reload(keep=self._current_key())
+
+    def _role_known(self) -> None:
+        """The role was read: the footer, the status line and (for a supervisor) the count of
+        proposals waiting follow."""
+        self.refresh_bindings()
+        self.show_status()
+        self._load_totals()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reviews":
+            return self.app.is_supervisor
+        if action == "reviews_refused":
+            return not self.app.is_supervisor
+        return True
 
     def _tick(self) -> None:
         self.refresh_rows()
@@ -235,8 +258,19 @@ class QueueScreen(ReportsFailures, Screen[None]):
         ]
         total = sum(by_status.get(s, 0) for s in QUEUE_STATUSES)
         overdue = (f" · {counts.overdue:,} overdue", "bold $error") if counts.overdue else ("", "")
+        reviews = ("", "")
+        if self.app.is_supervisor:  # issue 16: what waits for them, one index range to count
+            waiting = await self.app.store.queue_counts(REVIEWS_WAITING, totals=False)
+            if waiting.matching:
+                n = waiting.matching
+                words = f" · {n:,} proposal{'s' if n != 1 else ''} to review (v)"
+                reviews = (words, "bold $warning")
         title = Content.assemble(
-            ("Escalation queue", "bold"), f"  {total:,} disputes: ", " · ".join(parts), overdue
+            ("Escalation queue", "bold"),
+            f"  {total:,} disputes: ",
+            " · ".join(parts),
+            overdue,
+            reviews,
         )
         self.query_one("#queue-title", Static).update(title)
 
@@ -248,7 +282,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
             if pending
             else ("", "")
         )
-        self.query_one("#queue-status", Static).update(Content.assemble(self._status, waiting))
+        who = (visible(f"{self.app.who} · "), "bold")
+        self.query_one("#queue-status", Static).update(Content.assemble(who, self._status, waiting))
 
     def _problem(self, error: StoreError) -> None:
         """One reload reads rows, counts and totals: when the store is down all three fail,
@@ -351,6 +386,20 @@ class QueueScreen(ReportsFailures, Screen[None]):
             )
             return
         await app.push_screen(DisputeScreen(claim.dispute_id))
+
+    def action_reviews(self) -> None:
+        from mediator.screens.reviews import ReviewsScreen
+
+        self.app.push_screen(ReviewsScreen())
+
+    def action_reviews_refused(self) -> None:
+        if self.app.role is None:
+            self.notify("Your role is still being read from the store: try again in a moment.")
+            return
+        self.notify(
+            f"Only supervisors review decisions; {self.app.agent} works as an agent here.",
+            title="Reviews are for supervisors",
+        )
 
     def action_reload(self) -> None:
         self.reload(keep=self._current_key())

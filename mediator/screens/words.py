@@ -9,20 +9,37 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from mediator.domain.claims import Claim, held_age
+from mediator.domain.models import DisputeRecord
+from mediator.domain.review import ReviewState, review_state
 from mediator.store.base import Claimed, StoreError, VersionConflict
 from mediator.widgets._text import local_time
+
+
+def decided(record: DisputeRecord, tz: tzinfo) -> str | None:
+    """Who decided the dispute, or proposed a decision on it (issue 16), when (local time) and
+    how: "D-1 was proposed for review by ana at 22 Nov 12:00 (Seller favour)"; None when its
+    newest decision is not what it stands on (none, or a proposal returned)."""
+    if not record.decisions:
+        return None
+    last = record.decisions[-1]
+    state = review_state(last)
+    if state is ReviewState.RETURNED:
+        return None
+    how = {
+        ReviewState.NOT_REQUIRED: "decided",
+        ReviewState.PENDING: "proposed for review",
+        ReviewState.APPROVED: "decided (approved on review)",
+        ReviewState.OVERTURNED: "proposed, then overturned,",
+    }[state]
+    when = local_time(last.decided_at, tz)
+    return f"{record.id} was {how} by {last.decided_by} at {when} ({last.outcome.label})"
 
 
 def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
     """Who got there first, when (local time) and how: one sentence without its full stop."""
     current = conflict.current
-    if current is not None and current.decisions:
-        last = current.decisions[-1]
-        when = local_time(last.decided_at, tz)
-        return (
-            f"{conflict.dispute_id} was decided by {last.decided_by} at {when} "
-            f"({last.outcome.label})"
-        )
+    if current is not None and (words := decided(current, tz)) is not None:
+        return words
     return f"{conflict.dispute_id} was changed by someone else since you opened it"
 
 

@@ -63,14 +63,19 @@ COLUMNS: tuple[Column, ...] = (
 
 def claim_text(row: QueueRow, now: datetime, agent: str) -> str:
     """Who holds the dispute and for how long ("ana · 2m", "you · 5m"); a dispute handed to
-    the agent says by whom ("from ana"); nobody's: empty."""
+    the agent says by whom ("from ana"); a proposal a supervisor returned (issue 16) says to
+    whom ("returned to you", "↩ you · 5m" once claimed); nobody's: empty."""
     claim = row.claim
+    returned = row.returned_to
     if claim is None:
-        return ""
+        if returned is None:
+            return ""
+        return "returned to you" if returned == agent else f"returned to {returned}"
     held = held_age(claim, now)
+    mark = "↩ " if returned is not None else ""
     if claim.holder != agent:
-        return f"{claim.holder} · {held}"
-    return f"from {claim.handed_by}" if claim.handed_by else f"you · {held}"
+        return f"{mark}{claim.holder} · {held}"
+    return f"{mark}from {claim.handed_by}" if claim.handed_by else f"{mark}you · {held}"
 
 
 def due_text(row: QueueRow, now: datetime) -> str:
@@ -94,6 +99,7 @@ class QueueTable(Widget, can_focus=True):
         "queue-table--flagged",
         "queue-table--claimed",
         "queue-table--mine",
+        "queue-table--returned",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,6 +130,7 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--dim { color: $text-muted; }
     QueueTable > .queue-table--claimed { color: $text-muted; text-style: italic; }
     QueueTable > .queue-table--mine { color: $success; }
+    QueueTable > .queue-table--returned { color: $warning; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -361,8 +368,8 @@ class QueueTable(Widget, can_focus=True):
         row = self.rows[index]
         # A row's line depends only on these; cursor moves and repaints reuse it.
         key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
-               row.claimed_from, index == self.cursor, width, self.now, self.has_focus,
-               base)  # fmt: skip
+               row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
+               self.has_focus, base)  # fmt: skip
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -392,7 +399,9 @@ class QueueTable(Widget, can_focus=True):
             else Style()
         )
         claim_style = Style()
-        if row.claimed_by is not None:
+        if row.returned_to is not None and row.returned_to == self.agent:
+            claim_style = self.get_component_rich_style("queue-table--returned")
+        elif row.claimed_by is not None:
             mine = row.claimed_by == self.agent
             claim_style = self.get_component_rich_style(
                 "queue-table--mine" if mine else "queue-table--claimed"

@@ -72,12 +72,15 @@ class Show(Enum):
     DISPUTE_CHAT = "dispute chat"
     STAFF_NOTES = "staff notes"
     EVENTS = "events, evidence and decisions"
+    HISTORY = "history: who did what"
 
     def accepts(self, entry: TimelineEntry) -> bool:
         if self is Show.ALL:
             return True
         if self is Show.EVENTS:
             return entry.kind is not EntryKind.MESSAGE
+        if self is Show.HISTORY:
+            return entry.kind is EntryKind.HISTORY
         wanted = {
             Show.ORDER_CHAT: Channel.ORDER_CHAT,
             Show.DISPUTE_CHAT: Channel.DISPUTE_CHAT,
@@ -102,6 +105,7 @@ class Transcript(ScrollView, can_focus=True):
         "transcript--event",
         "transcript--evidence",
         "transcript--decision",
+        "transcript--history",
         "transcript--buyer",
         "transcript--seller",
         "transcript--staff",
@@ -135,6 +139,7 @@ class Transcript(ScrollView, can_focus=True):
     Transcript > .transcript--event { color: $text-muted; text-style: italic; }
     Transcript > .transcript--evidence { color: $accent; text-style: bold; }
     Transcript > .transcript--decision { color: $success; text-style: bold; }
+    Transcript > .transcript--history { color: $text-secondary; }
     Transcript > .transcript--buyer { color: $primary; text-style: bold; }
     Transcript > .transcript--seller { color: $warning; text-style: bold; }
     Transcript > .transcript--staff { color: $success; text-style: bold; }
@@ -247,6 +252,10 @@ class Transcript(ScrollView, can_focus=True):
         elif entry.kind is EntryKind.EVIDENCE:
             head.append(f"◆ {entry.title}", self._style("evidence"))
             head.append(f"  {_who(entry).lower()}", self._style("time"))
+        elif entry.kind is EntryKind.HISTORY:
+            head.append(f"↻ {visible(entry.title)}", self._style("history"))
+            if entry.ref:
+                head.append(f"  {entry.ref}", self._style("time"))
         else:
             head.append(f"✔ {visible(entry.title)}", self._style("decision"))
             head.append(f"  {_who(entry)}", self._style("time"))

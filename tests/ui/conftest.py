@@ -84,9 +84,12 @@ def told(app: App[Any]) -> list[Told]:
     return notices
 
 
-#: Workers that wait on the agent (a modal) rather than on the store, and the app's follower
-#: of the store's change feed, which runs as long as the app.
-INTERACTIVE = {"decide", "note", "ask_info", "leave", "quit", "take_over", "discard_draft", "live"}
+#: Workers that wait on the agent (a modal) rather than on the store (a supervisor's review
+#: too: it asks first), and the app's follower of the store's change feed, which runs as long
+#: as the app.
+INTERACTIVE = {
+    "decide", "note", "ask_info", "leave", "quit", "take_over", "discard_draft", "live", "review",
+}  # fmt: skip
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:

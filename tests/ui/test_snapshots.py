@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from textual.widgets import Input, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
+from mediator.domain import DecisionDraft, Outcome
+from mediator.domain.review import ReviewRule
 from mediator.store import QueueQuery
 
 from .conftest import NOW, make_store, settle
@@ -149,3 +152,45 @@ def test_queue_after_scrolling_down_and_back(snap_compare: Snap, tmp_path: Path)
     """Cursor moves repaint only two lines unless the view scrolls: the screen must still match."""
     presses = ["down"] * 25 + ["up"] * 24 + ["pagedown", "up", "up"]
     assert snap_compare(build(tmp_path), terminal_size=NARROW, run_before=keys(*presses))
+
+
+def build_reviews(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MediatorApp:
+    """Issue 16: a supervisor's console with two proposals waiting (refunds of 20.00 USD or more
+    go to review), made 3 h and 1 h ago by two agents; decision ids fixed for the snapshot."""
+    ids = iter(f"R-snap{n}" for n in range(1, 100))
+    monkeypatch.setattr("mediator.store.sql.deciding.new_id", lambda prefix: next(ids))
+    store = make_store(tmp_path / "snap.db")
+    store.label = "sqlite:snap.db"
+    for name, role in (("agent.ana", "agent"), ("agent.bo", "agent"), ("sup.snap", "supervisor")):
+        store.add_staff_sync(name, role, now=NOW)
+    rule = ReviewRule(refund_at_least={"USD": Decimal("20.00")})
+    store.set_review_rule_sync(rule, actor="sup.snap", now=NOW)
+    for dispute_id, actor, refund, ago in (
+        ("D-10001", "agent.ana", "25.00", 3),
+        ("D-10003", "agent.bo", "50.00", 1),
+    ):
+        draft = DecisionDraft(
+            outcome=Outcome.BUYER_PARTIAL_REFUND,
+            rationale=f"Refund {refund} per the evidence [E-1] and the chat.",
+            refund_amount=Decimal(refund),
+        )
+        version = store.get_dispute_sync(dispute_id).version
+        store.record_decision_sync(
+            dispute_id, draft, expected_version=version, actor=actor, now=NOW - timedelta(hours=ago)
+        )
+    return MediatorApp(store, clock=FrozenClock(NOW), agent="sup.snap", tz=UTC, every=MANUAL)
+
+
+def test_review_list(snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proposals waiting, oldest first, each with why it needs a second person."""
+    app = build_reviews(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=WIDE, run_before=keys("v"))
+
+
+def test_proposal_opened_for_review(
+    snap_compare: Snap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest proposal beside its dispute: the review banner, the proposal with its reasons
+    and what its agent did, the history in the timeline, and a / o / r in the footer."""
+    app = build_reviews(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=WIDE, run_before=keys("v", "enter"))
