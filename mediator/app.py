@@ -210,18 +210,8 @@ class MediatorApp(ReportsFailures, App[None]):
     async def read_role(self) -> None:
         """Ask the store who the agent is (issue 16): a supervisor reviews proposals; anyone
         else works as an agent. The store enforces it either way; the console only shows it."""
-        ask = getattr(self.store, "staff_role", None)
-        if ask is None:  # a store from before issue 16 (the API client, until it learns roles)
-            self.notify(
-                f"{self.store.label} does not say who is a supervisor: you work as an agent "
-                "(reviews stay closed).",
-                title="Role unknown",
-                severity="warning",
-            )
-            self.role = Role.AGENT
-            return
         try:
-            member = await ask(self.agent)
+            member = await self.store.staff_role(self.agent)
         except StoreError as error:
             self.notify(
                 f"Could not read your role: {refusal(error, self.tz)}. You work as an agent "

@@ -17,8 +17,9 @@ from mediator.domain.audit import AuditEntry
 from mediator.domain.enums import Outcome, Status
 from mediator.domain.money import format_amount
 
-#: Fields that say nothing to a person (every write bumps the version).
-_QUIET = frozenset({"version", "id", "dispute_id", "seq"})
+#: Fields that say nothing to a person (every write bumps the version; a claim's lease end and
+#: a message's id are bookkeeping; a note's or request's text is in the timeline already).
+_QUIET = frozenset({"version", "id", "dispute_id", "seq", "until", "message_id", "message"})
 #: Fields with a sentence of their own below.
 _KNOWN = frozenset({"status", "decision", "review", "returned_to", "claimed_by", "holder"})
 #: The longest summary of one entry (a note can be long: the whole entry opens with Enter).
@@ -92,9 +93,11 @@ def change_summary(entry: AuditEntry) -> str:
             old, new = before.get(key), after.get(key)
             if old != new:
                 if old is None:
-                    parts.append(f"held by {new}")
+                    if new != entry.actor:  # "ana claimed it" says who holds it
+                        parts.append(f"held by {new}")
                 elif new is None:
-                    parts.append(f"released by {old}")
+                    if old != entry.actor:  # a break, or a release of a claim handed on
+                        parts.append(f"released from {old}")
                 else:
                     parts.append(f"holder {old} → {new}")
     if after.get("returned_to"):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from mediator.domain.audit import AuditEntry
+from mediator.domain.audit import AuditAction, AuditEntry
 from mediator.domain.enums import Actor, Channel, EscalationCause
 from mediator.domain.flags import Flag, flag_message
 from mediator.domain.history import change_summary
@@ -124,7 +124,12 @@ def build_timeline(
             )
         )
     entries += [decision_entry(r) for r in record.decisions]
-    entries += [history_entry(h) for h in history if h.dispute_id == d.id]
+    # a note's entry is the note itself, already in the timeline as a message
+    entries += [
+        history_entry(h)
+        for h in history
+        if h.dispute_id == d.id and h.action != AuditAction.NOTE_ADDED
+    ]
     entries.sort(key=lambda e: e.sort_key)
     return entries
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.content import Content
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from mediator.domain.audit import AuditEntry
 from mediator.domain.enums import Status
@@ -66,14 +66,8 @@ class ShowsReviews(_Screen):
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load_history(self) -> None:
         """Read the dispute's history and merge it into the timeline."""
-        ask = getattr(self.app.store, "history", None)
-        if ask is None:  # a store from before issue 16 (the API client, until it serves it)
-            self.query_one("#timeline-title", Label).update(
-                plain("Timeline (t) · everything (c) · this store keeps no history")
-            )
-            return
         try:
-            entries = await ask(self.dispute_id)
+            entries = await self.app.store.history(self.dispute_id)
         except StoreError as error:
             self.notify(
                 f"Could not read the history of {self.dispute_id}: {refusal(error, self.app.tz)}. "

@@ -13,6 +13,7 @@ from textual.widgets import Input, RadioButton, Static, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.domain import Actor, Outcome, Status
+from mediator.domain.timeline import EntryKind
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.modals import ConfirmDecision
 from mediator.screens.queue import QueueScreen
@@ -236,7 +237,9 @@ async def test_staff_note_is_saved_and_shown(app: MediatorApp, store: SqlStore) 
         await pilot.press("t", "n", *"Called the carrier [ref 42]", "ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, DisputeScreen)
-        last = screen.query_one(Transcript).entries[-1]
+        # the last message (history entries, issue 16, may sort after it by the store's clock)
+        messages = [e for e in screen.query_one(Transcript).entries if e.kind is EntryKind.MESSAGE]
+        last = messages[-1]
         assert last.body == "Called the carrier [ref 42]"
         assert last.author_name == "agent.test"
     stored = await store.get_dispute(screen.record.id)
