@@ -501,6 +501,9 @@ def baseline_rows(before: Measured, now: Measured, label: str) -> list[Row]:
     return [
         Row(f"API decisions on the baseline {label} (--workers {now.workers}): throughput",
             size, f"{old:,.0f}/s", "", "", "reference", ""),
+        Row(f"API decisions on the baseline: CPU per decision, server / PostgreSQL / load "
+            f"generator (--workers {now.workers})", size, cpu_split(before.decisions), "", "",
+            "reference", ""),
         Row(f"API decisions with the audit trail on: cost against the baseline (--workers "
             f"{now.workers})", size, f"{cost:+.1f} % ({old:,.0f}/s → {new:,.0f}/s)", "", "",
             f"≤ {AUDIT_COST_PCT:.0f} %", yes(cost <= AUDIT_COST_PCT)),
