@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Insert,
     String,
+    and_,
     bindparam,
     exists,
     func,
@@ -98,18 +99,25 @@ _PG_APPEND = _insert_from(_bump())
 
 
 def appended_after(
-    source: CTE,
-    *,
+    *sources: CTE,
     at: ColumnElement[Any] | None = None,
     actor: ColumnElement[Any] | None = None,
     dispute_id: ColumnElement[Any] | None = None,
 ) -> CTE:
     """For a one-statement write on PostgreSQL: the CTE that appends the entry bound as `a_…`
-    (`params`) if and only if the CTE `source` returned a row. Add it to the statement with
-    `add_cte`. `at`, `actor` and `dispute_id` may reuse the statement's own values instead of
-    binding them again: psycopg caches the parsing of a statement only up to 50 parameters, and
+    (`params`) if and only if each CTE of `sources` returned a row. Add it to the statement with
+    `add_cte`.
+
+    Name every other data-modifying CTE of the statement in `sources` (with a RETURNING): the
+    head's row lock is taken when its UPDATE has evaluated this condition, so everything the
+    condition reads runs before it, and the lock, which puts every write of the store in one
+    line, is held only for the append and the commit. A CTE the condition does not read would
+    run at the end of the statement, inside that window.
+
+    `at`, `actor` and `dispute_id` may reuse the statement's own values instead of binding them
+    again: psycopg caches the parsing of a statement only up to 50 parameters, and
     the decision's statement is near that (parsing it costs ~0.5 ms of CPU)."""
-    condition = exists(select(literal_column("1")).select_from(source))
+    condition = and_(*(exists(select(literal_column("1")).select_from(s)) for s in sources))
     return _insert_from(_bump(condition), at, actor, dispute_id).cte("audit_appended")
 
 

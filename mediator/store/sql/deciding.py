@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    ColumnElement,
     Connection,
     Row,
     String,
@@ -175,7 +176,13 @@ _resolved = _RESOLVE.returning(c.id).cte("resolved")
 def _insert_from_resolved(table: Table, prefix: str, name: str) -> CTE:
     columns = list(table.c)
     values = select(*(bindparam(prefix + col.name, type_=col.type) for col in columns))
-    return insert(table).from_select(columns, values.select_from(_resolved)).cte(name)
+    # RETURNING: the audit entry's condition reads it (`audit.appended_after`)
+    return (
+        insert(table)
+        .from_select(columns, values.select_from(_resolved))
+        .returning(columns[0])
+        .cte(name)
+    )
 
 
 _new_decision = _insert_from_resolved(decisions, "d_", "new_decision")
@@ -192,19 +199,21 @@ _new_change = (
     .returning(*changes.c)
     .cte("new_change")
 )
-# the entry's time, actor and dispute are the change feed's (the same values, bound once)
-_audited = audit.appended_after(
-    _resolved,
-    at=bindparam("c_at", type_=UtcDateTime()),
-    actor=bindparam("c_actor", type_=String()),
-    dispute_id=bindparam("dispute_id", type_=String()),
+# the entry's time, actor and dispute are the change feed's (the same values, bound once); it is
+# appended last, after every other row of the statement is written (`audit.appended_after`)
+_shared: dict[str, ColumnElement[Any]] = {
+    "at": bindparam("c_at", type_=UtcDateTime()),
+    "actor": bindparam("c_actor", type_=String()),
+    "dispute_id": bindparam("dispute_id", type_=String()),
+}
+_PG_WRITE = notified(_new_change).add_cte(
+    audit.appended_after(_resolved, _new_change, _new_decision, **_shared)
+)
+_PG_WRITE_WITH_KEY = notified(_new_change).add_cte(
+    audit.appended_after(_resolved, _new_change, _new_decision, _new_key, **_shared)
 )
 #: The audit entry's values the PostgreSQL statement binds (the others it shares, above).
 _PG_AUDIT_PARAMS = ("a_action", "a_body")
-_PG_WRITE = notified(_new_change).add_cte(_new_decision).add_cte(_audited)
-_PG_WRITE_WITH_KEY = (
-    notified(_new_change).add_cte(_new_decision).add_cte(_new_key).add_cte(_audited)
-)
 
 
 def record_decision(
