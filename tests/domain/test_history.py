@@ -91,7 +91,10 @@ def test_unknown_fields_and_claims_are_listed_plainly() -> None:
         "claimed", {"claimed_by": None, "lease": 180}, {"claimed_by": "bo", "lease": 60}
     )
     assert change_summary(claimed) == "held by bo · lease: 180 → 60"
-    assert change_summary(entry("note_added", None, {"message_id": "N-1"})) == "message id: N-1"
+    assert change_summary(entry("info_requested", None, {"party": "seller"})) == "party: seller"
+    # bookkeeping is left out: a message's id and text (in the timeline already), a lease's end
+    quiet = {"message_id": "N-1", "message": "Tracking?", "until": "2026-11-22T12:00:00Z"}
+    assert change_summary(entry("info_requested", None, quiet)) == ""
     assert change_summary(entry("mystery", None, None)) == ""
     assert entry("mystery", None, None).words == "mystery"
 
