@@ -1,5 +1,5 @@
-"""The `mediator` command: the console, the demo, `import`, `seed`, `staff` and `audit` (and
-`review-rule`, in `cli_review`).
+"""The `mediator` command: the console, the demo, `import`, `seed` and `staff` (and `audit` and
+`review-rule`, in `cli_audit` and `cli_review`).
 
 Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), or the audit
 trail (or an exported file) is not whole, 2 usage, file or store error (one line on stderr,
@@ -20,13 +20,12 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mediator import __version__, cli_review, config
+from mediator import __version__, cli_audit, cli_review, config
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from mediator.domain import Dispute
-    from mediator.domain.audit import Verified
     from mediator.importer import LineError
     from mediator.store.base import ImportReport
     from mediator.store.drafts import DraftBox
@@ -157,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--now",
         metavar="TIME",
-        type=_aware_time,
+        type=aware_time,
         default=None,
         help="the generator's 'now', e.g. 2026-11-22T12:00:00Z (default: the current time)",
     )
@@ -174,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     escalate.add_argument(
         "--now",
         metavar="TIME",
-        type=_aware_time,
+        type=aware_time,
         default=None,
         help="the time to judge the timers at (default: the current time)",
     )
@@ -217,45 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     listing = staff_commands.add_parser("list", parents=[store], help="list staff and roles")
     listing.set_defaults(handler=_cmd_staff_list)
     cli_review.add_command(commands, store)  # issue 16
-    _audit_parser(commands, store)
+    cli_audit.add_command(commands, store)  # issue 16
     return parser
-
-
-def _audit_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    store: argparse.ArgumentParser,
-) -> None:
-    """`mediator audit verify [FILE]` and `mediator audit export`."""
-    audit = commands.add_parser(
-        "audit",
-        help="check or export the tamper-evident audit trail",
-        description="The store's audit trail: every action, each entry chained to the one "
-        "before it by SHA-256, with a checkpoint of the count and the newest hash.",
-    )
-    audit_commands = audit.add_subparsers(title="audit commands", metavar="ACTION", required=True)
-    verify = audit_commands.add_parser(
-        "verify",
-        parents=[store],
-        help="check the whole trail (or an exported FILE, offline)",
-        description="Check every entry of the store's trail and the checkpoint; with FILE, "
-        "check an export against nothing but the file. Exits 0 and prints the count and the "
-        "head when whole, else 1 and names the first entry that is wrong.",
-    )
-    verify.add_argument("file", metavar="FILE", nargs="?", help="an export to check offline")
-    verify.set_defaults(handler=_cmd_audit_verify)
-    export = audit_commands.add_parser(
-        "export",
-        parents=[store],
-        help="write the trail as JSON Lines with a trailer",
-        description="Write the trail's entries (all, or those at or after --since, or of one "
-        "dispute) as JSON Lines, then a trailer with the count and the head hash.",
-    )
-    export.add_argument(
-        "--since", metavar="TIME", type=_aware_time, help="e.g. 2026-11-20T10:00:00Z"
-    )
-    export.add_argument("--dispute", metavar="ID", help="only this dispute's entries")
-    export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
-    export.set_defaults(handler=_cmd_audit_export)
 
 
 def _port(text: str) -> int:
@@ -285,7 +247,7 @@ def _count(text: str) -> int:
     return value
 
 
-def _aware_time(text: str) -> datetime:
+def aware_time(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -498,85 +460,6 @@ def _cmd_staff_list(args: argparse.Namespace) -> int:
     for member in members:
         print(f"{member.name}\t{member.role.value}")
     return EXIT_OK
-
-
-def _cmd_audit_verify(args: argparse.Namespace) -> int:
-    if args.file is not None:
-        if getattr(args, "store", None) is not None:
-            raise CliError("verify FILE checks the file alone; drop --store")
-        return _verify_file(Path(args.file))
-    with _open_store(getattr(args, "store", None)) as store:
-        result = store.audit_verify_sync()
-        label = store.label
-    return _verified(result, f"the audit trail of {label}")
-
-
-def _verify_file(path: Path) -> int:
-    """`audit verify FILE`: the export checked against nothing but itself."""
-    from mediator.domain.audit import verify_export
-
-    try:
-        with path.open(encoding="utf-8", newline="\n") as lines:
-            result = verify_export(lines)
-    except UnicodeDecodeError as exc:
-        print(f"mediator: {path} is not an audit export: not UTF-8 ({exc.reason})", file=sys.stderr)
-        return EXIT_INVALID
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return _verified(result, str(path))
-
-
-def _verified(result: Verified, what: str) -> int:
-    """Print what a check found: the count and head, or the first problem (on stderr)."""
-    from mediator.domain.text import one_line
-
-    if result.ok:
-        print(f"{what} is whole: {result.count} entries, head {result.head}")
-        return EXIT_OK
-    problem = one_line(result.problem or "", 1000)
-    print(f"mediator: {what} is NOT whole: {problem}", file=sys.stderr)
-    print(
-        f"mediator: {result.count} entries before it verified (head {result.head[:12]}…)",
-        file=sys.stderr,
-    )
-    return EXIT_INVALID
-
-
-def _cmd_audit_export(args: argparse.Namespace) -> int:
-    with _open_store(getattr(args, "store", None)) as store:
-        if args.output is None:
-            try:
-                count, head = store.audit_export_sync(
-                    sys.stdout, since=args.since, dispute_id=args.dispute
-                )
-            except OSError as exc:  # a closed pipe (`| head`): one line, not a traceback
-                raise CliError(f"cannot write to stdout: {exc.strerror or exc}") from None
-            target = "stdout"
-        else:
-            count, head = _export_to(store, Path(args.output), args.since, args.dispute)
-            target = args.output
-        label = store.label
-    print(f"exported {count} audit entries from {label} to {target} (head {head})", file=sys.stderr)
-    return EXIT_OK
-
-
-def _export_to(
-    store: SqlStore, path: Path, since: datetime | None, dispute_id: str | None
-) -> tuple[int, str]:
-    """Export into `path`: written beside it, then renamed, so a failed export leaves no file
-    that looks finished."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
-            result = store.audit_export_sync(out, since=since, dispute_id=dispute_id)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return result
 
 
 # --- helpers -----------------------------------------------------------------------------------
