@@ -493,7 +493,7 @@ def baseline_rows(before: Measured, now: Measured, label: str) -> list[Row]:
     """The baseline's decision throughput and what the change costs of it."""
 
     def rate(m: Measured) -> float:
-        return len(m.decisions["lat_ms"]) / m.decisions["elapsed_s"]
+        return float(len(m.decisions["lat_ms"]) / m.decisions["elapsed_s"])
 
     old, new = rate(before), rate(now)
     cost = 100.0 * (old - new) / old

@@ -17,6 +17,7 @@ from mediator.store.sql import deciding
 
 @pytest.mark.parametrize("name", ["_PG_WRITE", "_PG_WRITE_WITH_KEY"])
 def test_the_decision_statement_is_cached_by_psycopg(name: str) -> None:
-    compiled = getattr(deciding, name).compile(dialect=postgresql.psycopg.dialect())
+    dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    compiled = getattr(deciding, name).compile(dialect=dialect)
     assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS
     assert len(str(compiled)) <= _queries.MAX_CACHED_STATEMENT_LENGTH
