@@ -300,19 +300,6 @@ def trailer_line(*, count: int, head: str, store_count: int, store_head: str) ->
     )
 
 
-def _entry_row(entry: AuditEntry) -> StoredEntry:
-    return StoredEntry(
-        seq=entry.seq,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        dispute_id=entry.dispute_id,
-        body=entry.body,
-        prev=entry.prev,
-        hash=entry.hash,
-    )
-
-
 def _first(exc: ValidationError) -> str:
     """The first problem pydantic found, as `field: message`."""
     error = exc.errors()[0]
@@ -393,7 +380,7 @@ def verify_export(lines: Iterator[str]) -> Verified:
             return Verified(
                 count, head, f"line {number}: entry 1 does not start the trail", entry.seq
             )
-        if chain_hash(entry.prev, _entry_row(entry).body) != entry.hash:
+        if chain_hash(entry.prev, entry.body) != entry.hash:
             return Verified(
                 count,
                 head,
