@@ -215,6 +215,15 @@ class WritingDialog(ModalScreen[ResultT | None]):
     def action_send(self) -> None:
         raise NotImplementedError
 
+    def required_text(self, empty: str) -> str | None:
+        """The text to send, or None: still being built, or blank (then `empty` is shown as
+        the dialog's error, and nothing is sent)."""
+        body = self.typed()
+        if body is not None and not body.strip():
+            self.query_one(".error", Static).update(plain(f"✖ {empty}"))
+            return None
+        return body
+
     def action_cancel(self) -> None:
         what = self.unsaved_work()
         if what is None:
@@ -258,13 +267,9 @@ class NoteScreen(WritingDialog[str]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def action_send(self) -> None:
-        body = self.typed()
-        if body is None:
-            return
-        if not body.strip():
-            self.query_one("#note-error", Static).update(plain("✖ a note cannot be empty"))
-            return
-        self.dismiss(body)
+        body = self.required_text("a note cannot be empty")
+        if body is not None:
+            self.dismiss(body)
 
 
 class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
@@ -316,11 +321,8 @@ class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def action_send(self) -> None:
-        body = self.typed()
+        body = self.required_text("say what information is needed")
         if body is None:
-            return
-        if not body.strip():
-            self.query_one("#info-error", Static).update(plain("✖ say what information is needed"))
             return
         seller = self.query_one("#info-seller", RadioButton).value
         self.dismiss((Actor.SELLER if seller else Actor.BUYER, body))

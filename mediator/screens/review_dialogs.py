@@ -69,12 +69,6 @@ class ReturnNote(WritingDialog[str]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def action_send(self) -> None:
-        body = self.typed()
-        if body is None:
-            return
-        if not body.strip():
-            self.query_one("#return-error", Static).update(
-                plain("✖ say what should change: a note is required")
-            )
-            return
-        self.dismiss(body)
+        body = self.required_text("say what should change: a note is required")
+        if body is not None:
+            self.dismiss(body)
