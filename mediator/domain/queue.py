@@ -15,6 +15,7 @@ from pydantic import Field
 from mediator.domain.claims import Claim, ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, OrderKind, Reason, Status
 from mediator.domain.models import Claimable, StrictModel, UtcTime
+from mediator.domain.report import DeadlineFilter, DecidedFilter
 
 #: Counting stops here: "1,000+ match" is as useful to a person as the exact number, and
 #: counting a million matches is not cheap (issue 4: a cheap count).
@@ -34,6 +35,11 @@ class QueueQuery:
     claims: ClaimFilter = ClaimFilter.ALL
     #: Whose claims `ClaimFilter.MINE` means.
     agent: str = ""
+    #: Drill-down from the dashboard (issue 17): only disputes whose next deadline passed by
+    #: this time, with a decision of this kind, or with this deadline met or breached.
+    overdue_at: datetime | None = None
+    decided: DecidedFilter | None = None
+    deadline: DeadlineFilter | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -61,7 +61,7 @@ from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
 from mediator.domain.text import one_line
-from mediator.server import errors, events, reviews
+from mediator.server import errors, events, reports, reviews
 from mediator.server.answers import DisputePath
 from mediator.server.answers import json_answer as _json
 from mediator.server.answers import route as _route
@@ -395,6 +395,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
 
     # issue 16: the review rule, the review queue, verdicts; the dispute's history
     reviews.install(app, store, clock, staff=staff_member, supervisor=supervisor)
+    reports.install(app, store, clock, supervisor=supervisor)
 
     # --- admin ----------------------------------------------------------------------------
 

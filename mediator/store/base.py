@@ -40,6 +40,7 @@ from mediator.domain.queue import QueueKey as QueueKey
 from mediator.domain.queue import QueuePage as QueuePage
 from mediator.domain.queue import QueueQuery as QueueQuery
 from mediator.domain.queue import QueueRow as QueueRow
+from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 
 
@@ -384,6 +385,14 @@ class Store(Protocol):
 
     async def history(self, dispute_id: str) -> list[AuditEntry]:
         """The dispute's audit entries, oldest first: who did what, when, what changed."""
+        ...
+
+    # -- the shift's figures (issue 17) --------------------------------------------------------
+
+    async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
+        """Every figure of the shift for `period` (`domain.report`), computed by SQL aggregates
+        in one snapshot; `now` is the caller's clock (SQL) or the server's (HTTP, which also
+        refuses agents: `NotAllowed`)."""
         ...
 
     def changes(self) -> AsyncGenerator[Change, None]:

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -37,6 +37,7 @@ from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoR
 from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.report import Period, Summary
 from mediator.domain.review import (
     Proposal,
     ReviewBody,
@@ -462,6 +463,17 @@ class HttpStore:
         )
         return answer.entries
 
+    async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
+        # `now` is the server's: the figures are judged by its clock
+        return await self._answer(
+            Summary,
+            "GET",
+            "/reports/summary",
+            params={"start": _iso(period.start), "end": _iso(period.end)},
+            action="reading the shift's figures",
+            idempotent=True,
+        )
+
     async def whoami(self) -> StaffMember:
         return await self._answer(
             StaffMember, "GET", "/me", action="checking the token", idempotent=True
@@ -589,3 +601,7 @@ def _error(
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=ErrorBody)
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

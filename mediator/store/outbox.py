@@ -34,6 +34,7 @@ from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoR
 from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
     OutboxError,
@@ -286,6 +287,9 @@ class OutboxStore:
 
     async def history(self, dispute_id: str) -> list[AuditEntry]:
         return await self.api.history(dispute_id)
+
+    async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
+        return await self.api.summary(period, now=now)
 
     async def record_decision(
         self,

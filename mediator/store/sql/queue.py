@@ -26,6 +26,7 @@ from mediator.domain import QUEUE_STATUSES, Status
 from mediator.domain.claims import ClaimFilter
 from mediator.store.base import COUNT_CAP, QueueCounts, QueueKey, QueuePage, QueueQuery
 from mediator.store.sql.claims import StoreClock, claim_filter, store_now
+from mediator.store.sql.drill import drill_conditions
 from mediator.store.sql.rows import queue_row
 from mediator.store.sql.schema import UtcDateTime, disputes
 from mediator.store.sql.search import index_candidates, text_filter
@@ -114,6 +115,7 @@ def conditions(
         held = claim_filter(query, now())
         if held is not None:
             where.append(held)
+    where.extend(drill_conditions(query, conn.dialect.name))
     return where
 
 

@@ -27,7 +27,7 @@ from sqlmodel import Field, SQLModel
 #: The schema this code reads and writes, kept in `meta.schema_version` by every migration so
 #: that older releases (which only know that number) refuse a store they do not understand. A
 #: database with a newer version is refused; an older one is migrated on open (`migrations.py`).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: `meta.schema_version` → the Alembic revision (`alembic/versions/`) of that schema. Versions 1
 #: and 2 predate Alembic: `migrations.py` brings them to 3 by hand first.
@@ -38,6 +38,7 @@ REVISIONS = {
     6: "v6_claims",
     7: "v7_changes",
     8: "v8_review_audit",
+    9: "v9_report_indexes",
 }
 #: The Alembic head: a store whose `alembic_version` says this needs no migration, and opening it
 #: does not import Alembic (tests/store/test_sql_migrations.py checks it against the scripts).
@@ -109,6 +110,8 @@ class DisputeRow(StoreModel, table=True):
         Index("ix_disputes_status_urgency", "status", "urgency_at", "id"),
         Index("ix_disputes_urgency", "urgency_at", "id"),
         Index("ix_disputes_claimed_by", "claimed_by"),
+        Index("ix_disputes_escalated_at", "escalated_at"),
+        Index("ix_disputes_opened_at", "opened_at"),
     )
 
     id: str = Field(primary_key=True)
@@ -213,6 +216,7 @@ class DecisionRow(StoreModel, table=True):
     __table_args__ = (
         Index("ix_decisions_dispute", "dispute_id", "decided_at"),
         Index("ix_decisions_decided_by", "decided_by"),
+        Index("ix_decisions_decided_at", "decided_at"),
     )
 
     id: str = Field(primary_key=True)
@@ -241,7 +245,10 @@ class InfoRequestRow(StoreModel, table=True):
     """Staff asked a party for information (P-INFO-7D); the newest row per dispute is current."""
 
     __tablename__ = "info_requests"
-    __table_args__ = (Index("ix_info_requests_dispute", "dispute_id", "asked_at"),)
+    __table_args__ = (
+        Index("ix_info_requests_dispute", "dispute_id", "asked_at"),
+        Index("ix_info_requests_asked_at", "asked_at"),
+    )
 
     id: str = Field(primary_key=True)
     dispute_id: str = Field(foreign_key="disputes.id")

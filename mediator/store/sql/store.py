@@ -46,6 +46,7 @@ from mediator.domain.audit import (
 from mediator.domain.audit import verify as verify_trail
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
     Claimed,
@@ -60,7 +61,18 @@ from mediator.store.base import (
     StoreError,
     VersionConflict,
 )
-from mediator.store.sql import audit, claims, deciding, feed, imports, queue, reviews, staff, writes
+from mediator.store.sql import (
+    audit,
+    claims,
+    deciding,
+    feed,
+    imports,
+    queue,
+    report,
+    reviews,
+    staff,
+    writes,
+)
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
@@ -667,6 +679,20 @@ class SqlStore:
                 return audit.history(conn, dispute_id)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading the history of {dispute_id}") from None
+
+    # -- the shift's figures (issue 17) -------------------------------------------------------
+
+    def summary_sync(self, period: Period, *, now: datetime | None = None) -> Summary:
+        """Every figure for `period` by `now` (else the store's clock), in one snapshot."""
+        try:
+            with self._snapshot() as conn:
+                at = now if now is not None else claims.store_now(conn, self.clock)
+                return report.summary(conn, period, at)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "computing the shift's figures") from None
+
+    async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
+        return await self._call(SqlStore.summary_sync, period, now=now)
 
     async def history(self, dispute_id: str) -> list[AuditEntry]:
         """`history_sync` off the caller's thread (the dispute screen's history)."""
