@@ -181,9 +181,9 @@ def _handling(conn: Connection, period: Period, dialect: str) -> tuple[Handling,
         .subquery()
     )
     r = ranked.c
-    median_all = (r.n_all * 50 + 99) / 100
-    p90_all = (r.n_all * 90 + 99) / 100
-    median_agent = (r.n_agent * 50 + 99) / 100
+    median_all = (r.n_all * 50 + 99) // 100
+    p90_all = (r.n_all * 90 + 99) // 100
+    median_agent = (r.n_agent * 50 + 99) // 100
     rows = conn.execute(
         select(r.agent, r.secs, r.n_all, r.rank_all, r.rank_agent, r.n_agent).where(
             or_(r.rank_all == median_all, r.rank_all == p90_all, r.rank_agent == median_agent)
