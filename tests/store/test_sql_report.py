@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mediator.domain import Actor, Dispute, DecisionDraft, Outcome, Status
+from mediator.domain import Actor, DecisionDraft, Dispute, Outcome, Status
 from mediator.domain.queue import QueueQuery
 from mediator.domain.report import (
     DeadlineFilter,
@@ -165,7 +165,7 @@ def test_the_weeks_figures_by_hand(shift: SqlStore) -> None:
     assert agents["ana"].decisions == 2 and agents["ana"].median_seconds == 24 * 3600
     assert agents["ben"].decisions == 1 and agents["ben"].median_seconds == 6 * 3600
     assert agents["cy"].median_seconds == 12 * 3600
-    assert [a.name for a in s.agents][0] == "ana"  # busiest first
+    assert s.agents[0].name == "ana"  # busiest first
     tallies = {t.rule_id: (t.met, t.breached) for t in s.deadlines}
     # STAFF-48H due in the week: D-1 (met), D-2 (breached), D-3 (met), D-6 (breached),
     # D-13 (due 12-07 00:00, breached); D-7 fell due 12-02 00:00 and was met at 11-30 12:00
@@ -195,8 +195,8 @@ def test_every_figure_drills_down_to_exactly_its_disputes(shift: SqlStore) -> No
         assert len(_ids(shift, QueueQuery(statuses=ALL, decided=f))) == a.decisions
     for t in s.deadlines:
         for tally, count in ((Tally.MET, t.met), (Tally.BREACHED, t.breached)):
-            f = DeadlineFilter(t.rule_id, tally, WEEK.start, WEEK.end, NOW)
-            assert len(_ids(shift, QueueQuery(statuses=ALL, deadline=f))) == count, (t, tally)
+            due = DeadlineFilter(t.rule_id, tally, WEEK.start, WEEK.end, NOW)
+            assert len(_ids(shift, QueueQuery(statuses=ALL, deadline=due))) == count, (t, tally)
     staff = DeadlineFilter("STAFF-48H", Tally.BREACHED, WEEK.start, WEEK.end, NOW)
     assert _ids(shift, QueueQuery(statuses=ALL, deadline=staff)) == {"D-2", "D-6", "D-13"}
     assert _ids(shift, QueueQuery(overdue_at=NOW)) == {"D-6", "D-13"}
