@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mediator import __version__, cli_audit, cli_review, config
+from mediator import __version__, cli_audit, cli_report, cli_review, config
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -217,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=_cmd_staff_list)
     cli_review.add_command(commands, store)  # issue 16
     cli_audit.add_command(commands, store)  # issue 16
+    cli_report.add_command(commands, store)  # issue 17
     return parser
 
 
