@@ -177,3 +177,54 @@ async def test_the_http_store_reads_the_same_summary(shift: SqlStore) -> None:
             await api.close()
     finally:
         server.stop()
+
+
+async def test_the_api_queue_drills_down_like_the_store(shift: SqlStore) -> None:
+    from mediator.domain import Outcome, Status
+    from mediator.domain.queue import QueueQuery
+    from mediator.domain.report import DeadlineFilter, DecidedFilter, Tally
+
+    sam = shift.add_staff_sync("sam", "supervisor", now=NOW)
+    every = frozenset(Status)
+    queries = [
+        QueueQuery(statuses=every, decided=DecidedFilter(WEEK.start, WEEK.end, by="ana")),
+        QueueQuery(
+            statuses=every,
+            decided=DecidedFilter(WEEK.start, WEEK.end, currency="USD", refunded=True),
+        ),
+        QueueQuery(
+            statuses=every,
+            decided=DecidedFilter(WEEK.start, WEEK.end, outcome=Outcome.SELLER_FAVOUR),
+        ),
+        QueueQuery(
+            statuses=every,
+            deadline=DeadlineFilter("STAFF-48H", Tally.BREACHED, WEEK.start, WEEK.end, NOW),
+        ),
+        QueueQuery(overdue_at=NOW),
+    ]
+    server = RestartableServer(shift, NOW)
+    server.start()
+    try:
+        api = HttpStore(server.url, sam)
+        try:
+            for query in queries:
+                over_http = await api.queue_page(query, limit=50)
+                direct = shift.queue_page_sync(query, limit=50)
+                assert over_http.rows == direct.rows, query
+                assert direct.rows, query
+        finally:
+            await api.close()
+        bad = httpx.get(
+            f"{server.url}/queue",
+            params={"decided": '{"by": 3}'},
+            headers={"Authorization": f"Bearer {sam}"},
+        )
+        assert bad.status_code == 422 and "decided" in bad.json()["detail"]
+        unknown = httpx.get(
+            f"{server.url}/queue",
+            params={"deadline": '{"rule": "P-NOPE"}'},
+            headers={"Authorization": f"Bearer {sam}"},
+        )
+        assert unknown.status_code == 422 and "deadline" in unknown.json()["detail"]
+    finally:
+        server.stop()

@@ -266,3 +266,63 @@ def describe_seconds(seconds: float | None) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m"
     return f"{minutes}m"
+
+
+#: What each figure means, in the words of the dashboard's help panel and the README.
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    (
+        "Period",
+        "Today runs from local midnight to now; 7 and 30 days end now; a from–to range runs "
+        "from local midnight of the first day to midnight after the last. Start included, "
+        "end not.",
+    ),
+    (
+        "Clock",
+        "The store's: an API console's figures are judged by the server's clock. A deadline "
+        "counts once it has fallen due (before now).",
+    ),
+    (
+        "Backlog",
+        "The queue now (escalated and awaiting information). Overdue: its disputes whose next "
+        "deadline has passed. Awaiting review: proposals out of the queue.",
+    ),
+    (
+        "Decided",
+        "Disputes whose standing decision was written in the period: not a proposal waiting "
+        "for review, nor one a supervisor overturned or returned.",
+    ),
+    (
+        "Money back",
+        "The standing decisions' refunds and fee refunds, per currency, never mixed; "
+        "'refunded' counts those with either.",
+    ),
+    (
+        "Met / breached",
+        "A deadline counts in the period it fell due. STAFF-48H: 48 h after escalation, met "
+        "when a decision or proposal was written by then. P-INFO-7D: 7 days after staff asked, "
+        "met when the party answered by then. P-ESC-SELLER-SILENT: 24 h after opening, "
+        "breached when the dispute auto-escalated for it. P-ESC-STALE: 72 h after opening, "
+        "breached when it auto-escalated as stale.",
+    ),
+    (
+        "Handling time",
+        "From escalation (opening, if never escalated) to the standing decision. Median and "
+        "p90 are nearest-rank: the smallest time with at least half (nine tenths) of the "
+        "decisions at or under it.",
+    ),
+    (
+        "Per agent",
+        "Standing decisions written in the period; proposals of theirs a supervisor overturned "
+        "or returned (counted when proposed); the median handling time of their decisions.",
+    ),
+    (
+        "Flagged share",
+        "The backlog's disputes with at least one message flagged under P-COMM-*.",
+    ),
+    (
+        "Backlog line",
+        "Walked back from now: an escalation after a point was not yet in the backlog, a "
+        "decision or proposal after it still was. Disputes returned to the queue by a "
+        "supervisor are not walked back.",
+    ),
+)

@@ -210,9 +210,32 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             ClaimFilter,
             Query(description="every dispute, the token owner's claims, or those nobody holds"),
         ] = ClaimFilter.ALL,
+        overdue_at: Annotated[
+            str | None, Query(description="drill-down: only disputes overdue at this ISO time")
+        ] = None,
+        decided: Annotated[
+            str | None,
+            Query(
+                description="drill-down: only disputes with such a decision, a JSON object of "
+                'strings (start, end, by, outcome, currency, refunded "True", kind '
+                "standing|overturned|returned)"
+            ),
+        ] = None,
+        deadline: Annotated[
+            str | None,
+            Query(
+                description="drill-down: a deadline met or breached, a JSON object of strings "
+                "(rule, tally met|breached, start, end, now)"
+            ),
+        ] = None,
     ) -> QueueQuery:
         # `mine` is the token owner's: never a name the client sends
-        return _wire(lambda: parse_query(q, reason, status, flagged, claims.value, agent=who.name))
+        return _wire(
+            lambda: parse_query(
+                q, reason, status, flagged, claims.value, agent=who.name,
+                overdue_at=overdue_at, decided=decided, deadline=deadline,
+            )
+        )  # fmt: skip
 
     Filters = Annotated[QueueQuery, Depends(queue_query)]
 

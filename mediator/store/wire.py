@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
-from mediator.domain import Reason, Status
+from mediator.domain import Outcome, Reason, Status
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.models import StrictModel
 from mediator.domain.queue import QueueKey, QueuePage, QueueQuery, QueueRow
+from mediator.domain.report import TALLIED_RULES, DeadlineFilter, DecidedFilter, Proposals, Tally
 
 
 class WireError(ValueError):
@@ -93,7 +95,99 @@ def query_params(query: QueueQuery) -> dict[str, str]:
         params["flagged"] = "true"
     if query.claims is not ClaimFilter.ALL:
         params["claims"] = query.claims.value
+    if query.overdue_at is not None:
+        params["overdue_at"] = _utc(query.overdue_at)
+    if query.decided is not None:
+        params["decided"] = _drill_json(query.decided)
+    if query.deadline is not None:
+        params["deadline"] = _drill_json(query.deadline)
     return params
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _drill_json(f: DecidedFilter | DeadlineFilter) -> str:
+    """A drill-down filter (issue 17) as compact JSON: its fields, times in UTC, empty ones
+    left out."""
+    out: dict[str, object] = {}
+    for name, value in asdict(f).items():
+        if value in (None, "", False):
+            continue
+        out[name] = _utc(value) if isinstance(value, datetime) else str(value)
+    return json.dumps(out, separators=(",", ":"), sort_keys=True)
+
+
+def parse_drill(
+    overdue_at: str | None, decided: str | None, deadline: str | None
+) -> tuple[datetime | None, DecidedFilter | None, DeadlineFilter | None]:
+    """`GET /queue`'s drill-down parameters (issue 17); `WireError` names a bad one."""
+    return (
+        _aware(overdue_at, "overdue_at") if overdue_at else None,
+        _decided(decided) if decided else None,
+        _deadline(deadline) if deadline else None,
+    )
+
+
+def _aware(text: str, name: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise WireError(f"{name}: {text!r} is not an ISO time") from None
+    if at.tzinfo is None:
+        raise WireError(f"{name}: {text!r} has no UTC offset")
+    return at
+
+
+def _fields(text: str, name: str, allowed: set[str]) -> dict[str, str]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise WireError(f"{name}: not JSON") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise WireError(f"{name}: expected an object of strings")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise WireError(f"{name}: unknown field {unknown[0]!r}")
+    return data
+
+
+def _decided(text: str) -> DecidedFilter:
+    names = {f.name for f in fields(DecidedFilter)}
+    data = _fields(text, "decided", names)
+    try:
+        return DecidedFilter(
+            start=_aware(data["start"], "decided.start") if "start" in data else None,
+            end=_aware(data["end"], "decided.end") if "end" in data else None,
+            by=data.get("by", ""),
+            outcome=Outcome(data["outcome"]) if "outcome" in data else None,
+            currency=data.get("currency", ""),
+            refunded=data.get("refunded", "False") == "True",
+            kind=Proposals(data.get("kind", Proposals.STANDING.value)),
+        )
+    except ValueError as exc:
+        raise WireError(f"decided: {exc}") from None
+
+
+def _deadline(text: str) -> DeadlineFilter:
+    names = {f.name for f in fields(DeadlineFilter)}
+    data = _fields(text, "deadline", names)
+    missing = sorted(names - set(data))
+    if missing:
+        raise WireError(f"deadline: {missing[0]!r} is missing")
+    if data["rule"] not in TALLIED_RULES:
+        raise WireError(f"deadline: rule {data['rule']!r} is not one of {', '.join(TALLIED_RULES)}")
+    try:
+        return DeadlineFilter(
+            rule=data["rule"],
+            tally=Tally(data["tally"]),
+            start=_aware(data["start"], "deadline.start"),
+            end=_aware(data["end"], "deadline.end"),
+            now=_aware(data["now"], "deadline.now"),
+        )
+    except ValueError as exc:
+        raise WireError(f"deadline: {exc}") from None
 
 
 def _values(text: str | None, kind: type[Reason] | type[Status], name: str) -> frozenset[str]:
@@ -113,6 +207,9 @@ def parse_query(
     claims: str | None = None,
     *,
     agent: str = "",
+    overdue_at: str | None = None,
+    decided: str | None = None,
+    deadline: str | None = None,
 ) -> QueueQuery:
     """The `QueueQuery` of `GET /queue`'s parameters; `WireError` names a bad one. `agent` is
     whose claims `claims=mine` means: the server passes the token's owner, never a parameter."""
@@ -124,6 +221,7 @@ def parse_query(
     except ValueError:
         allowed = ", ".join(f.value for f in ClaimFilter)
         raise WireError(f"claims: {wanted!r} is not one of {allowed}") from None
+    drill = parse_drill(overdue_at, decided, deadline)
     return QueueQuery(
         text=(q or "").strip(),
         reasons=reasons,
@@ -131,4 +229,7 @@ def parse_query(
         flagged_only=bool(flagged),
         claims=claim_filter,
         agent=agent,
+        overdue_at=drill[0],
+        decided=drill[1],
+        deadline=drill[2],
     )
