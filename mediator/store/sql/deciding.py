@@ -67,6 +67,7 @@ from mediator.store.sql.rows import (
     decision_from_row,
     decision_values,
     dispute_from_rows,
+    handled_seconds,
 )
 from mediator.store.sql.schema import (
     UtcDateTime,
@@ -161,6 +162,9 @@ _RESOLVE = (
         claimed_until=None,
         claimed_from=None,
         returned_to=None,
+        # the first decision or proposal: when the dispute left the queue (issue 17); bound
+        # as the change feed's time, which is `now` too (no new parameter for PostgreSQL)
+        first_decided_at=func.coalesce(c.first_decided_at, bindparam("c_at", type_=UtcDateTime())),
     )
 )
 _INSERT_DECISION = insert(decisions)
@@ -269,6 +273,7 @@ def record_decision(
         "status": status.value,
         "claim_actor": actor,
         "claim_now": None if clock is None else clock(),
+        "c_at": now,
         **deadline_values(current.model_copy(update={"dispute": decided})),
     }
     key = None
@@ -294,7 +299,8 @@ def record_decision(
             "decision": decision.model_dump(mode="json"),
         },
     )
-    if _write(conn, resolve, decision_values(decision), key, change, entry):
+    handled = handled_seconds(now, row.escalated_at, row.opened_at)
+    if _write(conn, resolve, decision_values(decision, handled_s=handled), key, change, entry):
         return decision
     if idempotency_key is not None:
         # the version moved after the read: by this very request, written meanwhile?

@@ -8,10 +8,11 @@ dialect here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -28,6 +29,9 @@ q = info_requests.c
 
 #: Review states of a standing decision (money moves on it); an empty `review` is one too.
 STANDING = (ReviewState.NOT_REQUIRED.value, ReviewState.APPROVED.value)
+#: The flagged disputes, spelt as the partial index `ix_disputes_flagged` is (a literal 0: a
+#: bound parameter would not match the index's condition).
+FLAGGED = d.flagged_count > literal_column("0")
 #: How long after its start each tallied deadline falls due (`domain.deadlines`).
 DUE_AFTER = {
     "STAFF-48H": timedelta(hours=48),
@@ -110,12 +114,24 @@ def review_state(dialect: str) -> ColumnElement[str]:
     return func.coalesce(json_key(dc.review, "state", dialect), ReviewState.NOT_REQUIRED.value)
 
 
+#: How nearly every decision's `review` is stored: final when written (`json.dumps` of the
+#: model's default), or empty (written before issue 16). Matching the text first spares the
+#: JSON parse on all but the few reviewed ones.
+PLAIN_REVIEWS = ('{"state": "not_required"}', "{}")
+
+
 def _kind_condition(kind: Proposals, dialect: str) -> ColumnElement[bool]:
     state = review_state(dialect)
     if kind is Proposals.STANDING:
-        return state.in_(STANDING)
-    return state == (
-        ReviewState.OVERTURNED.value if kind is Proposals.OVERTURNED else ReviewState.RETURNED.value
+        return or_(dc.review.in_(PLAIN_REVIEWS), state.in_(STANDING))
+    return and_(
+        dc.review.not_in(PLAIN_REVIEWS),
+        state
+        == (
+            ReviewState.OVERTURNED.value
+            if kind is Proposals.OVERTURNED
+            else ReviewState.RETURNED.value
+        ),
     )
 
 
@@ -144,37 +160,80 @@ def decided_filter(f: DecidedFilter, dialect: str) -> ColumnElement[bool]:
     return d.id.in_(select(dc.dispute_id).where(*decided_conditions(f, dialect)))
 
 
-def _window(f: DeadlineFilter) -> tuple[datetime, datetime, timedelta]:
-    """Deadlines due in `[start, min(end, now))`, as a range of their start times."""
-    after = DUE_AFTER[f.rule]
-    return f.start - after, min(f.end, f.now) - after, after
+class plus(FunctionElement[datetime]):
+    """`column + seconds`, comparable with other `UtcDateTime` values: PostgreSQL's interval
+    arithmetic; on SQLite the stored text form, to the millisecond and rounded up (a time
+    stored with microseconds that falls in the same millisecond compares at or before it)."""
+
+    type = UtcDateTime()
+    inherit_cache = True
+
+
+@compiles(plus, "sqlite")
+def _sqlite_plus(element: plus, compiler: SQLCompiler, **kw: Any) -> str:
+    column, seconds = (compiler.process(x, **kw) for x in element.clauses)
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {column}, '+' || {seconds} || ' seconds') || '999')"
+
+
+@compiles(plus)
+def _pg_plus(element: plus, compiler: SQLCompiler, **kw: Any) -> str:
+    column, seconds = (compiler.process(x, **kw) for x in element.clauses)
+    return f"({column} + make_interval(secs => {seconds}))"
+
+
+@dataclass(frozen=True, slots=True)
+class Tallied:
+    """How one deadline is tallied: the rows it lives on (`table`, one per dispute or per
+    information request), which of them fell due in the window (`due`), which were met, and
+    the dispute each belongs to."""
+
+    table: Any
+    due: tuple[ColumnElement[bool], ...]
+    met: ColumnElement[bool]
+    dispute: Any
+    #: The indexed column `due` ranges over, and the range: tallies on one column of one
+    #: table are counted in one pass.
+    column: Any = None
+    low: datetime | None = None
+    high: datetime | None = None
+
+
+def tallied(rule: str, start: datetime, end: datetime, now: datetime) -> Tallied:
+    """The deadline `rule` for the ones due in `[start, min(end, now))` (see the definitions in
+    `domain.report`): one index range on its start time, and what "met" means."""
+    after = DUE_AFTER[rule]
+    first, last = start - after, min(end, now) - after
+    low, high = utc(first), utc(last)
+    if rule == "P-INFO-7D":
+        answered = and_(
+            q.answered_at.is_not(None),
+            q.answered_at <= plus(q.asked_at, literal(int(after.total_seconds()))),
+        )
+        return Tallied(
+            info_requests, (q.asked_at >= low, q.asked_at < high), answered, q.dispute_id
+        )
+    if rule == "STAFF-48H":
+        # the dispute's first decision or proposal, from the (escalated_at, first_decided_at)
+        # index: no row and no decision is read per dispute
+        in_time = and_(
+            d.first_decided_at.is_not(None),
+            seconds_between(d.first_decided_at, d.escalated_at) <= after.total_seconds(),
+        )
+        return Tallied(disputes, (d.escalated_at >= low, d.escalated_at < high), in_time, d.id)
+    if rule in BREACH_CAUSE:
+        not_breached = func.coalesce(d.escalation_cause, "") != BREACH_CAUSE[rule]
+        due = (d.opened_at >= low, d.opened_at < high)
+        return Tallied(disputes, due, not_breached, d.id, d.opened_at, first, last)
+    raise ValueError(f"no tally for {rule}")
 
 
 def deadline_filter(f: DeadlineFilter) -> ColumnElement[bool]:
     """Disputes whose `f.rule` deadline fell due in the window and was met or breached."""
-    low, high, after = _window(f)
-    if f.rule == "P-INFO-7D":
-        answered = and_(
-            q.answered_at.is_not(None), seconds_between(q.answered_at, q.asked_at) <= _secs(after)
-        )
-        met = answered if f.tally is Tally.MET else ~answered
-        return d.id.in_(
-            select(q.dispute_id).where(q.asked_at >= utc(low), q.asked_at < utc(high), met)
-        )
-    if f.rule == "STAFF-48H":
-        in_time = exists().where(
-            dc.dispute_id == d.id, seconds_between(dc.decided_at, d.escalated_at) <= _secs(after)
-        )
-        met = in_time if f.tally is Tally.MET else ~in_time
-        return and_(d.escalated_at >= utc(low), d.escalated_at < utc(high), met)
-    if f.rule in BREACH_CAUSE:
-        breached = func.coalesce(d.escalation_cause, "") == BREACH_CAUSE[f.rule]
-        return and_(
-            d.opened_at >= utc(low),
-            d.opened_at < utc(high),
-            breached if f.tally is Tally.BREACHED else ~breached,
-        )
-    raise ValueError(f"no tally for {f.rule}")
+    t = tallied(f.rule, f.start, f.end, f.now)
+    side = t.met if f.tally is Tally.MET else ~t.met
+    if t.table is disputes:
+        return and_(*t.due, side)
+    return d.id.in_(select(t.dispute).where(*t.due, side))
 
 
 def _secs(delta: timedelta) -> float:

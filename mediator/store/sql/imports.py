@@ -58,7 +58,7 @@ IMPORT_ACTOR = "import"
 c = disputes.c
 #: Columns an update leaves alone: `version` is bumped, `message_count` recounted (staff notes),
 #: a claim stays with its holder (issue 15: a newer revision is not a reason to lose it), and
-#: so does a proposal returned to its agent (issue 16).
+#: so does a proposal returned to its agent (issue 16) and when it was first decided (issue 17).
 _KEEP = (
     "version",
     "message_count",
@@ -67,6 +67,7 @@ _KEEP = (
     "claimed_until",
     "claimed_from",
     "returned_to",
+    "first_decided_at",
 )
 _COPIED = [col for col in c if col.name not in (*_KEEP, "id")]
 _UPDATE = (

@@ -26,7 +26,7 @@ from mediator.domain import QUEUE_STATUSES, Status
 from mediator.domain.claims import ClaimFilter
 from mediator.store.base import COUNT_CAP, QueueCounts, QueueKey, QueuePage, QueueQuery
 from mediator.store.sql.claims import StoreClock, claim_filter, store_now
-from mediator.store.sql.drill import drill_conditions
+from mediator.store.sql.drill import FLAGGED, drill_conditions
 from mediator.store.sql.rows import queue_row
 from mediator.store.sql.schema import UtcDateTime, disputes
 from mediator.store.sql.search import index_candidates, text_filter
@@ -108,7 +108,7 @@ def conditions(
     if text is not None:
         where.append(text)
     if query.flagged_only:
-        where.append(c.flagged_count > 0)
+        where.append(FLAGGED)
     if query.claims is not ClaimFilter.ALL:
         if now is None:
             raise ValueError("a claim filter needs the store's clock")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, or_, select
 
 from mediator.domain import QUEUE_STATUSES, Outcome, Status
 from mediator.domain.money import from_minor
@@ -22,7 +23,6 @@ from mediator.domain.report import (
     NEXT_DEADLINES,
     AgentFigures,
     BacklogPoint,
-    DeadlineFilter,
     DeadlineTally,
     DecidedFilter,
     Handling,
@@ -30,21 +30,16 @@ from mediator.domain.report import (
     Period,
     Proposals,
     Summary,
-    Tally,
     UpcomingDeadline,
     nearest_rank,
 )
-from mediator.domain.review import ReviewState
 from mediator.store.sql import queue
 from mediator.store.sql.drill import (
+    BREACH_CAUSE,
     DUE_AFTER,
-    STANDING,
-    deadline_filter,
+    FLAGGED,
     decided_conditions,
-    json_key,
-    review_state,
-    seconds_between,
-    step_index,
+    tallied,
     utc,
 )
 from mediator.store.sql.schema import decisions, disputes
@@ -66,9 +61,9 @@ def summary(conn: Connection, period: Period, now: datetime) -> Summary:
     flagged = conn.scalar(
         select(func.count())
         .select_from(disputes)
-        .where(d.status.in_(sorted(s.value for s in QUEUE_STATUSES)), d.flagged_count > 0)
+        .where(d.status.in_(sorted(s.value for s in QUEUE_STATUSES)), FLAGGED)
     )
-    outcomes, money = _decided(conn, period, dialect)
+    outcomes, money, decided = _decided(conn, period, dialect)
     handling, medians = _handling(conn, period, dialect)
     return Summary(
         start=period.start,
@@ -81,9 +76,9 @@ def summary(conn: Connection, period: Period, now: datetime) -> Summary:
         next_deadlines=_next_deadlines(conn, now),
         outcomes=outcomes,
         money=money,
-        deadlines=tuple(_tally(conn, rule, period, now) for rule in DUE_AFTER),
+        deadlines=_tallies(conn, period, now),
         handling=handling,
-        agents=_agents(conn, period, dialect, medians),
+        agents=_agents(conn, period, dialect, decided, medians),
         backlog_series=_series(conn, period, now, counts.matching, dialect),
     )
 
@@ -114,10 +109,13 @@ def _period_decisions(period: Period, kind: Proposals, dialect: str) -> list[Col
 
 def _decided(
     conn: Connection, period: Period, dialect: str
-) -> tuple[dict[Outcome, int], tuple[MoneyBack, ...]]:
+) -> tuple[dict[Outcome, int], tuple[MoneyBack, ...], dict[str, int]]:
+    """Standing decisions by outcome, money per currency and decisions per agent: one pass
+    over the period's covering index."""
     refunded = or_(func.coalesce(dc.refund_minor, 0) > 0, func.coalesce(dc.fee_refund_minor, 0) > 0)
     rows = conn.execute(
         select(
+            dc.decided_by,
             dc.outcome,
             dc.currency,
             func.count(),
@@ -126,12 +124,14 @@ def _decided(
             func.sum(func.coalesce(dc.fee_refund_minor, 0)),
         )
         .where(*_period_decisions(period, Proposals.STANDING, dialect))
-        .group_by(dc.outcome, dc.currency)
+        .group_by(dc.decided_by, dc.outcome, dc.currency)
     )
     outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+    per_agent: dict[str, int] = defaultdict(int)
     per_currency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for outcome, currency, count, n_refunded, refunds, fees in rows:
+    for agent, outcome, currency, count, n_refunded, refunds, fees in rows:
         outcomes[Outcome(outcome)] += count
+        per_agent[agent] += count  # a dispute has one standing decision at most
         totals = per_currency[currency]
         for i, value in enumerate((count, n_refunded, refunds, fees)):
             totals[i] += int(value or 0)
@@ -145,86 +145,131 @@ def _decided(
         )
         for currency, (count, n_refunded, refunds, fees) in sorted(per_currency.items())
     )
-    return outcomes, money
+    return outcomes, money, dict(per_agent)
+
+
+def _tallies(conn: Connection, period: Period, now: datetime) -> tuple[DeadlineTally, ...]:
+    """Every rule's tally; the auto-escalation rules share one pass over `opened_at`."""
+    found: dict[str, DeadlineTally] = {}
+    shared = {rule: tallied(rule, period.start, period.end, now) for rule in BREACH_CAUSE}
+    lows = [t.low for t in shared.values() if t.low is not None]
+    highs = [t.high for t in shared.values() if t.high is not None]
+    if lows and highs and min(lows) < max(highs):
+        sums = []
+        for t in shared.values():
+            due = and_(*t.due)
+            sums += [
+                func.sum(case((due, 1), else_=0)),
+                func.sum(case((and_(due, t.met), 1), else_=0)),
+            ]
+        row = conn.execute(
+            select(*sums).where(d.opened_at >= utc(min(lows)), d.opened_at < utc(max(highs)))
+        ).one()
+        for i, rule in enumerate(shared):
+            total, met = row[2 * i] or 0, row[2 * i + 1] or 0
+            found[rule] = DeadlineTally(rule_id=rule, met=met, breached=total - met)
+    return tuple(found.get(rule) or _tally(conn, rule, period, now) for rule in DUE_AFTER)
 
 
 def _tally(conn: Connection, rule: str, period: Period, now: datetime) -> DeadlineTally:
-    met, breached = (
-        conn.scalar(
-            select(func.count())
-            .select_from(disputes)
-            .where(deadline_filter(DeadlineFilter(rule, tally, period.start, period.end, now)))
-        )
-        or 0
-        for tally in (Tally.MET, Tally.BREACHED)
-    )
-    return DeadlineTally(rule_id=rule, met=met, breached=breached)
+    """Met and breached in one pass over the deadline's index range: disputes, counted once
+    (an information request per dispute that asked more than once is counted by dispute)."""
+    t = tallied(rule, period.start, period.end, now)
+    if t.table is disputes:
+        met = func.sum(case((t.met, 1), else_=0))
+        row = conn.execute(select(func.count(), met).select_from(disputes).where(*t.due)).one()
+        total, met_count = row[0], row[1] or 0
+        return DeadlineTally(rule_id=rule, met=met_count, breached=total - met_count)
+    met_ids = func.count(func.distinct(case((t.met, t.dispute))))
+    breached_ids = func.count(func.distinct(case((~t.met, t.dispute))))
+    row = conn.execute(select(met_ids, breached_ids).select_from(t.table).where(*t.due)).one()
+    return DeadlineTally(rule_id=rule, met=row[0] or 0, breached=row[1] or 0)
+
+
+#: The histogram's step for the handling-time percentiles (seconds).
+HISTOGRAM_STEP = 600
 
 
 def _handling(conn: Connection, period: Period, dialect: str) -> tuple[Handling, dict[str, float]]:
     """Median and p90 of every standing decision's handling time, and each agent's median,
-    nearest-rank, in one statement (window functions; SQLite ≥ 3.25)."""
-    seconds = seconds_between(dc.decided_at, func.coalesce(d.escalated_at, d.opened_at))
-    ranked = (
-        select(
-            dc.decided_by.label("agent"),
-            seconds.label("secs"),
-            func.row_number().over(order_by=(seconds, dc.id)).label("rank_all"),
-            func.count().over().label("n_all"),
-            func.row_number()
-            .over(partition_by=dc.decided_by, order_by=(seconds, dc.id))
-            .label("rank_agent"),
-            func.count().over(partition_by=dc.decided_by).label("n_agent"),
+    exact and nearest-rank, without sorting the period's decisions.
+
+    A histogram first (one GROUP BY over the period's index range: how many decisions per agent
+    per 10-minute step) says in which step each wanted rank lies; then only the decisions in
+    those few steps are read, and the rank is counted off within them."""
+    where = [*_period_decisions(period, Proposals.STANDING, dialect), dc.handled_s.is_not(None)]
+    step: ColumnElement[int] = func.floor(dc.handled_s / HISTOGRAM_STEP)
+    if dialect == "sqlite":  # CAST truncates towards zero: floor by hand below it
+        step = case(
+            (dc.handled_s < 0, -1 - cast(-dc.handled_s / HISTOGRAM_STEP, Integer)),
+            else_=cast(dc.handled_s / HISTOGRAM_STEP, Integer),
         )
-        .select_from(decisions.join(disputes, d.id == dc.dispute_id))
-        .where(*_period_decisions(period, Proposals.STANDING, dialect))
-        .subquery()
+    histogram: dict[str, dict[int, int]] = defaultdict(dict)
+    for agent, bucket, count in conn.execute(
+        select(dc.decided_by, step, func.count()).where(*where).group_by(dc.decided_by, step)
+    ):
+        histogram[agent][int(bucket)] = count
+    overall: dict[int, int] = defaultdict(int)
+    for buckets in histogram.values():
+        for bucket, count in buckets.items():
+            overall[bucket] += count
+    total = sum(overall.values())
+    if not total:
+        return Handling(decisions=0), {}
+    # (agent or None for everyone, rank) → the bucket that holds it and the rank within it
+    wanted: dict[tuple[str | None, int], tuple[int, int]] = {}
+    for who, buckets in ((None, dict(overall)), *histogram.items()):
+        n = sum(buckets.values())
+        for percent in (50, 90) if who is None else (50,):
+            rank = nearest_rank(n, percent)
+            wanted[(who, percent)] = _locate(buckets, rank)
+    needed = {bucket for bucket, _ in wanted.values()}
+    values: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    for agent, secs, bucket in conn.execute(
+        select(dc.decided_by, dc.handled_s, step).where(*where, step.in_(sorted(needed)))
+    ):
+        values[int(bucket)].append((float(secs), agent))
+    found: dict[tuple[str | None, int], float] = {}
+    for (who, percent), (bucket, within) in wanted.items():
+        in_bucket = sorted(v for v, agent in values[bucket] if who is None or agent == who)
+        found[(who, percent)] = in_bucket[within - 1]
+    medians = {agent: found[(agent, 50)] for agent in histogram}
+    return (
+        Handling(decisions=total, median_seconds=found[(None, 50)], p90_seconds=found[(None, 90)]),
+        medians,
     )
-    r = ranked.c
-    median_all = (r.n_all * 50 + 99) // 100
-    p90_all = (r.n_all * 90 + 99) // 100
-    median_agent = (r.n_agent * 50 + 99) // 100
-    rows = conn.execute(
-        select(r.agent, r.secs, r.n_all, r.rank_all, r.rank_agent, r.n_agent).where(
-            or_(r.rank_all == median_all, r.rank_all == p90_all, r.rank_agent == median_agent)
-        )
-    )
-    count = 0
-    median: float | None = None
-    p90: float | None = None
-    medians: dict[str, float] = {}
-    for agent, secs, n_all, rank_all, rank_agent, n_agent in rows:
-        count = n_all
-        if rank_all == nearest_rank(n_all, 50):
-            median = float(secs)
-        if rank_all == nearest_rank(n_all, 90):
-            p90 = float(secs)
-        if rank_agent == nearest_rank(n_agent, 50):
-            medians[agent] = float(secs)
-    return Handling(decisions=count, median_seconds=median, p90_seconds=p90), medians
+
+
+def _locate(buckets: dict[int, int], rank: int) -> tuple[int, int]:
+    """The bucket holding the `rank`th smallest value (1-based), and its rank within it."""
+    seen = 0
+    for bucket in sorted(buckets):
+        if seen + buckets[bucket] >= rank:
+            return bucket, rank - seen
+        seen += buckets[bucket]
+    raise ValueError(f"rank {rank} of {seen}")
 
 
 def _agents(
-    conn: Connection, period: Period, dialect: str, medians: dict[str, float]
+    conn: Connection,
+    period: Period,
+    dialect: str,
+    decided: dict[str, int],
+    medians: dict[str, float],
 ) -> tuple[AgentFigures, ...]:
-    state = review_state(dialect)
-    kinds = {
-        ReviewState.OVERTURNED.value: "overturned",
-        ReviewState.RETURNED.value: "returned",
-    }
-    rows = conn.execute(
-        select(dc.decided_by, state, func.count(func.distinct(dc.dispute_id)))
-        .where(
-            dc.decided_at >= utc(period.start),
-            dc.decided_at < utc(period.end),
-            state.in_([*STANDING, *kinds]),
-        )
-        .group_by(dc.decided_by, state)
-    )
+    """Per agent: standing decisions (`decided`), proposals overturned and returned (disputes,
+    counted once), the median handling time; the busiest first."""
     figures: dict[str, dict[str, int]] = defaultdict(dict)
-    for agent, st, count in rows:
-        field = kinds.get(st, "decisions")
-        figures[agent][field] = figures[agent].get(field, 0) + count
+    for agent, count in decided.items():
+        figures[agent]["decisions"] = count
+    for kind in (Proposals.OVERTURNED, Proposals.RETURNED):
+        rows = conn.execute(
+            select(dc.decided_by, func.count(func.distinct(dc.dispute_id)))
+            .where(*_period_decisions(period, kind, dialect))
+            .group_by(dc.decided_by)
+        )
+        for agent, count in rows:
+            figures[agent][kind.value] = count
     return tuple(
         AgentFigures(name=agent, median_seconds=medians.get(agent), **fields)
         for agent, fields in sorted(figures.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
@@ -234,37 +279,32 @@ def _agents(
 def _series(
     conn: Connection, period: Period, now: datetime, backlog_now: int, dialect: str
 ) -> tuple[BacklogPoint, ...]:
-    """The backlog at each step from the period's start to now, walked back from now."""
+    """The backlog at each step from the period's start to now, walked back from now: one
+    index range count per step (no arithmetic per row): escalations on `escalated_at`, exits
+    on `first_decided_at` (the first decision or proposal; a supervisor's overturning decision
+    is never a dispute's first)."""
     end = min(period.end, now)
     if end <= period.start:
         return ()
     step = period.step
-    size = step.total_seconds()
     points = [period.start + step * i for i in range(int((end - period.start) / step) + 1)]
     if points[-1] < end:
         points.append(end)
 
-    def buckets(column: Any, *where: ColumnElement[bool]) -> dict[int, int]:
-        """Events after the start, per step index (the events in (point i, point i+1])."""
-        bucket = step_index(seconds_between(column, utc(period.start)) / size)
-        stmt = (
-            select(bucket, func.count())
-            .where(column > utc(period.start), column <= utc(now), *where)
-            .group_by(bucket)
-        )
-        return {int(b): n for b, n in conn.execute(stmt)}
+    def count(column: Any, low: datetime, high: datetime, *where: Any) -> int:
+        """Events in `(low, high]`."""
+        stmt = select(func.count()).where(column > utc(low), column <= utc(high), *where)
+        return conn.scalar(stmt) or 0
 
-    escalated = buckets(d.escalated_at)
-    overturns = json_key(dc.review, "overturns", dialect)
-    decided = buckets(dc.decided_at, overturns.is_(None))
-    # walking back: backlog(t) = backlog(now) - escalations in (t, now] + decisions in (t, now]
-    later_escalations = sum(escalated.values())
-    later_decisions = sum(decided.values())
+    steps = list(pairwise([*points, now]))
+    escalated = [count(d.escalated_at, a, b) for a, b in steps]
+    exits = [count(d.first_decided_at, a, b) for a, b in steps]
     series: list[BacklogPoint] = []
+    later_escalations, later_exits = sum(escalated), sum(exits)
     for i, at in enumerate(points):
         series.append(
-            BacklogPoint(at=at, backlog=max(0, backlog_now - later_escalations + later_decisions))
+            BacklogPoint(at=at, backlog=max(0, backlog_now - later_escalations + later_exits))
         )
-        later_escalations -= escalated.get(i, 0)
-        later_decisions -= decided.get(i, 0)
+        later_escalations -= escalated[i]
+        later_exits -= exits[i]
     return tuple(series)

@@ -42,7 +42,12 @@ from mediator.store.base import AlreadyReviewed, InvalidDecision, NotAllowed, No
 from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.deciding import RULE_KEY, stored_rule
-from mediator.store.sql.rows import deadline_values, decision_from_row, decision_values
+from mediator.store.sql.rows import (
+    deadline_values,
+    decision_from_row,
+    decision_values,
+    handled_seconds,
+)
 from mediator.store.sql.schema import (
     claim_events,
     decisions,
@@ -318,7 +323,9 @@ def _write(
     if done.rowcount != 1:
         raise AlreadyReviewed(_proposal(conn, proposal.id))
     if final is not None and final.id != proposal.id:
-        conn.execute(decisions.insert().values(decision_values(final)))
+        dispute = record.dispute
+        handled = handled_seconds(final.decided_at, dispute.escalated_at, dispute.opened_at)
+        conn.execute(decisions.insert().values(decision_values(final, handled_s=handled)))
     after = record.model_copy(
         update={
             "dispute": record.dispute.model_copy(update={"status": status}),

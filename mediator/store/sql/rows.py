@@ -122,6 +122,8 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "claimed_until": None,
         "claimed_from": None,
         "returned_to": None,
+        # nothing decided it yet (issue 17)
+        "first_decided_at": None,
     }
 
 
@@ -151,7 +153,15 @@ def evidence_values(dispute_id: str, e: Evidence) -> dict[str, Any]:
     }
 
 
-def decision_values(r: Decision) -> dict[str, Any]:
+def handled_seconds(
+    decided_at: datetime, escalated_at: datetime | None, opened_at: datetime
+) -> float:
+    """From escalation (opening, for a dispute never escalated) to the decision, in seconds: the
+    handling time the shift's figures take medians of (issue 17), fixed when it is written."""
+    return (decided_at - (escalated_at or opened_at)).total_seconds()
+
+
+def decision_values(r: Decision, *, handled_s: float | None) -> dict[str, Any]:
     pct = r.seller_keep_pct
     return {
         "id": r.id,
@@ -170,6 +180,7 @@ def decision_values(r: Decision) -> dict[str, Any]:
         "decided_at": r.decided_at,
         "findings": json.dumps(list(r.findings), ensure_ascii=False),
         "review": json.dumps(r.review, ensure_ascii=False),
+        "handled_s": handled_s,
     }
 
 
