@@ -317,3 +317,19 @@ def test_information_requests_met_and_breached(store: SqlStore) -> None:
 def test_the_summary_is_json_and_back(shift: SqlStore) -> None:
     s = shift.summary_sync(WEEK, now=NOW)
     assert Summary.model_validate_json(s.model_dump_json()) == s
+
+
+def test_a_store_from_before_the_figures_is_filled_in(shift: SqlStore, store_url: str) -> None:
+    """Schema 8 → 9: `first_decided_at` and `handled_s` come from the decisions stored, so the
+    figures of an upgraded store are those of one written since."""
+    from alembic import command
+
+    from mediator.store.sql.engine import write_tx
+    from mediator.store.sql.migrations import alembic_config
+
+    expected = shift.summary_sync(WEEK, now=NOW)
+    with write_tx(shift.engine) as conn:
+        command.downgrade(alembic_config(conn), "v8_review_audit")
+    shift.close_sync()
+    with SqlStore.open(store_url) as upgraded:
+        assert upgraded.summary_sync(WEEK, now=NOW) == expected

@@ -72,8 +72,7 @@ def downgrade() -> None:
     op.drop_index(FLAGGED[0], table_name=FLAGGED[1])
     for name, table, _ in INDEXES:
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table("decisions") as batch:
-        batch.drop_column("handled_s")
-    with op.batch_alter_table("disputes") as batch:
-        batch.drop_column("first_decided_at")
+    # plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of `disputes` would trip its foreign keys
+    op.execute("ALTER TABLE decisions DROP COLUMN handled_s")
+    op.execute("ALTER TABLE disputes DROP COLUMN first_decided_at")
     op.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
