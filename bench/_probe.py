@@ -7,6 +7,7 @@
     python bench/_probe.py search DB
     python bench/_probe.py build-big DB
     python bench/_probe.py big DB DISPUTE_ID PRESSES
+    python bench/_probe.py dashboard DB
     python bench/_probe.py make-jsonl PATH N
     python bench/_probe.py datatable N
 
@@ -181,6 +182,39 @@ async def start_app(db: str) -> None:
         ok = await until_frame(frames)
         rows = queue_rows(app)
     emit({"ms": (ok - T0) * 1000, "rows": rows})
+
+
+async def dashboard(db: str) -> None:
+    """Issue 17: from `d` on the queue to the dashboard's first frame with its figures (the
+    summary read by its worker and drawn: the figure list and the charts)."""
+    from textual import events
+
+    from mediator.screens.dashboard import DashboardScreen
+    from mediator.widgets.figure_list import FigureList
+
+    app = mediator_app(db)
+
+    def figures_shown() -> bool:
+        screen = app.screen
+        if not isinstance(screen, DashboardScreen) or screen.summary is None:
+            return False
+        return screen.query_one(FigureList).option_count > 0
+
+    frames = Frames(app, figures_shown)
+    async with app.run_test(size=SIZE):
+        frames.when = lambda: queue_rows(app) > 0
+        await until_frame(frames)
+        await settle(app)
+        frames.when, frames.first_ok = figures_shown, None
+        event = events.Key("d", "d")
+        event.set_sender(app)
+        t0 = time.perf_counter()
+        assert app._driver is not None
+        app._driver.send_message(event)
+        ok = await until_frame(frames)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.summary is not None
+        emit({"ms": (ok - t0) * 1000, "decided": screen.summary.decided, "period": screen.kind})
 
 
 def key_plan(scale: float, word: str) -> list[tuple[str, str]]:
@@ -435,6 +469,8 @@ def main(argv: list[str]) -> None:
         build_big(args[0])
     elif what == "big":
         asyncio.run(big(args[0], args[1], int(args[2])))
+    elif what == "dashboard":
+        asyncio.run(dashboard(args[0]))
     elif what == "make-jsonl":
         make_jsonl(args[0], int(args[1]))
     elif what == "datatable":
