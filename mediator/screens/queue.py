@@ -76,6 +76,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         # the same key for everyone else, off the footer: it says who reviews
         Binding("v", "reviews_refused", "Reviews", show=False, id="queue.reviews_refused",
                 tooltip="Reviews: only supervisors review decisions"),
+        Binding("d", "dashboard", "Dashboard", id="queue.dashboard",
+                tooltip="The shift's figures, plots and drill-down"),
         Binding("p", "policy", "Policy", id="queue.policy", tooltip="The marketplace policy"),
         Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
     ]  # fmt: skip
@@ -391,6 +393,11 @@ class QueueScreen(ReportsFailures, Screen[None]):
         from mediator.screens.reviews import ReviewsScreen
 
         self.app.push_screen(ReviewsScreen())
+
+    def action_dashboard(self) -> None:
+        from mediator.screens.dashboard import DashboardScreen
+
+        self.app.push_screen(DashboardScreen())
 
     def action_reviews_refused(self) -> None:
         if self.app.role is None:
