@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -84,7 +84,7 @@ class DashboardScreen(ReportsFailures, Screen[None]):
                      classes="screen-title")  # fmt: skip
         with Horizontal(id="dash-body"):
             yield FigureList(id="figures")
-            with Vertical(id="dash-charts"):
+            with VerticalScroll(id="dash-charts", can_focus=False):
                 yield BarChart(id="outcomes-chart")
                 yield BarChart(id="agents-chart")
                 yield LineChart(id="backlog-chart")
@@ -104,6 +104,10 @@ class DashboardScreen(ReportsFailures, Screen[None]):
     def on_disputes_changed(self, message: DisputesChanged) -> None:
         if self.is_current:
             self.reload()
+
+    def on_resize(self) -> None:
+        if self.summary is not None:  # the lines are cut to the list's width
+            self.query_one(FigureList).set_figures(figures(self.summary, self.app.tz))
 
     # ----- the period -------------------------------------------------------------------
     def current_period(self) -> Period:
@@ -270,14 +274,15 @@ def figures(s: Summary, tz: object) -> list[Figure]:
         Figure("awaiting_review", "Awaiting review", f"{s.awaiting_review:,}"),
         Figure("flagged", "With flagged messages", f"{s.flagged:,}", share),
         heading("Decided in the period"),
-        Figure("decided", "Decided", f"{s.decided:,}",
-               f"median {describe_seconds(s.handling.median_seconds)} · "
-               f"p90 {describe_seconds(s.handling.p90_seconds)}"),
+        Figure("decided", "Decided", f"{s.decided:,}"),
+        Figure("decided", "  handling time, median", describe_seconds(s.handling.median_seconds),
+               "escalation → decision"),
+        Figure("decided", "  handling time, p90", describe_seconds(s.handling.p90_seconds)),
         *(Figure(f"outcome:{o.value}", f"  {o.label}", f"{n:,}") for o, n in s.outcomes.items()),
         heading("Money back"),
         *(
-            Figure(f"money:{m.currency}", f"Refunds {m.currency}", str(m.refunds),
-                   f"fees {m.fee_refunds} · {m.refunded:,} of {m.decisions:,} decisions")
+            Figure(f"money:{m.currency}", f"{m.currency} refunds", f"{m.refunds:,}",
+                   f"+ fees {m.fee_refunds:,}")
             for m in s.money
         ),
         heading("Deadlines due in the period"),

@@ -53,7 +53,11 @@ class FigureList(OptionList):
             super().__init__()
             self.key = key
 
-    LABEL_WIDTH = 26
+    LABEL_WIDTH = 28
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._keys: dict[str, str] = {}
 
     def set_figures(self, figures: Sequence[Figure]) -> None:
         """Show `figures`, keeping the highlighted figure when it is still there."""
@@ -61,16 +65,23 @@ class FigureList(OptionList):
         keep = current.id if current is not None else None
         self.clear_options()
         options: list[Option] = []
+        self._keys = {}
+        # one line each: the detail is cut to what is left of the width (never wrapped)
+        width = self.scrollable_content_region.width or 76
+        room = width - 2 - self.LABEL_WIDTH - 13 - 2 - 1  # a detail narrower than 6: none
         for i, f in enumerate(figures):
             if not f.key:
                 options.append(Option(plain((f.label, "bold $accent")), id=f"-h{i}", disabled=True))
                 continue
             line = plain(
                 "  " + cell(f.label, self.LABEL_WIDTH),
-                (f" {f.value:>9}", f.style),
-                (f"  {f.detail}" if f.detail else "", "dim"),
+                (f" {f.value:>12}", f.style),
+                (f"  {cell(f.detail, room)}" if f.detail and room >= 6 else "", "dim"),
             )
-            options.append(Option(line, id=f.key))
+            # several lines may drill to one key (the decided, their medians): ids are unique
+            ident = f.key if f.key not in self._keys else f"{f.key}#{i}"
+            self._keys[ident] = f.key
+            options.append(Option(line, id=ident))
         self.add_options(options)
         keys = [o.id for o in options if not o.disabled]
         if keep in keys:
@@ -81,5 +92,6 @@ class FigureList(OptionList):
     @on(OptionList.OptionSelected)
     def _drill(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id and not event.option.id.startswith("-h"):
-            self.post_message(self.Drilled(event.option.id))
+        key = self._keys.get(event.option.id or "")
+        if key:
+            self.post_message(self.Drilled(key))

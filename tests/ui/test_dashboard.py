@@ -76,6 +76,14 @@ async def drill(app: MediatorApp, pilot: Pilot[Any], key: str) -> DrilledQueueSc
     return screen
 
 
+def current(app: MediatorApp) -> object:
+    return app.screen
+
+
+def kind_of(screen: DashboardScreen) -> PeriodKind:
+    return screen.kind
+
+
 def title(app: MediatorApp) -> str:
     return str(app.screen.query_one("#queue-title", Static).render())
 
@@ -155,7 +163,7 @@ async def test_the_period_keys_and_the_from_to_dialog(
     app.screen.query_one("#period-to", Input).value = "2026-12-02"
     await pilot.press("enter")
     await settle(app, pilot)
-    assert app.screen is screen and screen.kind is PeriodKind.RANGE
+    assert current(app) is screen and kind_of(screen) is PeriodKind.RANGE
     assert screen.summary.start == datetime(2026, 12, 1, tzinfo=UTC)
     assert screen.summary.end == datetime(2026, 12, 3, tzinfo=UTC)
     assert screen.summary.decided == 2  # D-2 (12-04) is after the 2nd: D-1, D-3
@@ -175,3 +183,20 @@ def test_parse_days_names_the_problem() -> None:
     )
     assert parse_days("1 Dec", "2026-12-01") == "From: 1 Dec is not a date (YYYY-MM-DD)"
     assert parse_days("2026-12-01", "") == "To: nothing is not a date (YYYY-MM-DD)"
+
+
+@pytest.mark.parametrize("size", [(150, 45), (100, 30)], ids=["wide", "narrow"])
+def test_dashboard_snapshot(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The hand-computed week (the README's picture is the wide one), at two sizes."""
+    store = shift_store(tmp_path / "snap.db")
+    store.label = "sqlite:shift.db"  # tmp paths vary per run
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="sam", tz=UTC, every=MANUAL)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
