@@ -1,9 +1,9 @@
-"""The `mediator` command: the console, the demo, `import`, `seed` and `staff` (and `audit` and
-`review-rule`, in `cli_audit` and `cli_review`).
+"""The `mediator` command: the console, the demo, `import`, `seed` and `staff` (and `audit`,
+`review-rule`, `show` and `export`, in `cli_audit`, `cli_review` and `cli_export`).
 
 Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), or the audit
 trail (or an exported file) is not whole, 2 usage, file or store error (one line on stderr,
-never a traceback), 130 interrupted.
+never a traceback), 130 interrupted, 141 stdout's reader went away (`show`, `export`).
 
 Textual, SQLAlchemy and rich are imported only by the commands that need them, so `mediator
 import` does not pay for the console and `mediator --help` is instant.
@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mediator import __version__, cli_audit, cli_report, cli_review, config
+from mediator import __version__, cli_audit, cli_export, cli_report, cli_review, config
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -218,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_review.add_command(commands, store)  # issue 16
     cli_audit.add_command(commands, store)  # issue 16
     cli_report.add_command(commands, store)  # issue 17
+    cli_export.add_command(commands, store)  # issue 17
     return parser
 
 

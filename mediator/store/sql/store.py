@@ -65,6 +65,7 @@ from mediator.store.sql import (
     audit,
     claims,
     deciding,
+    exports,
     feed,
     imports,
     queue,
@@ -697,6 +698,31 @@ class SqlStore:
     async def history(self, dispute_id: str) -> list[AuditEntry]:
         """`history_sync` off the caller's thread (the dispute screen's history)."""
         return await self._call(SqlStore.history_sync, dispute_id)
+
+    # -- exports (issue 17) -----------------------------------------------------------------
+
+    def export_decisions_sync(
+        self,
+        write: Callable[[exports.DecisionLine], None],
+        *,
+        since: datetime | None = None,
+        on_count: Callable[[int], None] | None = None,
+    ) -> int:
+        """Hand every decision (decided at or after `since`) to `write` as it is read, by
+        `decided_at` then id, in one snapshot (`sql.exports`: streamed, never fetched whole).
+        With `on_count`, first tell it how many there are. Returns how many were written;
+        what `write` raises (a closed pipe) stops the export and is raised as is."""
+        written = 0
+        try:
+            with self._snapshot() as conn:
+                if on_count is not None:
+                    on_count(exports.count(conn, since=since))
+                for line in exports.stream(conn, since=since):
+                    write(line)
+                    written += 1
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "exporting decisions") from None
+        return written
 
 
 def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
