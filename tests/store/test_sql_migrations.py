@@ -87,7 +87,8 @@ def make_pre_alembic(store_url: str, version: int) -> None:
         conn.execute(text("DROP INDEX IF EXISTS ix_disputes_search"))
         # v9 (the shift's figures)
         for index in ("ix_disputes_escalated", "ix_disputes_first_decided",
-                      "ix_disputes_opened_cause", "ix_info_requests_asked_at",
+                      "ix_disputes_opened_at", "ix_disputes_cause_opened",
+                      "ix_info_requests_asked_at",
                       "ix_decisions_period", "ix_disputes_flagged"):  # fmt: skip
             conn.execute(text(f"DROP INDEX {index}"))
         conn.execute(text("ALTER TABLE disputes DROP COLUMN first_decided_at"))

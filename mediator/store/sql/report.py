@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, case, cast, func, or_, select
 
 from mediator.domain import QUEUE_STATUSES, Outcome, Status
 from mediator.domain.money import from_minor
@@ -149,25 +149,26 @@ def _decided(
 
 
 def _tallies(conn: Connection, period: Period, now: datetime) -> tuple[DeadlineTally, ...]:
-    """Every rule's tally; the auto-escalation rules share one pass over `opened_at`."""
+    """Every rule's tally. The auto-escalation rules are two plain index counts each (the
+    openings in the window on `opened_at`, the breaches on `(escalation_cause, opened_at)`),
+    with nothing computed per row."""
     found: dict[str, DeadlineTally] = {}
-    shared = {rule: tallied(rule, period.start, period.end, now) for rule in BREACH_CAUSE}
-    lows = [t.low for t in shared.values() if t.low is not None]
-    highs = [t.high for t in shared.values() if t.high is not None]
-    if lows and highs and min(lows) < max(highs):
-        sums = []
-        for t in shared.values():
-            due = and_(*t.due)
-            sums += [
-                func.sum(case((due, 1), else_=0)),
-                func.sum(case((and_(due, t.met), 1), else_=0)),
-            ]
-        row = conn.execute(
-            select(*sums).where(d.opened_at >= utc(min(lows)), d.opened_at < utc(max(highs)))
-        ).one()
-        for i, rule in enumerate(shared):
-            total, met = row[2 * i] or 0, row[2 * i + 1] or 0
-            found[rule] = DeadlineTally(rule_id=rule, met=met, breached=total - met)
+    for rule, cause in BREACH_CAUSE.items():
+        t = tallied(rule, period.start, period.end, now)
+        if t.low is None or t.high is None or t.high <= t.low:
+            found[rule] = DeadlineTally(rule_id=rule, met=0, breached=0)
+            continue
+        opened = (d.opened_at >= utc(t.low), d.opened_at < utc(t.high))
+        total = conn.scalar(select(func.count()).select_from(disputes).where(*opened)) or 0
+        breached = (
+            conn.scalar(
+                select(func.count())
+                .select_from(disputes)
+                .where(d.escalation_cause == cause, *opened)
+            )
+            or 0
+        )
+        found[rule] = DeadlineTally(rule_id=rule, met=total - breached, breached=breached)
     return tuple(found.get(rule) or _tally(conn, rule, period, now) for rule in DUE_AFTER)
 
 

@@ -123,7 +123,8 @@ class DisputeRow(StoreModel, table=True):
         Index("ix_disputes_claimed_by", "claimed_by"),
         Index("ix_disputes_escalated", "escalated_at", "first_decided_at"),
         Index("ix_disputes_first_decided", "first_decided_at"),
-        Index("ix_disputes_opened_cause", "opened_at", "escalation_cause"),
+        Index("ix_disputes_opened_at", "opened_at"),
+        Index("ix_disputes_cause_opened", "escalation_cause", "opened_at"),
         #: The flagged disputes only (a small share): the queue's flagged filter and the
         #: dashboard's flagged count read this, not the whole queue (issue 17).
         Index(

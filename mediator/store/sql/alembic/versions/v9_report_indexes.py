@@ -6,7 +6,8 @@ comes from an index range, never rows fetched one by one (`store/sql/report.py`)
   queue; STAFF-48H is met by it), with `(escalated_at, first_decided_at)`;
 - `decisions.handled_s`, seconds from escalation (else opening) to the decision, fixed when it
   is written, and one covering index of a period's decisions;
-- `(opened_at, escalation_cause)` for the auto-escalation tallies, `asked_at` for P-INFO-7D;
+- `opened_at` and `(escalation_cause, opened_at)` for the auto-escalation tallies (openings
+  and breaches, plain counts), `asked_at` for P-INFO-7D;
 - a partial index of the flagged disputes only, in the queue's order.
 Both columns are filled in here from what is stored.
 
@@ -27,7 +28,8 @@ depends_on = None
 INDEXES = (
     ("ix_disputes_escalated", "disputes", ["escalated_at", "first_decided_at"]),
     ("ix_disputes_first_decided", "disputes", ["first_decided_at"]),
-    ("ix_disputes_opened_cause", "disputes", ["opened_at", "escalation_cause"]),
+    ("ix_disputes_opened_at", "disputes", ["opened_at"]),
+    ("ix_disputes_cause_opened", "disputes", ["escalation_cause", "opened_at"]),
     ("ix_info_requests_asked_at", "info_requests", ["asked_at"]),
     (
         "ix_decisions_period",
