@@ -42,7 +42,7 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SIZE = (120, 40)
 #: Workers that wait on the agent (a modal) or on a timer, not on the key just pressed.
 #: The app's follower of the store's change feed runs as long as the app (issue 15).
-IGNORED_GROUPS = {"decide", "note", "ask_info", "escalate", "live"}
+IGNORED_GROUPS = {"decide", "note", "ask_info", "escalate", "live", "preload"}
 #: The app counts as settled after this long with nothing to do.
 QUIET = 0.02
 POLL = 0.0005
@@ -204,6 +204,9 @@ async def dashboard(db: str) -> None:
     async with app.run_test(size=SIZE):
         frames.when = lambda: queue_rows(app) > 0
         await until_frame(frames)
+        # the app imports the dashboard's module a second after start-up (`PRELOAD_AFTER`)
+        while "mediator.screens.dashboard" not in sys.modules:
+            await asyncio.sleep(0.01)
         await settle(app)
         frames.when, frames.first_ok = figures_shown, None
         event = events.Key("d", "d")

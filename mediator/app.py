@@ -49,6 +49,9 @@ class Every:
     live: float | None = 0.2
 
 
+#: Seconds after start-up when the dashboard's module is imported in a thread.
+PRELOAD_AFTER = 1.0
+
 #: No timer at all: what the tests run with.
 MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None, live=None)
 
@@ -240,6 +243,14 @@ class MediatorApp(ReportsFailures, App[None]):
             self.sync_outbox()
             if self.every.sync is not None:
                 self.set_interval(self.every.sync, self.sync_outbox)
+        if self.every.refresh is not None:
+            # the dashboard's charts import numpy (~0.25 s): off the key press, once the queue
+            # is up (tests open it cold)
+            self.set_timer(PRELOAD_AFTER, self.preload_dashboard)
+
+    @work(group="preload", thread=True, exit_on_error=False)
+    def preload_dashboard(self) -> None:
+        import mediator.screens.dashboard  # noqa: F401
 
     def on_work_failed(self, message: WorkFailed) -> None:
         """Any worker's failure, in words: what failed, why, and what became of the work."""
