@@ -185,6 +185,12 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
         db.execute("DROP TABLE changes")
         db.execute("DROP TABLE audit_trail")
         db.execute("DROP TABLE audit_head")
+        for index in ("ix_disputes_escalated", "ix_disputes_first_decided", "ix_disputes_opened_at",
+                      "ix_disputes_cause_opened", "ix_info_requests_asked_at",
+                      "ix_decisions_period", "ix_disputes_flagged"):  # fmt: skip
+            db.execute(f"DROP INDEX IF EXISTS {index}")
+        db.execute("ALTER TABLE disputes DROP COLUMN first_decided_at")
+        db.execute("ALTER TABLE decisions DROP COLUMN handled_s")
         db.execute("DROP INDEX ix_decisions_decided_by")
         db.execute("ALTER TABLE disputes DROP COLUMN returned_to")
         db.execute("DROP INDEX ix_disputes_claimed_by")

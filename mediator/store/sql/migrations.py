@@ -90,6 +90,8 @@ def _v1_to_v2(conn: Connection) -> None:
     The new columns are filled by `recompute_derived` once the store is at the current schema
     (`upgrade`): it reads disputes as this release does, with columns later revisions add."""
     info_requests.create(conn)
+    # the table as it is now carries the index revision 9 adds (issue 17): that revision makes it
+    conn.execute(text("DROP INDEX IF EXISTS ix_info_requests_asked_at"))
     conn.execute(text("ALTER TABLE disputes ADD COLUMN deadline_rule VARCHAR"))
     conn.execute(text("ALTER TABLE disputes ADD COLUMN flagged_count INTEGER NOT NULL DEFAULT 0"))
 
