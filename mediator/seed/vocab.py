@@ -392,7 +392,7 @@ FOUND: dict[Reason, tuple[str, ...]] = {
         "The buyer received a different quantity than ordered",
     ),
     Reason.LATE_DELIVERY: (
-        "Delivery came well after the promised time",
+        "The delivery is well past the promised time",
         "The seller missed the delivery time stated in the listing",
     ),
     Reason.ACCOUNT_ACCESS_NOT_TRANSFERRED: (
