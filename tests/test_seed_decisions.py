@@ -11,9 +11,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from mediator import cli
 from mediator.domain import (
     Decision,
     DecisionDraft,
@@ -28,6 +31,11 @@ from mediator.domain.resolution import build_decision, check
 from mediator.domain.review import ReviewState, review_state
 from mediator.seed import generate, generate_decided, vocab
 from mediator.seed.decisions import decision_id
+from mediator.store.sql import SqlStore
+from mediator.store.sql.audit import stored_entries
+from mediator.store.sql.engine import read_tx
+from mediator.store.sql.schema import decisions, disputes
+from tests.store.conftest import store_url as store_url  # the sqlite + postgres parametrisation
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 #: sha256 of the JSON lines of `generate(400, seed=7, now=NOW)`, computed on the generator
@@ -275,3 +283,80 @@ def test_the_extreme_shares(share: float) -> None:
     later = {d.status for d, _ in generated[5:]}
     assert later == {Status.RESOLVED} if share else Status.RESOLVED not in later
     assert sum(r is not None for _, r in generated) == (36 if share else 1)
+
+
+# --- mediator seed: written with their disputes ------------------------------------------------
+
+NOW_ARG = "2026-11-22T12:00:00Z"
+
+
+def seed(url: str, n: int, *more: str) -> None:
+    assert cli.main(["seed", "--disputes", str(n), "--now", NOW_ARG, "--store", url, *more]) == 0
+
+
+def statuses_and_decisions(url: str) -> tuple[Counter[str], Counter[tuple[str, int]]]:
+    """The disputes by status, and (status, number of decisions) per dispute."""
+    with SqlStore.open(url) as store, read_tx(store.engine) as conn:
+        counted = (
+            select(disputes.c.status, func.count(decisions.c.id))
+            .select_from(disputes.outerjoin(decisions, decisions.c.dispute_id == disputes.c.id))
+            .group_by(disputes.c.id, disputes.c.status)
+        )
+        rows = conn.execute(counted).all()
+    return Counter(status for status, _ in rows), Counter((s, k) for s, k in rows)
+
+
+@pytest.fixture(scope="module")
+def seeded_share(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """5,000 disputes, 30 % of them resolved (issue 17's benchmark mix, smaller)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('share') / 'm.db'}"
+    seed(url, 5000, "--resolved-share", "0.3")
+    return url
+
+
+def test_seeding_a_resolved_share(seeded_share: str) -> None:
+    statuses, decided = statuses_and_decisions(seeded_share)
+    assert sum(statuses.values()) == 5000
+    assert abs(statuses["resolved"] / 5000 - 0.3) <= 0.02
+    # every resolved dispute has exactly one decision, and nothing else has one
+    assert decided[("resolved", 1)] == statuses["resolved"]
+    assert {k for _, k in decided if _ != "resolved"} == {0}
+
+
+def test_a_seeded_store_is_whole(seeded_share: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "verify", "--store", seeded_share]) == 0
+    assert "is whole" in capsys.readouterr().out
+
+
+def test_seeding_prints_the_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    seed(url, 300)
+    resolved = sum(r is not None for _, r in generate_decided(300, seed=1, now=NOW))
+    out = capsys.readouterr().out.strip()
+    assert out.endswith(
+        f"300 inserted, 0 updated, 0 skipped; {resolved} resolved, each with its decision"
+    )
+
+
+def test_seeded_decisions_are_stored_as_generated(store_url: str) -> None:
+    """On SQLite and PostgreSQL: `get_dispute` returns each resolved dispute's decision, exactly
+    as generated; the audit trail is whole and its one entry counts the decisions."""
+    seed(store_url, 300, "--seed", "7", "--resolved-share", "0.3")
+    generated = [(d, r) for d, r in pairs(300, share=0.3) if r is not None]
+    _, decided = statuses_and_decisions(store_url)
+    assert decided[("resolved", 1)] == len(generated)
+    with SqlStore.open(store_url) as store:
+        for d, r in generated:
+            record = store.get_dispute_sync(d.id)
+            assert record.dispute.status is Status.RESOLVED
+            assert record.decisions == (r,)
+        assert store.audit_verify_sync().ok
+        with read_tx(store.engine) as conn:
+            (entry,) = [e.entry() for e in stored_entries(conn)]
+    assert entry.after == {"inserted": 300, "updated": 0, "skipped": 0, "decisions": len(generated)}
+
+
+@pytest.mark.parametrize("share", ["x", "-0.1", "1.5", "nan"])
+def test_a_resolved_share_that_is_not_one(share: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["seed", "--disputes", "3", "--resolved-share", share]) == 2
+    assert "--resolved-share" in capsys.readouterr().err
