@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import islice
@@ -25,7 +25,7 @@ from mediator import __version__, cli_audit, cli_export, cli_report, cli_review,
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from mediator.domain import Dispute
+    from mediator.domain import Decision, Dispute
     from mediator.importer import LineError
     from mediator.store.base import ImportReport
     from mediator.store.drafts import DraftBox
@@ -149,7 +149,8 @@ def _parser() -> argparse.ArgumentParser:
         parents=[store],
         help="write generated demo disputes into a store",
         description="Generate realistic disputes (deterministic for the same --disputes, "
-        "--seed and --now) and write them in batches.",
+        "--seed, --now and --resolved-share), each resolved one with its decision, and write "
+        "them in batches.",
     )
     seed.add_argument("--disputes", metavar="N", type=_count, required=True)
     seed.add_argument("--seed", metavar="S", type=int, default=1, help="random seed (default 1)")
@@ -159,6 +160,14 @@ def _parser() -> argparse.ArgumentParser:
         type=aware_time,
         default=None,
         help="the generator's 'now', e.g. 2026-11-22T12:00:00Z (default: the current time)",
+    )
+    seed.add_argument(
+        "--resolved-share",
+        metavar="SHARE",
+        type=_share,
+        default=None,
+        help="the share of disputes that are resolved and decided, e.g. 0.3 (default: the "
+        "usual mix, about 0.09)",
     )
     seed.set_defaults(handler=_cmd_seed)
 
@@ -237,6 +246,16 @@ def _lease(text: str) -> timedelta:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return lease
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a share is between 0 and 1, e.g. 0.3")
+    return value
 
 
 def _count(text: str) -> int:
@@ -326,7 +345,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with SqlStore.open(config.sqlite_url(path), create_dirs=True) as store:
         count = store.count_disputes()
         if count == 0:
-            report = store.import_disputes(_demo_disputes(), actor="demo")
+            disputes, decisions = _demo_disputes()
+            report = store.import_disputes(disputes, actor="demo", decisions=decisions)
             count = report.inserted
             print(f"demo store: {path} (created, {count} disputes)")
         else:
@@ -395,16 +415,16 @@ def _cmd_escalate(args: argparse.Namespace) -> int:
 def _cmd_seed(args: argparse.Namespace) -> int:
     from mediator.clock import SystemClock
     from mediator.importer import paused_gc
-    from mediator.seed import generate
+    from mediator.seed import generate_decided
 
     n: int = args.disputes
     now: datetime = args.now or SystemClock().now()
-    inserted = updated = 0
+    inserted = updated = resolved = 0
     skipped: list[tuple[str, str]] = []
     with _open_store(getattr(args, "store", None)) as store, _progress() as progress:
         task = progress.add_task("seeding", total=n or None)
         done = 0
-        disputes = generate(n, seed=args.seed, now=now)
+        pairs = generate_decided(n, seed=args.seed, now=now, resolved_share=args.resolved_share)
         try:
             while done < n:
                 size = min(SEED_BATCH, n - done)
@@ -412,12 +432,18 @@ def _cmd_seed(args: argparse.Namespace) -> int:
                 def advance(k: int, base: int = done) -> None:
                     progress.update(task, completed=base + k)
 
-                # generated lazily: the store pulls a thousand at a time inside the transaction
+                # generated lazily: the store pulls a thousand at a time inside the transaction,
+                # and reads the decisions (gathered meanwhile) after the last of them
+                decided: list[Decision] = []
                 with paused_gc():
                     report = store.import_disputes(
-                        islice(disputes, size), on_progress=advance, actor="seed"
+                        _gathering(islice(pairs, size), decided),
+                        on_progress=advance,
+                        actor="seed",
+                        decisions=decided,
                     )
                 done += size
+                resolved += len(decided)
                 inserted += report.inserted
                 updated += report.updated
                 skipped += report.skipped
@@ -432,7 +458,10 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     from mediator.store.base import ImportReport
 
     total = ImportReport(inserted=inserted, updated=updated, skipped=tuple(skipped))
-    print(f"seeded {n} disputes (seed {args.seed}) into {label}: {_summary(total)}")
+    print(
+        f"seeded {n} disputes (seed {args.seed}) into {label}: {_summary(total)}; "
+        f"{resolved} resolved, each with its decision"
+    )
     _print_skipped(total)
     return EXIT_OK
 
@@ -513,19 +542,32 @@ def _drafts(store_label: str, agent: str) -> DraftBox:
     return DraftBox(config.drafts_dir(), scope=f"{store_label} {agent}")
 
 
-def _demo_disputes() -> list[Dispute]:
+def _gathering(
+    pairs: Iterable[tuple[Dispute, Decision | None]], decisions: list[Decision]
+) -> Iterator[Dispute]:
+    """The disputes of `pairs`, adding their decisions to `decisions` as they are pulled."""
+    for dispute, decision in pairs:
+        if decision is not None:
+            decisions.append(decision)
+        yield dispute
+
+
+def _demo_disputes() -> tuple[list[Dispute], list[Decision]]:
+    """The packaged examples and the generated disputes; the generated ones' decisions."""
     from importlib.resources import files
 
     from mediator.clock import SystemClock
     from mediator.importer import parse_lines
-    from mediator.seed import generate
+    from mediator.seed import generate_decided
 
     text = files("mediator").joinpath("data", "examples.jsonl").read_text("utf-8")
     result = parse_lines(text.splitlines())
     if result.errors:  # a packaging bug, not a user error
         raise CliError(f"the packaged examples are invalid: {result.errors[0]}")
     now = SystemClock().now()
-    return [*result.disputes, *generate(DEMO_DISPUTES, seed=DEMO_SEED, now=now)]
+    decisions: list[Decision] = []
+    generated = _gathering(generate_decided(DEMO_DISPUTES, seed=DEMO_SEED, now=now), decisions)
+    return [*result.disputes, *generated], decisions
 
 
 def _delete_sqlite(path: Path) -> None:

@@ -365,7 +365,9 @@ def test_seed(
     assert cli.main(["seed", "--disputes", "60", "--seed", "3", "--now", now, "--store", url]) == 0
     out = capsys.readouterr().out
     assert out.startswith("seeded 60 disputes (seed 3) into sqlite:")
-    assert out.rstrip().endswith("60 inserted, 0 updated, 0 skipped")
+    assert out.rstrip().endswith(
+        "60 inserted, 0 updated, 0 skipped; 8 resolved, each with its decision"
+    )
     assert count(url) == 60
     # the same run again: same ids, same revisions → all skipped
     assert cli.main(["seed", "--disputes", "60", "--seed", "3", "--now", now, "--store", url]) == 0
@@ -481,6 +483,11 @@ def test_demo_is_created_once_and_reset(
     assert capsys.readouterr().out == f"demo store: {demo} (created, 305 disputes)\n"
     assert console[-1]["count"] == 305
     assert console[-1]["agent"].startswith("agent.")
+    with opened(f"sqlite:///{demo}") as store:  # the generated resolved disputes are decided
+        resolved = [store.get_dispute_sync(f"D-{100_001 + i}") for i in range(cli.DEMO_DISPUTES)]
+        resolved = [r for r in resolved if r.dispute.status == "resolved"]
+        assert len(resolved) > 10
+        assert all(len(r.decisions) == 1 for r in resolved)
 
     extra = examples()[0]
     extra["id"] = "D-999"

@@ -248,9 +248,10 @@ def test_import_seed_and_staff_add_are_recorded(
     assert cli.main(["staff", "add", "sup.kim", "--role", "supervisor", "--store", empty]) == 0
     assert trail(empty) == [
         ("imported", "cli", {"inserted": 5, "updated": 0, "skipped": 0}),
-        ("imported", "seed", {"inserted": 25, "updated": 0, "skipped": 0}),
-        ("imported", "seed", {"inserted": 25, "updated": 0, "skipped": 0}),
-        ("imported", "seed", {"inserted": 10, "updated": 0, "skipped": 0}),
+        # each batch's resolved disputes come with their decisions (issue 17)
+        ("imported", "seed", {"inserted": 25, "updated": 0, "skipped": 0, "decisions": 3}),
+        ("imported", "seed", {"inserted": 25, "updated": 0, "skipped": 0, "decisions": 4}),
+        ("imported", "seed", {"inserted": 10, "updated": 0, "skipped": 0, "decisions": 0}),
         ("staff_added", "cli", {"name": "sup.kim", "role": "supervisor"}),
     ]
     assert cli.main(["audit", "verify", "--store", empty]) == 0

@@ -7,7 +7,7 @@ templates over the fields `Chat` fills in (`item`, `amount`, `days`, `hours`, `h
 
 from __future__ import annotations
 
-from mediator.domain import EvidenceKind, OrderKind, Reason
+from mediator.domain import EvidenceKind, OrderKind, Outcome, Reason
 
 #: (title, lowest price, highest price) in US dollars, per kind of order.
 LISTINGS: dict[OrderKind, tuple[tuple[str, float, float], ...]] = {
@@ -353,3 +353,118 @@ FILE_SUFFIX = {
     EvidenceKind.DOCUMENT: "pdf",
 }
 LINK_HOSTS = ("tracking.example.net/p", "listings.example.org/s", "stats.example.com/match")
+
+# --- decisions ---------------------------------------------------------------------------------
+
+#: What each `RESOLVED_NOTE` above says was decided (same order): a seeded decision agrees with
+#: the staff note that closes its dispute's transcript.
+RESOLVED_OUTCOMES = (
+    Outcome.BUYER_PARTIAL_REFUND,
+    Outcome.BUYER_FULL_REFUND,
+    Outcome.SELLER_FAVOUR,
+    Outcome.COMPROMISE,
+)
+#: The agents who decide, and how busy each is (a shift has its workhorses).
+AGENTS = (("ana", 30), ("bruno", 24), ("chidi", 18), ("dana", 14), ("emil", 9), ("farah", 5))
+#: The supervisors who approve the few decisions the review rule caught.
+SUPERVISORS = ("grace", "malik")
+
+#: A rationale starts with what the agent found, by reason…
+FOUND: dict[Reason, tuple[str, ...]] = {
+    Reason.NOT_RECEIVED: (
+        "The order record shows no delivery and the seller sent no proof",
+        "Nothing was delivered; the seller's tracking link shows no scan after pickup",
+    ),
+    Reason.NOT_AS_DESCRIBED: (
+        "The buyer's screenshots differ from the listing description",
+        "The evidence shows the item is not what the listing promised",
+    ),
+    Reason.DEFECTIVE: (
+        "The buyer's video shows the defect on delivery",
+        "The photos show the item was faulty on arrival",
+    ),
+    Reason.INCOMPLETE: (
+        "Only part of the order was delivered, as the order record confirms",
+        "The seller admits in the dispute chat that part of the order is missing",
+    ),
+    Reason.WRONG_SPEC_OR_QUANTITY: (
+        "The delivery does not match the ordered specification",
+        "The buyer received a different quantity than ordered",
+    ),
+    Reason.LATE_DELIVERY: (
+        "The delivery is well past the promised time",
+        "The seller missed the delivery time stated in the listing",
+    ),
+    Reason.ACCOUNT_ACCESS_NOT_TRANSFERRED: (
+        "The original email was still attached to the account",
+        "The seller kept recovery access to the account",
+    ),
+    Reason.OTHER: (
+        "Both parties' accounts of the order were checked against the chat",
+        "The order record and the chat were reviewed",
+    ),
+}
+#: …and ends with why that led to the outcome (refunds, compromises).
+BECAUSE: dict[Outcome, tuple[str, ...]] = {
+    Outcome.BUYER_FULL_REFUND: ("the buyer gets the whole price back.", "a full refund is due."),
+    Outcome.BUYER_PARTIAL_REFUND: (
+        "a partial refund covers the difference.",
+        "a partial refund settles it.",
+    ),
+    Outcome.COMPROMISE: (
+        "both parties accepted the compromise offered in the dispute chat.",
+        "the parties agreed on a partial solution.",
+    ),
+}
+#: The whole rationale when the buyer gets nothing back.
+NO_REFUND_BECAUSE: dict[Outcome, tuple[str, ...]] = {
+    Outcome.SELLER_FAVOUR: (
+        "The order record and the seller's screenshots show delivery as described; the claim "
+        "is not supported.",
+        "The buyer's evidence does not show a fault on the seller's side; the order stands.",
+    ),
+    Outcome.SELLER_RESOLUTION: (
+        "The seller fixed the problem during the dispute and the buyer confirmed it.",
+        "The seller sent a replacement, which the buyer accepted in the dispute chat.",
+    ),
+    Outcome.COMPROMISE: (
+        "The parties agreed in the dispute chat that the seller completes the order; no money "
+        "is refunded.",
+    ),
+}
+#: What the parties are told of a refund (`{refund}`, `{fee}`: amounts with their currency)…
+TOLD: dict[Outcome, tuple[str, ...]] = {
+    Outcome.BUYER_FULL_REFUND: (
+        "The full price of {refund} is refunded to the buyer, with the service fee. "
+        "The order is cancelled.",
+        "We refunded {refund} and the service fee to the buyer; this dispute is closed.",
+    ),
+    Outcome.BUYER_PARTIAL_REFUND: (
+        "{refund} is refunded to the buyer ({fee} of the service fee with it); the order stands.",
+        "We refunded {refund} to the buyer. The rest of the order stands.",
+    ),
+    Outcome.COMPROMISE: (
+        "As agreed in the dispute chat, {refund} goes back to the buyer and the order continues.",
+        "Thank you both for agreeing: {refund} is refunded and the order continues.",
+    ),
+}
+#: …and of a decision that moves no money.
+TOLD_NO_REFUND: dict[Outcome, tuple[str, ...]] = {
+    Outcome.SELLER_FAVOUR: (
+        "The order was delivered as described; it stands and the payment goes to the seller.",
+        "We found no grounds for a refund. The order stands.",
+    ),
+    Outcome.SELLER_RESOLUTION: (
+        "The seller fixed the order; the dispute is closed.",
+        "Glad this was sorted out between you. The dispute is closed.",
+    ),
+    Outcome.COMPROMISE: ("As agreed in the dispute chat, the order continues without a refund.",),
+}
+#: The rationale and the message of a decision for the seller on an order not delivered yet.
+UNDELIVERED_FAVOUR = (
+    "The seller showed that the order is on its way within the promised time; the claim came "
+    "too early.",
+    "The order is on its way within the time the listing promised; it stands.",
+)
+#: Added when the buyer is to send the item back.
+TOLD_RETURN = " Please return the item to the seller; the refund is released once it arrives."

@@ -18,7 +18,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 from mediator.domain import Dispute
-from mediator.seed import generate
+from mediator.seed import generate_decided
 from mediator.store.sql import SqlStore
 
 #: The frozen "now" of every UI test: a day after the newest example dispute was escalated.
@@ -31,9 +31,12 @@ def example_disputes() -> list[Dispute]:
 
 
 def make_store(path: Path, *, generated: int = 40, seed: int = 3) -> SqlStore:
+    """The examples and `generated` disputes, the resolved ones with their decisions (as
+    `mediator seed` writes them)."""
     store = SqlStore.open(f"sqlite:///{path}")
-    disputes = example_disputes() + list(generate(generated, seed=seed, now=NOW))
-    store.import_disputes(disputes)
+    pairs = list(generate_decided(generated, seed=seed, now=NOW))
+    disputes = example_disputes() + [dispute for dispute, _ in pairs]
+    store.import_disputes(disputes, decisions=[r for _, r in pairs if r is not None])
     return store
 
 

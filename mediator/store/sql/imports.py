@@ -11,6 +11,10 @@ is skipped and reported.
 An import appends ONE audit entry (issue 16), with the counts, not one per dispute: a seed of a
 million disputes must not write a million entries, and each dispute's content is the
 marketplace's, which the import file holds.
+
+An import may bring decisions for its resolved disputes (`mediator seed` does, issue 17): each
+is written with its dispute when the import inserts it, or updates one that holds no decision yet
+(the console's decisions stand); a skipped dispute keeps what it has. The audit entry counts them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
-from mediator.domain import Dispute, Evidence, Message
+from mediator.domain import Decision, Dispute, Evidence, Message, Status
 from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
@@ -44,8 +48,20 @@ from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, store_now
 from mediator.store.sql.engine import one_line
-from mediator.store.sql.rows import dispute_values, evidence_values, message_values
-from mediator.store.sql.schema import UtcDateTime, disputes, evidence, messages, sqlite_datetime
+from mediator.store.sql.rows import (
+    decision_values,
+    dispute_values,
+    evidence_values,
+    message_values,
+)
+from mediator.store.sql.schema import (
+    UtcDateTime,
+    decisions,
+    disputes,
+    evidence,
+    messages,
+    sqlite_datetime,
+)
 from mediator.store.sql.writes import refresh_after_import
 
 #: Disputes per `executemany` round (each also carries its messages and evidence).
@@ -98,6 +114,10 @@ class _Tally:
     inserted: int = 0
     updated: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Only when the import brings decisions: each dispute's id → its status and currency as
+    #: this import has it, and whether the import inserted it (True), updated it (False) or
+    #: skipped it (None).
+    seen: dict[str, tuple[Status, str, bool | None]] | None = None
 
     def report(self) -> ImportReport:
         return ImportReport(
@@ -119,19 +139,27 @@ def import_disputes(
     batch_size: int = BATCH_SIZE,
     actor: str = IMPORT_ACTOR,
     clock: StoreClock = None,
+    decisions: Iterable[Decision] | None = None,
 ) -> ImportReport:
     """Insert or update `items` on `conn` (the caller owns the transaction: all or nothing).
 
     `on_progress(n)` is called after each batch with the number of disputes handled so far.
     Raises `StoreError` naming the dispute when one cannot be stored. The audit entry is
     `actor`'s, at the store's time (`clock`, else the database's).
+
+    `decisions`: decisions of resolved disputes among `items`, at most one each (see the
+    module's docstring for which are written). It is read once every dispute has been, so a
+    caller that makes both lazily may fill it while the disputes are pulled. Raises
+    `StoreError` naming the decision whose dispute is not among `items` or not resolved there.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    tally = _Tally()
+    tally = _Tally(seen=None if decisions is None else {})
     done = 0
     for batch in _batches(items, batch_size):
         new, changed = _plan(conn, batch, tally)
+        if tally.seen is not None:
+            _remember(tally.seen, batch, new, changed)
         try:
             # A savepoint per batch (nothing on the way when all is well): after a failed
             # insert, PostgreSQL refuses every statement until it is rolled back to.
@@ -149,19 +177,90 @@ def import_disputes(
     if tally.inserted or tally.updated:  # one change for the whole import: reload everything
         record_change(conn, ChangeKind.IMPORT, None, None, None)
     report = tally.report()
+    after = {"inserted": report.inserted, "updated": report.updated, "skipped": len(report.skipped)}
+    if decisions is not None and tally.seen is not None:
+        after["decisions"] = _write_decisions(conn, decisions, tally.seen)
     audit.append(
         conn,
         AuditAction.IMPORTED,
         actor=actor,
         at=store_now(conn, clock),
         dispute_id=None,
-        after={
-            "inserted": report.inserted,
-            "updated": report.updated,
-            "skipped": len(report.skipped),
-        },
+        after=after,
     )
     return report
+
+
+def _remember(
+    seen: dict[str, tuple[Status, str, bool | None]],
+    batch: list[Dispute],
+    new: dict[str, Dispute],
+    changed: dict[str, Dispute],
+) -> None:
+    """Note what the import did with each dispute of `batch` (`_Tally.seen`)."""
+    for d in batch:
+        if new.get(d.id) is d:
+            seen[d.id] = (d.status, d.order.currency, True)
+        elif changed.get(d.id) is d:  # inserted earlier in this import: still new
+            earlier = seen.get(d.id)
+            seen[d.id] = (d.status, d.order.currency, earlier is not None and earlier[2] is True)
+        elif d.id not in seen:
+            seen[d.id] = (d.status, d.order.currency, None)
+
+
+def _write_decisions(
+    conn: Connection,
+    items: Iterable[Decision],
+    seen: dict[str, tuple[Status, str, bool | None]],
+) -> int:
+    """Check `items` against the disputes of the import (`seen`) and insert those that go with
+    a dispute it inserted, or updated when that dispute holds no decision; how many."""
+    rows: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    decided: set[str] = set()
+    for r in items:
+        state = seen.get(r.dispute_id)
+        if state is None:
+            raise StoreError(f"decision {r.id}: its dispute {r.dispute_id} is not in the import")
+        status, currency, inserted = state
+        if status is not Status.RESOLVED:
+            raise StoreError(
+                f"decision {r.id}: its dispute {r.dispute_id} is {status.label}, not resolved"
+            )
+        if r.currency != currency:
+            raise StoreError(
+                f"decision {r.id}: in {r.currency}, but the order of {r.dispute_id} is in "
+                f"{currency}"
+            )
+        if r.dispute_id in decided:
+            raise StoreError(f"decision {r.id}: {r.dispute_id} has another decision in the import")
+        decided.add(r.dispute_id)
+        if inserted is None:
+            continue  # the dispute was skipped: it keeps what it has
+        try:
+            row = decision_values(r)
+        except ValueError as exc:  # MoneyError is a ValueError
+            raise StoreError(f"decision {r.id}: {exc}") from None
+        (rows if inserted else updated).append(row)
+    if updated:
+        rows.extend(_undecided(conn, updated))
+    try:
+        with conn.begin_nested():
+            _insert_many(conn, decisions, rows)
+    except IntegrityError as exc:
+        raise StoreError(f"{one_line(exc)} (writing the decisions)") from None
+    return len(rows)
+
+
+def _undecided(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The decision rows of `rows` whose (updated) dispute holds no decision yet."""
+    held: set[str] = set()
+    ids = [row["dispute_id"] for row in rows]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(decisions.c.dispute_id).where(decisions.c.dispute_id.in_(chunk))
+        held.update(conn.scalars(query))
+    return [row for row in rows if row["dispute_id"] not in held]
 
 
 def _plan(

@@ -176,12 +176,14 @@ class SqlStore:
         on_progress: Callable[[int], None] | None = None,
         batch_size: int = imports.BATCH_SIZE,
         actor: str = imports.IMPORT_ACTOR,
+        decisions: Iterable[Decision] | None = None,
     ) -> ImportReport:
         """Insert new disputes and update those with a higher revision, in ONE transaction.
 
         All or nothing: on any error (`StoreError`) nothing is written. `on_progress(n)` is
         called after each batch with the number of disputes handled so far. `actor`: who
-        imports, for the one audit entry of the import.
+        imports, for the one audit entry of the import. `decisions`: the standing decisions of
+        resolved disputes among them (`imports.import_disputes`; read after the disputes).
         """
         try:
             with write_tx(self.engine) as conn:
@@ -192,6 +194,7 @@ class SqlStore:
                     batch_size=batch_size,
                     actor=actor,
                     clock=self.clock,
+                    decisions=decisions,
                 )
         except ImportClash:
             raise  # the caller names the lines (nothing was written)
