@@ -156,3 +156,22 @@ def test_decisions_come_with_a_large_import(store: SqlStore) -> None:
     store.import_disputes(items, decisions=given, batch_size=1000)
     assert stored_decisions(store) == len(given) == 833
     assert store.get_dispute_sync("D-2499").decisions == (decision(2499),)
+
+
+def test_imported_decisions_count_in_the_shift_s_figures(store: SqlStore) -> None:
+    """Issue 17: an imported decision carries its handling time and marks when its dispute was
+    first decided, as a decision written in the console does."""
+    from mediator.domain.report import Period
+    from mediator.store.sql.schema import disputes
+
+    store.import_disputes([resolved(1), resolved(2)], decisions=[decision(1), decision(2)])
+    with read_tx(store.engine) as conn:
+        first = dict(conn.execute(select(disputes.c.id, disputes.c.first_decided_at)).all())
+        handled = dict(conn.execute(select(decisions.c.id, decisions.c.handled_s)).all())
+    record = store.get_dispute_sync("D-1").dispute
+    assert record.escalated_at is not None
+    assert first == {"D-1": NOW - timedelta(days=2), "D-2": NOW - timedelta(days=2)}
+    expected = (NOW - timedelta(days=2) - record.escalated_at).total_seconds()
+    assert handled == {"R-1": expected, "R-2": handled["R-2"]}
+    s = store.summary_sync(Period(NOW - timedelta(days=7), NOW), now=NOW)
+    assert s.decided == 2 and s.handling.decisions == 2

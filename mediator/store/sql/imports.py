@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from itertools import islice
 from operator import itemgetter
@@ -68,6 +69,10 @@ from mediator.store.sql.writes import refresh_after_import
 BATCH_SIZE = 1000
 #: Ids per `IN (…)` when looking for the ids an import clashes with.
 _CHUNK = 1000
+#: What the import did with a dispute, for the decisions that come with it: its status, its
+#: currency, inserted (True), updated (False) or skipped (None), and where a decision's
+#: handling time starts.
+Seen = tuple[Status, str, bool | None, datetime]
 #: The audit trail's actor of an import when the caller does not say who ran it.
 IMPORT_ACTOR = "import"
 
@@ -117,7 +122,7 @@ class _Tally:
     #: Only when the import brings decisions: each dispute's id → its status and currency as
     #: this import has it, and whether the import inserted it (True), updated it (False) or
     #: skipped it (None).
-    seen: dict[str, tuple[Status, str, bool | None]] | None = None
+    seen: dict[str, Seen] | None = None
 
     def report(self) -> ImportReport:
         return ImportReport(
@@ -192,7 +197,7 @@ def import_disputes(
 
 
 def _remember(
-    seen: dict[str, tuple[Status, str, bool | None]],
+    seen: dict[str, Seen],
     batch: list[Dispute],
     new: dict[str, Dispute],
     changed: dict[str, Dispute],
@@ -200,18 +205,24 @@ def _remember(
     """Note what the import did with each dispute of `batch` (`_Tally.seen`)."""
     for d in batch:
         if new.get(d.id) is d:
-            seen[d.id] = (d.status, d.order.currency, True)
+            seen[d.id] = (d.status, d.order.currency, True, _start(d))
         elif changed.get(d.id) is d:  # inserted earlier in this import: still new
             earlier = seen.get(d.id)
-            seen[d.id] = (d.status, d.order.currency, earlier is not None and earlier[2] is True)
+            again = earlier is not None and earlier[2] is True
+            seen[d.id] = (d.status, d.order.currency, again, _start(d))
         elif d.id not in seen:
-            seen[d.id] = (d.status, d.order.currency, None)
+            seen[d.id] = (d.status, d.order.currency, None, _start(d))
+
+
+def _start(d: Dispute) -> datetime:
+    """Where a decision's handling time starts: the escalation, else the opening."""
+    return d.escalated_at or d.opened_at
 
 
 def _write_decisions(
     conn: Connection,
     items: Iterable[Decision],
-    seen: dict[str, tuple[Status, str, bool | None]],
+    seen: dict[str, Seen],
 ) -> int:
     """Check `items` against the disputes of the import (`seen`) and insert those that go with
     a dispute it inserted, or updated when that dispute holds no decision; how many."""
@@ -222,7 +233,7 @@ def _write_decisions(
         state = seen.get(r.dispute_id)
         if state is None:
             raise StoreError(f"decision {r.id}: its dispute {r.dispute_id} is not in the import")
-        status, currency, inserted = state
+        status, currency, inserted, start = state
         if status is not Status.RESOLVED:
             raise StoreError(
                 f"decision {r.id}: its dispute {r.dispute_id} is {status.label}, not resolved"
@@ -238,7 +249,7 @@ def _write_decisions(
         if inserted is None:
             continue  # the dispute was skipped: it keeps what it has
         try:
-            row = decision_values(r)
+            row = decision_values(r, handled_s=(r.decided_at - start).total_seconds())
         except ValueError as exc:  # MoneyError is a ValueError
             raise StoreError(f"decision {r.id}: {exc}") from None
         (rows if inserted else updated).append(row)
@@ -249,7 +260,20 @@ def _write_decisions(
             _insert_many(conn, decisions, rows)
     except IntegrityError as exc:
         raise StoreError(f"{one_line(exc)} (writing the decisions)") from None
+    _first_decided(conn, [row["dispute_id"] for row in rows])
     return len(rows)
+
+
+def _first_decided(conn: Connection, ids: list[str]) -> None:
+    """`first_decided_at` of the disputes `ids` from their decisions (issue 17)."""
+    first = (
+        select(func.min(decisions.c.decided_at))
+        .where(decisions.c.dispute_id == c.id)
+        .scalar_subquery()
+    )
+    for at in range(0, len(ids), _CHUNK):
+        chunk = ids[at : at + _CHUNK]
+        conn.execute(update(disputes).where(c.id.in_(chunk)).values(first_decided_at=first))
 
 
 def _undecided(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
