@@ -170,9 +170,14 @@ class DashboardScreen(ReportsFailures, Screen[None]):
             )
         )
         self.query_one(FigureList).set_figures(figures(s, tz))
+        when = "today" if period.kind is PeriodKind.TODAY else "in this period"
+        other = "2: 7 days · 3: 30 days" if period.kind is PeriodKind.TODAY else "f: from–to"
+        for chart in ("#outcomes-chart", "#agents-chart"):
+            self.query_one(chart, BarChart).set_empty(f"no decisions {when} · {other}")
         outcomes = [
             Bar(f"outcome:{o.value}", o.label, float(n), f"{n} decided")
             for o, n in s.outcomes.items()
+            if s.decided  # nothing decided: the empty state says so, not five empty bars
         ]
         self.query_one("#outcomes-chart", BarChart).set_bars("Decisions by outcome", outcomes)
         agents = [

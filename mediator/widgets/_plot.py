@@ -6,7 +6,7 @@ again on mount, resize and theme change.
 from __future__ import annotations
 
 from math import floor
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -94,7 +94,19 @@ class Chart(Widget, can_focus=True):
         yield Static(classes="chart--caption")
         yield Static(Content(self._empty), classes="chart--empty")
 
+    def set_empty(self, text: str) -> None:
+        """What the chart says when it has nothing to draw (ours, not untrusted text)."""
+        self._empty = text
+        if self.is_mounted:
+            self.query_one(".chart--empty", Static).update(Content(text))
+
+    #: The plot's rows above and below the axes' box (textual-plot's default is 2 and 3): set
+    #: before the first layout, so the first frame is not drawn in a box sized for them.
+    PLOT_MARGINS: ClassVar[tuple[int, int]] = (0, 0)
+
     def on_mount(self) -> None:
+        plot = self.query_one(ChartPlot)
+        plot.margin_top, plot.margin_bottom = self.PLOT_MARGINS
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.draw()
 

@@ -137,6 +137,11 @@ class BarChart(Chart):
     def draw(self) -> None:
         if not self.is_mounted:
             return
+        if self.has_class("-empty") and self.bars:
+            # the plot was hidden: it has a size again only after the next layout
+            self.remove_class("-empty")
+            self.call_after_refresh(self.draw)
+            return
         self.set_class(not self.bars, "-empty")
         plot = self.plot
         plot.clear()
@@ -179,6 +184,8 @@ class BarChart(Chart):
 class LineChart(Chart):
     """A count over time (the backlog), from 0; left and right move a cursor over the points
     and the caption tells the time and the count there."""
+
+    PLOT_MARGINS = (0, 1)  # the time axis's labels
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"line-chart--line", "line-chart--cursor"}
 
@@ -225,6 +232,11 @@ class LineChart(Chart):
 
     def draw(self) -> None:
         if not self.is_mounted:
+            return
+        if self.has_class("-empty") and self.points:
+            # the plot was hidden: it has a size again only after the next layout
+            self.remove_class("-empty")
+            self.call_after_refresh(self.draw)
             return
         self.set_class(not self.points, "-empty")
         plot = self.plot
