@@ -45,7 +45,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, time
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from mediator import config
+from mediator.cli_api import add_api_options, api_of, token_of
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -97,18 +97,7 @@ def add_command(
     )
     show.add_argument("dispute_id", metavar="ID", help="the dispute, e.g. D-10001")
     show.add_argument("--format", choices=("text", "json"), default="text")
-    show.add_argument(
-        "--api",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help=f"read it through a `mediator serve` API (or ${config.ENV_API}) instead of --store",
-    )
-    show.add_argument(
-        "--token",
-        metavar="TOKEN",
-        default=argparse.SUPPRESS,
-        help=f"the API token (better: ${config.ENV_TOKEN})",
-    )
+    add_api_options(show, what="read it", token="the API token")
     show.set_defaults(handler=_cmd_show)
 
     export = commands.add_parser(
@@ -151,27 +140,17 @@ def since_time(text: str) -> datetime:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from mediator.cli import CliError, _open_store
+    from mediator.cli import _open_store
     from mediator.clock import SystemClock
 
-    try:
-        api = config.api_url(getattr(args, "api", None))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if api is not None and getattr(args, "store", None) is not None:
-        raise CliError("give either --store or --api, not both")
+    api = api_of(args)
     if api is None:
         with _open_store(getattr(args, "store", None)) as store:
             record, history = _read(store, args.dispute_id)
     else:
         from mediator.store.http import HttpStore
 
-        token = config.api_token(getattr(args, "token", None))
-        if not token:
-            raise CliError(
-                f"--api needs a token: --token or ${config.ENV_TOKEN} (mediator staff add)"
-            )
-        record, history = _read(HttpStore(api, token), args.dispute_id, close=True)
+        record, history = _read(HttpStore(api, token_of(args)), args.dispute_id, close=True)
     now = SystemClock().now()
     if args.format == "json":
         lines = [json.dumps(shown_json(record, history, now))]

@@ -15,7 +15,7 @@ import sys
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from mediator import config
+from mediator.cli_api import add_api_options, api_of, token_of
 
 if TYPE_CHECKING:
     from mediator.domain.report import Period, Summary
@@ -57,34 +57,18 @@ def add_command(
         help="the figures as of TIME (ISO 8601 with an offset; default: the current time; "
         "through --api the server's clock judges)",
     )
-    report.add_argument(
-        "--api",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help=f"read through a `mediator serve` API (or ${config.ENV_API}) instead of --store",
-    )
-    report.add_argument(
-        "--token",
-        metavar="TOKEN",
-        default=argparse.SUPPRESS,
-        help=f"a supervisor's API token (better: ${config.ENV_TOKEN})",
-    )
+    add_api_options(report, what="read", token="a supervisor's API token")
     report.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mediator.cli import EXIT_OK, CliError
+    from mediator.cli import EXIT_OK
     from mediator.clock import SystemClock, local_timezone
 
     tz = local_timezone()
     now: datetime = args.now or SystemClock().now()
     period = _period(args, now, tz)
-    try:
-        api = config.api_url(getattr(args, "api", None))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if api is not None and getattr(args, "store", None) is not None:
-        raise CliError("give either --store or --api, not both")
+    api = api_of(args)
     if api is None:
         from mediator.cli import _open_store
 
@@ -133,12 +117,9 @@ def _period(args: argparse.Namespace, now: datetime, tz: tzinfo) -> Period:
 def _on_api(url: str, args: argparse.Namespace, period: Period) -> Summary:
     import asyncio
 
-    from mediator.cli import CliError
     from mediator.store.http import HttpStore
 
-    token = config.api_token(getattr(args, "token", None))
-    if not token:
-        raise CliError(f"--api needs a token: --token or ${config.ENV_TOKEN} (mediator staff add)")
+    token = token_of(args)
 
     async def ask() -> Summary:
         api = HttpStore(url, token)

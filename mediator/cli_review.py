@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mediator import config
+from mediator.cli_api import add_api_options, api_of, token_of
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -48,18 +49,7 @@ def add_command(
         "proposals that a second person (a supervisor) approves, overturns or returns. "
         "Setting options change only what they name.",
     )
-    rule.add_argument(
-        "--api",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help=f"work through a `mediator serve` API (or ${config.ENV_API}) instead of --store",
-    )
-    rule.add_argument(
-        "--token",
-        metavar="TOKEN",
-        default=argparse.SUPPRESS,
-        help=f"the API token of a supervisor (better: ${config.ENV_TOKEN})",
-    )
+    add_api_options(rule, what="work", token="the API token of a supervisor")
     rule.add_argument(
         "--agent",
         metavar="NAME",
@@ -124,12 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if args.refund_at_least and args.clear_refunds:
         raise CliError("give either --refund-at-least or --no-refund-at-least, not both")
     change = args.set_json is not None or bool(settings)
-    try:
-        api = config.api_url(getattr(args, "api", None))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if api is not None and getattr(args, "store", None) is not None:
-        raise CliError("give either --store or --api, not both")
+    api = api_of(args)
     if api is None:
         rule, by = _on_store(args, change)
     else:
@@ -173,13 +158,10 @@ def _on_api(url: str, args: argparse.Namespace, change: bool) -> tuple[ReviewRul
     """The rule through `mediator serve` at `url`, set first as the token's owner."""
     import asyncio
 
-    from mediator.cli import CliError
     from mediator.clock import SystemClock
     from mediator.store.http import HttpStore
 
-    token = config.api_token(getattr(args, "token", None))
-    if not token:
-        raise CliError(f"--api needs a token: --token or ${config.ENV_TOKEN} (mediator staff add)")
+    token = token_of(args)
 
     async def talk() -> tuple[ReviewRule, str | None]:
         api = HttpStore(url, token)

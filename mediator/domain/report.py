@@ -36,6 +36,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
+from mediator.domain.deadlines import duration
 from mediator.domain.enums import Outcome, Status
 from mediator.domain.models import StrictModel, UtcTime
 
@@ -254,18 +255,9 @@ def nearest_rank(count: int, percent: int) -> int:
 
 
 def describe_seconds(seconds: float | None) -> str:
-    """A handling time for people: 45m, 5h 02m, 3d 04h; "–" for none."""
-    if seconds is None:
-        return "–"
-    total = round(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
+    """A handling time for people, as the timers show theirs (45m, 5h 02m, 3d 04h); "–" for
+    none."""
+    return "–" if seconds is None else duration(timedelta(seconds=round(seconds)))
 
 
 #: What each figure means, in the words of the dashboard's help panel and the README.
