@@ -54,6 +54,9 @@ class DrilledQueueScreen(QueueScreen):
             deadline=self.drill.deadline,
         )
 
+    def action_dashboard(self) -> None:
+        self.dismiss()  # back to the dashboard it came from, not a second one on top
+
     def action_back(self) -> None:
         if isinstance(self.focused, Input):
             self.action_to_table()
