@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
@@ -33,11 +33,13 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from mediator.domain.money import MoneyError
 from mediator.domain.text import one_line as visible_line
 from mediator.store.base import StoreError, StoreUnavailable
+
+if TYPE_CHECKING:  # the async engine is `mediator serve`'s alone: not imported by the others
+    from sqlalchemy.ext.asyncio import AsyncEngine
 from mediator.store.sql.schema import HEAD_REVISION, REVISIONS, SCHEMA_VERSION, meta
 
 #: Seconds a writer waits for another writer's lock before giving up (SQLite `busy_timeout`).
@@ -149,6 +151,8 @@ def make_loop_engine(engine: Engine) -> AsyncEngine | None:
         return None
     if sys.platform == "win32":
         return None
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     loop_engine = create_async_engine(
         engine.url,
         pool_size=LOOP_POOL_SIZE,

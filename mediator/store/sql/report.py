@@ -10,6 +10,8 @@ opens can never disagree. Definitions: `mediator.domain.report`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -51,9 +53,35 @@ dc = decisions.c
 # -- the summary ---------------------------------------------------------------------------------
 
 
-def summary(conn: Connection, period: Period, now: datetime) -> Summary:
-    """Every figure of the shift for `period`, by the store's clock `now` (one snapshot)."""
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """The figures read from the period's decisions (`decided_part`)."""
+
+    outcomes: dict[Outcome, int]
+    money: tuple[MoneyBack, ...]
+    handling: Handling
+    agents: tuple[AgentFigures, ...]
+
+
+def decided_part(conn: Connection, period: Period) -> Decided:
+    """What the period's decisions say: outcomes, money, handling times, per agent (the
+    decisions' covering index; no dispute is read)."""
     dialect = conn.dialect.name
+    outcomes, money, decided = _decided(conn, period, dialect)
+    handling, medians = _handling(conn, period, dialect)
+    agents = _agents(conn, period, dialect, decided, medians)
+    return Decided(outcomes, money, handling, agents)
+
+
+def summary(
+    conn: Connection,
+    period: Period,
+    now: datetime,
+    decided: Callable[[], Decided] | None = None,
+) -> Summary:
+    """Every figure of the shift for `period`, by the store's clock `now`. The decisions' part
+    is read here too unless `decided` brings it, asked for last (`SqlStore.summary_sync` reads
+    it alongside, on a second connection)."""
     counts = queue.queue_counts(conn, QueueQuery(), now=now)
     awaiting = conn.scalar(
         select(func.count()).select_from(disputes).where(d.status == Status.AWAITING_REVIEW.value)
@@ -63,8 +91,10 @@ def summary(conn: Connection, period: Period, now: datetime) -> Summary:
         .select_from(disputes)
         .where(d.status.in_(sorted(s.value for s in QUEUE_STATUSES)), FLAGGED)
     )
-    outcomes, money, decided = _decided(conn, period, dialect)
-    handling, medians = _handling(conn, period, dialect)
+    deadlines = _tallies(conn, period, now)
+    series = _series(conn, period, now, counts.matching, conn.dialect.name)
+    upcoming = _next_deadlines(conn, now)
+    part = decided() if decided is not None else decided_part(conn, period)
     return Summary(
         start=period.start,
         end=period.end,
@@ -73,13 +103,13 @@ def summary(conn: Connection, period: Period, now: datetime) -> Summary:
         overdue=counts.overdue,
         awaiting_review=awaiting or 0,
         flagged=flagged or 0,
-        next_deadlines=_next_deadlines(conn, now),
-        outcomes=outcomes,
-        money=money,
-        deadlines=_tallies(conn, period, now),
-        handling=handling,
-        agents=_agents(conn, period, dialect, decided, medians),
-        backlog_series=_series(conn, period, now, counts.matching, dialect),
+        next_deadlines=upcoming,
+        outcomes=part.outcomes,
+        money=part.money,
+        deadlines=deadlines,
+        handling=part.handling,
+        agents=part.agents,
+        backlog_series=series,
     )
 
 

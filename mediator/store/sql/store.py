@@ -15,16 +15,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO, TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 
 from mediator.domain import (
     Actor,
@@ -85,6 +84,9 @@ from mediator.store.sql.engine import (
     write_tx,
 )
 from mediator.store.sql.schema import disputes as disputes_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -151,6 +153,8 @@ class SqlStore:
         """`method` (a sync twin) in a thread, or on the event loop over `loop_engine`."""
         if self._on_loop is None:
             return await asyncio.to_thread(method, self, *args, **kwargs)
+        from sqlalchemy.util import greenlet_spawn  # with the async engine: serve's alone
+
         return await greenlet_spawn(partial(method, self._on_loop, *args, **kwargs))
 
     def __repr__(self) -> str:
@@ -687,13 +691,21 @@ class SqlStore:
     # -- the shift's figures (issue 17) -------------------------------------------------------
 
     def summary_sync(self, period: Period, *, now: datetime | None = None) -> Summary:
-        """Every figure for `period` by `now` (else the store's clock), in one snapshot."""
+        """Every figure for `period` by `now` (else the store's clock). The decisions' figures
+        are read on a second connection at the same time as the disputes' (two cores, half
+        the wait at a million disputes): two snapshots taken together, each consistent."""
         try:
-            with self._snapshot() as conn:
-                at = now if now is not None else claims.store_now(conn, self.clock)
-                return report.summary(conn, period, at)
+            with ThreadPoolExecutor(1, thread_name_prefix="summary") as pool:
+                decided = pool.submit(self._decided_part, period)
+                with self._snapshot() as conn:
+                    at = now if now is not None else claims.store_now(conn, self.clock)
+                    return report.summary(conn, period, at, decided.result)
         except FAILURES as exc:
             raise store_error(exc, self.label, "computing the shift's figures") from None
+
+    def _decided_part(self, period: Period) -> report.Decided:
+        with self._snapshot() as conn:
+            return report.decided_part(conn, period)
 
     async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
         return await self._call(SqlStore.summary_sync, period, now=now)
