@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Float, Integer, String
+from sqlalchemy.types import Float, String
 
 from mediator.domain.queue import QueueQuery
 from mediator.domain.report import DeadlineFilter, DecidedFilter, Proposals, Tally
@@ -84,26 +84,6 @@ def _sqlite_seconds(element: seconds_between, compiler: SQLCompiler, **kw: Any) 
 def _pg_seconds(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(x, **kw) for x in element.clauses)
     return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
-
-
-class step_index(FunctionElement[int]):
-    """`ceil(x) - 1` for x > 0: the step an event at `x` steps after the start belongs to, each
-    step `(i, i + 1]` (an event exactly on a point belongs to the step that ends there)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(step_index, "sqlite")
-def _sqlite_step(element: step_index, compiler: SQLCompiler, **kw: Any) -> str:
-    (x,) = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(CAST({x} AS INTEGER) - (CAST({x} AS INTEGER) = {x}))"
-
-
-@compiles(step_index)
-def _pg_step(element: step_index, compiler: SQLCompiler, **kw: Any) -> str:
-    (x,) = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(CEIL({x}) AS INTEGER) - 1"
 
 
 def utc(value: datetime) -> Any:
@@ -234,10 +214,6 @@ def deadline_filter(f: DeadlineFilter) -> ColumnElement[bool]:
     if t.table is disputes:
         return and_(*t.due, side)
     return d.id.in_(select(t.dispute).where(*t.due, side))
-
-
-def _secs(delta: timedelta) -> float:
-    return delta.total_seconds()
 
 
 def drill_conditions(query: QueueQuery, dialect: str) -> list[ColumnElement[bool]]:
