@@ -1,9 +1,10 @@
 """The queue's drill-down filters (issue 17): the predicates behind each dashboard figure.
 
-The summary's tallies (`report.py`) count with these very predicates, so a figure and the
-disputes it opens can never disagree. Portable SQL: the few functions SQLite and PostgreSQL
-spell differently (a JSON field, seconds between two times, a step index) are compiled per
-dialect here.
+The summary (`report.py`) counts with these very predicates (the auto-escalation tallies as
+the two index counts they come to: openings in the window, breaches by cause), so a figure
+and the disputes it opens cannot disagree; tests/store/test_sql_report.py checks each one.
+Portable SQL: the few functions SQLite and PostgreSQL spell differently (a JSON field, seconds
+between two times, a time plus seconds) are compiled per dialect here.
 """
 
 from __future__ import annotations
