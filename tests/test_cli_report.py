@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from mediator.domain.report_rows import HEADER, Row, summary_from_rows
 from mediator.store.http import HttpStore
 from mediator.store.sql import SqlStore
 from tests.api.servers import RestartableServer
+from tests.store.conftest import _postgres_url
 from tests.store.test_sql_report import CASES, NOW, WEEK, _decide, _dispute, _draft, at
 
 
@@ -228,3 +230,46 @@ async def test_the_api_queue_drills_down_like_the_store(shift: SqlStore) -> None
         assert unknown.status_code == 422 and "deadline" in unknown.json()["detail"]
     finally:
         server.stop()
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _postgres_url(request)
+
+
+@pytest.mark.postgres
+def test_mediator_serve_on_postgresql_answers_the_summary(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve` runs its PostgreSQL store on the event loop, where a store may be used only
+    from its own greenlet: the summary must not read from another thread there (schemathesis
+    found it)."""
+    from tests.api.servers import ServeProcess
+
+    with SqlStore.open(postgres_url) as store:
+        store.import_disputes([_dispute(c) for c in CASES])
+        for c in CASES:
+            if c.decided is not None:
+                agent, when, outcome, refund = c.decided
+                _decide(store, f"D-{c.n}", agent, when, _draft(outcome, refund))
+        sam = store.add_staff_sync("sam", "supervisor", now=NOW)
+        expected = store.summary_sync(Period.between(at(1).date(), at(6).date(), UTC), now=NOW)
+    server = ServeProcess(postgres_url, tmp_path / "serve.log")
+    server.start()
+    try:
+        answer = httpx.get(
+            f"{server.base_url}/reports/summary",
+            params={"start": "2026-12-01T00:00:00Z", "end": "2026-12-07T00:00:00Z"},
+            headers={"Authorization": f"Bearer {sam}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        got = Summary.model_validate_json(answer.text)
+        # the server judges by its own clock: the decided figures do not depend on it
+        assert (got.outcomes, got.money, got.handling) == (
+            expected.outcomes,
+            expected.money,
+            expected.handling,
+        )
+    finally:
+        server.kill()

@@ -691,10 +691,17 @@ class SqlStore:
     # -- the shift's figures (issue 17) -------------------------------------------------------
 
     def summary_sync(self, period: Period, *, now: datetime | None = None) -> Summary:
-        """Every figure for `period` by `now` (else the store's clock). The decisions' figures
-        are read on a second connection at the same time as the disputes' (two cores, half
-        the wait at a million disputes): two snapshots taken together, each consistent."""
+        """Every figure for `period` by `now` (else the store's clock). On SQLite the decisions'
+        figures are read on a second connection at the same time as the disputes' (two cores,
+        half the wait at a million disputes): two snapshots taken together, each consistent;
+        elsewhere, one snapshot."""
         try:
+            if self.engine.dialect.name != "sqlite":
+                # PostgreSQL aggregates in its own processes; and a store on `serve`'s event
+                # loop may only be used from the greenlet it runs in, not from another thread
+                with self._snapshot() as conn:
+                    at = now if now is not None else claims.store_now(conn, self.clock)
+                    return report.summary(conn, period, at)
             with ThreadPoolExecutor(1, thread_name_prefix="summary") as pool:
                 decided = pool.submit(self._decided_part, period)
                 with self._snapshot() as conn:
