@@ -12,6 +12,7 @@ figure means (`domain.report.DEFINITIONS`).
 from __future__ import annotations
 
 from datetime import date
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -19,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from mediator.domain.deadlines import timer_name
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from mediator.app import MediatorApp
 
 EVERY_STATUS = frozenset(Status)
+#: Changes from other consoles read the figures again at most this often (seconds).
+CHANGE_REFRESH = 10.0
 
 
 class DashboardScreen(ReportsFailures, Screen[None]):
@@ -78,6 +82,8 @@ class DashboardScreen(ReportsFailures, Screen[None]):
         self.days: tuple[date, date] | None = None
         self.summary: Summary | None = None
         self.period: Period | None = None
+        self._read_at = 0.0
+        self._change_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(plain(("Shift dashboard", "bold"), "  reading…"), id="dash-title",
@@ -102,8 +108,16 @@ class DashboardScreen(ReportsFailures, Screen[None]):
             self.reload()
 
     def on_disputes_changed(self, message: DisputesChanged) -> None:
-        if self.is_current:
-            self.reload()
+        """Another console wrote: read the figures again, at most every `CHANGE_REFRESH`
+        seconds (a busy shift writes many times a minute; each read aggregates the period)."""
+        if not self.is_current or self._change_timer is not None:
+            return
+        wait = max(0.05, CHANGE_REFRESH - (monotonic() - self._read_at))  # a 0 s timer fails
+        self._change_timer = self.set_timer(wait, self._changed)
+
+    def _changed(self) -> None:
+        self._change_timer = None
+        self.reload()
 
     def on_resize(self) -> None:
         if self.summary is not None:  # the lines are cut to the list's width
@@ -143,6 +157,7 @@ class DashboardScreen(ReportsFailures, Screen[None]):
 
     # ----- reading ----------------------------------------------------------------------
     def reload(self) -> None:
+        self._read_at = monotonic()
         self.period = self.current_period()
         self._load(self.period)
 

@@ -6,7 +6,7 @@ definitions panel."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +200,40 @@ def test_dashboard_snapshot(snap_compare: Any, tmp_path: Path, size: tuple[int, 
         await settle(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_change_elsewhere_reads_the_figures_again_throttled(
+    dash: tuple[MediatorApp, Pilot[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another console decides: the dashboard reads its figures again, once for a burst."""
+    import mediator.screens.dashboard as dashboard
+    from mediator.domain import Outcome
+    from mediator.messages import DisputesChanged
+
+    monkeypatch.setattr(dashboard, "CHANGE_REFRESH", 0.3)
+    app, pilot = dash
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen) and screen.summary is not None
+    assert screen.summary.decided == 4
+    store = app.store
+    assert isinstance(store, SqlStore)
+    _decide(store, "D-5", "ana", NOW - timedelta(hours=1), _draft(Outcome.SELLER_FAVOUR, None))
+    reads = 0
+    original = screen.reload
+
+    def counted() -> None:
+        nonlocal reads
+        reads += 1
+        original()
+
+    monkeypatch.setattr(screen, "reload", counted)
+    for _ in range(5):  # a burst of changes
+        screen.post_message(DisputesChanged(("D-5",)))
+    await pilot.pause()
+    for _ in range(400):  # until the figures are read again (a bound, not a wait for time)
+        if screen.summary is not None and screen.summary.decided == 5:
+            break
+        await pilot.pause(0.05)
+    assert screen.summary is not None and screen.summary.decided == 5
+    await settle(app, pilot)
+    assert reads == 1
