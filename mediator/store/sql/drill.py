@@ -4,7 +4,7 @@ The summary (`report.py`) counts with these very predicates (the auto-escalation
 the two index counts they come to: openings in the window, breaches by cause), so a figure
 and the disputes it opens cannot disagree; tests/store/test_sql_report.py checks each one.
 Portable SQL: the few functions SQLite and PostgreSQL spell differently (a JSON field, seconds
-between two times, a time plus seconds) are compiled per dialect here.
+between two times) are compiled per dialect here.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ STANDING = (ReviewState.NOT_REQUIRED.value, ReviewState.APPROVED.value)
 #: The flagged disputes, spelt as the partial index `ix_disputes_flagged` is (a literal 0: a
 #: bound parameter would not match the index's condition).
 FLAGGED = d.flagged_count > literal_column("0")
+#: A decision that moved money back: a refund or a fee refund.
+REFUNDED = or_(func.coalesce(dc.refund_minor, 0) > 0, func.coalesce(dc.fee_refund_minor, 0) > 0)
 #: How long after its start each tallied deadline falls due (`domain.deadlines`).
 DUE_AFTER = {
     "STAFF-48H": timedelta(hours=48),
@@ -130,36 +132,13 @@ def decided_conditions(f: DecidedFilter, dialect: str) -> list[ColumnElement[boo
     if f.currency:
         where.append(dc.currency == f.currency)
     if f.refunded:
-        where.append(
-            or_(func.coalesce(dc.refund_minor, 0) > 0, func.coalesce(dc.fee_refund_minor, 0) > 0)
-        )
+        where.append(REFUNDED)
     return where
 
 
 def decided_filter(f: DecidedFilter, dialect: str) -> ColumnElement[bool]:
     """Disputes with a decision `f` selects (the queue's drill-down)."""
     return d.id.in_(select(dc.dispute_id).where(*decided_conditions(f, dialect)))
-
-
-class plus(FunctionElement[datetime]):
-    """`column + seconds`, comparable with other `UtcDateTime` values: PostgreSQL's interval
-    arithmetic; on SQLite the stored text form, to the millisecond and rounded up (a time
-    stored with microseconds that falls in the same millisecond compares at or before it)."""
-
-    type = UtcDateTime()
-    inherit_cache = True
-
-
-@compiles(plus, "sqlite")
-def _sqlite_plus(element: plus, compiler: SQLCompiler, **kw: Any) -> str:
-    column, seconds = (compiler.process(x, **kw) for x in element.clauses)
-    return f"(strftime('%Y-%m-%d %H:%M:%f', {column}, '+' || {seconds} || ' seconds') || '999')"
-
-
-@compiles(plus)
-def _pg_plus(element: plus, compiler: SQLCompiler, **kw: Any) -> str:
-    column, seconds = (compiler.process(x, **kw) for x in element.clauses)
-    return f"({column} + make_interval(secs => {seconds}))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +167,7 @@ def tallied(rule: str, start: datetime, end: datetime, now: datetime) -> Tallied
     if rule == "P-INFO-7D":
         answered = and_(
             q.answered_at.is_not(None),
-            q.answered_at <= plus(q.asked_at, literal(int(after.total_seconds()))),
+            seconds_between(q.answered_at, q.asked_at) <= after.total_seconds(),
         )
         return Tallied(
             info_requests, (q.asked_at >= low, q.asked_at < high), answered, q.dispute_id

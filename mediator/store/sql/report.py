@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, case, cast, func, select
 
 from mediator.domain import QUEUE_STATUSES, Outcome, Status
 from mediator.domain.money import from_minor
@@ -40,6 +40,7 @@ from mediator.store.sql.drill import (
     BREACH_CAUSE,
     DUE_AFTER,
     FLAGGED,
+    REFUNDED,
     decided_conditions,
     tallied,
     utc,
@@ -142,14 +143,13 @@ def _decided(
 ) -> tuple[dict[Outcome, int], tuple[MoneyBack, ...], dict[str, int]]:
     """Standing decisions by outcome, money per currency and decisions per agent: one pass
     over the period's covering index."""
-    refunded = or_(func.coalesce(dc.refund_minor, 0) > 0, func.coalesce(dc.fee_refund_minor, 0) > 0)
     rows = conn.execute(
         select(
             dc.decided_by,
             dc.outcome,
             dc.currency,
             func.count(),
-            func.sum(case((refunded, 1), else_=0)),
+            func.sum(case((REFUNDED, 1), else_=0)),
             func.sum(func.coalesce(dc.refund_minor, 0)),
             func.sum(func.coalesce(dc.fee_refund_minor, 0)),
         )
