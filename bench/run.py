@@ -224,6 +224,48 @@ def measure_start(stores: dict[int, Path], reps: int) -> list[Row]:
     return rows
 
 
+def import_weights(path: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """What the console imports before its first frame with rows, weighed by `python -X
+    importtime` (self time of each module, summed by top-level package; ms), for the console and
+    for the bare app. Only modules loaded by the first frame count: the store's code, imported
+    after it in a thread, does not."""
+
+    def weigh(*args: str) -> dict[str, float]:
+        done = subprocess.run(
+            [PY, "-X", "importtime", str(PROBE), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        loaded = set(json.loads(done.stdout.strip().splitlines()[-1])["modules"])
+        weights: dict[str, float] = {}
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "|" not in line:
+                continue
+            own, _, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+            if not own.isdigit() or name not in loaded:
+                continue
+            top = name.split(".")[0]
+            weights[top] = weights.get(top, 0.0) + int(own) / 1000
+        return dict(sorted(weights.items(), key=lambda kv: -kv[1]))
+
+    return weigh("start-app", str(path), "--modules"), weigh("start-bare", "--modules")
+
+
+def imports_row(n: int, path: Path) -> Row:
+    app, bare = import_weights(path)
+    top = ", ".join(f"{name} {ms_:,.0f}" for name, ms_ in list(app.items())[:8])
+    absent = [m for m in ("sqlalchemy", "sqlmodel", "alembic", "httpx", "psycopg") if m in app]
+    return Row(
+        f"imports before the first frame (-X importtime, ms): {top}; total "
+        f"{sum(app.values()):,.0f} against the bare app's {sum(bare.values()):,.0f}",
+        f"{n:,}",
+        "",
+        "",
+        "",
+        "no SQLAlchemy, SQLModel, Alembic, httpx",
+        yes(not absent) if not absent else f"NO: {', '.join(absent)}",
+    )
+
+
 def measure_keys(n: int, path: Path, scale: float) -> tuple[list[Row], float]:
     result = probe("keys", str(path), str(scale))
     settled: dict[str, list[float]] = result["settled"]
@@ -470,6 +512,7 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
     rows: list[Row] = []
     log("start-up")
     rows += measure_start(stores, reps)
+    rows.append(imports_row(max(stores), stores[max(stores)]))
     rows.append(measure_keys_bare(50 if smoke else 100))
     for n, path in stores.items():
         log(f"keys at {n:,}")

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from mediator.domain import Decision, Dispute
     from mediator.importer import LineError
-    from mediator.store.base import ImportReport
+    from mediator.store.base import ImportReport, Store
+    from mediator.store.deferred import DeferredStore
     from mediator.store.drafts import DraftBox
     from mediator.store.sql import SqlStore
 
@@ -293,6 +295,9 @@ def _cmd_console(args: argparse.Namespace) -> int:
             raise CliError("give either --store or --api, not both")
         return _console_on_api(api, config.api_token(args.token), _lease_of(args))
     agent = _agent(args)
+    deferred = deferred_store(getattr(args, "store", None))
+    if deferred is not None:
+        return _run_console(deferred, agent, _lease_of(args))
     with _open_store(getattr(args, "store", None)) as store:
         return _run_console(store, agent, _lease_of(args))
 
@@ -340,6 +345,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     path = config.demo_store_path()
     if args.reset:
         _delete_sqlite(path)
+    deferred = deferred_store(config.sqlite_url(path))
+    if deferred is not None:  # the demo store is there already: open it after the first frame
+        from mediator.store.sql.peek import count_disputes, peekable
+
+        peek = peekable(config.sqlite_url(path))
+        count = count_disputes(peek) if peek is not None else None
+        if count:
+            print(f"demo store: {path} ({count} disputes; --reset recreates it)")
+            return _run_console(deferred, agent, _lease_of(args))
     from mediator.store.sql import SqlStore
 
     with SqlStore.open(config.sqlite_url(path), create_dirs=True) as store:
@@ -521,7 +535,27 @@ def _open_store(option: str | None) -> Iterator[SqlStore]:
         yield store
 
 
-def _run_console(store: SqlStore, agent: str, lease: timedelta) -> int:
+def deferred_store(option: str | None) -> DeferredStore | None:
+    """The console's store, opened after its first frame (issue 18), if the store is a SQLite
+    file at this code's schema; None otherwise (it is opened first, which names a problem or
+    migrates it)."""
+    from mediator.store.deferred import DeferredStore
+    from mediator.store.sql.peek import first_page, peekable
+
+    url = _store_url(option)
+    peek = peekable(url)
+    if peek is None:
+        return None
+
+    def open_store() -> Store:
+        from mediator.store.sql import SqlStore
+
+        return SqlStore.open(url)
+
+    return DeferredStore(peek.label, open_store, first=partial(first_page, peek))
+
+
+def _run_console(store: Store, agent: str, lease: timedelta) -> int:
     from mediator.app import run_console
 
     return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent))

@@ -17,6 +17,7 @@ import pytest
 
 import mediator
 from mediator import cli, config
+from mediator.store.deferred import DeferredStore
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
 from tests.store.conftest import dispute_data
@@ -44,11 +45,20 @@ def console(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """A stand-in `mediator.app` that records what the console would have been opened on."""
     calls: list[dict[str, Any]] = []
 
-    def run_console(store: SqlStore, *, agent: str, lease: timedelta, drafts: DraftBox) -> int:
+    def count(store: SqlStore | DeferredStore) -> int:
+        if isinstance(store, SqlStore):
+            return store.count_disputes()
+        # a SQLite store at the current schema opens after the console's first frame
+        with SqlStore.open("sqlite:///" + store.label.removeprefix("sqlite:")) as real:
+            return real.count_disputes()
+
+    def run_console(
+        store: SqlStore | DeferredStore, *, agent: str, lease: timedelta, drafts: DraftBox
+    ) -> int:
         calls.append(
             {
                 "label": store.label,
-                "count": store.count_disputes(),
+                "count": count(store),
                 "agent": agent,
                 "lease": lease,
                 "drafts": drafts,

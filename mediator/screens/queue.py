@@ -85,6 +85,9 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._generation = 0
+        self._resumed = False
+        #: The query of the last reload (a filter event that does not change it reads nothing).
+        self._loaded: QueueQuery | None = None
         self._reported = -1  # the reload whose failure the agent was told of (once per reload)
         self._flagged_only = False
         self._claims = ClaimFilter.ALL
@@ -119,8 +122,9 @@ class QueueScreen(ReportsFailures, Screen[None]):
             self.set_interval(self.app.every.refresh, self._tick)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        if self._resumed:  # back from another screen (the first resume follows on_mount's read)
             self.reload(keep=self._current_key())
+        self._resumed = True
 
     def _role_known(self) -> None:
         """The role was read: the footer, the status line and (for a supervisor) the count of
@@ -182,7 +186,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         changed); `totals`: the header's queue totals too (they do not depend on the filters)."""
         self._generation += 1
         self.workers.cancel_group(self, "extend")
-        query = self.query_now
+        query = self._loaded = self.query_now
         self._load_window(query, keep=keep, from_end=from_end)
         if counts:
             self._load_counts(query)
@@ -215,6 +219,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         table = self.query_one(QueueTable)
         table.now = self.app.clock.now()
         table.set_page(page, at_end=from_end, keep=keep)
+        self.call_after_refresh(self.app.rows_shown)
         if keep is None and query.text:
             table.highlight_id(query.text)  # typing an exact id lands on it, not on D-1000xx
 
@@ -302,6 +307,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
     @on(Input.Changed, "#search")
     @on(Select.Changed)
     def _filters_changed(self) -> None:
+        if self.query_now == self._loaded:
+            return  # a Select announcing its first value: the rows on screen already match
         self.reload(totals=False)  # the header's totals do not depend on the filters
 
     @on(Input.Submitted, "#search")

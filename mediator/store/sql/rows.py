@@ -6,7 +6,7 @@ Money crosses as integer minor units (`to_minor` / `from_minor`), JSON fields as
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,7 +36,7 @@ from mediator.domain import (
 )
 from mediator.domain.flags import flag_message
 from mediator.domain.money import from_minor, to_minor
-from mediator.store.base import QueueRow
+from mediator.store.sql.queue_rows import queue_row as queue_row
 
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
 
@@ -295,59 +295,4 @@ def decision_from_row(r: Row[Any]) -> Decision:
         decided_at=r.decided_at,
         findings=tuple(json.loads(r.findings)),
         review=json.loads(r.review),
-    )
-
-
-def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
-    """A `QueueRow` from a row of `queue.QUEUE_COLUMNS` (positional, for speed). Its claim is
-    kept only if it is held at `now()` (the store's clock, read only for a claimed row)."""
-    (
-        id_,
-        status,
-        reason,
-        kind,
-        title,
-        currency,
-        price_minor,
-        buyer,
-        seller,
-        n_evidence,
-        n_messages,
-        opened_at,
-        escalated_at,
-        urgency_at,
-        version,
-        deadline_rule,
-        flagged_count,
-        claimed_by,
-        claimed_since,
-        claimed_until,
-        claimed_from,
-        returned_to,
-    ) = r
-    if claimed_by is not None and not claimed_until > now():
-        claimed_by = claimed_since = claimed_until = claimed_from = None
-    return QueueRow(
-        id=id_,
-        status=Status(status),
-        reason=Reason(reason),
-        order_kind=OrderKind(kind),
-        order_title=title,
-        currency=currency,
-        price=from_minor(price_minor, currency),
-        buyer_name=buyer,
-        seller_name=seller,
-        evidence_count=n_evidence,
-        message_count=n_messages,
-        opened_at=opened_at,
-        escalated_at=escalated_at,
-        urgency_at=urgency_at,
-        version=version,
-        deadline_rule=deadline_rule,
-        flagged_count=flagged_count,
-        claimed_by=claimed_by,
-        claimed_since=claimed_since,
-        claimed_until=claimed_until,
-        claimed_from=claimed_from,
-        returned_to=returned_to,
     )
