@@ -480,6 +480,9 @@ def cpu_split(result: dict[str, Any]) -> str:
         # ended is missing
         pg = f"≥ {pg} ({result['pg_gone']} sessions closed, {result['pg_new']} opened)"
     split = f"{1000 * cpu['server'] / n:.1f} / {pg} / {1000 * cpu['client'] / n:.1f} ms"
+    flushes = result.get("wal_flushes")
+    if flushes:  # group commit at work when under 1 (issue 18)
+        split += f"; {flushes / n:.2f} WAL flushes per request"
     spread = result.get("connections", [])
     if len(spread) > 1:
         split += f"; clients per worker {'+'.join(map(str, spread))}"
@@ -701,6 +704,22 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
+def wal_flushes(url: str) -> int | None:
+    """How many times PostgreSQL has flushed its WAL to disk (`pg_stat_wal.wal_sync`, the whole
+    server; PostgreSQL 14 and later, else None). With fsync on, every commit waits for one
+    flush covering it: fewer flushes than commits means commits were grouped."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("SELECT wal_sync FROM pg_stat_wal")) or 0)
+    except Exception:  # older server: no pg_stat_wal
+        return None
+    finally:
+        engine.dispose()
+
+
 class Meter:
     """What a timed phase of a load cost: CPU of the server's workers, of this load generator,
     of PostgreSQL's backends and of the whole machine, and how the clients spread over the
@@ -712,6 +731,7 @@ class Meter:
         self.spread += [0] * (workers - len(self.spread))  # workers without a client
         self.pids, self.pg_url, self.app = pids, pg_url, app
         self.pg0 = pg_backends(pg_url, app) if pg_url else {}
+        self.wal0 = wal_flushes(pg_url) if pg_url else None
         self.busy0, self.server0, self.client0 = machine_busy(), cpu_seconds(pids), own_cpu()
         self.t0 = time.perf_counter()
 
@@ -720,8 +740,10 @@ class Meter:
         elapsed = time.perf_counter() - self.t0
         busy1, server1, client1 = machine_busy(), cpu_seconds(self.pids), own_cpu()
         pg1 = pg_backends(self.pg_url, self.app) if self.pg_url else {}
+        wal1 = wal_flushes(self.pg_url) if self.pg_url else None
         pg0 = self.pg0
         return {
+            "wal_flushes": None if wal1 is None or self.wal0 is None else wal1 - self.wal0,
             "elapsed_s": elapsed,
             "cpu_s": {
                 "server": server1 - self.server0,
