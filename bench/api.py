@@ -5,14 +5,19 @@ when there is none).
     /work/venv/bin/python bench/api.py [--smoke] [--workers 1,2] [--client httpx|raw]
     /work/venv/bin/python bench/run.py --api-only [--smoke]      (the same rows, in the table)
 
-PostgreSQL comes from `MEDIATOR_TEST_PG_URL` (`source .ci/postgres.sh && pg_start` starts one);
-each run gets a fresh schema (`options=-csearch_path=…`), dropped at the end. Per `--workers`
-value: seed the schema (`seed`, its own process), start a real `mediator serve` on a free
-loopback port, wait for /healthz, then drive it from another process (`load`) so that no client
-CPU is spent in the server: 8 clients, each one keep-alive connection from asyncio: a bare
-HTTP/1.1 client by default (`--client raw`), which needs about a tenth of httpx's CPU per request,
-or `--client httpx` (`httpx.AsyncClient`), which on these 2 shared cores costs more CPU than the
-server does.
+PostgreSQL runs with durability on (fsync and synchronous_commit on, as a team runs it; issue
+18): the benchmark starts a throwaway cluster of its own for the run (`pg_start durable` of
+`.ci/postgres.sh`: initdb and pg_ctl as the `postgres` user, so it needs root), or uses the
+server at `MEDIATOR_BENCH_PG_URL` when that is set. `--pg test` measures on
+`MEDIATOR_TEST_PG_URL` instead (CI's test cluster, fsync off), and `--pg-setting NAME=VALUE`
+passes a server setting to the cluster the benchmark starts (e.g. `commit_delay=100`). The rows
+print the server's fsync, synchronous_commit and commit_delay. Each run gets a fresh schema
+(`options=-csearch_path=…`), dropped at the end. Per `--workers` value: seed the schema (`seed`,
+its own process), start a real `mediator serve` on a free loopback port, wait for /healthz, then
+drive it from another process (`load`) so that no client CPU is spent in the server: 8 clients,
+each one keep-alive connection from asyncio: a bare HTTP/1.1 client by default (`--client raw`),
+which needs about a tenth of httpx's CPU per request, or `--client httpx` (`httpx.AsyncClient`),
+which on these 2 shared cores costs more CPU than the server does.
 
 - decisions: each client POSTs decisions for disputes no other request touches, with unique
   `Idempotency-Key`s; a warm-up, then a fixed number of decisions, each timed send → response.
@@ -44,6 +49,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import statistics
@@ -72,6 +78,11 @@ from run import Row, log, ms, pct, run_json, yes  # noqa: E402
 
 PY = sys.executable
 PG_URL_ENV = "MEDIATOR_TEST_PG_URL"
+#: A PostgreSQL with durability on to measure the API on, instead of a cluster of our own.
+BENCH_PG_URL_ENV = "MEDIATOR_BENCH_PG_URL"
+#: Where the API rows run: "durable" (BENCH_PG_URL_ENV, or a cluster the benchmark starts) or
+#: "test" (PG_URL_ENV: CI's cluster, fsync off).
+PG_CHOICES = ("durable", "test")
 CLIENTS = 8
 #: `--workers` of `mediator serve` that `bench/run.py` measures: one per core of the 2-core
 #: machine the target is set for. Each worker is one Python process, so one worker cannot use
@@ -133,30 +144,72 @@ def _pg_version(base: str) -> str:
             version = str(conn.scalar(text("SHOW server_version")) or "?")
             fsync = str(conn.scalar(text("SHOW fsync")))
             sync_commit = str(conn.scalar(text("SHOW synchronous_commit")))
+            delay = str(conn.scalar(text("SHOW commit_delay")))
+            siblings = str(conn.scalar(text("SHOW commit_siblings")))
     finally:
         engine.dispose()
-    durability = "" if fsync == "on" else ", fsync off"
-    if sync_commit != "on":
-        durability += f", synchronous_commit {sync_commit}"
+    durability = f", fsync {fsync}, synchronous_commit {sync_commit}"
+    if delay != "0":  # group commit (issue 18): wait this many µs for other commits to join
+        durability += f", commit_delay {delay} µs (siblings {siblings})"
     return f"PostgreSQL {version.split()[0]}{durability}"
 
 
 @contextlib.contextmanager
-def database(tmp: Path, name: str) -> Iterator[Database]:
-    """A new, empty store: a schema in `$MEDIATOR_TEST_PG_URL` (dropped afterwards), or a SQLite
-    file in `tmp` when PostgreSQL is not configured or not reachable (said in `why_not_pg`)."""
-    base = os.environ.get(PG_URL_ENV, "")
+def database(tmp: Path, name: str, base: str | None = None) -> Iterator[Database]:
+    """A new, empty store: a schema in PostgreSQL at `base` (default `$MEDIATOR_TEST_PG_URL`;
+    dropped afterwards), or a SQLite file in `tmp` when there is none or it is not reachable
+    (said in `why_not_pg`)."""
+    where = "the durable PostgreSQL" if base is not None else PG_URL_ENV
+    base = os.environ.get(PG_URL_ENV, "") if base is None else base
     why = f"{PG_URL_ENV} is not set"
     if base:
         try:
             version = _pg_version(base)
         except Exception as exc:  # any failure: fall back, loudly
-            why = f"PostgreSQL at {PG_URL_ENV} is not reachable ({type(exc).__name__})"
+            why = f"PostgreSQL at {where} is not reachable ({type(exc).__name__})"
         else:
             yield from _pg_schema(base, version, name)
             return
     log(f"API benchmark: {why}; measuring a SQLite file instead (rows say SQLite)")
     yield Database(f"sqlite:///{tmp / f'{name}.db'}", "SQLite", why_not_pg=why)
+
+
+@contextlib.contextmanager
+def durable_postgres(pg: str, settings: list[str]) -> Iterator[str | None]:
+    """The URL of a PostgreSQL with durability on for the API rows, or None (`pg` is "test",
+    or none could be had: then `database` uses `$MEDIATOR_TEST_PG_URL`, and the rows say
+    "fsync off"). `$MEDIATOR_BENCH_PG_URL` when set; otherwise a throwaway cluster started
+    with `.ci/postgres.sh`'s `pg_start durable` and `settings` (NAME=VALUE, e.g.
+    `commit_delay=100`), stopped and deleted afterwards."""
+    given = os.environ.get(BENCH_PG_URL_ENV, "")
+    if pg == "test":
+        yield None
+        return
+    if given:
+        yield given
+        return
+    script = ROOT / ".ci" / "postgres.sh"
+    options = " ".join(f"-c {shlex.quote(s)}" for s in settings)
+    started = subprocess.run(
+        ["bash", "-c", f". {shlex.quote(str(script))} && pg_start durable {options} && "
+         'echo "$MEDIATOR_TEST_PG_URL $PG_TMP $PG_BIN"'],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if os.geteuid() != 0 or started.returncode != 0:
+        why = "not root" if os.geteuid() != 0 else started.stderr.strip()[-300:]
+        log(f"API benchmark: no PostgreSQL with durability on ({why}); set {BENCH_PG_URL_ENV}"
+            f" to one; using {PG_URL_ENV}")  # fmt: skip
+        yield None
+        return
+    url, pg_tmp, pg_bin = started.stdout.split()[-3:]
+    log(f"API: a throwaway PostgreSQL with durability on, in {pg_tmp}")
+    try:
+        yield url
+    finally:
+        subprocess.run(
+            ["bash", "-c", f". {shlex.quote(str(script))} && pg_stop"],
+            env={**os.environ, "PG_TMP": pg_tmp, "PG_BIN": pg_bin}, check=False, timeout=120,
+        )  # fmt: skip
 
 
 def _pg_schema(base: str, version: str, name: str) -> Iterator[Database]:
@@ -329,13 +382,14 @@ def measure(
     *,
     smoke: bool = False,
     decisions_only: bool = False,
+    pg_url: str | None = None,
 ) -> Measured:
     import _api_claims as claims
 
     started = time.perf_counter()
     name = f"w{workers}"
     claims_plan = claims.ClaimsPlan.for_run(smoke)
-    with database(tmp, name) as db:
+    with database(tmp, name, pg_url) as db:
         staff_name = f"bench-{name}-{uuid.uuid4().hex[:6]}"
         seed_file = tmp / f"seed-{name}.json"
         log(f"API: seeding {plan.decidable:,} decidable disputes into {db.engine}")
@@ -426,6 +480,9 @@ def cpu_split(result: dict[str, Any]) -> str:
         # ended is missing
         pg = f"≥ {pg} ({result['pg_gone']} sessions closed, {result['pg_new']} opened)"
     split = f"{1000 * cpu['server'] / n:.1f} / {pg} / {1000 * cpu['client'] / n:.1f} ms"
+    flushes = result.get("wal_flushes")
+    if flushes:  # group commit at work when under 1 (issue 18)
+        split += f"; {flushes / n:.2f} WAL flushes per request"
     spread = result.get("connections", [])
     if len(spread) > 1:
         split += f"; clients per worker {'+'.join(map(str, spread))}"
@@ -436,23 +493,32 @@ def cpu_split(result: dict[str, Any]) -> str:
 
 
 def measure_api(
-    smoke: bool, workers: list[int], client: str = DEFAULT_CLIENT, baseline: str | None = None
+    smoke: bool,
+    workers: list[int],
+    client: str = DEFAULT_CLIENT,
+    baseline: str | None = None,
+    *,
+    pg: str = "durable",
+    pg_settings: list[str] | None = None,
 ) -> list[Row]:
-    """The API rows for `bench/run.py`: one set per `--workers` value; with `baseline` (a git
-    commit), the decisions are measured on that commit's code as well, right before, and the
-    rows say what the change between costs (issue 16: the audit trail, at most 10 %)."""
+    """The API rows for `bench/run.py`: one set per `--workers` value, on PostgreSQL with
+    durability on (`durable_postgres`); with `baseline` (a git commit), the decisions are
+    measured on that commit's code as well, right before, and the rows say what the change
+    between costs (issue 16: the audit trail, at most 10 %)."""
     plan = Plan.for_run(smoke)
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="mediator-bench-api-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="mediator-bench-api-") as tmp,
+        durable_postgres(pg, pg_settings or []) as pg_url,
+    ):
         for count in workers:
             before = None
             if baseline is not None:
                 with baseline_code(baseline, Path(tmp)) as label:
                     log(f"API: decisions on {label} (the baseline), --workers {count}")
-                    before = measure(
-                        plan, count, Path(tmp), client, smoke=smoke, decisions_only=True
-                    )
-            measured = measure(plan, count, Path(tmp), client, smoke=smoke)
+                    before = measure(plan, count, Path(tmp), client, smoke=smoke,
+                                     decisions_only=True, pg_url=pg_url)  # fmt: skip
+            measured = measure(plan, count, Path(tmp), client, smoke=smoke, pg_url=pg_url)
             log(f"API: --workers {count} took {measured.seconds:.1f} s")
             rows += rows_for(measured)
             if before is not None:
@@ -638,6 +704,22 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
+def wal_flushes(url: str) -> int | None:
+    """How many times PostgreSQL has flushed its WAL to disk (`pg_stat_wal.wal_sync`, the whole
+    server; PostgreSQL 14 and later, else None). With fsync on, every commit waits for one
+    flush covering it: fewer flushes than commits means commits were grouped."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("SELECT wal_sync FROM pg_stat_wal")) or 0)
+    except Exception:  # older server: no pg_stat_wal
+        return None
+    finally:
+        engine.dispose()
+
+
 class Meter:
     """What a timed phase of a load cost: CPU of the server's workers, of this load generator,
     of PostgreSQL's backends and of the whole machine, and how the clients spread over the
@@ -649,6 +731,7 @@ class Meter:
         self.spread += [0] * (workers - len(self.spread))  # workers without a client
         self.pids, self.pg_url, self.app = pids, pg_url, app
         self.pg0 = pg_backends(pg_url, app) if pg_url else {}
+        self.wal0 = wal_flushes(pg_url) if pg_url else None
         self.busy0, self.server0, self.client0 = machine_busy(), cpu_seconds(pids), own_cpu()
         self.t0 = time.perf_counter()
 
@@ -657,8 +740,10 @@ class Meter:
         elapsed = time.perf_counter() - self.t0
         busy1, server1, client1 = machine_busy(), cpu_seconds(self.pids), own_cpu()
         pg1 = pg_backends(self.pg_url, self.app) if self.pg_url else {}
+        wal1 = wal_flushes(self.pg_url) if self.pg_url else None
         pg0 = self.pg0
         return {
+            "wal_flushes": None if wal1 is None or self.wal0 is None else wal1 - self.wal0,
             "elapsed_s": elapsed,
             "cpu_s": {
                 "server": server1 - self.server0,
@@ -773,6 +858,24 @@ def add_client_option(parser: argparse.ArgumentParser, flag: str) -> None:
         choices=sorted(CLIENTS_BY_NAME),
         default=DEFAULT_CLIENT,
         help="the load generator's HTTP client (raw: bare asyncio HTTP/1.1, far less CPU)",
+    )
+
+
+def add_pg_options(parser: argparse.ArgumentParser, pg: str, setting: str) -> None:
+    parser.add_argument(
+        pg,
+        choices=PG_CHOICES,
+        default="durable",
+        help=f"PostgreSQL for the API rows: durable ({BENCH_PG_URL_ENV}, or a throwaway cluster "
+        f"with fsync and synchronous_commit on, the default) or test ({PG_URL_ENV}, fsync off)",
+    )
+    parser.add_argument(
+        setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting for the throwaway durable cluster, e.g. commit_delay=100 "
+        "(repeatable)",
     )
 
 
@@ -931,9 +1034,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure the decisions on this git commit's code (e.g. the commit before the "
         "audit trail) and print what the change costs",
     )
+    add_pg_options(parser, "--pg", "--pg-setting")
     parsed = parser.parse_args(args)
     workers = [int(w) for w in parsed.workers.split(",")]
-    rows = measure_api(parsed.smoke, workers, parsed.client, parsed.baseline)
+    rows = measure_api(parsed.smoke, workers, parsed.client, parsed.baseline, pg=parsed.pg,
+                       pg_settings=parsed.pg_setting)  # fmt: skip
     print(text_table(rows))
     return 0
 

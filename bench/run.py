@@ -266,6 +266,55 @@ def imports_row(n: int, path: Path) -> Row:
     )
 
 
+PEERS = HERE / "_peers.py"
+#: What the peer rows need: the `bench` extra (pyproject.toml).
+PEER_PACKAGES = ("textual_fastdatatable", "pyarrow")
+
+
+def measure_peers(stores: dict[int, Path], reps: int) -> list[Row]:
+    """Issue 18: textual-fastdatatable (harlequin's table) showing the queue's rows, from a
+    Parquet file (written once into the cache) and read from the same SQLite file, beside our
+    queue measured in the same run: start → first frame with rows, and peak RSS."""
+    import importlib.util
+
+    missing = [m for m in PEER_PACKAGES if importlib.util.find_spec(m) is None]
+    if missing:
+        return [Row(f"peer: textual-fastdatatable, queue rows from {source} → first frame · RSS",
+                    f"{n:,}", "— (install .[bench])", "", "", "reference", "—")
+                for n in stores for source in ("Parquet", "SQLite")]  # fmt: skip
+    rows: list[Row] = []
+    for n, path in stores.items():
+        parquet = CACHE / f"queue-{path.stem}.parquet"
+        if parquet.exists() and parquet.stat().st_mtime < path.stat().st_mtime:
+            parquet.unlink()  # the store was seeded again
+        prepared = run_json(PEERS, "prepare", str(path), str(parquet))
+        sql, count = str(prepared["sql"]), int(prepared["rows"])
+        runs: dict[str, list[dict[str, Any]]] = {"console": [], "Parquet": [], "SQLite": []}
+        for _ in range(reps):  # interleaved, as in measure_start
+            runs["console"].append(run_json(PEERS, "console", str(path)))
+            runs["Parquet"].append(run_json(PEERS, "parquet", str(parquet)))
+            runs["SQLite"].append(run_json(PEERS, "sqlite", str(path), sql))
+        ours_ms = statistics.median(float(r["ms"]) for r in runs["console"])
+        ours_mb = max(float(r["rss_mb"]) for r in runs["console"])
+        rows.append(Row(f"start → queue's first frame with rows · peak RSS (beside the peers; "
+                        f"{count:,} in the queue)", f"{n:,}",
+                        f"{ours_ms:,.0f} ms · {ours_mb:,.0f} MB", "", "", "RSS ≤ 150 MB",
+                        yes(ours_mb <= 150)))  # fmt: skip
+        for source in ("Parquet", "SQLite"):
+            peer_ms = statistics.median(float(r["ms"]) for r in runs[source])
+            peer_mb = max(float(r["rss_mb"]) for r in runs[source])
+            shown = {int(r["rows"]) for r in runs[source]}
+            if shown != {count}:
+                raise RuntimeError(f"the peer showed {shown} rows from {source}, not {count}")
+            rows.append(Row(
+                f"peer: textual-fastdatatable, queue rows from {source} → first frame · RSS",
+                f"{n:,}", f"{peer_ms:,.0f} ms · {peer_mb:,.0f} MB", "", "",
+                f"reference; the peer takes {peer_ms / ours_ms:.2f}× our time, "
+                f"{peer_mb / ours_mb:.2f}× our RSS", "—",
+            ))  # fmt: skip
+    return rows
+
+
 def measure_keys(n: int, path: Path, scale: float) -> tuple[list[Row], float]:
     result = probe("keys", str(path), str(scale))
     settled: dict[str, list[float]] = result["settled"]
@@ -463,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"`mediator serve --workers` values to measure, e.g. 1,2 ({api.DEFAULT_WORKERS})",
     )
     api.add_client_option(parser, "--api-client")
+    api.add_pg_options(parser, "--api-pg", "--api-pg-setting")
     args = parser.parse_args(argv)
     api_workers = [int(w) for w in args.api_workers.split(",")]
     sizes = [1000, 5000] if args.smoke else sorted({int(s) for s in args.sizes.split(",")})
@@ -489,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log("API through mediator serve")
     try:
-        rows += api.measure_api(args.smoke, api_workers, args.api_client)
+        rows += api.measure_api(args.smoke, api_workers, args.api_client, pg=args.api_pg,
+                                pg_settings=args.api_pg_setting)  # fmt: skip
     except Exception as exc:  # the table so far is still worth printing; the run fails
         log(f"API benchmark failed: {exc}")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -513,6 +564,9 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
     log("start-up")
     rows += measure_start(stores, reps)
     rows.append(imports_row(max(stores), stores[max(stores)]))
+
+    log("peers: textual-fastdatatable on the queue's rows")
+    rows += measure_peers(stores, reps)
     rows.append(measure_keys_bare(50 if smoke else 100))
     for n, path in stores.items():
         log(f"keys at {n:,}")
