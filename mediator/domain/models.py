@@ -100,7 +100,7 @@ class StrictModel(BaseModel):
     """The base of every shape that crosses a boundary: unknown fields are refused (a typo must
     not pass silently), types are strict (JSON as written: money as a string), values frozen."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class RequestModel(BaseModel):
@@ -109,7 +109,7 @@ class RequestModel(BaseModel):
     the model is lax and every scalar is strict on its own (`StrictBool`, `StrictStr`): a JSON
     `"no"` is not a bool, a number is not money, in Python and JSON alike."""
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
 
 
 class Party(StrictModel):
