@@ -209,21 +209,58 @@ class LinePool:
             yield pending.popleft().get()
 
 
-def parse_file(
+class InvalidLines(Exception):
+    """Raised by `stream` once every line is checked, when a line has an error or the file
+    holds no dispute: the import's transaction is rolled back. Its `ParseResult` says which."""
+
+    def __init__(self, result: ParseResult[Any]) -> None:
+        super().__init__(f"{len(result.errors)} errors")
+        self.result = result
+
+
+def stream(
     path: Path,
     pool: LinePool,
+    result: ParseResult[Any],
     *,
     sqlite: bool,
     on_read: Callable[[int], None] | None = None,
-) -> ParseResult[Prepared | StoreError]:
-    """`importer.parse_file`, with every valid dispute made ready for the store in `pool`
-    (`imports.prepare`, for SQLite or not): the same errors in the same order, and `disputes`
-    holds each valid line's rows (or the `StoreError` `prepare` raised: `import_items` raises
-    it when the import reaches it, as `import_disputes` would). `on_read(bytes)` as lines are
-    checked. Raises `UnreadableFile`."""
-    check_readable(path)
-    result: ParseResult[Prepared | StoreError] = ParseResult()
+) -> Iterator[Prepared]:
+    """Each valid dispute's rows as soon as its line is checked, for `SqlStore.import_prepared`
+    to write while the pool checks the lines after it (all or nothing still: the import is one
+    transaction). Once a line has an error, nothing more is yielded, every line is still
+    checked, and `InvalidLines` is raised at the end; so it is when no line holds a dispute.
+    `result` gets the errors and each dispute's line (`line_of`), not the disputes. Raises
+    the `StoreError` of a dispute `prepare` refused, once every line is checked (the one-process
+    path raises it when the import reaches that dispute, after the checks)."""
     owners: Owners = ({}, {})
+    refused: StoreError | None = None
+    valid = 0
+    for line in _checked(path, pool, sqlite, result, on_read):
+        add_checked(result, line, owners)
+        if not result.disputes:
+            continue
+        item = result.disputes.pop()
+        valid += 1
+        if isinstance(item, StoreError):
+            refused = refused or item
+        elif not result.errors and refused is None:
+            yield item
+    if result.errors or not valid:
+        raise InvalidLines(result)
+    if refused is not None:
+        raise refused
+
+
+def _checked(
+    path: Path,
+    pool: LinePool,
+    sqlite: bool,
+    result: ParseResult[Any],
+    on_read: Callable[[int], None] | None,
+) -> Iterator[CheckedLine]:
+    """The checked lines of `path`, in order (counted in `result.lines`)."""
+    check_readable(path)
     parallel = path.stat().st_size >= POOL_MIN_BYTES
     sizes: deque[tuple[int, int]] = deque()  # (lines, bytes) of each task not yet checked
     done = 0
@@ -239,8 +276,7 @@ def parse_file(
     try:
         with path.open("rb") as f, paused_gc():
             for checked in pool.map(tasks(f), parallel=parallel):
-                for line in checked:
-                    add_checked(result, line, owners)
+                yield from checked
                 count, size = sizes.popleft()
                 result.lines += count
                 done += size
@@ -250,15 +286,6 @@ def parse_file(
         raise UnreadableFile(f"{path}: read failed ({exc.strerror or exc})") from None
     if on_read is not None:
         on_read(done)
-    return result
-
-
-def import_items(result: ParseResult[Prepared | StoreError]) -> Iterator[Prepared]:
-    """The prepared disputes of `result`, in order; raises the first one's `StoreError`."""
-    for item in result.disputes:
-        if isinstance(item, StoreError):
-            raise item
-        yield item
 
 
 #: A task of the pool: the number of its first line, the lines, whether the store is SQLite.

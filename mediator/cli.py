@@ -355,8 +355,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from mediator.bulk import LinePool, import_items, parse_file
+    from mediator.bulk import InvalidLines, LinePool, stream
     from mediator.importer import (
+        ParseResult,
         UnreadableFile,
         check_readable,
         clash_errors,
@@ -366,34 +367,37 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from mediator.store.base import ImportClash
 
     path = Path(args.file)
+    result: ParseResult[object] = ParseResult()
     try:
         check_readable(path)  # before opening the store: a typo must not create a database
         # the workers first: forked before the progress bar starts its thread
         with _open_store(getattr(args, "store", None)) as store, LinePool() as pool:
-            with _progress(in_bytes=True) as progress:
-                task = progress.add_task("checking", total=path.stat().st_size or None)
-                result = parse_file(
-                    path,
-                    pool,
-                    sqlite=store.is_sqlite,
-                    on_read=lambda n: progress.update(task, completed=n),
-                )
-            if result.errors:
-                _print_errors(result.errors, path)
-                return EXIT_INVALID
-            if result.empty:
-                print(no_disputes(path), file=sys.stderr)
-                return EXIT_INVALID
+            # written while the workers check the lines after: one transaction, rolled back
+            # if any line has an error (InvalidLines, raised once all are checked)
             try:
-                with _progress() as progress, paused_gc():
-                    task = progress.add_task("importing", total=len(result.disputes) or None)
-                    report = store.import_prepared(
-                        import_items(result),
-                        on_progress=lambda n: progress.update(task, completed=n),
-                        actor=CLI_ACTOR,
+                with _progress(in_bytes=True) as progress, paused_gc():
+                    task = progress.add_task("importing", total=path.stat().st_size or None)
+                    items = stream(
+                        path,
+                        pool,
+                        result,
+                        sqlite=store.is_sqlite,
+                        on_read=lambda n: progress.update(task, completed=n),
                     )
+                    report = store.import_prepared(items, actor=CLI_ACTOR)
             except ImportClash as exc:  # ids the store holds under other disputes
-                _print_errors(clash_errors(exc, result.line_of), path)
+                try:
+                    for _ in items:  # the lines after: their errors come first, as ever
+                        pass
+                except InvalidLines:
+                    pass
+                _print_errors(result.errors or clash_errors(exc, result.line_of), path)
+                return EXIT_INVALID
+            except InvalidLines:
+                if result.errors:
+                    _print_errors(result.errors, path)
+                else:
+                    print(no_disputes(path), file=sys.stderr)
                 return EXIT_INVALID
             print(f"{path}: {_summary(report)} (into {store.label})")
             _print_skipped(report)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mediator import bulk, cli
-from mediator.importer import ParseResult, parse_lines
+from mediator.domain import Dispute
+from mediator.importer import parse_lines
 from mediator.seed import generate, generate_decided
 from mediator.store import StoreError
 from mediator.store.sql import SqlStore
@@ -96,7 +98,7 @@ def test_a_bad_line_anywhere_in_a_big_file_writes_nothing(
     """20,000 lines, three bad ones near the end and a repeated id: every error is named by its
     line, as the one-process parser names them, and nothing is written."""
     base = [d.model_dump_json() for d in generate(400, seed=9, now=NOW)]
-    lines = []
+    lines: list[str] = []
     for copy in range(50):  # the same 400 disputes under new ids
         for text in base:
             data = json.loads(text)
@@ -123,15 +125,50 @@ def test_a_bad_line_anywhere_in_a_big_file_writes_nothing(
         assert store.count_disputes() == 0
 
 
-def test_a_dispute_a_worker_could_not_make_ready_fails_the_import_there(tmp_path: Path) -> None:
+def test_a_dispute_a_worker_could_not_make_ready_fails_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`prepare` refused it in a worker (the parser lets through nothing it refuses today, but
-    the store has the last word): the import fails when it reaches that dispute, naming it, as
-    the one-process path does, and nothing is written."""
+    the store has the last word): the import fails naming it, as the one-process path does,
+    and nothing is written, although the disputes before it were."""
+    lines = [d.model_dump_json() for d in generate(200, seed=2, now=NOW)]
+    refused = json.loads(lines[150])["id"]
+
+    def prepare_or_refuse(d: Dispute, **kwargs: Any) -> Prepared:
+        if d.id == refused:
+            raise StoreError(f"{d.id}: 10.005 is not a whole number of USD")
+        return prepare(d, **kwargs)
+
+    monkeypatch.setattr(bulk, "prepare", prepare_or_refuse)  # before the workers are forked
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    result: ParseResult[Prepared | StoreError] = ParseResult()
-    result.disputes = [prepare(d, sqlite=True) for d in generate(30, seed=2, now=NOW)]
-    result.disputes.insert(20, StoreError("D-9: 10.005 is not a whole number of USD"))
+    assert cli.main(["import", str(path), "--store", url]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith(f"mediator: error: import failed, nothing was written: {refused}: ")
     with SqlStore.open(url) as store:
-        with pytest.raises(StoreError, match=r"^import failed, nothing was written: D-9: 10\.005"):
-            store.import_prepared(bulk.import_items(result), batch_size=7)
         assert store.count_disputes() == 0
+
+
+def test_a_clash_with_the_store_is_reported_after_the_lines_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch written early clashes with the store; a line near the end is invalid: the line's
+    error is what the import reports, as when the whole file was checked before writing."""
+    lines = [d.model_dump_json() for d in generate(300, seed=6, now=NOW)]
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with SqlStore.open(url) as store:
+        first = generate(1, seed=6, now=NOW)
+        store.import_disputes(
+            [d.model_copy(update={"id": "D-1"}) for d in first]
+        )  # holds the first dispute's message ids
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join([*lines[:-1], "{oops"]) + "\n", "utf-8")
+    assert cli.main(["import", str(path), "--store", url]) == cli.EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "300:$: not valid JSON" in err and "already stored" not in err
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    assert cli.main(["import", str(path), "--store", url]) == cli.EXIT_INVALID
+    assert "1:messages[0].id: M-" in capsys.readouterr().err
+    with SqlStore.open(url) as store:
+        assert store.count_disputes() == 1
