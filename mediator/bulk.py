@@ -1,7 +1,7 @@
 """`mediator seed` and `mediator import` in worker processes (issue 18). No Textual.
 
 The work that needs no database (generating, validating, the flag scan, deadlines, money and
-time formatting: `imports.prepare`) is done in other processes, and the command's own process
+time formatting: `prepared.prepare`) is done in other processes, and the command's own process
 only writes: the two run side by side on two cores.
 
 - Seeding: the disputes come from one random sequence, so one process generates them, in order,
@@ -43,7 +43,7 @@ from mediator.importer import (
     paused_gc,
 )
 from mediator.store.base import StoreError
-from mediator.store.sql.imports import Prepared, prepare
+from mediator.store.sql.prepared import Prepared, prepare
 
 #: Lines per task of the import's pool (enough to make a task's overhead small).
 LINES_PER_TASK = 500

@@ -16,7 +16,7 @@ from mediator.importer import parse_lines
 from mediator.seed import generate, generate_decided
 from mediator.store import StoreError
 from mediator.store.sql import SqlStore
-from mediator.store.sql.imports import Prepared, prepare
+from mediator.store.sql.prepared import Prepared, prepare
 from tests.store.test_sql_import_bulk import NEEDLES, check_index, matches
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

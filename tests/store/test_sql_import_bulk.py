@@ -1,5 +1,5 @@
 """The bulk path of an import (issue 18): SQLite's search index filled after each batch instead
-of by its per-row trigger, and rows made ready (`imports.prepare`) apart from the writing."""
+of by its per-row trigger, and rows made ready (`prepared.prepare`) apart from the writing."""
 
 from __future__ import annotations
 

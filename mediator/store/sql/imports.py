@@ -16,8 +16,8 @@ An import may bring decisions for its resolved disputes (`mediator seed` does, i
 is written with its dispute when the import inserts it, or updates one that holds no decision yet
 (the console's decisions stand); a skipped dispute keeps what it has. The audit entry counts them.
 
-The rows are made by `prepare` (a `Prepared` per dispute): `import_disputes` calls it as it goes,
-while `mediator import` and `mediator seed` call it in worker processes and hand the results to
+The rows are made by `prepared.prepare`: `import_disputes` calls it as it goes, while
+`mediator import` and `mediator seed` call it in worker processes and hand the results to
 `import_prepared`; both write the same rows. On SQLite, the search index (FTS5) is filled after
 each batch with one `INSERT … SELECT` of the new rows, not by its per-row insert trigger: the
 trigger is dropped at the start of the import and created again at its end, in the same
@@ -30,11 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from itertools import islice
-from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -47,10 +45,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
-from mediator.domain import Channel, Decision, Dispute, Status
+from mediator.domain import Decision, Dispute, Status
 from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
@@ -58,20 +55,22 @@ from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, store_now
 from mediator.store.sql.engine import one_line
+from mediator.store.sql.prepared import (
+    Prepared,
+    driver_row,
+    prepare,
+    row_dict,
+    sqlite_insert,
+    with_flags,
+)
 from mediator.store.sql.rows import (
     decision_values,
-    dispute_values,
-    evidence_values,
-    is_flagged,
-    message_values,
 )
 from mediator.store.sql.schema import (
-    UtcDateTime,
     decisions,
     disputes,
     evidence,
     messages,
-    sqlite_datetime,
 )
 from mediator.store.sql.search import SEARCHED
 from mediator.store.sql.writes import refresh_after_import
@@ -141,78 +140,10 @@ class _Tally:
         )
 
 
-class Prepared(NamedTuple):
-    """A dispute made ready to write (`prepare`): plain data, cheap to send between processes.
-
-    The rows are the driver's on SQLite (tuples in column order, times as the text the column
-    holds) and Core's elsewhere (dicts)."""
-
-    id: str
-    revision: int
-    status: Status
-    currency: str
-    #: Where a decision's handling time starts: the escalation, else the opening.
-    start: datetime
-    row: tuple[Any, ...] | dict[str, Any]
-    messages: list[tuple[Any, ...]] | list[dict[str, Any]]
-    evidence: list[tuple[Any, ...]] | list[dict[str, Any]]
-
-
-def prepare(d: Dispute, *, sqlite: bool, flags: bool = True) -> Prepared:
-    """The rows of `d` for an import into SQLite (`sqlite`) or another database: the work of an
-    import that needs no database (derived columns, the flag scan, money, times), so a caller
-    may do it in worker processes. Raises `StoreError` naming `d` when it cannot be stored.
-
-    `flags=False` leaves the flag scan (`flagged_count`) to `import_prepared`, which makes it
-    from the message rows: where a single process makes the rows faster than the writer
-    writes them (`mediator seed`), the writer takes that share of the work."""
-    try:
-        row: tuple[Any, ...] | dict[str, Any] = dispute_values(d, flags=flags)
-    except (ValueError, TypeError) as exc:  # MoneyError is a ValueError; json.dumps → TypeError
-        raise StoreError(f"{d.id}: {exc}") from None
-    ms: list[Any] = [message_values(d.id, m) for m in d.messages]
-    es: list[Any] = [evidence_values(d.id, e) for e in d.evidence]
-    if sqlite:
-        assert isinstance(row, dict)
-        row = _driver_row(disputes, row)
-        ms = [_driver_row(messages, m) for m in ms]
-        es = [_driver_row(evidence, e) for e in es]
-    return Prepared(d.id, d.revision, d.status, d.order.currency, _start(d), row, ms, es)
-
-
 def _batches(items: Iterable[Prepared], size: int) -> Iterator[list[Prepared]]:
     it = iter(items)
     while batch := list(islice(it, size)):
-        yield [_flagged(d) for d in batch]
-
-
-def _flagged(d: Prepared) -> Prepared:
-    """`d` with `flagged_count` counted from its message rows if `prepare` left it out."""
-    row, rows = d.row, cast(list[Any], d.messages)
-    if isinstance(row, dict):
-        if row["flagged_count"] is not None:
-            return d
-        n = sum(1 for m in rows if _flags_message(m["channel"], m["body"]))
-        return d._replace(row={**row, "flagged_count": n})
-    at = _column(disputes, "flagged_count")
-    if row[at] is not None:
-        return d
-    channel, body = _column(messages, "channel"), _column(messages, "body")
-    n = sum(1 for m in rows if _flags_message(m[channel], m[body]))
-    return d._replace(row=(*row[:at], n, *row[at + 1 :]))
-
-
-def _flags_message(channel: str, body: str) -> bool:
-    """As `rows.flagged_messages` counts: chat messages, never staff notes."""
-    return channel != _STAFF_NOTE and is_flagged(body)
-
-
-_STAFF_NOTE = Channel.STAFF_NOTE.value
-
-
-@cache
-def _column(table: Table, name: str) -> int:
-    return _sqlite_insert(table)[3].index(name)
+        yield [with_flags(d) for d in batch]
 
 
 def import_disputes(
@@ -317,11 +248,6 @@ def _remember(
             seen[d.id] = (d.status, d.currency, again, d.start)
         elif d.id not in seen:
             seen[d.id] = (d.status, d.currency, None, d.start)
-
-
-def _start(d: Dispute) -> datetime:
-    """Where a decision's handling time starts: the escalation, else the opening."""
-    return d.escalated_at or d.opened_at
 
 
 def _write_decisions(
@@ -431,7 +357,7 @@ def _write(
     insert trigger is paused, `_pause_search_index`)."""
     dispute_rows = [d.row for d in new.values()]
     update_rows = [
-        {f"b_{k}": v for k, v in _row_dict(disputes, d.row).items() if k not in _KEEP}
+        {f"b_{k}": v for k, v in row_dict(disputes, d.row).items() if k not in _KEEP}
         for d in changed.values()
     ]
     children = [*new.values(), *changed.values()]
@@ -522,39 +448,7 @@ def _insert_many(conn: Connection, table: Table, rows: Sequence[Any]) -> None:
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), list(rows))
         return
-    sql = _sqlite_insert(table)[0]
+    sql = sqlite_insert(table)[0]
     if isinstance(rows[0], dict):
-        rows = [_driver_row(table, row) for row in rows]
+        rows = [driver_row(table, row) for row in rows]
     conn.exec_driver_sql(sql, rows)
-
-
-def _driver_row(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
-    """`row` as the SQLite driver takes it for `table`: in column order, times as text."""
-    _, get, times, _ = _sqlite_insert(table)
-    values = list(get(row))
-    for i in times:
-        at = values[i]
-        if at is not None:
-            values[i] = sqlite_datetime(at)
-    return tuple(values)
-
-
-def _row_dict(table: Table, row: tuple[Any, ...] | dict[str, Any]) -> dict[str, Any]:
-    """A `_driver_row` as Core's dict again (times parsed back: the update path binds them)."""
-    if isinstance(row, dict):
-        return row
-    _, _, times, names = _sqlite_insert(table)
-    values = list(row)
-    for i in times:
-        if values[i] is not None:
-            values[i] = datetime.fromisoformat(values[i]).replace(tzinfo=UTC)
-    return dict(zip(names, values, strict=True))
-
-
-@cache
-def _sqlite_insert(table: Table) -> tuple[str, itemgetter[Any], tuple[int, ...], tuple[str, ...]]:
-    columns = list(table.columns)
-    sql = str(insert(table).compile(dialect=sqlite_dialect()))
-    times = tuple(i for i, col in enumerate(columns) if isinstance(col.type, UtcDateTime))
-    names = tuple(col.name for col in columns)
-    return sql, itemgetter(*names), times, names

@@ -83,7 +83,7 @@ def derived_values(record: DisputeRecord) -> dict[str, Any]:
 
 def dispute_values(d: Dispute, *, flags: bool = True) -> dict[str, Any]:
     """The `disputes` row of `d` (a new row: version 1, counts from the lists). `flags=False`
-    leaves `flagged_count` None, for the caller to count (`imports.prepare`)."""
+    leaves `flagged_count` None, for the caller to count (`prepared.prepare`)."""
     o = d.order
     request = d.buyer_request_amount
     return {

@@ -67,6 +67,7 @@ from mediator.store.sql import (
     exports,
     feed,
     imports,
+    prepared,
     queue,
     report,
     reviews,
@@ -192,7 +193,7 @@ class SqlStore:
         """
         sqlite = self.is_sqlite
         return self.import_prepared(
-            (imports.prepare(d, sqlite=sqlite) for d in disputes),
+            (prepared.prepare(d, sqlite=sqlite) for d in disputes),
             on_progress=on_progress,
             batch_size=batch_size,
             actor=actor,
@@ -201,19 +202,19 @@ class SqlStore:
 
     @property
     def is_sqlite(self) -> bool:
-        """Whether the store is a SQLite file (`imports.prepare` makes its rows differently)."""
+        """Whether the store is a SQLite file (`prepared.prepare` makes its rows differently)."""
         return is_sqlite(self.engine)
 
     def import_prepared(
         self,
-        items: Iterable[imports.Prepared],
+        items: Iterable[prepared.Prepared],
         *,
         on_progress: Callable[[int], None] | None = None,
         batch_size: int = imports.BATCH_SIZE,
         actor: str = imports.IMPORT_ACTOR,
         decisions: Iterable[Decision] | None = None,
     ) -> ImportReport:
-        """`import_disputes` of disputes already made ready (`imports.prepare`, with
+        """`import_disputes` of disputes already made ready (`prepared.prepare`, with
         `sqlite=self.is_sqlite`), e.g. in worker processes. Same rules, same rows."""
         try:
             with write_tx(self.engine) as conn:
