@@ -2,10 +2,11 @@
 
 The work that needs no database (generating, validating, the flag scan, deadlines, money and
 time formatting: `prepared.prepare`) is done in other processes, and the command's own process
-only writes: the two run side by side on two cores.
+writes: they run side by side on two cores.
 
 - Seeding: the disputes come from one random sequence, so one process generates them, in order,
-  and makes their rows; the writer takes them in chunks (`seed_chunks`).
+  and makes their rows, in chunks (`SeedFeed`). It is the slower of the two, so the writer does
+  the flag scan (measured on 20,000 disputes: 8.0 s of CPU generating, 3.7 s writing, before).
 - Importing: lines are independent until the checks across lines (an id on two lines, ids an
   earlier line used), so a pool checks chunks of lines (`importer.check_line`) and the command's
   process puts the results together in file order (`importer.add_checked`), as `parse_lines`
@@ -47,7 +48,7 @@ from mediator.store.sql.prepared import Prepared, prepare
 
 #: Lines per task of the import's pool (enough to make a task's overhead small).
 LINES_PER_TASK = 500
-#: Below this many lines, an import is checked in this process (a pool costs more than it saves).
+#: A smaller file is checked in this process (a pool costs more than it saves).
 POOL_MIN_BYTES = 2_000_000
 #: Disputes per chunk from the seeding process, and chunks it may have made ahead.
 SEED_CHUNK = 500
