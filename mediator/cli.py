@@ -369,39 +369,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from mediator.bulk import InvalidLines, LinePool, stream
     from mediator.importer import (
+        ParseResult,
         UnreadableFile,
         check_readable,
         clash_errors,
         no_disputes,
-        parse_file,
         paused_gc,
     )
     from mediator.store.base import ImportClash
 
     path = Path(args.file)
+    result: ParseResult[object] = ParseResult()
     try:
         check_readable(path)  # before opening the store: a typo must not create a database
-        with _open_store(getattr(args, "store", None)) as store:
-            with _progress(in_bytes=True) as progress:
-                task = progress.add_task("checking", total=path.stat().st_size or None)
-                result = parse_file(path, on_read=lambda n: progress.update(task, completed=n))
-            if result.errors:
-                _print_errors(result.errors, path)
-                return EXIT_INVALID
-            if result.empty:
-                print(no_disputes(path), file=sys.stderr)
-                return EXIT_INVALID
+        # the workers first: forked before the progress bar starts its thread
+        with _open_store(getattr(args, "store", None)) as store, LinePool() as pool:
+            # written while the workers check the lines after: one transaction, rolled back
+            # if any line has an error (InvalidLines, raised once all are checked)
             try:
-                with _progress() as progress, paused_gc():
-                    task = progress.add_task("importing", total=len(result.disputes) or None)
-                    report = store.import_disputes(
-                        result.disputes,
-                        on_progress=lambda n: progress.update(task, completed=n),
-                        actor=CLI_ACTOR,
+                with _progress(in_bytes=True) as progress, paused_gc():
+                    task = progress.add_task("importing", total=path.stat().st_size or None)
+                    items = stream(
+                        path,
+                        pool,
+                        result,
+                        sqlite=store.is_sqlite,
+                        on_read=lambda n: progress.update(task, completed=n),
                     )
+                    report = store.import_prepared(items, actor=CLI_ACTOR)
             except ImportClash as exc:  # ids the store holds under other disputes
-                _print_errors(clash_errors(exc, result.line_of), path)
+                try:
+                    for _ in items:  # the lines after: their errors come first, as ever
+                        pass
+                except InvalidLines:
+                    pass
+                _print_errors(result.errors or clash_errors(exc, result.line_of), path)
+                return EXIT_INVALID
+            except InvalidLines:
+                if result.errors:
+                    _print_errors(result.errors, path)
+                else:
+                    print(no_disputes(path), file=sys.stderr)
                 return EXIT_INVALID
             print(f"{path}: {_summary(report)} (into {store.label})")
             _print_skipped(report)
@@ -427,47 +437,57 @@ def _cmd_escalate(args: argparse.Namespace) -> int:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
+    from mediator.bulk import SeedFeed, gathering
     from mediator.clock import SystemClock
     from mediator.importer import paused_gc
-    from mediator.seed import generate_decided
 
     n: int = args.disputes
     now: datetime = args.now or SystemClock().now()
     inserted = updated = resolved = 0
     skipped: list[tuple[str, str]] = []
-    with _open_store(getattr(args, "store", None)) as store, _progress() as progress:
-        task = progress.add_task("seeding", total=n or None)
-        done = 0
-        pairs = generate_decided(n, seed=args.seed, now=now, resolved_share=args.resolved_share)
-        try:
-            while done < n:
-                size = min(SEED_BATCH, n - done)
+    with _open_store(getattr(args, "store", None)) as store:
+        # generated and made ready in another process (started before the progress bar's
+        # thread); this one writes
+        feed = SeedFeed(
+            n,
+            seed=args.seed,
+            now=now,
+            resolved_share=args.resolved_share,
+            sqlite=store.is_sqlite,
+        )
+        with feed, _progress() as progress:
+            task = progress.add_task("seeding", total=n or None)
+            done = 0
+            pairs = feed.pairs()
+            try:
+                while done < n:
+                    size = min(SEED_BATCH, n - done)
 
-                def advance(k: int, base: int = done) -> None:
-                    progress.update(task, completed=base + k)
+                    def advance(k: int, base: int = done) -> None:
+                        progress.update(task, completed=base + k)
 
-                # generated lazily: the store pulls a thousand at a time inside the transaction,
-                # and reads the decisions (gathered meanwhile) after the last of them
-                decided: list[Decision] = []
-                with paused_gc():
-                    report = store.import_disputes(
-                        _gathering(islice(pairs, size), decided),
-                        on_progress=advance,
-                        actor="seed",
-                        decisions=decided,
-                    )
-                done += size
-                resolved += len(decided)
-                inserted += report.inserted
-                updated += report.updated
-                skipped += report.skipped
-        except KeyboardInterrupt:
-            progress.stop()
-            print(
-                f"mediator: interrupted; {done} disputes were written before that",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
+                    # the store pulls a thousand at a time inside the transaction, and reads
+                    # the decisions (gathered meanwhile) after the last of them
+                    decided: list[Decision] = []
+                    with paused_gc():
+                        report = store.import_prepared(
+                            gathering(islice(pairs, size), decided),
+                            on_progress=advance,
+                            actor="seed",
+                            decisions=decided,
+                        )
+                    done += size
+                    resolved += len(decided)
+                    inserted += report.inserted
+                    updated += report.updated
+                    skipped += report.skipped
+            except KeyboardInterrupt:
+                progress.stop()
+                print(
+                    f"mediator: interrupted; {done} disputes were written before that",
+                    file=sys.stderr,
+                )
+                return EXIT_INTERRUPTED
         label = store.label
     from mediator.store.base import ImportReport
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -30,6 +30,7 @@ WHOLE_LINE = "$"
 PROGRESS_EVERY = 500
 
 _BOM = b"\xef\xbb\xbf"
+T = TypeVar("T")
 _TIME_HINT = "e.g. 2026-11-20T10:00:00Z"
 
 
@@ -46,8 +47,9 @@ class LineError:
 
 
 @dataclass(slots=True)
-class ParseResult:
-    disputes: list[Dispute] = field(default_factory=list)
+class ParseResult(Generic[T]):
+    #: The valid disputes, in file order (`bulk.parse_file`: what the workers made of them).
+    disputes: list[T] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     #: Physical lines read, blank ones included.
     lines: int = 0
@@ -108,50 +110,90 @@ def parse_lines(
     lines: Iterable[str | bytes],
     *,
     on_progress: Callable[[int], None] | None = None,
-) -> ParseResult:
+) -> ParseResult[Dispute]:
     """Validate every line; blank lines are skipped. `on_progress(lines_done)` now and then."""
     with paused_gc():
         return _parse(lines, on_progress)
 
 
-def _parse(lines: Iterable[str | bytes], on_progress: Callable[[int], None] | None) -> ParseResult:
-    result = ParseResult()
-    disputes = result.disputes
-    first_line = result.line_of
-    #: message / evidence id → the dispute that used it first (its line: `first_line`)
-    owners: tuple[dict[str, str], dict[str, str]] = ({}, {})
+def _parse(
+    lines: Iterable[str | bytes], on_progress: Callable[[int], None] | None
+) -> ParseResult[Dispute]:
+    result: ParseResult[Dispute] = ParseResult()
+    owners: Owners = ({}, {})
     number = 0
     for number, raw in enumerate(lines, start=1):
-        if number == 1:
-            raw = _strip_bom(raw)
-        if not raw.strip():
-            continue
-        try:
-            dispute = Dispute.model_validate_json(raw)
-        except ValidationError as exc:
-            result.errors.extend(_validation_errors(number, raw, exc))
-            dispute_id = _id_of(raw)
-            if dispute_id is not None:
-                seen = first_line.setdefault(dispute_id, number)
-                if seen != number:
-                    result.errors.append(_duplicate(number, dispute_id, seen))
-        else:
-            problems = consistency_errors(dispute)
-            if problems:
-                result.errors.extend(_error(number, f, m) for f, m in problems)
-            seen = first_line.setdefault(dispute.id, number)
-            if seen != number:
-                result.errors.append(_duplicate(number, dispute.id, seen))
-            elif reused := _reused_ids(number, dispute, owners, first_line):
-                result.errors.extend(reused)
-            elif not problems:
-                disputes.append(dispute)
+        checked = check_line(number, raw)
+        if checked is not None:
+            add_checked(result, checked, owners)
         if on_progress is not None and number % PROGRESS_EVERY == 0:
             on_progress(number)
     result.lines = number
     if on_progress is not None:
         on_progress(number)
     return result
+
+
+#: message / evidence id → the dispute that used it first (its line: `ParseResult.line_of`)
+Owners = tuple[dict[str, str], dict[str, str]]
+
+
+@dataclass(slots=True)
+class CheckedLine:
+    """One line checked on its own (`check_line`; a worker process may do it): what the checks
+    across lines (`add_checked`) need of it."""
+
+    number: int
+    #: The dispute's id; None when the line has none to tell.
+    id: str | None
+    #: Its own errors: not valid, or not consistent.
+    errors: list[LineError]
+    #: Its message and evidence ids, in order (a valid line only).
+    message_ids: tuple[str, ...] = ()
+    evidence_ids: tuple[str, ...] = ()
+    #: The dispute (or what a worker made of it) when the line has no error of its own.
+    item: Any = None
+
+
+def check_line(
+    number: int, raw: str | bytes, make: Callable[[Dispute], Any] | None = None
+) -> CheckedLine | None:
+    """Validate line `number` on its own (strict pydantic, then `consistency_errors`); None
+    for a blank line. `make(dispute)` is kept as the item instead of the dispute."""
+    if number == 1:
+        raw = _strip_bom(raw)
+    if not raw.strip():
+        return None
+    try:
+        dispute = Dispute.model_validate_json(raw)
+    except ValidationError as exc:
+        return CheckedLine(number, _id_of(raw), _validation_errors(number, raw, exc))
+    problems = consistency_errors(dispute)
+    return CheckedLine(
+        number,
+        dispute.id,
+        [_error(number, f, m) for f, m in problems],
+        tuple(m.id for m in dispute.messages),
+        tuple(e.id for e in dispute.evidence),
+        None if problems else dispute if make is None else make(dispute),
+    )
+
+
+def add_checked(result: ParseResult[Any], line: CheckedLine, owners: Owners) -> None:
+    """Add `line` to `result`, in file order, with the checks across lines: a dispute id on
+    two lines, message and evidence ids an earlier line used."""
+    number = line.number
+    result.errors.extend(line.errors)
+    if line.id is None:
+        return
+    seen = result.line_of.setdefault(line.id, number)
+    if seen != number:
+        result.errors.append(_duplicate(number, line.id, seen))
+    elif line.message_ids or line.evidence_ids or line.item is not None:
+        if reused := _reused_ids(number, line, owners, result.line_of):
+            result.errors.extend(reused)
+        elif line.item is not None:
+            result.disputes.append(line.item)
 
 
 @contextmanager
@@ -200,7 +242,7 @@ def read_lines(path: Path, *, on_read: Callable[[int], None] | None = None) -> I
         on_read(done)
 
 
-def parse_file(path: Path, *, on_read: Callable[[int], None] | None = None) -> ParseResult:
+def parse_file(path: Path, *, on_read: Callable[[int], None] | None = None) -> ParseResult[Dispute]:
     """`check_readable`, then `parse_lines` over the file. Raises `UnreadableFile`."""
     check_readable(path)
     try:
@@ -246,10 +288,7 @@ def _duplicate(line: int, dispute_id: str, first: int) -> LineError:
 
 
 def _reused_ids(
-    number: int,
-    dispute: Dispute,
-    owners: tuple[dict[str, str], dict[str, str]],
-    line_of: dict[str, int],
+    number: int, line: CheckedLine, owners: Owners, line_of: dict[str, int]
 ) -> list[LineError]:
     """Message and evidence ids that an earlier line's dispute already used (ids are unique
     per kind across the file; a repeat inside one dispute is `consistency_errors`' to report).
@@ -259,15 +298,16 @@ def _reused_ids(
     under this very dispute gives back this very `str` object, so `is` tells the two cases
     apart (a dispute id repeated on two lines never gets here: it is refused first).
     """
-    did = dispute.id
+    did = line.id
+    assert did is not None
     messages, evidence = owners
     errors: list[LineError] = []
-    for i, message in enumerate(dispute.messages):
-        if messages.setdefault(message.id, did) is not did:
-            errors.append(_reused(number, f"messages[{i}].id", message.id, messages, line_of))
-    for i, item in enumerate(dispute.evidence):
-        if evidence.setdefault(item.id, did) is not did:
-            errors.append(_reused(number, f"evidence[{i}].id", item.id, evidence, line_of))
+    for i, item_id in enumerate(line.message_ids):
+        if messages.setdefault(item_id, did) is not did:
+            errors.append(_reused(number, f"messages[{i}].id", item_id, messages, line_of))
+    for i, item_id in enumerate(line.evidence_ids):
+        if evidence.setdefault(item_id, did) is not did:
+            errors.append(_reused(number, f"evidence[{i}].id", item_id, evidence, line_of))
     return errors
 
 

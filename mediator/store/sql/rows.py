@@ -81,8 +81,9 @@ def derived_values(record: DisputeRecord) -> dict[str, Any]:
     return {**deadline_values(record), "flagged_count": flagged_messages(record.dispute)}
 
 
-def dispute_values(d: Dispute) -> dict[str, Any]:
-    """The `disputes` row of `d` (a new row: version 1, counts from the lists)."""
+def dispute_values(d: Dispute, *, flags: bool = True) -> dict[str, Any]:
+    """The `disputes` row of `d` (a new row: version 1, counts from the lists). `flags=False`
+    leaves `flagged_count` None, for the caller to count (`prepared.prepare`)."""
     o = d.order
     request = d.buyer_request_amount
     return {
@@ -93,7 +94,8 @@ def dispute_values(d: Dispute) -> dict[str, Any]:
         "status": d.status.value,
         "opened_at": d.opened_at,
         "escalated_at": d.escalated_at,
-        **derived_values(DisputeRecord(dispute=d, version=1)),
+        **deadline_values(DisputeRecord(dispute=d, version=1)),
+        "flagged_count": flagged_messages(d) if flags else None,
         "escalation_cause": d.escalation_cause.value if d.escalation_cause else None,
         "buyer_request": d.buyer_request.value if d.buyer_request else None,
         "buyer_request_minor": None if request is None else to_minor(request, o.currency),

@@ -67,6 +67,7 @@ from mediator.store.sql import (
     exports,
     feed,
     imports,
+    prepared,
     queue,
     report,
     reviews,
@@ -76,6 +77,7 @@ from mediator.store.sql import (
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
+    is_sqlite,
     make_engine,
     make_loop_engine,
     one_line,
@@ -189,11 +191,36 @@ class SqlStore:
         imports, for the one audit entry of the import. `decisions`: the standing decisions of
         resolved disputes among them (`imports.import_disputes`; read after the disputes).
         """
+        sqlite = self.is_sqlite
+        return self.import_prepared(
+            (prepared.prepare(d, sqlite=sqlite) for d in disputes),
+            on_progress=on_progress,
+            batch_size=batch_size,
+            actor=actor,
+            decisions=decisions,
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the store is a SQLite file (`prepared.prepare` makes its rows differently)."""
+        return is_sqlite(self.engine)
+
+    def import_prepared(
+        self,
+        items: Iterable[prepared.Prepared],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+        batch_size: int = imports.BATCH_SIZE,
+        actor: str = imports.IMPORT_ACTOR,
+        decisions: Iterable[Decision] | None = None,
+    ) -> ImportReport:
+        """`import_disputes` of disputes already made ready (`prepared.prepare`, with
+        `sqlite=self.is_sqlite`), e.g. in worker processes. Same rules, same rows."""
         try:
             with write_tx(self.engine) as conn:
-                return imports.import_disputes(
+                return imports.import_prepared(
                     conn,
-                    disputes,
+                    items,
                     on_progress=on_progress,
                     batch_size=batch_size,
                     actor=actor,
