@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
+from textual.widgets import Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
@@ -42,6 +42,7 @@ from mediator.screens.modals import (
     MessageScreen,
     NoteScreen,
 )
+from mediator.screens.opening import HoldsKeys, PausesCollection
 from mediator.screens.policy import PolicyScreen
 from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
 from mediator.screens.words import decided, refusal, what_happened
@@ -56,6 +57,7 @@ from mediator.store.base import (
 )
 from mediator.widgets._text import duration, local_time, plain
 from mediator.widgets.decisions import decided_text
+from mediator.widgets.footer import Footer
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
@@ -66,7 +68,15 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures, Screen[None]):
+class DisputeScreen(
+    PausesCollection,
+    HoldsKeys,
+    ClaimsTheDispute,
+    KeepsDrafts,
+    ShowsReviews,
+    ReportsFailures,
+    Screen[None],
+):
     app: MediatorApp
 
     #: Opening the dispute claims it (issue 15); a proposal opened for review does not.
@@ -85,10 +95,6 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         "draft_load": ("Restoring your draft", "The form starts empty; the draft file is kept."),
         "draft_save": ("Saving your draft", "What you typed is still on screen."),
         "discard_draft": ("Discarding the draft", "The form is as it was."),
-        "history": (
-            "Reading the dispute's history",
-            "The rest of the dispute is shown; it is read again with the dispute.",
-        ),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,6 +130,8 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         super().__init__()
         self.dispute_id = dispute_id
         self.record: DisputeRecord | None = None
+        self.pause_collection()  # made on the key press: until it is shown (`opening`)
+        self.start_holding()
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -153,6 +161,8 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
             self.start_claiming()
 
     def on_unmount(self) -> None:
+        self.resume_collection()
+        self.drop_keys()
         self.stop_claiming()
 
     def on_claim_changed(self) -> None:
@@ -161,6 +171,9 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         self.refresh_bindings()
 
     def failed(self, group: str) -> None:
+        if group == "load":
+            self.resume_collection()
+            self.drop_keys()
         if group == "load" and self.record is None:
             self.dismiss()
         elif group == "decide":
@@ -179,9 +192,13 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
     # ----- loading ----------------------------------------------------------------------
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self, *, keep_form: bool = False) -> None:
+        history = asyncio.ensure_future(self.read_history())  # meanwhile: one layout, not two
         try:
             record = await self.app.store.get_dispute(self.dispute_id)
         except StoreError as error:
+            history.cancel()
+            self.resume_collection()
+            self.drop_keys()
             self.notify(
                 f"{self.dispute_id}: {error}. {self.FAILURES['load'][1]}",
                 title="Could not open the dispute",
@@ -189,8 +206,12 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
             )
             self.dismiss()
             return
-        await self._show(record, keep_form=keep_form)
-        self.load_history()
+        await history
+        with self.app.batch_update():
+            await self._show(record, keep_form=keep_form)
+        self.call_after_refresh(self.resume_collection)  # shown: collect while it is read
+        if not keep_form:
+            self.call_after_refresh(self.release_keys)
         await self._warn_if_pending()
 
     async def _warn_if_pending(self) -> None:

@@ -166,10 +166,6 @@ class ProposalScreen(DisputeScreen):
                                         id="proposal-scroll"))  # fmt: skip
         self.refresh_bindings()
 
-    def on_history(self) -> None:
-        if self.record is not None and self.query("#proposal"):
-            self.query_one("#proposal", Static).update(self._view(self.record))
-
     def review_banner(self, record: DisputeRecord) -> tuple[str, Content | None]:
         p = self.proposal
         if self.refused is not None:
