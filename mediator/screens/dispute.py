@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Label, LoadingIndicator, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
@@ -151,7 +151,9 @@ class DisputeScreen(
                 yield Transcript(tz=self.app.tz, id="timeline")
             with Vertical(id="form-pane", classes="pane"):
                 yield Label("Resolution (f)", id="form-title", classes="pane-title")
-                yield LoadingIndicator()
+                # still text, not a LoadingIndicator: its animation redrew the screen 60 times a
+                # second while the dispute was read, and took the CPU from the read (issue 18)
+                yield Static("Reading the dispute…", id="form-loading", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -305,7 +307,7 @@ class DisputeScreen(
             form.dispute = d
             form.record = record
         else:
-            await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
+            await pane.query("#form-loading, ResolutionForm, #decided").remove()
             if d.status in DECIDABLE:
                 form = ResolutionForm(d, record=record, id="form")
                 form.disabled = self.read_only
