@@ -194,7 +194,7 @@ class DisputeScreen(
     # ----- loading ----------------------------------------------------------------------
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self, *, keep_form: bool = False) -> None:
-        history = asyncio.ensure_future(self.read_history())  # meanwhile: one layout, not two
+        history = asyncio.ensure_future(self._read_history())  # meanwhile: one layout, not two
         try:
             record = await self.app.store.get_dispute(self.dispute_id)
         except StoreError as error:
@@ -213,8 +213,14 @@ class DisputeScreen(
             await self._show(record, keep_form=keep_form)
         self.call_after_refresh(self.resume_collection)  # shown: collect while it is read
         if not keep_form:
-            self.call_after_refresh(self.release_keys)
+            self.release_keys()
         await self._warn_if_pending()
+
+    async def _read_history(self) -> None:
+        """The history once the first claim was tried, so that it holds the claim's entry."""
+        if self.claim_tried is not None:
+            await self.claim_tried.wait()
+        await self.read_history()
 
     async def _warn_if_pending(self) -> None:
         """A decision on this dispute may be waiting in the outbox (the API was unreachable)."""

@@ -70,8 +70,15 @@ class HoldsKeys:
     def drop_keys(self) -> None:
         self._held = None
 
+    def release_keys(self) -> None:
+        """The screen is shown: no more holding, once the held keys (if any) are through."""
+        if self._held:
+            self._let_through()
+        else:
+            self._held = None
+
     @work(group="keys", exit_on_error=False)
-    async def release_keys(self) -> None:
+    async def _let_through(self) -> None:
         held = self._held
         while held:
             key = held.pop(0)
