@@ -7,6 +7,7 @@
     python bench/_probe.py search DB
     python bench/_probe.py build-big DB
     python bench/_probe.py big DB DISPUTE_ID PRESSES
+    python bench/_probe.py open DB BIG_ID OPENS PRESSES
     python bench/_probe.py dashboard DB
     python bench/_probe.py make-jsonl PATH N
     python bench/_probe.py datatable N
@@ -433,6 +434,87 @@ async def big(db: str, dispute_id: str, presses: int) -> None:
     )
 
 
+async def open_disputes(db: str, big_id: str, opens: int, presses: int) -> None:
+    """Issue 18: Enter on the queue → the dispute with a message and the resolution form on
+    screen, for a small dispute and the big one, beside `?` → the help screen (a plain screen
+    push), each `opens` times, interleaved, in one app; then `presses` scroll keys on the big
+    dispute's timeline. The app's preload of the dispute screen's modules is waited for, as an
+    agent's first Enter comes seconds after start-up."""
+    from textual import events
+
+    from mediator.domain.timeline import EntryKind
+    from mediator.screens.dispute import DisputeScreen
+    from mediator.screens.help import HelpScreen
+    from mediator.screens.queue import QueueScreen
+    from mediator.widgets.queue_table import QueueTable
+    from mediator.widgets.resolution_form import ResolutionForm
+    from mediator.widgets.transcript import Transcript
+
+    app = mediator_app(db)
+
+    def dispute_shown() -> bool:
+        screen = app.screen
+        if not isinstance(screen, DisputeScreen):
+            return False
+        timeline = screen.query_one(Transcript)
+        forms = screen.query(ResolutionForm)
+        return (
+            any(e.kind is EntryKind.MESSAGE for e in timeline.entries)
+            and bool(forms)
+            and forms.first().region.area > 0
+            and timeline.region.area > 0
+        )
+
+    async def timed(key: str, char: str | None, when: Callable[[], bool]) -> float:
+        frames.when, frames.first_ok = when, None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        t0 = time.perf_counter()
+        assert app._driver is not None
+        app._driver.send_message(event)
+        return (await until_frame(frames) - t0) * 1000
+
+    async def back_to_queue() -> None:
+        while not isinstance(app.screen, QueueScreen):
+            await pilot.press("escape")
+            await settle(app)
+
+    frames = Frames(app, lambda: queue_rows(app) > 0)
+    times: dict[str, list[float]] = {"help": [], "small": [], "big": []}
+    scroll: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until_frame(frames)
+        while "mediator.screens.dispute" not in sys.modules:  # `PRELOAD_AFTER`
+            await asyncio.sleep(0.01)
+        await settle(app)
+        table = app.screen.query_one(QueueTable)
+        small = next(r for r in table.rows if 3 <= r.message_count <= 8 and r.id != big_id)
+        for _ in range(opens):
+            times["help"].append(
+                await timed("question_mark", "?", lambda: isinstance(app.screen, HelpScreen))
+            )
+            await settle(app)
+            await back_to_queue()
+            for kind, dispute_id in (("small", small.id), ("big", big_id)):
+                if not table.highlight_id(dispute_id):
+                    raise SystemExit(f"{dispute_id} is not in the queue's window")
+                await settle(app)
+                times[kind].append(await timed("enter", "\r", dispute_shown))
+                await settle(app)
+                if kind == "big" and len(times["big"]) == opens:
+                    await pilot.press("t")
+                    await pilot.press("home")
+                    await settle(app)
+                    for i in range(presses):
+                        key = "down" if i < presses // 2 else "pagedown"
+                        result = await timed_key(app, frames, key)
+                        if result is not None:
+                            scroll.append(result[1])
+                await back_to_queue()
+    emit({**times, "scroll": scroll, "small_id": small.id, "small_messages": small.message_count,
+          "rss_mb": peak_rss_mb()})  # fmt: skip
+
+
 async def keys_bare(presses: int) -> None:
     """Calibration: a bare Textual app whose one Static counts `down` presses."""
     from textual.app import App, ComposeResult
@@ -513,6 +595,8 @@ def main(argv: list[str]) -> None:
         build_big(args[0])
     elif what == "big":
         asyncio.run(big(args[0], args[1], int(args[2])))
+    elif what == "open":
+        asyncio.run(open_disputes(args[0], args[1], int(args[2]), int(args[3])))
     elif what == "dashboard":
         asyncio.run(dashboard(args[0]))
     elif what == "make-jsonl":

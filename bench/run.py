@@ -414,6 +414,46 @@ def measure_big(reps: int, presses: int) -> tuple[list[Row], float]:
     return rows, rss
 
 
+def measure_open(processes: int, opens: int, presses: int) -> list[Row]:
+    """Issue 18: Enter → a dispute's message and resolution form on screen, for a small dispute
+    and the 10,000-message one, beside `?` → the help screen in the same runs (`open` probe:
+    `opens` of each per process, interleaved), and the big dispute's scroll keys."""
+    path, dispute_id = big_store()
+    times: dict[str, list[float]] = {"help": [], "small": [], "big": []}
+    scroll: list[float] = []
+    small = ""
+    for i in range(processes):
+        result = probe("open", str(path), dispute_id, str(opens), str(presses if i == 0 else 0))
+        for kind in times:
+            times[kind] += [float(v) for v in result[kind]]
+        scroll += [float(v) for v in result["scroll"]]
+        small = f"{result['small_id']}, {result['small_messages']} msgs"
+    help_p95, small_p95 = pct(times["help"], 0.95), pct(times["small"], 0.95)
+    big_p95 = pct(times["big"], 0.95)
+    n = len(times["help"])
+    open_target = min(150.0, 2 * help_p95)
+    rows = [
+        Row(f"? → help screen shown: a plain screen push (reference, {n} runs)", "—",
+            ms(statistics.median(times["help"])), ms(help_p95), "", "reference", ""),
+        Row(f"Enter → small dispute's message + form shown ({n} runs)", small,
+            ms(statistics.median(times["small"])), ms(small_p95), "",
+            f"p95 ≤ 150 ms and ≤ 2 × help = {2 * help_p95:,.0f} ms",
+            yes(small_p95 <= open_target)),
+        Row(f"Enter → big dispute's message + form shown ({n} runs)", "10,000 msgs + 500 ev",
+            ms(statistics.median(times["big"])), ms(big_p95), "",
+            f"p95 ≤ 1.5 × small = {1.5 * small_p95:,.0f} ms ({big_p95 / small_p95:.2f}×)",
+            yes(big_p95 <= 1.5 * small_p95)),
+    ]  # fmt: skip
+    if scroll:
+        p95 = pct(scroll, 0.95)
+        rows.append(
+            Row(f"big dispute opened from the queue: scroll keys → settled frame ({len(scroll)})",
+                "10,000 msgs + 500 ev", ms(statistics.median(scroll)), ms(p95),
+                ms(pct(scroll, 0.99)), "p95 ≤ 16 ms", yes(p95 <= 16))
+        )  # fmt: skip
+    return rows
+
+
 def measure_import(lines: int) -> Row:
     source = jsonl(lines)
     with tempfile.TemporaryDirectory(prefix="mediator-bench-") as tmp:
@@ -580,6 +620,8 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
     big_rows, big_rss = measure_big(1 if smoke else 3, 50 if smoke else 100)
     rows += big_rows
     rows.append(rss_row("10,000 msgs + 500 ev", big_rss, "big dispute open"))
+    log("opening disputes from the queue")
+    rows += measure_open(2 if smoke else 4, 3 if smoke else 5, 50 if smoke else 100)
 
     rows.append(measure_import(5_000 if smoke else 100_000))
 

@@ -27,6 +27,7 @@ from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
 from mediator.screens.claims import HandOverScreen
 from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
+from mediator.screens.opening import HoldsKeys
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
 from mediator.store.base import Role, Store, StoreError, SyncingStore
@@ -142,7 +143,13 @@ class MediatorApp(ReportsFailures, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_input = self.clock.now()
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held(event):
+            return  # typed while the screen opens: it lets the key through once shown
         await super().on_event(event)
+
+    def _held(self, key: events.Key) -> bool:
+        stack = self.screen_stack
+        return bool(stack) and isinstance(stack[-1], HoldsKeys) and stack[-1].hold_key(key)
 
     @property
     def active(self) -> bool:
@@ -259,7 +266,8 @@ class MediatorApp(ReportsFailures, App[None]):
     async def preload(self) -> None:
         """Once the queue is up, off the key press: the store's code (a store opened after the
         first frame, `store.deferred`), the dashboard's module (its charts import numpy, ~0.25
-        s); then every object alive is frozen out of the garbage collector's sight.
+        s) and the dispute screen's (~0.35 s, which Enter on the queue opens); then every
+        object alive is frozen out of the garbage collector's sight.
 
         Issue 18: at a million disputes the queue keys' worst times were full collections
         (0.1 to 0.6 s) walking the objects that imports leave behind, which are never garbage.
@@ -268,7 +276,8 @@ class MediatorApp(ReportsFailures, App[None]):
         if isinstance(self.store, DeferredStore):
             with suppress(StoreError):
                 await self.store.ready()
-        await asyncio.to_thread(importlib.import_module, "mediator.screens.dashboard")
+        for module in ("mediator.screens.dashboard", "mediator.screens.dispute"):
+            await asyncio.to_thread(importlib.import_module, module)
         gc.freeze()
 
     def on_work_failed(self, message: WorkFailed) -> None:

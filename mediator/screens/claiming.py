@@ -9,6 +9,7 @@ read-only and says who, keeping the form as it was typed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -53,6 +54,9 @@ class ClaimsTheDispute(_Screen):
 
     mine: Claim | None = None
     theirs: Claim | None = None
+    #: Set once the first claim was tried (its audit entry is then in the history); None for
+    #: a screen that does not claim.
+    claim_tried: asyncio.Event | None = None
 
     @property
     def read_only(self) -> bool:
@@ -60,6 +64,7 @@ class ClaimsTheDispute(_Screen):
 
     def start_claiming(self) -> None:
         """Claim now, and renew while the agent works (called once, on mount)."""
+        self.claim_tried = asyncio.Event()
         self.claim_it()
         every = self.app.every.renew
         if every is not None:
@@ -79,6 +84,13 @@ class ClaimsTheDispute(_Screen):
 
     @work(exclusive=True, group="claim", exit_on_error=False)
     async def claim_it(self, *, renewal: bool = False, take_over: bool = False) -> None:
+        try:
+            await self._claim_it(renewal=renewal, take_over=take_over)
+        finally:
+            if self.claim_tried is not None:
+                self.claim_tried.set()
+
+    async def _claim_it(self, *, renewal: bool, take_over: bool) -> None:
         app = self.app
         try:
             claim = await app.store.claim(

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from mediator.domain.deadlines import timer_name
 from mediator.domain.enums import QUEUE_STATUSES, Outcome, Status
@@ -42,6 +42,7 @@ from mediator.store.base import StoreError
 from mediator.widgets._text import local_time, plain
 from mediator.widgets.charts import Bar, BarChart, LineChart
 from mediator.widgets.figure_list import Figure, FigureList, heading
+from mediator.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from mediator.app import MediatorApp

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
@@ -42,6 +42,7 @@ from mediator.screens.modals import (
     MessageScreen,
     NoteScreen,
 )
+from mediator.screens.opening import HoldsKeys, PausesCollection
 from mediator.screens.policy import PolicyScreen
 from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
 from mediator.screens.words import decided, refusal, what_happened
@@ -56,6 +57,7 @@ from mediator.store.base import (
 )
 from mediator.widgets._text import duration, local_time, plain
 from mediator.widgets.decisions import decided_text
+from mediator.widgets.footer import Footer
 from mediator.widgets.resolution_form import ResolutionForm
 from mediator.widgets.transcript import Transcript
 
@@ -66,7 +68,15 @@ if TYPE_CHECKING:
 NARROW = 110
 
 
-class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures, Screen[None]):
+class DisputeScreen(
+    PausesCollection,
+    HoldsKeys,
+    ClaimsTheDispute,
+    KeepsDrafts,
+    ShowsReviews,
+    ReportsFailures,
+    Screen[None],
+):
     app: MediatorApp
 
     #: Opening the dispute claims it (issue 15); a proposal opened for review does not.
@@ -85,10 +95,6 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         "draft_load": ("Restoring your draft", "The form starts empty; the draft file is kept."),
         "draft_save": ("Saving your draft", "What you typed is still on screen."),
         "discard_draft": ("Discarding the draft", "The form is as it was."),
-        "history": (
-            "Reading the dispute's history",
-            "The rest of the dispute is shown; it is read again with the dispute.",
-        ),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,6 +130,8 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         super().__init__()
         self.dispute_id = dispute_id
         self.record: DisputeRecord | None = None
+        self.pause_collection()  # made on the key press: until it is shown (`opening`)
+        self.start_holding()
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -143,7 +151,9 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
                 yield Transcript(tz=self.app.tz, id="timeline")
             with Vertical(id="form-pane", classes="pane"):
                 yield Label("Resolution (f)", id="form-title", classes="pane-title")
-                yield LoadingIndicator()
+                # still text, not a LoadingIndicator: its animation redrew the screen 60 times a
+                # second while the dispute was read, and took the CPU from the read (issue 18)
+                yield Static("Reading the dispute…", id="form-loading", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -153,6 +163,8 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
             self.start_claiming()
 
     def on_unmount(self) -> None:
+        self.resume_collection()
+        self.drop_keys()
         self.stop_claiming()
 
     def on_claim_changed(self) -> None:
@@ -161,6 +173,9 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
         self.refresh_bindings()
 
     def failed(self, group: str) -> None:
+        if group == "load":
+            self.resume_collection()
+            self.drop_keys()
         if group == "load" and self.record is None:
             self.dismiss()
         elif group == "decide":
@@ -179,9 +194,13 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
     # ----- loading ----------------------------------------------------------------------
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self, *, keep_form: bool = False) -> None:
+        history = asyncio.ensure_future(self._read_history())  # meanwhile: one layout, not two
         try:
             record = await self.app.store.get_dispute(self.dispute_id)
         except StoreError as error:
+            history.cancel()
+            self.resume_collection()
+            self.drop_keys()
             self.notify(
                 f"{self.dispute_id}: {error}. {self.FAILURES['load'][1]}",
                 title="Could not open the dispute",
@@ -189,9 +208,19 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
             )
             self.dismiss()
             return
-        await self._show(record, keep_form=keep_form)
-        self.load_history()
+        await history
+        with self.app.batch_update():
+            await self._show(record, keep_form=keep_form)
+        self.call_after_refresh(self.resume_collection)  # shown: collect while it is read
+        if not keep_form:
+            self.release_keys()
         await self._warn_if_pending()
+
+    async def _read_history(self) -> None:
+        """The history once the first claim was tried, so that it holds the claim's entry."""
+        if self.claim_tried is not None:
+            await self.claim_tried.wait()
+        await self.read_history()
 
     async def _warn_if_pending(self) -> None:
         """A decision on this dispute may be waiting in the outbox (the API was unreachable)."""
@@ -284,7 +313,7 @@ class DisputeScreen(ClaimsTheDispute, KeepsDrafts, ShowsReviews, ReportsFailures
             form.dispute = d
             form.record = record
         else:
-            await pane.query("LoadingIndicator, ResolutionForm, #decided").remove()
+            await pane.query("#form-loading, ResolutionForm, #decided").remove()
             if d.status in DECIDABLE:
                 form = ResolutionForm(d, record=record, id="form")
                 form.disabled = self.read_only

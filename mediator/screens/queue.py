@@ -10,13 +10,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
+from mediator.widgets.footer import Footer
 from mediator.widgets.queue_table import QueueTable
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The dispute screen's side of reviews and the audit trail (issue 16), mixed into `DisputeScreen`.
 
-- The dispute's history (`store.history`, in a worker, read again with the dispute) is merged
+- The dispute's history (`store.history`, read with the dispute, in its worker) is merged
   into the timeline: who did what, when (the agent's time zone) and what changed.
 - A banner says where the dispute stands with the two-person rule: a proposal waiting for a
   supervisor (no money moves), or a proposal returned to its agent with the supervisor's note.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.content import Content
 from textual.widgets import Static
 
@@ -63,9 +62,9 @@ class ShowsReviews(_Screen):
     #: The dispute's audit entries as last read (oldest first).
     history: tuple[AuditEntry, ...] = ()
 
-    @work(exclusive=True, group="history", exit_on_error=False)
-    async def load_history(self) -> None:
-        """Read the dispute's history and merge it into the timeline."""
+    async def read_history(self) -> None:
+        """Read the dispute's history into `history` (read with the dispute, so that the
+        timeline is laid out once); on failure the rest of the dispute is shown."""
         try:
             entries = await self.app.store.history(self.dispute_id)
         except StoreError as error:
@@ -77,15 +76,9 @@ class ShowsReviews(_Screen):
             )
             return
         self.history = tuple(entries)
-        if self.record is not None:
-            self.show_timeline(self.record)
-        self.on_history()
 
     def show_timeline(self, record: DisputeRecord) -> None:
         self.query_one(Transcript).set_entries(build_timeline(record, self.history))
-
-    def on_history(self) -> None:
-        """The history was read (the review screen shows what the proposal's agent did)."""
 
     def review_banner(self, record: DisputeRecord) -> tuple[str, Content | None]:
         """The banner's class and text for `record` ("" and None: no banner)."""

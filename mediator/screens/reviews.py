@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from mediator.domain.review import Proposal, ReviewRule
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.words import refusal
 from mediator.store.base import StoreError
 from mediator.widgets._text import plain
+from mediator.widgets.footer import Footer
 from mediator.widgets.proposal_list import ProposalList, header
 
 if TYPE_CHECKING:

@@ -195,6 +195,9 @@ class Transcript(ScrollView, can_focus=True):
         if self.entries:
             self.selected = len(self.entries) - 1 if select_last else 0
             self._scroll_to_selected()
+            # again once the new virtual size is in the layout: scrolling before it clamps to
+            # the old one (the timeline is laid out as the screen opens)
+            self.call_after_refresh(self._scroll_to_selected)
         self.refresh()
 
     @property

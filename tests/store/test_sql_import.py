@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from mediator.domain import Channel, DecisionDraft, Dispute, Outcome, Status
@@ -36,6 +37,23 @@ def test_round_trip_is_exact(loaded: SqlStore) -> None:
     assert d.order.delivered_at is not None and d.order.delivered_at.tzinfo is UTC
     assert d.order.confirmed_at is None
     assert [m.id for m in d.messages] == ["M-1", "M-2", "M-3", "M-4", "M-5"]
+
+
+def test_messages_and_evidence_read_back_unvalidated_are_what_validation_makes(
+    loaded: SqlStore,
+) -> None:
+    """Rows are read without validating them again (issue 18): each message and evidence item
+    equals, dumps and hashes as the same model validated, and stays frozen."""
+    for original in example_disputes():
+        d = loaded.get_dispute_sync(original.id).dispute
+        for item in (*d.messages, *d.evidence):
+            validated = type(item).model_validate(item.model_dump())
+            assert item == validated
+            assert hash(item) == hash(validated)
+            assert item.model_dump_json() == validated.model_dump_json()
+            assert item.model_fields_set == validated.model_fields_set
+            with pytest.raises(ValidationError):
+                item.id = "M-other"  # type: ignore[attr-defined]
 
 
 def test_messages_come_back_in_time_order(store: SqlStore) -> None:

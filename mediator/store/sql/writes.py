@@ -33,6 +33,8 @@ from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
 from mediator.store.sql.rows import (
+    EVIDENCE_COLUMNS,
+    MESSAGE_COLUMNS,
     deadline_values,
     decision_from_row,
     derived_values,
@@ -76,10 +78,14 @@ def _dispute_row(conn: Connection, dispute_id: str, *, lock: bool = False) -> Ro
 def _record(conn: Connection, row: Row[Any], clock: StoreClock = None) -> DisputeRecord:
     m, e, r = messages.c, evidence.c, decisions.c
     message_rows = conn.execute(
-        select(messages).where(m.dispute_id == row.id).order_by(m.sent_at, m.id)
+        select(*(m[name] for name in MESSAGE_COLUMNS))
+        .where(m.dispute_id == row.id)
+        .order_by(m.sent_at, m.id)
     )
     evidence_rows = conn.execute(
-        select(evidence).where(e.dispute_id == row.id).order_by(e.submitted_at, e.id)
+        select(*(e[name] for name in EVIDENCE_COLUMNS))
+        .where(e.dispute_id == row.id)
+        .order_by(e.submitted_at, e.id)
     )
     decision_rows = conn.execute(
         select(decisions).where(r.dispute_id == row.id).order_by(r.decided_at, r.id)

@@ -1,0 +1,110 @@
+"""Opening a dispute (issue 18): keys typed while it opens are neither lost nor misdirected,
+and the collector paused for the open runs again."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from datetime import UTC
+from pathlib import Path
+
+from textual import events
+from textual.widgets import TextArea
+
+from mediator.app import MANUAL, MediatorApp
+from mediator.clock import FrozenClock
+from mediator.domain import Outcome
+from mediator.domain.drafts import FormFields
+from mediator.screens.dispute import DisputeScreen
+from mediator.screens.queue import QueueScreen
+from mediator.store.sql import SqlStore
+from mediator.widgets.resolution_form import ResolutionForm
+
+from .conftest import NOW, make_store, settle
+
+SIZE = (140, 45)
+
+
+def type_at_once(app: MediatorApp, *keys: str) -> None:
+    """Keys as a fast typist's terminal delivers them: all queued before the first is handled
+    (`Pilot.press` waits for the app to be idle after each key)."""
+    for key in keys:
+        char = {"enter": "\r", "tab": "\t"}.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, char))
+
+
+async def enter_then_type(app: MediatorApp, *keys: str) -> None:
+    """Enter on the queue, then `keys` as soon as the dispute's screen is up, before the
+    dispute is read (a person's next key comes tens of milliseconds after Enter)."""
+    type_at_once(app, "enter")
+    while not isinstance(app.screen, DisputeScreen):
+        await asyncio.sleep(0.001)
+    assert app.screen.record is None, "typed while the dispute opens"
+    type_at_once(app, *keys)
+
+
+async def test_keys_typed_while_a_dispute_opens_reach_its_form(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        # Enter, then at once: the form (f), outcome 3, the refund field… and text for it
+        await enter_then_type(app, "f", "3")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DisputeScreen)
+        form = screen.query_one(ResolutionForm)
+        assert form.outcome is Outcome.BUYER_FULL_REFUND, "f and 3 went to the form, in order"
+        form.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"ok")
+        assert form.query_one("#rationale", TextArea).text == "ok"
+
+
+KEYS = ("f", "1", "tab", "tab", *"pcn is fine", "tab", *"hello")
+
+
+def form_state(app: MediatorApp) -> tuple[FormFields, str | None]:
+    screen = app.screen
+    assert isinstance(screen, DisputeScreen), "no dialog opened: the letters were text"
+    form = screen.query_one(ResolutionForm)
+    focused = screen.focused
+    return (form.fields(), focused.id if focused is not None else None)
+
+
+async def test_keys_typed_while_it_opens_do_what_they_do_once_it_is_open(
+    app: MediatorApp, tmp_path: Path
+) -> None:
+    """The same keys, typed slowly once the dispute is shown and at once while it opens, leave
+    the form the same: letters that are shortcuts outside the form (p, c, n) are text in it."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press(*KEYS)
+        await settle(app, pilot)
+        slowly = form_state(app)
+    assert (slowly[0].rationale, slowly[0].message_to_parties) == ("pcn is fine", "hello")
+
+    again = MediatorApp(
+        make_store(tmp_path / "again.db"), clock=FrozenClock(NOW), agent="agent.test",
+        tz=UTC, every=MANUAL,
+    )  # fmt: skip
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        await enter_then_type(again, *KEYS)
+        await settle(again, pilot)
+        assert form_state(again) == slowly
+
+
+async def test_the_collector_runs_again_once_the_dispute_is_shown(app: MediatorApp) -> None:
+    assert gc.isenabled()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        assert gc.isenabled()
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert gc.isenabled()
