@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -60,6 +61,13 @@ PRELOAD_AFTER = 1.0
 MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None, live=None)
 
 
+def _dispute_jump() -> type[Provider]:
+    """The palette's dispute search, imported when the palette first opens (not at start-up)."""
+    from mediator.jump import DisputeJump
+
+    return DisputeJump
+
+
 class MediatorApp(ReportsFailures, App[None]):
     """The mediation console. Everything it knows of the world comes through its constructor."""
 
@@ -84,6 +92,8 @@ class MediatorApp(ReportsFailures, App[None]):
 
     CSS_PATH = "mediator.tcss"
     TITLE = "mediator"
+    #: ctrl+p finds disputes too (issue 19), beside every action by name.
+    COMMANDS = App.COMMANDS | {_dispute_jump}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
@@ -353,6 +363,16 @@ class MediatorApp(ReportsFailures, App[None]):
         more = f" and {len(escalated) - 5} more" if len(escalated) > 5 else ""
         self.notify(f"{ids}{more} joined the queue", title=f"{len(escalated)} auto-escalated")
         self._disputes_changed(tuple(dispute_id for dispute_id, _ in escalated))
+
+    def open_dispute(self, dispute_id: str) -> None:
+        """Show `dispute_id` over the current screen (the palette's jump), unless it is the
+        dispute already shown."""
+        from mediator.screens.dispute import DisputeScreen
+
+        screen = self.screen
+        if isinstance(screen, DisputeScreen) and screen.dispute_id == dispute_id:
+            return
+        self.push_screen(DisputeScreen(dispute_id))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from binding_commands(self, screen)

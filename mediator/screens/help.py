@@ -38,7 +38,8 @@ class HelpScreen(ModalScreen[None]):
                         classes="help-row",
                     )
             yield Static(
-                "ctrl+p opens the command palette: every action above is there by name.",
+                "ctrl+p opens the command palette: every action above is there by name, and"
+                " any dispute by its id, order title, buyer or seller.",
                 classes="hint",
             )
 
