@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -90,6 +90,9 @@ class MediatorApp(ReportsFailures, App[None]):
     #: until it is read. Not staff: an agent. Screens watch it (supervisors review).
     role: reactive[Role | None] = reactive(None)
 
+    #: Keeps a theme the agent picks for the next run (issue 19); None: not kept.
+    _keep_theme: Callable[[str], None] | None = None
+
     CSS_PATH = "mediator.tcss"
     TITLE = "mediator"
     #: ctrl+p finds disputes too (issue 19), beside every action by name.
@@ -111,8 +114,19 @@ class MediatorApp(ReportsFailures, App[None]):
         every: Every = Every(),
         lease: timedelta = LEASE,
         drafts: DraftBox | None = None,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
+        keep_theme: Callable[[str], None] | None = None,
     ) -> None:
+        """`theme`, `keymap` (binding id → keys, checked by `keymap.check`) and `keep_theme`
+        (called in a thread with a theme the agent picks, to keep it for the next run) come
+        from the agent's settings file (issue 19)."""
         super().__init__()
+        self._keep_theme = keep_theme  # not called for the theme set here: not running yet
+        if theme is not None:
+            self.theme = theme
+        if keymap:
+            self.set_keymap(dict(keymap))
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.agent = agent
@@ -250,6 +264,24 @@ class MediatorApp(ReportsFailures, App[None]):
             )
             member = None
         self.role = Role.AGENT if member is None else member.role
+
+    def watch_theme(self, theme: str) -> None:
+        if self._keep_theme is not None and self.is_running:
+            self.keep_theme(theme)
+
+    @work(group="theme", exclusive=True, thread=True, exit_on_error=False)
+    def keep_theme(self, theme: str) -> None:
+        """The theme the agent picked, kept for the next run (in the settings file)."""
+        assert self._keep_theme is not None
+        try:
+            self._keep_theme(theme)
+        except OSError as error:
+            self.call_from_thread(
+                self.notify,
+                f"The theme is used, but could not be kept for the next run: {error}",
+                title="Theme not kept",
+                severity="warning",
+            )
 
     def watch_role(self) -> None:
         self._show_sub_title()
@@ -448,10 +480,16 @@ class MediatorApp(ReportsFailures, App[None]):
 
 
 def run_console(
-    store: Store, *, agent: str, lease: timedelta = LEASE, drafts: DraftBox | None = None
+    store: Store,
+    *,
+    agent: str,
+    lease: timedelta = LEASE,
+    drafts: DraftBox | None = None,
+    **settings: Any,
 ) -> int:
-    """Open the console on `store` (the CLI's entry point); closes the store afterwards."""
-    app = MediatorApp(store, agent=agent, lease=lease, drafts=drafts)
+    """Open the console on `store` (the CLI's entry point); closes the store afterwards.
+    `settings`: the agent's own (`MediatorApp`'s theme, keymap, keep_theme, tz)."""
+    app = MediatorApp(store, agent=agent, lease=lease, drafts=drafts, **settings)
     try:
         app.run()
     finally:

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from mediator import __version__, cli_audit, cli_export, cli_report, cli_review, config
+from mediator import __version__, cli_audit, cli_config, cli_export, cli_report, cli_review, config
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -230,6 +230,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_audit.add_command(commands, store)  # issue 16
     cli_report.add_command(commands, store)  # issue 17
     cli_export.add_command(commands, store)  # issue 17
+    cli_config.add_command(commands, store)  # issue 19
     return parser
 
 
@@ -286,6 +287,7 @@ def aware_time(text: str) -> datetime:
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
+    own = _own_settings()  # checked before any store is opened
     try:
         api = config.api_url(args.api)
     except ValueError as exc:
@@ -293,16 +295,16 @@ def _cmd_console(args: argparse.Namespace) -> int:
     if api is not None:
         if getattr(args, "store", None) is not None:
             raise CliError("give either --store or --api, not both")
-        return _console_on_api(api, config.api_token(args.token), _lease_of(args))
+        return _console_on_api(api, config.api_token(args.token), _lease_of(args), own)
     agent = _agent(args)
     deferred = deferred_store(getattr(args, "store", None))
     if deferred is not None:
-        return _run_console(deferred, agent, _lease_of(args))
+        return _run_console(deferred, agent, _lease_of(args), own)
     with _open_store(getattr(args, "store", None)) as store:
-        return _run_console(store, agent, _lease_of(args))
+        return _run_console(store, agent, _lease_of(args), own)
 
 
-def _console_on_api(url: str, token: str | None, lease: timedelta) -> int:
+def _console_on_api(url: str, token: str | None, lease: timedelta, own: dict[str, Any]) -> int:
     """The console through `mediator serve` at `url`, with the offline outbox beside it."""
     import asyncio
 
@@ -335,12 +337,15 @@ def _console_on_api(url: str, token: str | None, lease: timedelta) -> int:
         agent = "(token owner)"
     outbox = Outbox(config.outbox_path(), api=url.rstrip("/"))
     store = OutboxStore(HttpStore(url, token), outbox)
-    return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent))
+    return run_console(
+        store, agent=agent, lease=lease, drafts=_drafts(store.label, agent), **_own_settings()
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     if getattr(args, "store", None) is not None:
         raise CliError("demo uses its own store; drop --store (or use: mediator --store URL)")
+    own = _own_settings()
     agent = _agent(args)
     path = config.demo_store_path()
     if args.reset:
@@ -353,7 +358,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         count = count_disputes(peek) if peek is not None else None
         if count:
             print(f"demo store: {path} ({count} disputes; --reset recreates it)")
-            return _run_console(deferred, agent, _lease_of(args))
+            return _run_console(deferred, agent, _lease_of(args), own)
     from mediator.store.sql import SqlStore
 
     with SqlStore.open(config.sqlite_url(path), create_dirs=True) as store:
@@ -365,7 +370,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(f"demo store: {path} (created, {count} disputes)")
         else:
             print(f"demo store: {path} ({count} disputes; --reset recreates it)")
-        return _run_console(store, agent, _lease_of(args))
+        return _run_console(store, agent, _lease_of(args), own)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -575,10 +580,46 @@ def deferred_store(option: str | None) -> DeferredStore | None:
     return DeferredStore(peek.label, open_store, first=partial(first_page, peek))
 
 
-def _run_console(store: Store, agent: str, lease: timedelta) -> int:
+def _run_console(store: Store, agent: str, lease: timedelta, own: dict[str, Any]) -> int:
     from mediator.app import run_console
 
-    return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent))
+    return run_console(store, agent=agent, lease=lease, drafts=_drafts(store.label, agent), **own)
+
+
+def _own_settings() -> dict[str, Any]:
+    """The console's settings from `config.toml` (issue 19): theme, time zone and keymap, each
+    checked before the console starts (an unknown theme, zone or binding id, or a clashing
+    key, is an error naming the file)."""
+    from zoneinfo import ZoneInfo
+
+    from mediator.config_file import ConfigError, config_path, save_theme
+
+    try:
+        file = config.file_settings()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    path = config_path()
+    settings: dict[str, Any] = {"keep_theme": partial(save_theme, path)}
+    if file.theme is not None:
+        from textual.theme import BUILTIN_THEMES
+
+        if file.theme not in BUILTIN_THEMES:
+            raise CliError(
+                f"{path}: theme: {file.theme!r} is not a theme (one of "
+                f"{', '.join(sorted(BUILTIN_THEMES))})"
+            )
+        settings["theme"] = file.theme
+    if file.timezone is not None:
+        settings["tz"] = ZoneInfo(file.timezone)
+    if file.keymap:
+        from mediator.keymap import check
+
+        try:
+            check(file.keymap, source=str(path))
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
+        settings["keymap"] = file.keymap
+    return settings
 
 
 def _lease_of(args: argparse.Namespace) -> timedelta:

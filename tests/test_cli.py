@@ -53,7 +53,12 @@ def console(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
             return real.count_disputes()
 
     def run_console(
-        store: SqlStore | DeferredStore, *, agent: str, lease: timedelta, drafts: DraftBox
+        store: SqlStore | DeferredStore,
+        *,
+        agent: str,
+        lease: timedelta,
+        drafts: DraftBox,
+        **settings: Any,
     ) -> int:
         calls.append(
             {
@@ -62,6 +67,7 @@ def console(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
                 "agent": agent,
                 "lease": lease,
                 "drafts": drafts,
+                "settings": settings,
             }
         )
         return 0
