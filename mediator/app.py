@@ -125,6 +125,8 @@ class MediatorApp(ReportsFailures, App[None]):
         self._keep_theme = keep_theme  # not called for the theme set here: not running yet
         if theme is not None:
             self.theme = theme
+        #: The agent's keymap (binding id → keys), for texts that name a key (`key_display`).
+        self.own_keys: dict[str, str] = dict(keymap or {})
         if keymap:
             self.set_keymap(dict(keymap))
         self.store = store
@@ -264,6 +266,14 @@ class MediatorApp(ReportsFailures, App[None]):
             )
             member = None
         self.role = Role.AGENT if member is None else member.role
+
+    def key_display(self, binding_id: str, default: str) -> str:
+        """How the key of `binding_id` is shown: the agent's own key (issue 19), else
+        `default` (the key the text was written for)."""
+        keys = self.own_keys.get(binding_id)
+        if keys is None:
+            return default
+        return self.get_key_display(Binding(keys.split(",")[0], ""))
 
     def watch_theme(self, theme: str) -> None:
         if self._keep_theme is not None and self.is_running:

@@ -97,7 +97,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
         with Horizontal(id="filters"):
-            yield Input(placeholder="/ search id, order, buyer, seller", id="search")
+            search_key = self.app.key_display("queue.search", "/")
+            yield Input(placeholder=f"{search_key} search id, order, buyer, seller", id="search")
             yield Select(
                 [("All reasons", "")] + [(r.label, r.value) for r in Reason],
                 value="",

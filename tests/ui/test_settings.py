@@ -45,6 +45,7 @@ async def test_a_keymap_from_the_settings_file_moves_a_key(
         search: object = screen.query_one("#search", Input)
         assert app.focused is search
         assert "^f" in str(app.screen.query_one("Footer").render())
+        assert search.placeholder.startswith("^f search"), "the search box names its key"  # type: ignore[attr-defined]
 
 
 async def test_the_theme_from_the_file_is_used_and_a_new_pick_is_kept(
