@@ -1,4 +1,5 @@
-"""Settings: where the store lives and who the agent is. No Textual, no I/O beyond reading env.
+"""Settings: where the store lives and who the agent is. No Textual; no I/O beyond reading the
+environment and the settings file.
 
 Precedence, highest first: the command-line option, the environment, the settings file
 (`config.toml`, `config_file.py`), the default.
@@ -84,23 +85,23 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 def _chosen(
     option: tuple[str, str | None],
     env_value: tuple[str, str | None],
-    file_value: str | None,
+    setting: str,
     env: Mapping[str, str],
 ) -> tuple[str, str] | None:
     """(value, where it came from) of the first non-blank of the option, the environment
-    and the file; None for none of them."""
+    and the file's `setting`; None for none of them. The file is read only when the option
+    and the environment are blank: a flag works even beside a broken settings file."""
     for source, value in (option, env_value):
         if value is not None and value.strip():
             return value.strip(), source
+    file_value = getattr(file_settings(env), setting)
     if file_value is not None:
-        return file_value, str(config_path(env))
+        return str(file_value), str(config_path(env))
     return None
 
 
 def _store_choice(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
-    chosen = _chosen(
-        ("--store", option), (f"${ENV_STORE}", env.get(ENV_STORE)), file_settings(env).store, env
-    )
+    chosen = _chosen(("--store", option), (f"${ENV_STORE}", env.get(ENV_STORE)), "store", env)
     if chosen is None:
         return default_store_url(env), "default"
     value, source = chosen
@@ -135,9 +136,7 @@ def agent_name(option: str | None = None, env: Mapping[str, str] | None = None) 
 
 
 def _agent_choice(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
-    chosen = _chosen(
-        ("--agent", option), (f"${ENV_AGENT}", env.get(ENV_AGENT)), file_settings(env).agent, env
-    )
+    chosen = _chosen(("--agent", option), (f"${ENV_AGENT}", env.get(ENV_AGENT)), "agent", env)
     if chosen is not None:
         name, source = chosen
         return _checked_name(name, source), source
@@ -165,9 +164,7 @@ def api_url(option: str | None = None, env: Mapping[str, str] | None = None) -> 
 
 
 def _api_choice(option: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
-    chosen = _chosen(
-        ("--api", option), (f"${ENV_API}", env.get(ENV_API)), file_settings(env).api, env
-    )
+    chosen = _chosen(("--api", option), (f"${ENV_API}", env.get(ENV_API)), "api", env)
     if chosen is None:
         return None
     url, source = chosen

@@ -106,3 +106,14 @@ def test_a_bad_name_or_url_in_the_file_names_the_file(tmp_path: Path) -> None:
         config.agent_name(None, env)
     with pytest.raises(ValueError, match=f"{path}: the API needs an http"):
         config.api_url(None, env)
+
+
+def test_a_flag_or_the_environment_works_beside_a_broken_file(tmp_path: Path) -> None:
+    """The file is read only when it is needed: `mediator import --store X` still runs."""
+    path = tmp_path / "config.toml"
+    path.write_text("store = \n")
+    env = {ENV_CONFIG: str(path)}
+    assert config.store_url("/x.db", env) == "sqlite:////x.db"
+    assert config.agent_name(None, {**env, config.ENV_AGENT: "eve"}) == "eve"
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config.store_url(None, env)
