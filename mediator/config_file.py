@@ -35,8 +35,8 @@ ENV_CONFIG = "MEDIATOR_CONFIG"
 CONFIG_FILE = "config.toml"
 APP_NAME = "mediator"
 
-#: A key as Textual names it: "ctrl+f", "f5", "question_mark", "shift+tab".
-_KEY = re.compile(r"[a-z0-9_]+(\+[a-z0-9_]+)*")
+#: A key as Textual names it: "ctrl+f", "f5", "question_mark" or "?", "shift+tab", "F".
+_KEY = re.compile(r"([A-Za-z0-9_]+\+)*([A-Za-z0-9_]+|[!-~])")
 
 
 class ConfigError(ValueError):

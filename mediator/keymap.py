@@ -5,9 +5,9 @@ A keymap maps binding ids that exist ("queue.search") to keys ("ctrl+f"); Textua
 replace another binding; here both are an error at start that names them (`check`):
 
 - an id no screen or widget of the console binds (with the nearest ids, for a typo);
-- a key the keymap gives to a binding on a screen or widget where another binding keeps it
-  (Textual 8.2.8's own check misses a binding with an id the keymap leaves alone, and would
-  drop it).
+- a key the keymap gives to a binding on a screen or widget where another binding keeps it,
+  the app's own keys (`?`, `ctrl+q`) counting on every screen (Textual 8.2.8's own check
+  misses a binding with an id the keymap leaves alone, and would drop it).
 
 The ids are read from every screen and widget class of the console (imported for that, only
 when a keymap is set: the start-up without one imports nothing more).
@@ -62,6 +62,9 @@ def check(keymap: Mapping[str, str], *, source: str) -> None:
     """Raise `ConfigError` (naming `source`) for an unknown binding id or a clashing key."""
     if not keymap:
         return
+    from textual.app import App
+
+    keymap = App._normalize_keymap(dict(keymap))  # "?" → "question_mark", as Textual applies it
     known = bindings()
     problems: list[str] = []
     for binding_id in keymap:
@@ -69,9 +72,17 @@ def check(keymap: Mapping[str, str], *, source: str) -> None:
             near = difflib.get_close_matches(binding_id, list(known), n=3)
             hint = f" (did you mean {', '.join(near)}?)" if near else " (`?` lists the keys)"
             problems.append(f"[keymap] {binding_id!r} is not a binding id{hint}")
+    from textual.screen import Screen
+
+    from mediator.app import MediatorApp
+
+    app_bindings = MediatorApp._merge_bindings().key_to_bindings
     for cls in _console_classes():
         holders: dict[str, set[str]] = {}  # key → the bindings holding it once remapped
-        for key, key_bindings in cls._merge_bindings().key_to_bindings.items():
+        own = cls._merge_bindings().key_to_bindings
+        # the app's keys work on every screen: a screen's key must not hide one of them
+        every = [*own.items(), *app_bindings.items()] if issubclass(cls, Screen) else own.items()
+        for key, key_bindings in every:
             for binding in key_bindings:
                 ident = binding.id or binding.action
                 keys = keymap[ident].split(",") if ident in keymap else [key]

@@ -55,6 +55,11 @@ def test_show_without_a_file_gives_the_defaults(
             '"queue.search" = "d"',
             "'d' would be held by queue.dashboard, queue.search on QueueScreen",
         ),
+        # the app's own keys count on every screen; "?" is named as Textual names it
+        (
+            '"queue.search" = "?"',
+            "'question_mark' would be held by app.help, queue.search on",
+        ),
     ],
 )
 def test_an_unknown_binding_or_a_clash_is_an_error_at_start(
@@ -75,7 +80,9 @@ def test_an_unknown_binding_or_a_clash_is_an_error_at_start(
 def test_two_bindings_may_swap_keys(
     no_settings_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    no_settings_file.write_text('[keymap]\n"queue.search" = "d"\n"queue.dashboard" = "f9"\n')
+    no_settings_file.write_text(
+        '[keymap]\n"queue.search" = "d"\n"queue.dashboard" = "F,f9"\n'  # F: shift+f
+    )
     assert cli.main(["config", "show"]) == 0
     assert "queue.dashboard" in capsys.readouterr().out
 
