@@ -70,7 +70,7 @@ def check(keymap: Mapping[str, str], *, source: str) -> None:
     for binding_id in keymap:
         if binding_id not in known:
             near = difflib.get_close_matches(binding_id, list(known), n=3)
-            hint = f" (did you mean {', '.join(near)}?)" if near else " (`?` lists the keys)"
+            hint = f" (did you mean {', '.join(near)}?)" if near else " (see mediator config keys)"
             problems.append(f"[keymap] {binding_id!r} is not a binding id{hint}")
     from textual.screen import Screen
 

@@ -100,3 +100,11 @@ def test_keys_lists_every_binding_id_a_keymap_may_move(capsys: pytest.CaptureFix
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "slash" in lines["queue.search"] and "QueueScreen" in lines["queue.search"]
     assert "app.quit" in lines and "dispute.submit" in lines
+
+
+def test_an_id_like_no_other_points_at_the_list(
+    tmp_path: Path, no_settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_settings_file.write_text('[keymap]\n"zzzz" = "f9"\n')
+    assert cli.main(["--store", str(tmp_path / "s.db")]) == 2
+    assert "'zzzz' is not a binding id (see mediator config keys)" in capsys.readouterr().err
