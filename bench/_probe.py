@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.pilot import Pilot
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SIZE = (120, 40)
@@ -385,6 +386,21 @@ def build_big(db: str) -> None:
     emit({"id": big.id, "messages": n_msg, "evidence": n_ev, "span_s": span})
 
 
+async def scroll_timeline(
+    app: App[Any], pilot: Pilot[Any], frames: Frames, presses: int
+) -> list[tuple[str, tuple[float, float] | None]]:
+    """The dispute screen's timeline focused at its top, then `presses` keys timed: down for
+    the first half, pagedown for the rest; each key with `timed_key`'s result."""
+    await pilot.press("t")
+    await pilot.press("home")
+    await settle(app)
+    timed: list[tuple[str, tuple[float, float] | None]] = []
+    for i in range(presses):
+        key = "down" if i < presses // 2 else "pagedown"
+        timed.append((key, await timed_key(app, frames, key)))
+    return timed
+
+
 async def big(db: str, dispute_id: str, presses: int) -> None:
     from mediator.screens.dispute import DisputeScreen
     from mediator.widgets.transcript import Transcript
@@ -411,12 +427,7 @@ async def big(db: str, dispute_id: str, presses: int) -> None:
         first_ms = (ok - t0) * 1000
         await settle(app)
         entries = len(app.screen.query_one(Transcript).entries)
-        await pilot.press("t")
-        await pilot.press("home")
-        await settle(app)
-        for i in range(presses):
-            key = "down" if i < presses // 2 else "pagedown"
-            result = await timed_key(app, frames, key)
+        for key, result in await scroll_timeline(app, pilot, frames, presses):
             if result is None:
                 noop += 1
             else:
@@ -502,14 +513,8 @@ async def open_disputes(db: str, big_id: str, opens: int, presses: int) -> None:
                 times[kind].append(await timed("enter", "\r", dispute_shown))
                 await settle(app)
                 if kind == "big" and len(times["big"]) == opens:
-                    await pilot.press("t")
-                    await pilot.press("home")
-                    await settle(app)
-                    for i in range(presses):
-                        key = "down" if i < presses // 2 else "pagedown"
-                        result = await timed_key(app, frames, key)
-                        if result is not None:
-                            scroll.append(result[1])
+                    timed_keys = await scroll_timeline(app, pilot, frames, presses)
+                    scroll += [result[1] for _, result in timed_keys if result is not None]
                 await back_to_queue()
     emit({**times, "scroll": scroll, "small_id": small.id, "small_messages": small.message_count,
           "rss_mb": peak_rss_mb()})  # fmt: skip

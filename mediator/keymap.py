@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -47,10 +47,11 @@ def _console_classes() -> Iterator[type[DOMNode]]:
             yield cls
 
 
-def bindings() -> dict[str, tuple[Binding, str]]:
-    """Binding id → (the binding, where it is bound), for every id the console binds."""
+def bindings(classes: Iterable[type[DOMNode]] | None = None) -> dict[str, tuple[Binding, str]]:
+    """Binding id → (the binding, where it is bound), for every id the console (or `classes`)
+    binds."""
     found: dict[str, tuple[Binding, str]] = {}
-    for cls in _console_classes():
+    for cls in _console_classes() if classes is None else classes:
         for key_bindings in cls._merge_bindings().key_to_bindings.values():
             for binding in key_bindings:
                 if binding.id and binding.id not in found:
@@ -65,7 +66,8 @@ def check(keymap: Mapping[str, str], *, source: str) -> None:
     from textual.app import App
 
     keymap = App._normalize_keymap(dict(keymap))  # "?" → "question_mark", as Textual applies it
-    known = bindings()
+    classes = list(_console_classes())
+    known = bindings(classes)
     problems: list[str] = []
     for binding_id in keymap:
         if binding_id not in known:
@@ -77,7 +79,7 @@ def check(keymap: Mapping[str, str], *, source: str) -> None:
     from mediator.app import MediatorApp
 
     app_bindings = MediatorApp._merge_bindings().key_to_bindings
-    for cls in _console_classes():
+    for cls in classes:
         holders: dict[str, set[str]] = {}  # key → the bindings holding it once remapped
         own = cls._merge_bindings().key_to_bindings
         # the app's keys work on every screen: a screen's key must not hide one of them

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -104,3 +104,14 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await app.workers.wait_for_complete(busy)
         await pilot.pause()
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, *, refreshes: int = 50
+) -> None:
+    """Let the app run until `condition` holds, for at most `refreshes` refreshes (no clock)."""
+    for _ in range(refreshes):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"never happened: {what}")

@@ -20,7 +20,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.color import Color as TColor
-from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
 from mediator.domain.text import visible
@@ -28,6 +27,7 @@ from mediator.widgets._axes import TimeAxis, fit_labels, label_row
 from mediator.widgets._plot import Chart, ChartPlot
 from mediator.widgets.charts import Bar, BarChart, LineChart
 
+from .conftest import until
 from .test_hostile_text import FORBIDDEN, screen_text
 
 Snap = Callable[..., bool]
@@ -79,15 +79,6 @@ class Host(App[None], Generic[C]):
 
     def on_bar_chart_drilled(self, message: BarChart.Drilled) -> None:
         self.drilled.append((message.control.id, message.key))
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until `condition` holds (a bounded number of refreshes, no clock)."""
-    for _ in range(50):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
 
 
 def text_of(app: App[Any]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -17,18 +16,13 @@ from mediator.screens.dispute import DisputeScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.sql import SqlStore
 
-from .conftest import settle
+from .conftest import settle, until
 
 SIZE = (140, 45)
 
 
-async def until(pilot: Pilot[None], holds: Callable[[], bool], what: str) -> None:
-    """Until `holds()` (the palette searches in a worker): a condition, not a time."""
-    for _ in range(3000):
-        if holds():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
+#: Refreshes to wait for the palette's search (it runs in a worker): a condition, not a time.
+SEARCHED = 3000
 
 
 def hits(app: MediatorApp) -> list[str]:
@@ -43,16 +37,25 @@ def hits(app: MediatorApp) -> list[str]:
 async def jump(app: MediatorApp, pilot: Pilot[None], query: str, expect: str) -> None:
     """ctrl+p, `query`, until the dispute `expect` is listed first; then Enter."""
     await pilot.press("ctrl+p")
-    await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette opened")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, CommandPalette),
+        "the palette opened",
+        refreshes=SEARCHED,
+    )
     await pilot.press(*query)
     await until(
-        pilot, lambda: bool(hits(app)) and hits(app)[0].startswith(expect), f"{expect} listed"
+        pilot,
+        lambda: bool(hits(app)) and hits(app)[0].startswith(expect),
+        f"{expect} listed",
+        refreshes=SEARCHED,
     )
     await pilot.press("enter")
     await until(
         pilot,
         lambda: isinstance(app.screen, DisputeScreen) and app.screen.dispute_id == expect,
         f"{expect} opened",
+        refreshes=SEARCHED,
     )
 
 
@@ -84,7 +87,7 @@ async def test_short_queries_list_only_commands(app: MediatorApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+p", "k", "e")
-        await until(pilot, lambda: bool(hits(app)), "commands listed for 'ke'")
+        await until(pilot, lambda: bool(hits(app)), "commands listed for 'ke'", refreshes=SEARCHED)
         assert not any(h.startswith("D-") for h in hits(app)), hits(app)
 
 
