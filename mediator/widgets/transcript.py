@@ -234,6 +234,12 @@ class Transcript(ScrollView, can_focus=True):
         self._layout()
         self._scroll_to_selected()
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        """Textual moves the scrollbar's thumb only while the bar is shown: entries that
+        arrive (and scroll) before it appears would leave the thumb at the top."""
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"transcript--{name}")
 
@@ -341,15 +347,22 @@ class Transcript(ScrollView, can_focus=True):
 
     # ----- movement ---------------------------------------------------------------------
     def _scroll_to_selected(self) -> None:
+        """Now, not after the next refresh (Textual's default), and even before Textual has
+        given the view a scrollbar: entries read by a worker arrive after the first layout,
+        and a deferred or refused scroll left the newest entry below the view on a busy
+        machine."""
         if not self._starts or not 0 <= self.selected < len(self._starts):
             return
         top = self._starts[self.selected]
         height = self._heights[self.selected]
         view = self.scrollable_content_region.height
         if top < self.scroll_y:
-            self.scroll_to(y=top, animate=False)
+            self._scroll_now(top)
         elif top + min(height, view) > self.scroll_y + view:
-            self.scroll_to(y=top + min(height, view) - view, animate=False)
+            self._scroll_now(top + min(height, view) - view)
+
+    def _scroll_now(self, y: int) -> None:
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def action_move(self, delta: int) -> None:
         if self.entries:
