@@ -16,6 +16,7 @@ from mediator.domain import DecisionDraft, Outcome
 from mediator.store import IdempotencyMismatch, VersionConflict
 from mediator.store.base import Role, StaffMember
 from mediator.store.sql import SqlStore
+from mediator.store.sql import engine as sql_engine
 from mediator.store.sql.deciding import draft_fingerprint
 from mediator.store.sql.staff import StaffError, hash_token
 from tests.store.conftest import NOW
@@ -102,8 +103,15 @@ def test_an_empty_or_huge_key_is_refused(loaded: SqlStore) -> None:
     assert loaded.get_dispute_sync("D-10001").decisions == ()
 
 
-def test_sixteen_retries_of_one_key_at_once_store_one_decision(store_url: str) -> None:
+def test_sixteen_retries_of_one_key_at_once_store_one_decision(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.store.conftest import example_disputes
+
+    # Sixteen writers queue for SQLite's one write lock, each commit an fsync: on a machine
+    # busy with other work the last waited over the 5 s busy timeout (CI, once) and was told
+    # "database is locked". The race under test is the key's, not the lock's patience.
+    monkeypatch.setattr(sql_engine, "BUSY_TIMEOUT", 120.0)
 
     setup = SqlStore.open(store_url)
     setup.import_disputes(example_disputes())
