@@ -21,7 +21,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mediator import __version__, cli_audit, cli_config, cli_export, cli_report, cli_review, config
+from mediator import (
+    __version__,
+    cli_audit,
+    cli_config,
+    cli_export,
+    cli_report,
+    cli_review,
+    cli_web,
+    config,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -226,11 +235,30 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_cmd_staff_add)
     listing = staff_commands.add_parser("list", parents=[store], help="list staff and roles")
     listing.set_defaults(handler=_cmd_staff_list)
+    token = staff_commands.add_parser(
+        "token",
+        parents=[store],
+        help="give a member of staff a new token (the old one stops working) and print it",
+        description="Print a new bearer token for NAME, once; their old token stops working "
+        "at once, in the API and in `mediator web`.",
+    )
+    token.add_argument("name", metavar="NAME")
+    token.set_defaults(handler=_cmd_staff_token)
+    revoke = staff_commands.add_parser(
+        "revoke",
+        parents=[store],
+        help="make a member of staff's token stop working",
+        description="NAME's token stops working: the API refuses it and `mediator web` ends "
+        "the browser sessions signed in with it. `mediator staff token NAME` gives a new one.",
+    )
+    revoke.add_argument("name", metavar="NAME")
+    revoke.set_defaults(handler=_cmd_staff_revoke)
     cli_review.add_command(commands, store)  # issue 16
     cli_audit.add_command(commands, store)  # issue 16
     cli_report.add_command(commands, store)  # issue 17
     cli_export.add_command(commands, store)  # issue 17
     cli_config.add_command(commands, store)  # issue 19
+    cli_web.add_command(commands, store)  # issue 20
     return parser
 
 
@@ -521,6 +549,26 @@ def _cmd_staff_add(args: argparse.Namespace) -> int:
     print(f"added {args.name} ({args.role}) to {label}", file=sys.stderr)
     print("their token (shown once, only its hash is stored):", file=sys.stderr)
     print(token)
+    return EXIT_OK
+
+
+def _cmd_staff_token(args: argparse.Namespace) -> int:
+    from mediator.clock import SystemClock
+
+    with _open_store(getattr(args, "store", None)) as store:
+        token = store.new_token_sync(args.name, now=SystemClock().now(), actor=CLI_ACTOR)
+    print(f"new token for {args.name}; the old one no longer works (shown once):", file=sys.stderr)
+    print(token)
+    return EXIT_OK
+
+
+def _cmd_staff_revoke(args: argparse.Namespace) -> int:
+    from mediator.clock import SystemClock
+
+    with _open_store(getattr(args, "store", None)) as store:
+        store.revoke_token_sync(args.name, now=SystemClock().now(), actor=CLI_ACTOR)
+        label = store.label
+    print(f"revoked the token of {args.name} in {label}", file=sys.stderr)
     return EXIT_OK
 
 

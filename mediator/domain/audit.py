@@ -47,6 +47,8 @@ class AuditAction(StrEnum):
     ESCALATED = "escalated"
     IMPORTED = "imported"
     STAFF_ADDED = "staff_added"
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_REVOKED = "token_revoked"
     REVIEW_RULE_SET = "review_rule_set"
 
     @property
@@ -67,6 +69,8 @@ class AuditAction(StrEnum):
             AuditAction.ESCALATED: "escalated it",
             AuditAction.IMPORTED: "imported",
             AuditAction.STAFF_ADDED: "added staff",
+            AuditAction.TOKEN_ISSUED: "issued a new token",
+            AuditAction.TOKEN_REVOKED: "revoked a token",
             AuditAction.REVIEW_RULE_SET: "set the review rule",
         }[self]
 

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mediator.domain.audit import AuditAction
@@ -71,6 +71,34 @@ def add_staff(
         after={"name": name, "role": checked.value},
     )
     return token
+
+
+#: A revoked member's `token_hash`: never the SHA-256 hex of any token, unique per revocation.
+REVOKED = "revoked:"
+
+
+def new_token(conn: Connection, name: str, *, now: datetime, actor: str = CLI_ACTOR) -> str:
+    """A new bearer token for `name`; the old one stops working at once (a lost laptop, a
+    leaked token). Returns the token, the only time it exists in clear."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    _set_hash(conn, name, hash_token(token), now=now, actor=actor, action=AuditAction.TOKEN_ISSUED)
+    return token
+
+
+def revoke(conn: Connection, name: str, *, now: datetime, actor: str = CLI_ACTOR) -> None:
+    """`name`'s token stops working: the API refuses it and `mediator web` ends the browser
+    sessions signed in with it. `new_token` gives them another."""
+    marker = REVOKED + secrets.token_hex(16)
+    _set_hash(conn, name, marker, now=now, actor=actor, action=AuditAction.TOKEN_REVOKED)
+
+
+def _set_hash(
+    conn: Connection, name: str, value: str, *, now: datetime, actor: str, action: AuditAction
+) -> None:
+    done = conn.execute(update(staff).where(staff.c.name == name).values(token_hash=value))
+    if done.rowcount != 1:
+        raise StaffError(f"no staff member {name!r} (mediator staff list)")
+    audit.append(conn, action, actor=actor, at=now, dispute_id=None, after={"name": name})
 
 
 def staff_for_token(conn: Connection, token: str) -> StaffMember | None:

@@ -378,6 +378,22 @@ class SqlStore:
         except FAILURES as exc:
             raise store_error(exc, self.label, f"adding staff member {name}") from None
 
+    def new_token_sync(self, name: str, *, now: datetime, actor: str = staff.CLI_ACTOR) -> str:
+        """A new bearer token for `name` (the old one stops working); shown once."""
+        try:
+            with write_tx(self.engine) as conn:
+                return staff.new_token(conn, name, now=now, actor=actor)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"issuing a token to {name}") from None
+
+    def revoke_token_sync(self, name: str, *, now: datetime, actor: str = staff.CLI_ACTOR) -> None:
+        """`name`'s token stops working (the API and `mediator web` refuse it)."""
+        try:
+            with write_tx(self.engine) as conn:
+                staff.revoke(conn, name, now=now, actor=actor)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"revoking the token of {name}") from None
+
     def staff_for_token_sync(self, token: str) -> StaffMember | None:
         try:
             with read_tx(self.engine) as conn:
