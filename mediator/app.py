@@ -24,6 +24,7 @@ from mediator.commands import binding_commands, screen_keys
 from mediator.domain.changes import Change, ChangeKind
 from mediator.domain.claims import LEASE, MAX_LEASE, RENEW_EVERY, Claim
 from mediator.domain.text import visible
+from mediator.key_order import KeyOrder
 from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
 from mediator.screens.claims import HandOverScreen
 from mediator.screens.discard import DiscardWork, HoldsWork
@@ -138,6 +139,8 @@ class MediatorApp(ReportsFailures, App[None]):
         self.lease = lease
         #: Where the forms being typed are kept (issue 15); None: nowhere (leaving asks).
         self.drafts = drafts
+        #: Keys of one burst wait for the key before them to reach its binding.
+        self.key_order = KeyOrder(self)
         #: When the agent last pressed a key or clicked: claims are renewed only while they
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
@@ -169,8 +172,11 @@ class MediatorApp(ReportsFailures, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_input = self.clock.now()
-        if isinstance(event, events.Key) and not event.is_forwarded and self._held(event):
-            return  # typed while the screen opens: it lets the key through once shown
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held(event):
+                return  # typed while the screen opens: it lets the key through once shown
+            if self.key_order.hold(event):
+                return  # the key before it is still on its way to its binding
         await super().on_event(event)
 
     def _held(self, key: events.Key) -> bool:

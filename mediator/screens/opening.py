@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from mediator.app import MediatorApp
 
 
@@ -89,14 +91,17 @@ class HoldsKeys:
         self._held = None
 
     async def _handled(self) -> None:
-        """Until the app, the screen and its widgets have no message waiting (the key and
-        what it set off: a binding, a focus change), at most `KEY_SETTLES` seconds. Reads
-        Textual's private message queues: Textual is pinned."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + KEY_SETTLES
-        app = self.app
-        while loop.time() < give_up:
-            await asyncio.sleep(0.002)
-            nodes = [app, app.screen, *app.screen.walk_children()]
-            if all(node._message_queue.empty() for node in nodes):
-                return
+        await handled(self.app, KEY_SETTLES)
+
+
+async def handled(app: App[Any], limit: float) -> None:
+    """Until the app, the screen and its widgets have no message waiting (a key and what it set
+    off: a binding, a focus change), at most `limit` seconds. Reads Textual's private message
+    queues: Textual is pinned."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + limit
+    while loop.time() < give_up:
+        await asyncio.sleep(0.002)
+        nodes = [app, app.screen, *app.screen.walk_children()]
+        if all(node._message_queue.empty() for node in nodes):
+            return
