@@ -1,5 +1,6 @@
 """The `mediator` command: the console, the demo, `import`, `seed` and `staff` (and `audit`,
-`review-rule`, `show` and `export`, in `cli_audit`, `cli_review` and `cli_export`).
+`review-rule`, `show`, `export` and `macro`, in `cli_audit`, `cli_review`, `cli_export` and
+`cli_macro`).
 
 Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), or the audit
 trail (or an exported file) is not whole, 2 usage, file or store error (one line on stderr,
@@ -21,7 +22,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mediator import __version__, cli_audit, cli_config, cli_export, cli_report, cli_review, config
+from mediator import (
+    __version__,
+    cli_audit,
+    cli_config,
+    cli_export,
+    cli_macro,
+    cli_report,
+    cli_review,
+    config,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -231,6 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_report.add_command(commands, store)  # issue 17
     cli_export.add_command(commands, store)  # issue 17
     cli_config.add_command(commands, store)  # issue 19
+    cli_macro.add_command(commands, store)  # issue 19: canned replies
     return parser
 
 

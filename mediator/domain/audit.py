@@ -48,6 +48,9 @@ class AuditAction(StrEnum):
     IMPORTED = "imported"
     STAFF_ADDED = "staff_added"
     REVIEW_RULE_SET = "review_rule_set"
+    MACRO_ADDED = "macro_added"
+    MACRO_EDITED = "macro_edited"
+    MACRO_RETIRED = "macro_retired"
 
     @property
     def words(self) -> str:
@@ -68,6 +71,9 @@ class AuditAction(StrEnum):
             AuditAction.IMPORTED: "imported",
             AuditAction.STAFF_ADDED: "added staff",
             AuditAction.REVIEW_RULE_SET: "set the review rule",
+            AuditAction.MACRO_ADDED: "added a macro",
+            AuditAction.MACRO_EDITED: "edited a macro",
+            AuditAction.MACRO_RETIRED: "retired a macro",
         }[self]
 
 

@@ -28,10 +28,10 @@ from mediator.domain.deadlines import next_deadline, timer_name
 from mediator.domain.enums import Actor, Outcome
 from mediator.domain.models import (
     DisputeRecord,
+    MacroRef,
     MoneyStr,
     RequestModel,
     StorableText,
-    StrictModel,
     UtcTime,
 )
 from mediator.domain.money import fee_refund, format_amount, quantum
@@ -71,16 +71,6 @@ class MacroError(ValueError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
         self.problems = problems
-
-
-class MacroRef(StrictModel):
-    """Which macro (and which version of it) a decision was made with."""
-
-    id: str = Field(min_length=1)
-    version: int = Field(ge=1)
-
-    def __str__(self) -> str:
-        return f"{self.id} v{self.version}"
 
 
 class MacroBody(RequestModel):
