@@ -17,9 +17,11 @@ from textual.widgets import Input, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.domain import DecisionDraft, Outcome
+from mediator.domain import Actor, DecisionDraft, Outcome
+from mediator.domain.macros import MacroBody
 from mediator.domain.review import ReviewRule
 from mediator.store import QueueQuery
+from mediator.store.sql import SqlStore
 
 from .conftest import NOW, make_store, settle
 from .test_hostile_text import hostile_dispute
@@ -199,12 +201,9 @@ def test_proposal_opened_for_review(
 def test_macro_picker(snap_compare: Snap, tmp_path: Path) -> None:
     """Issue 19: `m` on a dispute opens the team's macros by folder and name, narrowed by
     what is typed."""
-    from mediator.domain.enums import Actor
-    from mediator.domain.macros import MacroBody
-
     app = build(tmp_path)
     store = app.store
-    assert hasattr(store, "save_macro_sync")
+    assert isinstance(store, SqlStore)
     store.add_staff_sync("sup.snap", "supervisor", now=NOW)
     for body in (
         MacroBody(path="Refunds/Partial, keep item", message="We refund {refund}, {buyer}."),
