@@ -156,3 +156,38 @@ async def test_a_note_macro_opens_the_note_dialog_prefilled(
         await settle(app, pilot)
     stored = await store.get_dispute(screen.record.id)
     assert stored.dispute.messages[-1].body == f"Called the carrier for {title}."
+
+
+HOSTILE_PATH = "Evil/[@click=app.quit]Quit[/] \x1b]52;c;cHduZWQ=\x07"
+HOSTILE_TEXT = "[bold red]Refund[/] {buyer} \x1b[2J\u202egnp.exe"
+
+
+async def test_a_hostile_macro_is_shown_as_text(app: MediatorApp, store: SqlStore) -> None:
+    """Macros are written by staff, and shown as plain text: markup stays visible, control
+    characters are made visible (no ESC reaches the terminal), nothing is run."""
+    store.add_staff_sync("sup.sam", "supervisor", now=NOW)
+    store.save_macro_sync(
+        MacroBody(path=HOSTILE_PATH, rationale=HOSTILE_TEXT), actor="sup.sam", now=NOW
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        buyer = screen.record.dispute.buyer.name
+        await pilot.press("t", "m")
+        await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker opens")
+        picker = app.screen
+        options = picker.query_one(OptionList)
+        await until(pilot, lambda: options.option_count == 1, "the macro is listed")
+        listed = str(options.get_option_at_index(0).prompt)
+        # the folder is what comes before the last "/" (here the one in "[/]"), shown as text
+        assert listed == "Evil/[@click=app.quit]Quit[ / ] ␛]52;c;cHduZWQ=␇"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MacroPreview), "the preview")
+        shown = "\n".join(text_of(s) for s in app.screen.query_one("#preview-body").query(Static))
+        assert f"[bold red]Refund[/] {buyer} ␛[2J⟦U+202E⟧gnp.exe" in shown
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen, "applied")
+        await settle(app, pilot)
+        rationale = screen.query_one(ResolutionForm).query_one("#rationale", TextArea).text
+        assert rationale == HOSTILE_TEXT.replace("{buyer}", buyer)  # stored verbatim
+        assert app.is_running
