@@ -633,8 +633,16 @@ class DisputeScreen(
             )
         if "note" in filled.texts:
             await self.action_note(filled.texts["note"]).wait()
-        if "info_text" in filled.texts and self.check_action("ask_info", ()):
+        if "info_text" not in filled.texts:
+            return
+        if self.check_action("ask_info", ()):
             await self.action_ask_info(filled.info_party, filled.texts["info_text"]).wait()
+        else:
+            self.notify(
+                "This dispute is not in the queue: no information can be asked (P-INFO-7D).",
+                title="Macro",
+                severity="warning",
+            )
 
     def _why(self, error: Exception) -> str:
         """A store's refusal in its own words; anything else by its kind (and logged)."""

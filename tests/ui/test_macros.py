@@ -8,17 +8,17 @@ from __future__ import annotations
 from datetime import UTC
 from decimal import Decimal
 
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
 
 from mediator.app import MediatorApp
-from mediator.domain import Outcome
+from mediator.domain import Actor, Outcome
 from mediator.domain.macros import MacroBody
 from mediator.domain.models import MacroRef
 from mediator.domain.money import format_amount
 from mediator.domain.timeline import decision_entry
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.macros import MacroPicker, MacroPreview, PlaceholderPrompt
-from mediator.screens.modals import ConfirmDecision, NoteScreen
+from mediator.screens.modals import ConfirmDecision, InfoRequestScreen, NoteScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.sql import SqlStore
 from mediator.widgets.decisions import decided_text
@@ -191,3 +191,40 @@ async def test_a_hostile_macro_is_shown_as_text(app: MediatorApp, store: SqlStor
         rationale = screen.query_one(ResolutionForm).query_one("#rationale", TextArea).text
         assert rationale == HOSTILE_TEXT.replace("{buyer}", buyer)  # stored verbatim
         assert app.is_running
+
+
+async def test_an_information_macro_opens_the_request_prefilled(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    store.add_staff_sync("sup.sam", "supervisor", now=NOW)
+    store.save_macro_sync(
+        MacroBody(
+            path="Information/Tracking",
+            info_party=Actor.SELLER,
+            info_text="Please send the tracking number for {order}, {seller}.",
+        ),
+        actor="sup.sam",
+        now=NOW,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        assert screen.record is not None
+        d = screen.record.dispute
+        wanted = f"Please send the tracking number for {d.order.title}, {d.seller.name}."
+        await pilot.press("t", "m")
+        await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker opens")
+        picker = app.screen
+        await until(pilot, lambda: picker.query_one(OptionList).option_count == 1, "listed")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MacroPreview), "the preview")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, InfoRequestScreen), "the request")
+        dialog = app.screen
+        assert dialog.query_one(TextArea).text == wanted
+        assert dialog.query_one("#info-seller", RadioButton).value
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen, "the request sent")
+        await settle(app, pilot)
+    stored = await store.get_dispute(d.id)
+    assert stored.info_request is not None
+    assert (stored.info_request.party, stored.info_request.message) == (Actor.SELLER, wanted)
