@@ -1,5 +1,6 @@
 """The `mediator` command: the console, the demo, `import`, `seed` and `staff` (and `audit`,
-`review-rule`, `show` and `export`, in `cli_audit`, `cli_review` and `cli_export`).
+`review-rule`, `show`, `export` and `macro`, in `cli_audit`, `cli_review`, `cli_export` and
+`cli_macro`).
 
 Exit codes: 0 done, 1 the import file has errors or no disputes (nothing imported), or the audit
 trail (or an exported file) is not whole, 2 usage, file or store error (one line on stderr,
@@ -26,6 +27,7 @@ from mediator import (
     cli_audit,
     cli_config,
     cli_export,
+    cli_macro,
     cli_report,
     cli_review,
     cli_web,
@@ -258,6 +260,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_report.add_command(commands, store)  # issue 17
     cli_export.add_command(commands, store)  # issue 17
     cli_config.add_command(commands, store)  # issue 19
+    cli_macro.add_command(commands, store)  # issue 19: canned replies
     cli_web.add_command(commands, store)  # issue 20
     return parser
 

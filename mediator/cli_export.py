@@ -25,10 +25,11 @@ other character, control characters included, escaped as JSON `\\uXXXX`):
 by `decided_at` then id, as it reads them (`store.sql.exports`: one streamed query), with the
 columns of `FIELDS`. Amounts are exact decimal strings in major units ("25.00"; empty in CSV,
 null in JSON Lines, when there is none), times ISO 8601 in UTC with `Z`, `rule_ids` joined with
-`;` in CSV and an array in JSON Lines. The CSV is RFC 4180 (header row, CRLF, quotes where
-needed) in UTF-8, and a free-text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a `'`
-in front, so a spreadsheet does not run it as a formula. On a terminal (stderr, with stdout
-redirected) a progress bar shows on stderr.
+`;` in CSV and an array in JSON Lines; `macro` (issue 19) names the macro version a decision
+used ("MAC-… v2", empty or null without one), the last column. The CSV is RFC 4180 (header
+row, CRLF, quotes where needed) in UTF-8, and a free-text cell starting with `=`, `+`, `-`,
+`@`, tab or CR gets a `'` in front, so a spreadsheet does not run it as a formula. On a
+terminal (stderr, with stdout redirected) a progress bar shows on stderr.
 
 Both stop quietly when the reader of stdout goes away (`| head`): exit 141, as a process killed
 by SIGPIPE. Otherwise the exit codes are `cli`'s, which registers this module (`add_command`)
@@ -74,6 +75,7 @@ FIELDS = (
     "opened_at",
     "review_state",
     "rule_ids",
+    "macro",
 )
 #: Cells of free text (names), defused against formulas in CSV; ids, enums and amounts are not.
 TEXT_FIELDS = frozenset({"decided_by"})
@@ -289,6 +291,7 @@ def exported(line: DecisionLine) -> dict[str, Any]:
         "opened_at": utc_text(line.opened_at),
         "review_state": line.review_state,
         "rule_ids": list(line.rule_ids),
+        "macro": line.macro,
     }
 
 

@@ -150,6 +150,7 @@ def expected_row(decision: Decision, price: Decimal) -> dict[str, Any]:
         "opened_at": utc(dispute.opened_at),
         "review_state": decision.review.get("state", "not_required"),
         "rule_ids": list(decision.findings),
+        "macro": None if decision.macro is None else str(decision.macro),
     }
 
 

@@ -50,6 +50,9 @@ class AuditAction(StrEnum):
     TOKEN_ISSUED = "token_issued"
     TOKEN_REVOKED = "token_revoked"
     REVIEW_RULE_SET = "review_rule_set"
+    MACRO_ADDED = "macro_added"
+    MACRO_EDITED = "macro_edited"
+    MACRO_RETIRED = "macro_retired"
 
     @property
     def words(self) -> str:
@@ -72,6 +75,9 @@ class AuditAction(StrEnum):
             AuditAction.TOKEN_ISSUED: "issued a new token",
             AuditAction.TOKEN_REVOKED: "revoked a token",
             AuditAction.REVIEW_RULE_SET: "set the review rule",
+            AuditAction.MACRO_ADDED: "added a macro",
+            AuditAction.MACRO_EDITED: "edited a macro",
+            AuditAction.MACRO_RETIRED: "retired a macro",
         }[self]
 
 

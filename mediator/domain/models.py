@@ -173,6 +173,20 @@ class Dispute(StrictModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+class MacroRef(StrictModel):
+    """Which canned reply (issue 19: `domain.macros`), at which version, a decision used."""
+
+    id: str = Field(min_length=1, max_length=64)
+    version: int = Field(ge=1)
+
+    def __str__(self) -> str:
+        return f"{self.id} v{self.version}"
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Decision(StrictModel):
     """A staff decision (the export shape of IMPORT_FORMAT.md)."""
 
@@ -192,6 +206,9 @@ class Decision(StrictModel):
     decided_at: UtcTime
     findings: tuple[str, ...] = ()
     review: dict[str, Any] = Field(default_factory=lambda: {"state": "not_required"})
+    #: The macro the decision was made with (issue 19); left out of the JSON when none was, so
+    #: a decision without one reads and writes exactly as before.
+    macro: MacroRef | None = Field(default=None, exclude_if=_absent)
 
 
 def _storable(text: str) -> str:
@@ -249,6 +266,8 @@ class DecisionDraft(RequestModel):
     seller_agreed_return: StrictBool = False
     #: IDs of the policy warnings the agent acknowledged before submitting (not exported).
     acknowledged: frozenset[StorableText] = frozenset()
+    #: The macro the form was filled from (issue 19), recorded with the decision.
+    macro: MacroRef | None = Field(default=None, exclude_if=_absent)
 
     @field_serializer("acknowledged")
     def _sorted(self, acknowledged: frozenset[str]) -> list[str]:

@@ -168,4 +168,5 @@ def build_decision(
         findings=tuple(
             f.rule_id for f in findings if f.severity in (Severity.WARNING, Severity.INFO)
         ),
+        macro=draft.macro,
     )

@@ -147,7 +147,10 @@ def decision_entry(decision: Decision) -> TimelineEntry:
         head = f"Decided on review, replacing {overturns}" if overturns else "Decided"
     else:
         head = f"Proposed ({state_words(r)})"
-    body = f"{r.decided_by} · {r.id}\n{r.rationale}"
+    body = f"{r.decided_by} · {r.id}"
+    if r.macro is not None:
+        body += f" · macro {r.macro}"  # issue 19: the canned reply and its version
+    body += f"\n{r.rationale}"
     note = r.review.get("note")
     if isinstance(note, str) and note.strip():
         body += f"\n{state_words(r).capitalize()}: {note}"

@@ -49,7 +49,7 @@ class ClaimsTheDispute(_Screen):
 
     #: Writes that need the claim: off while someone else holds the dispute.
     CLAIMED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"submit", "acknowledge", "note", "ask_info"}
+        {"submit", "acknowledge", "note", "ask_info", "macro"}
     )
 
     mine: Claim | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,6 +20,7 @@ from textual.widgets.option_list import Option
 from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
 from mediator.domain.enums import QUEUE_STATUSES, Actor
 from mediator.domain.fired import Fired, fired_rules
+from mediator.domain.macros import Filled, context_for, fill, refund_answer
 from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import format_amount
 from mediator.domain.policy import Finding
@@ -35,6 +37,7 @@ from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.claiming import ClaimsTheDispute
 from mediator.screens.discard import DiscardWork
 from mediator.screens.drafting import KeepsDrafts
+from mediator.screens.macros import MacroPicker, MacroPreview, PlaceholderPrompt
 from mediator.screens.modals import (
     ConfirmDecision,
     EvidenceScreen,
@@ -95,6 +98,7 @@ class DisputeScreen(
         "draft_load": ("Restoring your draft", "The form starts empty; the draft file is kept."),
         "draft_save": ("Saving your draft", "What you typed is still on screen."),
         "discard_draft": ("Discarding the draft", "The form is as it was."),
+        "macro": ("Applying the macro", "Your form is as it was."),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,6 +109,8 @@ class DisputeScreen(
         Binding("ctrl+g", "acknowledge", "Acknowledge", priority=True, id="dispute.acknowledge",
                 tooltip="Acknowledge the policy warnings shown on the form (▲)"),
         Binding("n", "note", "Note", id="dispute.note", tooltip="Add a staff note"),
+        Binding("m", "macro", "Macro", id="dispute.macro",
+                tooltip="Canned replies: pick a macro, fill its blanks, preview, apply"),
         Binding("p", "policy", "Policy", id="dispute.policy",
                 tooltip="The marketplace policy, with the rules that fired on this dispute"),
         Binding("i", "ask_info", "Ask info", id="dispute.ask_info",
@@ -123,7 +129,7 @@ class DisputeScreen(
     #: Actions on a single letter: off while focus is in the form, where every key the agent
     #: types belongs to the form (esc leaves it). The outcome digits live on the outcome list.
     LETTER_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"note", "policy", "ask_info", "cycle_show", "go"}
+        {"note", "policy", "ask_info", "cycle_show", "go", "macro"}
     )
 
     def __init__(self, dispute_id: str) -> None:
@@ -512,14 +518,17 @@ class DisputeScreen(
 
     # ----- notes, information requests, focus, navigation -------------------------------
     @work(exclusive=True, group="ask_info", exit_on_error=False)
-    async def action_ask_info(self) -> None:
-        """Ask a party; if the store refuses or fails, the dialog opens again with the text
-        and the reason, so nothing typed is lost."""
+    async def action_ask_info(self, asked: Actor | None = None, text: str | None = None) -> None:
+        """Ask a party (`asked` and `text`: a macro's, else a request kept as a draft); if the
+        store refuses or fails, the dialog opens again with the text and the reason, so
+        nothing typed is lost."""
         record = self.record
         if record is None:
             return
         d = record.dispute
         kept_party, body = self.draft_request  # a request kept as a draft (issue 15)
+        if text is not None:
+            kept_party, body = asked, text
         party, problem = kept_party or Actor.BUYER, ""
         while True:
             dialog = InfoRequestScreen(
@@ -549,9 +558,10 @@ class DisputeScreen(
         self.load(keep_form=True)
 
     @work(exclusive=True, group="note", exit_on_error=False)
-    async def action_note(self) -> None:
-        """Write a staff note; a refusal or failure reopens the dialog with the text."""
-        body, problem = self.draft_note, ""  # a note kept as a draft (issue 15)
+    async def action_note(self, text: str | None = None) -> None:
+        """Write a staff note (`text`: a macro's, else a note kept as a draft); a refusal or
+        failure reopens the dialog with the text."""
+        body, problem = self.draft_note if text is None else text, ""  # a draft: issue 15
         while True:
             written = await self.app.push_screen_wait(
                 NoteScreen(self.dispute_id, text=body, problem=problem, on_typed=self.note_typed)
@@ -571,6 +581,68 @@ class DisputeScreen(
         self.note_typed("")
         self.notify("Staff note saved.")
         self.load(keep_form=True)
+
+    # ----- canned replies (issue 19) ---------------------------------------------------
+    @work(exclusive=True, group="macro", exit_on_error=False)
+    async def action_macro(self) -> None:
+        """Pick a macro, ask for each placeholder without a value, preview the filled text and
+        apply it: the form's fields as if typed (its policy checks run as usual), then the
+        note and the information request dialogs, prefilled, to send or not."""
+        record = self.record
+        if record is None:
+            return
+        macro = await self.app.push_screen_wait(MacroPicker(self.app.store))
+        if macro is None:
+            return
+        form = self._form()
+        currency = record.dispute.order.currency
+        typed = form.refund_typed() if form is not None else None
+        refund = typed if typed is not None else macro.refund
+        answers: dict[str, str] = {}
+        while True:
+            context = context_for(record, agent=self.app.agent, refund=refund, tz=self.app.tz)
+            filled = fill(macro, context, answers)
+            if isinstance(filled, Filled):
+                break
+            name = filled.names[0]
+            if name == "fee_refund":  # it is computed from the refund (P-REFUND-FEE)
+                name = "refund"
+            check = _amount_check(currency) if name == "refund" else None
+            answer = await self.app.push_screen_wait(PlaceholderPrompt(name, check=check))
+            if answer is None:
+                return
+            if name == "refund":
+                refund = refund_answer(answer, currency)
+            else:
+                answers[name] = answer
+        if not await self.app.push_screen_wait(MacroPreview(macro, filled, currency)):
+            return
+        decides = (
+            filled.outcome is not None
+            or bool({"rationale", "message"} & set(filled.texts))
+            or (refund is not None and refund != typed)
+        )
+        if decides and form is not None:
+            form.apply_macro(filled, refund if refund != typed else None)
+            form.focus_first()
+        elif decides:
+            self.notify(
+                "This dispute is not open for a decision: the form's fields were not filled.",
+                title="Macro",
+                severity="warning",
+            )
+        if "note" in filled.texts:
+            await self.action_note(filled.texts["note"]).wait()
+        if "info_text" not in filled.texts:
+            return
+        if self.check_action("ask_info", ()):
+            await self.action_ask_info(filled.info_party, filled.texts["info_text"]).wait()
+        else:
+            self.notify(
+                "This dispute is not in the queue: no information can be asked (P-INFO-7D).",
+                title="Macro",
+                severity="warning",
+            )
 
     def _why(self, error: Exception) -> str:
         """A store's refusal in its own words; anything else by its kind (and logged)."""
@@ -652,3 +724,15 @@ def timer_text(timer: Deadline, now: datetime, tz: tzinfo) -> Text:
         soon = "yellow" if left <= timedelta(hours=4) else ""
         return Text(f"in {duration(left)} ({due})", soon)
     return Text(f"{timer.state.value} ({due})", "dim")
+
+
+def _amount_check(currency: str) -> Callable[[str], str | None]:
+    """A `{refund}` answer must be an amount in `currency` (whether it is allowed is the
+    form's to say, as for a typed amount: P-REFUND-BOUNDS)."""
+
+    def check(text: str) -> str | None:
+        if refund_answer(text, currency) is None:
+            return f"{text.strip()!r} is not an amount in {currency}, e.g. 10.00"
+        return None
+
+    return check

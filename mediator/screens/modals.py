@@ -85,6 +85,8 @@ class ConfirmDecision(SafeQuestion):
             keep = "0" if draft.seller_keep_pct is None else f"{draft.seller_keep_pct}"
             rows.append(("Return", f"required; seller keeps {keep}%"))
         rows.append(("Rationale", one_line(draft.rationale, 300)))
+        if draft.macro is not None:
+            rows.append(("Macro", str(draft.macro)))
         for finding in self.findings:
             mark = {"block": "■", "warning": "▲", "info": "●"}[finding.severity.value]
             rows.append((f"{mark} {finding.rule_id}", one_line(finding.message, 300)))

@@ -48,7 +48,7 @@ from mediator.widgets.transcript import Transcript
 VERDICTS = frozenset({"approve", "overturn", "return_proposal"})
 #: The dispute screen's writes that are not a reviewer's: a note or a request would make the
 #: supervisor take part in the dispute; nothing here is claimed, taken over or kept as a draft.
-NOT_HERE = frozenset({"note", "ask_info", "take_over", "discard_draft"})
+NOT_HERE = frozenset({"note", "ask_info", "take_over", "discard_draft", "macro"})
 
 
 class ProposalScreen(DisputeScreen):

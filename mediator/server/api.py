@@ -61,7 +61,7 @@ from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
 from mediator.domain.text import one_line
-from mediator.server import errors, events, reports, reviews
+from mediator.server import errors, events, macros, reports, reviews
 from mediator.server.answers import DisputePath
 from mediator.server.answers import json_answer as _json
 from mediator.server.answers import route as _route
@@ -151,6 +151,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             {"name": "disputes"},
             {"name": "claims"},
             {"name": "reviews", "description": "The two-person rule (issue 16)"},
+            {"name": "macros", "description": "Canned replies (issue 19)"},
             {"name": "admin"},
         ],
     )
@@ -419,6 +420,8 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     # issue 16: the review rule, the review queue, verdicts; the dispute's history
     reviews.install(app, store, clock, staff=staff_member, supervisor=supervisor)
     reports.install(app, store, clock, supervisor=supervisor)
+    # issue 19: canned replies (staff read, supervisors write)
+    macros.install(app, store, clock, staff=staff_member, supervisor=supervisor)
 
     # --- admin ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from pydantic import Field
 from mediator.domain.audit import AuditEntry
 from mediator.domain.claims import LEASE, MAX_LEASE, MIN_LEASE
 from mediator.domain.enums import Actor
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.models import (
     Claim,
     Decision,
@@ -179,3 +180,16 @@ class AlreadyReviewedBody(ErrorBody):
 
     code: Literal["already_reviewed"] = "already_reviewed"
     decision: Decision
+
+
+class MacroList(StrictModel):
+    """`GET /macros`: the team's macros at their current versions, by path (issue 19)."""
+
+    macros: list[Macro]
+
+
+class MacroEdit(MacroBody):
+    """`PUT /macros/{id}`: the macro's next version, made on `expected_version` (412 when
+    another edit came first)."""
+
+    expected_version: int | None = Field(default=None, ge=1, strict=True)

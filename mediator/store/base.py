@@ -33,6 +33,7 @@ from mediator.domain import (
 from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.models import Pair, StrictModel
 from mediator.domain.queue import COUNT_CAP as COUNT_CAP
 from mediator.domain.queue import QueueCounts as QueueCounts
@@ -381,6 +382,38 @@ class Store(Protocol):
         or return (with a `note`) the proposal `decision_id`, in one transaction with its audit
         entry. Raises `NotAllowed` (an agent, the proposer, someone who took part in the
         dispute), `AlreadyReviewed` (racing reviews leave exactly one outcome), `NotFound`."""
+        ...
+
+    # -- canned replies (issue 19) -----------------------------------------------------------
+
+    async def macros(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        """The team's macros at their current versions, by path: those whose path holds every
+        word of `search`; retired ones only with `retired`."""
+        ...
+
+    async def macro(self, macro_id: str, version: int | None = None) -> Macro:
+        """One macro at `version` (the current one if None), retired or not: a decision names
+        the version it used. Raises `NotFound`."""
+        ...
+
+    async def save_macro(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        """Add a macro (`macro_id` None) or write the next version of `macro_id`, made on
+        `expected_version` (`VersionConflict` if another edit came first), with its audit
+        entry. Raises `NotAllowed` unless `actor` is a supervisor, `InvalidDecision` for a bad
+        macro (each problem named), `NotFound`."""
+        ...
+
+    async def retire_macro(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        """Stop offering `macro_id` (kept, so old decisions still resolve), audited. Raises
+        `NotAllowed` unless `actor` is a supervisor, `NotFound`."""
         ...
 
     async def history(self, dispute_id: str) -> list[AuditEntry]:

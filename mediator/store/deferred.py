@@ -23,6 +23,7 @@ from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.enums import Actor
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.models import Decision, DecisionDraft, DisputeRecord, InfoRequest
 from mediator.domain.models import Message as ChatMessage
 from mediator.domain.queue import QueueCounts, QueueKey, QueuePage, QueueQuery
@@ -186,6 +187,29 @@ class DeferredStore:
 
     async def staff_role(self, actor: str) -> StaffMember | None:
         return await (await self._opened()).staff_role(actor)
+
+    # canned replies (issue 19)
+    async def macros(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        return await (await self._opened()).macros(search=search, retired=retired)
+
+    async def macro(self, macro_id: str, version: int | None = None) -> Macro:
+        return await (await self._opened()).macro(macro_id, version)
+
+    async def save_macro(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        return await (await self._opened()).save_macro(
+            body, macro_id=macro_id, expected_version=expected_version, actor=actor, now=now
+        )
+
+    async def retire_macro(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        return await (await self._opened()).retire_macro(macro_id, actor=actor, now=now)
 
     async def review_rule(self) -> ReviewRule:
         return await (await self._opened()).review_rule()

@@ -37,6 +37,7 @@ from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoR
 from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import (
     Proposal,
@@ -58,6 +59,8 @@ from mediator.store.api_models import (
     History,
     InfoRequestBody,
     InvalidBody,
+    MacroEdit,
+    MacroList,
     NoteBody,
     ProposedBody,
     Reviews,
@@ -416,6 +419,60 @@ class HttpStore:
             body=body,
             action="setting the review rule",
             idempotent=False,
+        )
+
+    # --- canned replies (issue 19) -------------------------------------------------------
+
+    async def macros(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        params = {"search": search, **({"retired": "true"} if retired else {})}
+        answer = await self._answer(
+            MacroList, "GET", "/macros", params=params, action="reading the macros",
+            idempotent=True,
+        )  # fmt: skip
+        return answer.macros
+
+    async def macro(self, macro_id: str, version: int | None = None) -> Macro:
+        return await self._answer(
+            Macro,
+            "GET",
+            f"/macros/{quote(macro_id, safe='')}",
+            params={} if version is None else {"version": str(version)},
+            action=f"reading macro {macro_id}",
+            idempotent=True,
+        )
+
+    async def save_macro(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        """POST (add) or PUT (edit) as the token's owner (`actor` and `now` are the server's)."""
+        if macro_id is None:
+            return await self._answer(
+                Macro, "POST", "/macros", body=body, action="adding a macro", idempotent=False
+            )
+        edit = MacroEdit.model_validate({**dict(body), "expected_version": expected_version})
+        return await self._answer(
+            Macro,
+            "PUT",
+            f"/macros/{quote(macro_id, safe='')}",
+            body=edit,
+            action=f"editing macro {macro_id}",
+            idempotent=False,
+            conflict=(macro_id, expected_version or 0),
+        )
+
+    async def retire_macro(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        return await self._answer(
+            Macro,
+            "DELETE",
+            f"/macros/{quote(macro_id, safe='')}",
+            action=f"removing macro {macro_id}",
+            idempotent=True,
         )
 
     async def reviews(self, *, limit: int = 500) -> list[Proposal]:

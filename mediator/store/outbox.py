@@ -34,6 +34,7 @@ from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoR
 from mediator.domain.audit import AuditEntry
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
@@ -261,6 +262,29 @@ class OutboxStore:
     # reviews (issue 16) are the server's to judge, at once: never kept offline
     async def staff_role(self, actor: str) -> StaffMember | None:
         return await self.api.staff_role(actor)
+
+    # canned replies (issue 19)
+    async def macros(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        return await self.api.macros(search=search, retired=retired)
+
+    async def macro(self, macro_id: str, version: int | None = None) -> Macro:
+        return await self.api.macro(macro_id, version)
+
+    async def save_macro(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        return await self.api.save_macro(
+            body, macro_id=macro_id, expected_version=expected_version, actor=actor, now=now
+        )
+
+    async def retire_macro(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        return await self.api.retire_macro(macro_id, actor=actor, now=now)
 
     async def review_rule(self) -> ReviewRule:
         return await self.api.review_rule()

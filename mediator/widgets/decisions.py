@@ -52,6 +52,8 @@ def decided_text(record: DisputeRecord, tz: tzinfo) -> Text:
             text.append(f"Refund {refund}\n")
         verb = "decided" if state is ReviewState.NOT_REQUIRED else "proposed"
         text.append(f"{verb} by {visible(r.decided_by)} at {local_time(r.decided_at, tz)}\n")
+        if r.macro is not None:
+            text.append(f"with macro {visible(str(r.macro))}\n", "dim")
         if state is not ReviewState.NOT_REQUIRED:
             style = "bold yellow" if state is ReviewState.PENDING else "dim"
             text.append(f"{visible(state_words(r))}\n", style)
@@ -112,6 +114,8 @@ def proposal_text(
         row("Policy", said)
     elif proposal.findings:
         row("Policy", ", ".join(proposal.findings))
+    if proposal.macro is not None:
+        row("Macro", str(proposal.macro))
     row("Rationale", proposal.rationale, "italic")
     if proposal.message_to_parties.strip():
         row("To parties", proposal.message_to_parties)

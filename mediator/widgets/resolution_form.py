@@ -25,7 +25,8 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 from mediator.clock import Clock, SystemClock
 from mediator.domain.drafts import FormFields
 from mediator.domain.enums import OrderKind, Outcome
-from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord
+from mediator.domain.macros import Filled
+from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord, MacroRef
 from mediator.domain.money import MoneyError, format_amount, parse_amount
 from mediator.domain.policy import Finding, Severity, blocking
 from mediator.domain.resolution import Verdict, check, refund_preview
@@ -147,6 +148,8 @@ class ResolutionForm(Widget):
         self._verdict: Verdict | None = None
         #: The draft as typed, checked or not (`_read`).
         self._typed: DecisionDraft | None = None
+        #: The macro (and version) last applied to the form (issue 19): the decision names it.
+        self.macro: MacroRef | None = None
         #: The fields last posted in `Edited`, or restored: what a draft already holds.
         self._told = FormFields()
 
@@ -318,8 +321,38 @@ class ResolutionForm(Widget):
             message_to_parties=self.query_one("#message_to_parties", TextArea).text,
             seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
             acknowledged=self.acknowledged,
+            macro=self.macro,
         )
         return draft, errors
+
+    def refund_typed(self) -> Decimal | None:
+        """The refund as typed, if it reads as an amount (a macro's `{refund}`), else None."""
+        raw = self.query_one("#refund_amount", Input).value
+        try:
+            return parse_amount(raw, self.dispute.order.currency) if raw.strip() else None
+        except MoneyError:
+            return None
+
+    # ----- canned replies (issue 19) --------------------------------------------------------
+    def apply_macro(self, filled: Filled, refund: Decimal | None) -> None:
+        """Fill the fields `filled` sets (outcome, refund, rationale, message) as if the agent
+        had typed them: every check of the form runs on them (an over-refund is refused inline,
+        P-REFUND-BOUNDS), and the decision will name the macro's version."""
+        self.macro = filled.ref
+        outcome = filled.outcome
+        if outcome is not None:
+            self.select_outcome(outcome)
+        if refund is not None:
+            self.query_one("#refund_amount", Input).value = f"{refund}"
+        for name, key in (("rationale", "rationale"), ("message_to_parties", "message")):
+            if key in filled.texts:
+                area = self.query_one(f"#{name}", TextArea)
+                area.text = filled.texts[key]
+                area.move_cursor(area.document.end)
+        self._touched.update(("outcome", "refund_amount", "rationale"))
+        self._refresh_visibility()
+        self.validate(show_all=False)
+        self._tell_edited()
 
     def read(self) -> tuple[DecisionDraft | None, dict[str, str]]:
         """The draft the form holds, or None, and the errors by field."""

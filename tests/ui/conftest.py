@@ -92,6 +92,7 @@ def told(app: App[Any]) -> list[Told]:
 #: as the app.
 INTERACTIVE = {
     "decide", "note", "ask_info", "leave", "quit", "take_over", "discard_draft", "live", "review",
+    "macro",
 }  # fmt: skip
 
 

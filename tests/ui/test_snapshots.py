@@ -17,9 +17,11 @@ from textual.widgets import Input, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.domain import DecisionDraft, Outcome
+from mediator.domain import Actor, DecisionDraft, Outcome
+from mediator.domain.macros import MacroBody
 from mediator.domain.review import ReviewRule
 from mediator.store import QueueQuery
+from mediator.store.sql import SqlStore
 
 from .conftest import NOW, make_store, settle
 from .test_hostile_text import hostile_dispute
@@ -194,3 +196,21 @@ def test_proposal_opened_for_review(
     and what its agent did, the history in the timeline, and a / o / r in the footer."""
     app = build_reviews(tmp_path, monkeypatch)
     assert snap_compare(app, terminal_size=WIDE, run_before=keys("v", "enter"))
+
+
+def test_macro_picker(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 19: `m` on a dispute opens the team's macros by folder and name, narrowed by
+    what is typed."""
+    app = build(tmp_path)
+    store = app.store
+    assert isinstance(store, SqlStore)
+    store.add_staff_sync("sup.snap", "supervisor", now=NOW)
+    for body in (
+        MacroBody(path="Refunds/Partial, keep item", message="We refund {refund}, {buyer}."),
+        MacroBody(path="Refunds/Full, item returned", outcome=Outcome.BUYER_FULL_REFUND),
+        MacroBody(path="Information/Photo of the label", info_party=Actor.BUYER,
+                  info_text="Please send a photo of the parcel label."),
+        MacroBody(path="Notes/Carrier called", note="Called the carrier about {order}."),
+    ):  # fmt: skip
+        store.save_macro_sync(body, actor="sup.snap", now=NOW)
+    assert snap_compare(app, terminal_size=WIDE, run_before=keys("enter", "t", "m", *"ref"))

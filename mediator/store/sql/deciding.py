@@ -177,9 +177,28 @@ _INSERT_KEY = insert(idempotency_keys)
 _resolved = _RESOLVE.returning(c.id).cte("resolved")
 
 
+#: Columns of the decision's and the key's rows that repeat a value the statement binds already
+#: (the dispute, the change feed's time and actor: the decision's `now` and `actor`): bound once,
+#: which keeps the statement within what psycopg caches (tests/store/test_sql_statement_cache.py).
+_SHARED_COLUMNS = {
+    "dispute_id": ("dispute_id", String()),
+    "decided_at": ("c_at", UtcDateTime()),
+    "created_at": ("c_at", UtcDateTime()),
+    "decided_by": ("c_actor", String()),
+    "actor": ("c_actor", String()),
+}
+
+
 def _insert_from_resolved(table: Table, prefix: str, name: str) -> CTE:
     columns = list(table.c)
-    values = select(*(bindparam(prefix + col.name, type_=col.type) for col in columns))
+    values = select(
+        *(
+            bindparam(*_SHARED_COLUMNS[col.name])
+            if col.name in _SHARED_COLUMNS
+            else bindparam(prefix + col.name, type_=col.type)
+            for col in columns
+        )
+    )
     # RETURNING: the audit entry's condition reads it (`audit.appended_after`)
     return (
         insert(table)
@@ -323,11 +342,12 @@ def _write(
     happened. False (nothing written) if the dispute's version moved."""
     if conn.dialect.name == "postgresql":
         audited = {k: entry[k] for k in _PG_AUDIT_PARAMS}
-        params = {**resolve, **change, **audited, **{f"d_{k}": v for k, v in decision.items()}}
+        own = {f"d_{k}": v for k, v in decision.items() if k not in _SHARED_COLUMNS}
+        params = {**resolve, **change, **audited, **own}
         if key is None:
             seq = conn.execute(_PG_WRITE, params).scalar()
         else:
-            params.update({f"k_{k}": v for k, v in key.items()})
+            params.update({f"k_{k}": v for k, v in key.items() if k not in _SHARED_COLUMNS})
             seq = conn.execute(_PG_WRITE_WITH_KEY, params).scalar()
         if seq is None:
             return False

@@ -46,6 +46,8 @@ COLUMNS = (
     _p.opened_at,
     _d.review,
     _d.findings,
+    _d.macro_id,
+    _d.macro_version,
 )
 
 #: A rule id of docs/POLICY.md named in a review's reasons ("policy warnings acknowledged: …").
@@ -71,6 +73,8 @@ class DecisionLine:
     opened_at: datetime
     review_state: str
     rule_ids: tuple[str, ...]
+    #: The macro the decision was made with (issue 19), as "MAC-… v2"; None without one.
+    macro: str | None = None
 
 
 def _filtered(query: Select[Any], since: datetime | None) -> Select[Any]:
@@ -117,6 +121,8 @@ def line(row: Any) -> DecisionLine:
         opened_at,
         review,
         findings,
+        macro_id,
+        macro_version,
     ) = row
     state, rule_ids = cited(findings, review)
     return DecisionLine(
@@ -134,6 +140,7 @@ def line(row: Any) -> DecisionLine:
         opened_at=opened_at,
         review_state=state,
         rule_ids=rule_ids,
+        macro=None if macro_id is None else f"{macro_id} v{macro_version}",
     )
 
 

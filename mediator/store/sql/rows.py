@@ -37,6 +37,7 @@ from mediator.domain import (
 )
 from mediator.domain.flags import flag_message
 from mediator.domain.ids import SAFE_ID
+from mediator.domain.models import MacroRef
 from mediator.domain.money import from_minor, to_minor
 from mediator.store.sql.queue_rows import queue_row as queue_row
 
@@ -185,6 +186,8 @@ def decision_values(r: Decision, *, handled_s: float | None) -> dict[str, Any]:
         "findings": json.dumps(list(r.findings), ensure_ascii=False),
         "review": json.dumps(r.review, ensure_ascii=False),
         "handled_s": handled_s,
+        "macro_id": None if r.macro is None else r.macro.id,
+        "macro_version": None if r.macro is None else r.macro.version,
     }
 
 
@@ -350,4 +353,5 @@ def decision_from_row(r: Row[Any]) -> Decision:
         decided_at=r.decided_at,
         findings=tuple(json.loads(r.findings)),
         review=json.loads(r.review),
+        macro=None if r.macro_id is None else MacroRef(id=r.macro_id, version=r.macro_version),
     )

@@ -264,6 +264,9 @@ class DecisionRow(StoreModel, table=True):
     #: Seconds from the dispute's escalation (else its opening) to this decision, fixed when it
     #: is written (issue 17: handling-time medians come from an index, not a join).
     handled_s: float | None = Field(default=None, sa_type=Double)
+    #: The macro (issue 19) the decision was made with, and its version; None without one.
+    macro_id: str | None = None
+    macro_version: int | None = None
 
 
 class InfoRequestRow(StoreModel, table=True):
@@ -372,6 +375,32 @@ class AuditHeadRow(StoreModel, table=True):
     prev: str
 
 
+class MacroRow(StoreModel, table=True):
+    """A canned reply (issue 19): its path (`folder/name`, unique among those in use) and the
+    current version. A retired macro is kept (`retired`), so old decisions still name it."""
+
+    __tablename__ = "macros"
+    __table_args__ = (Index("ix_macros_path", "path"),)
+
+    id: str = Field(primary_key=True)
+    path: str
+    version: int
+    retired: bool = False
+
+
+class MacroVersionRow(StoreModel, table=True):
+    """Every version of a macro (each edit is a new row, never updated): `body` is the JSON of
+    `domain.macros.MacroBody`."""
+
+    __tablename__ = "macro_versions"
+
+    macro_id: str = Field(primary_key=True, foreign_key="macros.id")
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    body: str = Field(sa_type=Text)
+    saved_by: str
+    saved_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -395,6 +424,8 @@ claim_events = _table(ClaimEventRow)
 changes = _table(ChangeRow)
 audit_trail = _table(AuditRow)
 audit_head = _table(AuditHeadRow)
+macros = _table(MacroRow)
+macro_versions = _table(MacroVersionRow)
 
 TABLES = (
     meta,
@@ -409,4 +440,6 @@ TABLES = (
     changes,
     audit_trail,
     audit_head,
+    macros,
+    macro_versions,
 )

@@ -45,6 +45,7 @@ from mediator.domain.audit import (
 from mediator.domain.audit import verify as verify_trail
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
+from mediator.domain.macros import Macro, MacroBody
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
@@ -67,6 +68,7 @@ from mediator.store.sql import (
     exports,
     feed,
     imports,
+    macros,
     prepared,
     queue,
     report,
@@ -730,6 +732,78 @@ class SqlStore:
                 return audit.history(conn, dispute_id)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading the history of {dispute_id}") from None
+
+    # -- canned replies (issue 19) ----------------------------------------------------------
+
+    def macros_sync(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        try:
+            with read_tx(self.engine) as conn:
+                return macros.list_macros(conn, search=search, retired=retired)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "reading the macros") from None
+
+    def macro_sync(self, macro_id: str, version: int | None = None) -> Macro:
+        try:
+            with read_tx(self.engine) as conn:
+                return macros.get_macro(conn, macro_id, version)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading macro {macro_id}") from None
+
+    def save_macro_sync(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        try:
+            with write_tx(self.engine) as conn:
+                return macros.save_macro(
+                    conn,
+                    body,
+                    macro_id=macro_id,
+                    expected_version=expected_version,
+                    actor=actor,
+                    now=now,
+                )
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "saving a macro") from None
+
+    def retire_macro_sync(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        try:
+            with write_tx(self.engine) as conn:
+                return macros.retire_macro(conn, macro_id, actor=actor, now=now)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"removing macro {macro_id}") from None
+
+    async def macros(self, *, search: str = "", retired: bool = False) -> list[Macro]:
+        return await self._call(SqlStore.macros_sync, search=search, retired=retired)
+
+    async def macro(self, macro_id: str, version: int | None = None) -> Macro:
+        return await self._call(SqlStore.macro_sync, macro_id, version)
+
+    async def save_macro(
+        self,
+        body: MacroBody,
+        *,
+        macro_id: str | None = None,
+        expected_version: int | None = None,
+        actor: str,
+        now: datetime,
+    ) -> Macro:
+        return await self._call(
+            SqlStore.save_macro_sync,
+            body,
+            macro_id=macro_id,
+            expected_version=expected_version,
+            actor=actor,
+            now=now,
+        )
+
+    async def retire_macro(self, macro_id: str, *, actor: str, now: datetime) -> Macro:
+        return await self._call(SqlStore.retire_macro_sync, macro_id, actor=actor, now=now)
 
     # -- the shift's figures (issue 17) -------------------------------------------------------
 
