@@ -185,7 +185,7 @@ class HttpStore:
         from_end: bool = False,
         limit: int = 100,
     ) -> QueuePage:
-        params = query_params(query)
+        params = query_params(query)  # with the order: the cursors are in its terms
         if after is not None:
             params["after"] = encode_cursor(after)
         if before is not None:
