@@ -201,8 +201,8 @@ class HttpStore:
     async def queue_counts(
         self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
     ) -> QueueCounts:
-        # `now` is the server's: the overdue count is judged by its clock
-        params = query_params(query)
+        # `now` is the server's: the overdue count is judged by its clock; no order to count
+        params = query_params(query.unsorted)
         if not totals:
             params["totals"] = "false"
         return await self._answer(
@@ -326,7 +326,7 @@ class HttpStore:
         response = await self._request(
             "POST",
             "/queue/claim-next",
-            params=query_params(query),
+            params=query_params(query.unsorted),  # the most urgent, whatever the order shown
             body=ClaimBody(lease_seconds=_seconds(lease)),
             action="claiming the next dispute",
             idempotent=False,

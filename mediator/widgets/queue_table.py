@@ -189,8 +189,11 @@ class QueueTable(Widget, can_focus=True):
         self.descending = False
 
     def set_order(self, sort: SortKey, descending: bool) -> None:
-        self.sort, self.descending = sort, descending
-        self.refresh(Region(0, 0, self.size.width, 1))
+        """The order of the rows `set_page` brings next (the sorted column is never dropped)."""
+        if (sort, descending) != (self.sort, self.descending):
+            self.sort, self.descending = sort, descending
+            self._line_cache.clear()  # the columns shown may change
+            self._refresh_all()
 
     def key_of(self, row: QueueRow) -> QueueKey:
         """`row`'s position in the order shown."""
@@ -363,7 +366,8 @@ class QueueTable(Widget, can_focus=True):
         for column in sorted(COLUMNS, key=lambda c: -c.drop_priority):
             if fixed(columns) + 12 <= width or column.drop_priority == 0:
                 break
-            columns.remove(column)
+            if column.sort is not self.sort:  # the column the rows are sorted by stays
+                columns.remove(column)
         rest = max(0, width - fixed(columns))
         return [(c, c.width or rest) for c in columns]
 

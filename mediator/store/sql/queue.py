@@ -169,6 +169,7 @@ def conditions(
     *,
     plan: Plan = Plan.PLAIN,
     now: Callable[[], datetime] | None = None,
+    walking: SortKey = SortKey.DUE,
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`),
     flagged, and claims (mine / unclaimed, by the store's clock: `now()`).
@@ -176,11 +177,12 @@ def conditions(
     `FROM_INDEX` and `WALK` (SQLite) write the status test `+status`, which keeps SQLite's
     planner off the `(status, urgency_at, id)` index (hundreds of thousands of entries at a
     million disputes): it then reads the rows the search index found, or walks
-    `(urgency_at, id)` in order and stops at the page's end. Any other order (issue 19) writes
-    it `+status` too: the page is read walking that order's index, not sorted from a range of
-    the status index (SQLite would guess an equality on `status` to be selective).
+    `(urgency_at, id)` in order and stops at the page's end. A page read in another order
+    (`walking`, issue 19; counts and claims never are) writes it `+status` too: the page is
+    read walking that order's index, not sorted from a range of the status index (SQLite
+    would guess an equality on `status` to be selective).
     """
-    sorted_ = query.sort is not SortKey.DUE and conn.dialect.name == "sqlite"
+    sorted_ = walking is not SortKey.DUE and conn.dialect.name == "sqlite"
     plain = plan is Plan.PLAIN and not sorted_
     status = c.status if plain else literal_column("+disputes.status")
     where: list[ColumnElement[bool]] = [status.in_(sorted(s.value for s in query.statuses))]
@@ -237,7 +239,7 @@ def queue_page(
         # walking back from the end would first pass every resolved dispute (they sort last)
         plan = Plan.PLAIN
     now = StoreTime(conn, clock)
-    where = conditions(conn, query, plan=plan, now=now)
+    where = conditions(conn, query, plan=plan, now=now, walking=query.sort)
     stmt = select(*QUEUE_COLUMNS).where(*where)
     if after is not None:
         stmt = stmt.where(order.later(after))
