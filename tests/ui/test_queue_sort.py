@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from mediator.app import MediatorApp
 from mediator.domain.queue import QueueQuery, SortKey
+from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
 from mediator.screens.sort_picker import SortPicker
 from mediator.store.sql import SqlStore
@@ -132,9 +133,20 @@ async def test_a_click_on_a_title_sorts_and_a_second_reverses(
         await sorted_by(app, pilot, SortKey.DUE, False)
 
 
-async def test_the_palette_sorts(app: MediatorApp, store: SqlStore) -> None:
+async def test_the_palette_sorts_and_the_help_lists_the_keys(
+    app: MediatorApp, store: SqlStore
+) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the key list")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        listed = {(k.key, k.description) for k in help_screen.keys}
+        assert ("o", "Sort the queue by a column (a list: pick with its letter)") in listed
+        assert ("O", "Reverse the queue's order") in listed
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen), "back to the queue")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Sort queue by buyer" in titles and "Sort queue by amount (by currency)" in titles
         command = next(
