@@ -355,7 +355,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
     @on(QueueTable.HeaderClicked)
     def _header_clicked(self, message: QueueTable.HeaderClicked) -> None:
         """A click on a column's title sorts by it; on the sorted column, reverses."""
-        if message.sort is self._sort:
+        if message.sort is None:
+            why = (
+                "a claim lapses with time, so no index holds what the column shows; c filters "
+                "by claims"
+                if message.title == "Claim"
+                else "o lists the orders"
+            )
+            self.notify(f"The queue does not sort by {message.title}: {why}.", markup=False)
+        elif message.sort is self._sort:
             self.action_reverse_sort()
         else:
             self.sort_by(message.sort)

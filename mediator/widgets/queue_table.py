@@ -157,10 +157,11 @@ class QueueTable(Widget, can_focus=True):
             self.row = row
 
     class HeaderClicked(Message):
-        """The agent clicked the title of a column the queue sorts by."""
+        """The agent clicked a column's title: `sort` is its order (None: not one)."""
 
-        def __init__(self, sort: SortKey) -> None:
+        def __init__(self, title: str, sort: SortKey | None) -> None:
             super().__init__()
+            self.title = title
             self.sort = sort
 
     class Selected(Message):
@@ -315,8 +316,8 @@ class QueueTable(Widget, can_focus=True):
         if event.y == 0:
             left = 0
             for column, width in self._layout(self.size.width):
-                if left <= event.x < left + width + 1 and column.sort is not None:
-                    self.post_message(self.HeaderClicked(column.sort))
+                if left <= event.x < left + width + 1:
+                    self.post_message(self.HeaderClicked(column.title, column.sort))
                 left += width + 1
             return
         if event.y >= 1:

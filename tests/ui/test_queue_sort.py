@@ -16,7 +16,7 @@ from mediator.screens.sort_picker import SortPicker
 from mediator.store.sql import SqlStore
 from mediator.widgets.queue_table import QueueTable
 
-from .conftest import settle, until
+from .conftest import settle, told, until
 
 SIZE = (140, 30)
 
@@ -131,6 +131,12 @@ async def test_a_click_on_a_title_sorts_and_a_second_reverses(
         x = header(table).index("Due")
         await pilot.click(QueueTable, offset=(x, 0))
         await sorted_by(app, pilot, SortKey.DUE, False)
+        # the Claim column is not an order: the agent is told why, nothing is read
+        x = header(table).index("Claim")
+        await pilot.click(QueueTable, offset=(x + 1, 0))
+        await until(pilot, lambda: bool(told(app)), "a word on the Claim column")
+        assert "does not sort by Claim" in told(app)[-1].message
+        assert (table.sort, table.descending) == (SortKey.DUE, False)
 
 
 async def test_the_palette_sorts_and_the_help_lists_the_keys(
