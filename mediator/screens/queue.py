@@ -413,7 +413,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self.reload(keep=self._current_key(), totals=False)
 
     def sort_commands(self) -> Iterator[SystemCommand]:
-        """The palette's "Sort queue by …", one an order, and the reversal."""
+        """The palette's "Sort queue by …", one an order (O's binding gives "Reverse …")."""
         for sort in SortKey:
             yield SystemCommand(
                 f"Sort queue by {sort.label}",
