@@ -5,6 +5,7 @@
     python bench/_probe.py keys DB SCALE
     python bench/_probe.py keys-bare PRESSES
     python bench/_probe.py search DB
+    python bench/_probe.py sorted DB
     python bench/_probe.py build-big DB
     python bench/_probe.py big DB DISPUTE_ID PRESSES
     python bench/_probe.py open DB BIG_ID OPENS PRESSES
@@ -346,6 +347,34 @@ def search(db: str) -> None:
     emit({"ms": times, "terms": terms})
 
 
+def sorted_pages(db: str) -> None:
+    """Issue 19: the queue sorted by each column, both directions: the first page, the next
+    one, and the last (End), as the console reads them. Twice: the first pass compiles each
+    statement (`cold_ms`, once a process), the second is what every later read costs."""
+    from mediator.domain.queue import QueuePage, QueueQuery, SortKey
+    from mediator.store.sql import SqlStore
+
+    store = SqlStore.open(f"sqlite:///{db}")
+
+    def timed(query: QueueQuery, into: list[float], **where: Any) -> QueuePage:
+        t0 = time.perf_counter()
+        page = store.queue_page_sync(query, limit=120, **where)
+        into.append((time.perf_counter() - t0) * 1000)
+        return page
+
+    passes: list[list[float]] = [[], []]
+    for into in passes:
+        for sort in SortKey:
+            for descending in (False, True):
+                query = QueueQuery(sort=sort, descending=descending)
+                first = timed(query, into)
+                if first.rows:
+                    timed(query, into, after=first.rows[-1].key_for(sort))
+                timed(query, into, from_end=True)
+    store.close_sync()
+    emit({"ms": passes[1], "cold_ms": passes[0]})
+
+
 def build_big(db: str) -> None:
     from mediator.domain import Dispute
     from mediator.domain.models import Evidence, Message
@@ -596,6 +625,8 @@ def main(argv: list[str]) -> None:
         asyncio.run(keys_bare(int(args[0])))
     elif what == "search":
         search(args[0])
+    elif what == "sorted":
+        sorted_pages(args[0])
     elif what == "build-big":
         build_big(args[0])
     elif what == "big":

@@ -408,6 +408,21 @@ def measure_search(n: int, path: Path) -> Row:
     )
 
 
+def measure_sorted(n: int, path: Path) -> Row:
+    """Issue 19: a page of the queue sorted by each column, both ways (first, next, last)."""
+    times: list[float] = probe("sorted", str(path))["ms"]
+    p95 = pct(times, 0.95)
+    return Row(
+        f"queue sorted by a column: a page by key, each order both ways ({len(times)} pages)",
+        f"{n:,}",
+        ms(statistics.median(times)),
+        ms(p95),
+        ms(pct(times, 0.99)),
+        "p95 ≤ 50 ms",
+        yes(p95 <= 50),
+    )
+
+
 def measure_big(reps: int, presses: int) -> tuple[list[Row], float]:
     path, dispute_id = big_store()
     firsts: list[float] = []
@@ -655,6 +670,8 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
         rows.append(rss_row(f"{n:,}", rss, "after the key run"))
         log(f"search at {n:,}")
         rows.append(measure_search(n, path))
+        log(f"sorted pages at {n:,}")
+        rows.append(measure_sorted(n, path))
 
     log("big dispute")
     big_rows, big_rss = measure_big(1 if smoke else 3, 50 if smoke else 100)

@@ -424,6 +424,8 @@ class MediatorApp(ReportsFailures, App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from binding_commands(self, screen)
+        if isinstance(screen, QueueScreen):
+            yield from screen.sort_commands()
         yield from super().get_system_commands(screen)
 
     async def action_quit(self) -> None:

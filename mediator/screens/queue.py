@@ -1,11 +1,13 @@
-"""The escalation queue: most urgent first, live filter by text, reason and status."""
+"""The escalation queue: most urgent first (or sorted by a column), live filter by text, reason
+and status."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
@@ -14,6 +16,7 @@ from textual.widgets import Input, Select, Static
 
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
+from mediator.domain.queue import SortKey
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
@@ -67,7 +70,13 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 tooltip="Show every dispute, only yours, or only those nobody holds"),
         Binding("n", "claim_next", "Next", id="queue.next",
                 tooltip="Claim and open the most urgent dispute nobody holds"),
-        Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear every filter"),
+        # off the footer (its keys are the shift's loop); the title row shows the order
+        Binding("o", "pick_sort", "Sort", show=False, id="queue.sort",
+                tooltip="Sort the queue by a column (a list: pick with its letter)"),
+        Binding("O", "reverse_sort", "Reverse", show=False, id="queue.reverse",
+                tooltip="Reverse the queue's order"),
+        Binding("x", "clear_filters", "Clear", id="queue.clear",
+                tooltip="Clear every filter (the order stays: o d for the deadline order)"),
         Binding("f5,ctrl+r", "reload", "Refresh", id="queue.refresh",
                 tooltip="Read the queue again from the store"),
         Binding("escape", "to_table", "Table", show=False, id="queue.table",
@@ -93,6 +102,9 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self._flagged_only = False
         self._claims = ClaimFilter.ALL
         self._status = ""
+        #: The order (issue 19); not a filter: `x` leaves it.
+        self._sort = SortKey.DUE
+        self._descending = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -170,11 +182,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
             # only "mine" reads the name: every other query stays equal to the plain one,
             # which the store counts from its cached totals
             agent=self.app.agent if self._claims is ClaimFilter.MINE else "",
+            sort=self._sort,
+            descending=self._descending,
         )
 
     def _current_key(self) -> QueueKey | None:
+        """The highlighted row's place in the order asked for now (the same dispute, found
+        again after the order changed)."""
         row = self.query_one(QueueTable).current
-        return row.key if row else None
+        return row.key_for(self._sort) if row else None
 
     def reload(
         self,
@@ -205,7 +221,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 before = await store.queue_page(query, before=keep, limit=PAGE // 2)
                 after = await store.queue_page(
                     query,
-                    after=before.rows[-1].key if before.rows else None,
+                    after=before.rows[-1].key_for(query.sort) if before.rows else None,
                     limit=PAGE,
                 )
                 page = QueuePage(
@@ -220,6 +236,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
             return
         table = self.query_one(QueueTable)
         table.now = self.app.clock.now()
+        table.set_order(query.sort, query.descending)
         table.set_page(page, at_end=from_end, keep=keep)
         self.call_after_refresh(self.app.rows_shown)
         if keep is None and query.text:
@@ -244,14 +261,22 @@ class QueueScreen(ReportsFailures, Screen[None]):
         except StoreError as error:
             self._problem(error)
             return
-        filtered = query != QueueQuery()
+        filtered = query.unsorted != QueueQuery()
         matching = f"{counts.matching:,}{'+' if counts.capped else ''}"
         status = f"{matching} match the filters" if filtered else f"{matching} shown"
         if self._flagged_only:
             status += " · flagged messages only (!)"
         status += CLAIM_WORDS[self._claims]
-        self._status = f"{status} · next deadline first · store {self.app.store.label}"
+        self._status = f"{status} · {self.order_words(query)} · store {self.app.store.label}"
         self.show_status()
+
+    @staticmethod
+    def order_words(query: QueueQuery) -> str:
+        """The order, as the status line says it."""
+        if query.sort is SortKey.DUE and not query.descending:
+            return "next deadline first"
+        mark = "▼" if query.descending else "▲"
+        return f"sorted by {query.sort.label} {mark} (o: order, O: reverse)"
 
     @work(exclusive=True, group="totals", exit_on_error=False)
     async def _load_totals(self) -> None:
@@ -319,10 +344,29 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     @on(QueueTable.NeedRows)
     def _need_rows(self, message: QueueTable.NeedRows) -> None:
+        table = self.query_one(QueueTable)
+        if (table.sort, table.descending) != (self._sort, self._descending):
+            return  # the order changed: the window being read replaces these rows
         if message.after is None and message.before is None:  # home / end: same query
             self.reload(from_end=message.from_end, counts=False, totals=False)
         else:
             self._extend(message, self._generation)
+
+    @on(QueueTable.HeaderClicked)
+    def _header_clicked(self, message: QueueTable.HeaderClicked) -> None:
+        """A click on a column's title sorts by it; on the sorted column, reverses."""
+        if message.sort is None:
+            why = (
+                "a claim lapses with time, so no index holds what the column shows; c filters "
+                "by claims"
+                if message.title == "Claim"
+                else "o lists the orders"
+            )
+            self.notify(f"The queue does not sort by {message.title}: {why}.", markup=False)
+        elif message.sort is self._sort:
+            self.action_reverse_sort()
+        else:
+            self.sort_by(message.sort)
 
     @on(QueueTable.Selected)
     def _open(self, message: QueueTable.Selected) -> None:
@@ -346,6 +390,36 @@ class QueueScreen(ReportsFailures, Screen[None]):
         select = self.query_one("#status", Select)
         select.focus()
         select.action_show_overlay()
+
+    def sort_by(self, sort: SortKey, descending: bool = False) -> None:
+        """Sort the queue by `sort`; the cursor stays on its dispute if it is still listed."""
+        if (sort, descending) == (self._sort, self._descending):
+            return
+        self._sort, self._descending = sort, descending
+        self.reload(keep=self._current_key(), totals=False)
+        self.query_one(QueueTable).focus()
+
+    def action_pick_sort(self) -> None:
+        from mediator.screens.sort_picker import SortPicker
+
+        def picked(sort: SortKey | None) -> None:
+            if sort is not None:
+                self.sort_by(sort)
+
+        self.app.push_screen(SortPicker(self._sort), picked)
+
+    def action_reverse_sort(self) -> None:
+        self._descending = not self._descending
+        self.reload(keep=self._current_key(), totals=False)
+
+    def sort_commands(self) -> Iterator[SystemCommand]:
+        """The palette's "Sort queue by …", one an order (O's binding gives "Reverse …")."""
+        for sort in SortKey:
+            yield SystemCommand(
+                f"Sort queue by {sort.label}",
+                "the queue's order (key: o)",
+                lambda sort=sort: self.sort_by(sort),
+            )
 
     def action_clear_filters(self) -> None:
         with self.prevent(Input.Changed, Select.Changed):
@@ -389,7 +463,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
             )
             return
         if claim is None:
-            filtered = query != QueueQuery()
+            filtered = query.unsorted != QueueQuery()
             self.notify(
                 "Nobody's dispute is left"
                 + (" within the filters (x clears them)." if filtered else " in the queue."),

@@ -59,7 +59,7 @@ from mediator.domain import Decision, DecisionDraft, DisputeRecord, InfoRequest,
 from mediator.domain.claims import Claim, ClaimFilter
 from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
-from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery
+from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery, SortKey
 from mediator.domain.text import one_line
 from mediator.server import errors, events, macros, reports, reviews
 from mediator.server.answers import DisputePath
@@ -229,12 +229,24 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
                 "(rule, tally met|breached, start, end, now)"
             ),
         ] = None,
+        sort: Annotated[
+            str | None,
+            Query(
+                description="the order: a column, one of "
+                + ", ".join(k.value for k in SortKey)
+                + " (default due: the next deadline first; ties by deadline, then id)"
+            ),
+        ] = None,
+        direction: Annotated[
+            str | None, Query(description="asc (default) or desc: the whole order reversed")
+        ] = None,
     ) -> QueueQuery:
         # `mine` is the token owner's: never a name the client sends
         return _wire(
             lambda: parse_query(
                 q, reason, status, flagged, claims.value, agent=who.name,
                 overdue_at=overdue_at, decided=decided, deadline=deadline,
+                sort=sort, direction=direction,
             )
         )  # fmt: skip
 
@@ -250,13 +262,14 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         from_end: bool = False,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> Response:
-        """One page of the queue in urgency order, by keyset (`after`/`before` cursors)."""
-        after_key = _cursor(after, "after")
-        before_key = _cursor(before, "before")
+        """One page of the queue in urgency order (or `sort`'s), by keyset (`after`/`before`
+        cursors, which hold the order's values: pass them back with the same `sort`)."""
+        after_key = _cursor(after, "after", query.sort)
+        before_key = _cursor(before, "before", query.sort)
         page = await store.queue_page(
             query, after=after_key, before=before_key, from_end=from_end, limit=limit
         )
-        return _json(CursorPage.of(page))
+        return _json(CursorPage.of(page, query.sort))
 
     @app.get("/queue/counts", tags=["queue"], **_route(200, QueueCounts, 422))
     async def queue_counts(
@@ -463,8 +476,8 @@ def _wire(parse: Callable[[], T]) -> T:
         raise errors.invalid(str(exc), [(field, str(exc))]) from None
 
 
-def _cursor(value: str | None, name: str) -> QueueKey | None:
-    return None if value is None else _wire(lambda: decode_cursor(value, name))
+def _cursor(value: str | None, name: str, sort: SortKey) -> QueueKey | None:
+    return None if value is None else _wire(lambda: decode_cursor(value, name, sort))
 
 
 def _lease(body: ClaimBody) -> timedelta:

@@ -5,8 +5,8 @@ Backends: `mediator.store.sql.SqlStore` (SQLite by default, any SQLAlchemy URL) 
 `mediator.store.outbox.OutboxStore` (`SyncingStore`). No Textual imports here.
 
 Design rules every backend keeps:
-- the queue is read a page at a time **by key** (`QueueKey`: urgency, then id), never by OFFSET
-  and never the whole table;
+- the queue is read a page at a time **by key** (`QueueKey`: urgency, then id; in another order
+  `(value, urgency, id)`, see `QueueQuery.sort`), never by OFFSET and never the whole table;
 - every dispute carries a `version`; writes name the version they expect and fail with
   `VersionConflict` when another writer got there first;
 - a write is a single transaction: whole or absent.
@@ -244,11 +244,14 @@ class Store(Protocol):
         from_end: bool = False,
         limit: int = 100,
     ) -> QueuePage:
-        """Up to `limit` rows in urgency order.
+        """Up to `limit` rows in urgency order, or in `query.sort`'s (reversed with
+        `query.descending`).
 
         - neither `after` nor `before`: the first rows (or the last rows with `from_end=True`);
         - `after=k`: the rows that follow key `k`;
-        - `before=k`: the rows that precede key `k` (still returned in urgency order).
+        - `before=k`: the rows that precede key `k` (still returned in the query's order).
+
+        Keys are in the query's order: `row.key_for(query.sort)` (`row.key` for the default).
         """
         ...
 

@@ -188,7 +188,7 @@ class HttpStore:
         from_end: bool = False,
         limit: int = 100,
     ) -> QueuePage:
-        params = query_params(query)
+        params = query_params(query)  # with the order: the cursors are in its terms
         if after is not None:
             params["after"] = encode_cursor(after)
         if before is not None:
@@ -204,8 +204,8 @@ class HttpStore:
     async def queue_counts(
         self, query: QueueQuery, *, now: datetime | None = None, totals: bool = True
     ) -> QueueCounts:
-        # `now` is the server's: the overdue count is judged by its clock
-        params = query_params(query)
+        # `now` is the server's: the overdue count is judged by its clock; no order to count
+        params = query_params(query.unsorted)
         if not totals:
             params["totals"] = "false"
         return await self._answer(
@@ -329,7 +329,7 @@ class HttpStore:
         response = await self._request(
             "POST",
             "/queue/claim-next",
-            params=query_params(query),
+            params=query_params(query.unsorted),  # the most urgent, whatever the order shown
             body=ClaimBody(lease_seconds=_seconds(lease)),
             action="claiming the next dispute",
             idempotent=False,

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from mediator.domain import Outcome, Reason, Status
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.models import StrictModel
-from mediator.domain.queue import QueueKey, QueuePage, QueueQuery, QueueRow
+from mediator.domain.queue import (
+    SORT_VALUE_TYPES,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    SortKey,
+)
 from mediator.domain.report import TALLIED_RULES, DeadlineFilter, DecidedFilter, Proposals, Tally
 
 
@@ -32,22 +39,33 @@ def _time_text(at: datetime) -> str:
 
 
 def encode_cursor(key: QueueKey) -> str:
-    """An opaque keyset cursor (clients pass it back unchanged)."""
-    raw = json.dumps([_time_text(key.urgency_at), key.id], separators=(",", ":"))
+    """An opaque keyset cursor (clients pass it back unchanged): the urgency, the id, and the
+    order's own values (`QueueKey.value`) when the queue is sorted by another column."""
+    raw = json.dumps([_time_text(key.urgency_at), key.id, *key.value], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, name: str = "cursor") -> QueueKey:
-    """The key `cursor` stands for; `WireError` when this server did not issue it."""
+def decode_cursor(cursor: str, name: str = "cursor", sort: SortKey = SortKey.DUE) -> QueueKey:
+    """The key `cursor` stands for in `sort`'s order; `WireError` when this server did not
+    issue it, or issued it for another order."""
+    bad = WireError(f"{name}: not a cursor this server issued for sort={sort.value}")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, id_ = json.loads(raw)
+        at, id_, *value = json.loads(raw)
         urgency_at = datetime.fromisoformat(at.replace("Z", "+00:00"))
     except (ValueError, TypeError, AttributeError):
-        raise WireError(f"{name}: not a cursor this server issued") from None
+        raise bad from None
     if urgency_at.tzinfo is None or not isinstance(id_, str) or "\x00" in id_:
-        raise WireError(f"{name}: not a cursor this server issued")
-    return QueueKey(urgency_at.astimezone(UTC), id_)
+        raise bad
+    types = SORT_VALUE_TYPES[sort]
+    if len(value) != len(types) or not all(map(_fits, value, types)):
+        raise bad
+    return QueueKey(urgency_at.astimezone(UTC), id_, tuple(value))
+
+
+def _fits(value: object, kind: type) -> bool:
+    """A cursor's sort value has its order's type (not a bool for an int), and no NUL."""
+    return type(value) is kind and not (isinstance(value, str) and "\x00" in value)
 
 
 class CursorPage(StrictModel):
@@ -61,14 +79,15 @@ class CursorPage(StrictModel):
     last: str | None
 
     @classmethod
-    def of(cls, page: QueuePage) -> CursorPage:
+    def of(cls, page: QueuePage, sort: SortKey = SortKey.DUE) -> CursorPage:
+        """`page`, read in `sort`'s order (the cursors hold that order's values)."""
         rows = page.rows
         return cls(
             rows=rows,
             has_before=page.has_before,
             has_after=page.has_after,
-            first=encode_cursor(rows[0].key) if rows else None,
-            last=encode_cursor(rows[-1].key) if rows else None,
+            first=encode_cursor(rows[0].key_for(sort)) if rows else None,
+            last=encode_cursor(rows[-1].key_for(sort)) if rows else None,
         )
 
     def page(self) -> QueuePage:
@@ -101,6 +120,10 @@ def query_params(query: QueueQuery) -> dict[str, str]:
         params["decided"] = _drill_json(query.decided)
     if query.deadline is not None:
         params["deadline"] = _drill_json(query.deadline)
+    if query.sort is not SortKey.DUE:
+        params["sort"] = query.sort.value
+    if query.descending:
+        params["direction"] = "desc"
     return params
 
 
@@ -210,6 +233,8 @@ def parse_query(
     overdue_at: str | None = None,
     decided: str | None = None,
     deadline: str | None = None,
+    sort: str | None = None,
+    direction: str | None = None,
 ) -> QueueQuery:
     """The `QueueQuery` of `GET /queue`'s parameters; `WireError` names a bad one. `agent` is
     whose claims `claims=mine` means: the server passes the token's owner, never a parameter."""
@@ -222,6 +247,7 @@ def parse_query(
         allowed = ", ".join(f.value for f in ClaimFilter)
         raise WireError(f"claims: {wanted!r} is not one of {allowed}") from None
     drill = parse_drill(overdue_at, decided, deadline)
+    order, descending = parse_sort(sort, direction)
     return QueueQuery(
         text=(q or "").strip(),
         reasons=reasons,
@@ -232,4 +258,20 @@ def parse_query(
         overdue_at=drill[0],
         decided=drill[1],
         deadline=drill[2],
+        sort=order,
+        descending=descending,
     )
+
+
+def parse_sort(sort: str | None, direction: str | None) -> tuple[SortKey, bool]:
+    """`GET /queue`'s `sort` (a column, default `due`) and `direction` (`asc`, `desc`)."""
+    wanted = (sort or SortKey.DUE.value).strip().lower()
+    try:
+        order = SortKey(wanted)
+    except ValueError:
+        allowed = ", ".join(k.value for k in SortKey)
+        raise WireError(f"sort: {wanted!r} is not one of {allowed}") from None
+    way = (direction or "asc").strip().lower()
+    if way not in ("asc", "desc"):
+        raise WireError(f"direction: {way!r} is not one of asc, desc")
+    return order, way == "desc"

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from mediator.domain.claims import held_age
 from mediator.domain.deadlines import NO_DEADLINE, timer_name
 from mediator.domain.money import format_amount
-from mediator.domain.queue import QueueKey, QueuePage, QueueRow
+from mediator.domain.queue import QueueKey, QueuePage, QueueRow, SortKey, comes_before
 from mediator.widgets._text import cell, duration
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.
@@ -42,22 +42,24 @@ class Column:
     #: Columns with a higher priority are dropped first on narrow terminals.
     drop_priority: int = 0
     right: bool = False
+    #: The order a click on the title sorts by (None: not a sort, see `SortKey`).
+    sort: SortKey | None = None
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Due", 9),
+    Column("Due", 9, sort=SortKey.DUE),
     Column("Timer", 10, drop_priority=2),
-    Column("Dispute", 10),
-    Column("Reason", 16, drop_priority=3),
+    Column("Dispute", 10, sort=SortKey.ID),
+    Column("Reason", 16, drop_priority=3, sort=SortKey.REASON),
     Column("Kind", 7, drop_priority=5),
-    Column("Amount", 14, right=True),
-    Column("Buyer", 14, drop_priority=6),
-    Column("Seller", 14, drop_priority=1),
-    Column("Status", 13),
+    Column("Amount", 14, right=True, sort=SortKey.AMOUNT),
+    Column("Buyer", 14, drop_priority=6, sort=SortKey.BUYER),
+    Column("Seller", 14, drop_priority=1, sort=SortKey.SELLER),
+    Column("Status", 13, sort=SortKey.STATUS),
     Column("Claim", 16, drop_priority=2),
-    Column("Ev", 3, drop_priority=4, right=True),
-    Column("⚑", 2, drop_priority=1, right=True),
-    Column("Order", 0),  # takes what is left
+    Column("Ev", 3, drop_priority=4, right=True, sort=SortKey.EVIDENCE),
+    Column("⚑", 2, drop_priority=1, right=True, sort=SortKey.FLAGS),
+    Column("Order", 0, sort=SortKey.TITLE),  # takes what is left
 )
 
 
@@ -154,6 +156,14 @@ class QueueTable(Widget, can_focus=True):
             super().__init__()
             self.row = row
 
+    class HeaderClicked(Message):
+        """The agent clicked a column's title: `sort` is its order (None: not one)."""
+
+        def __init__(self, title: str, sort: SortKey | None) -> None:
+            super().__init__()
+            self.title = title
+            self.sort = sort
+
     class Selected(Message):
         """The agent chose `row` (Enter or click)."""
 
@@ -175,6 +185,23 @@ class QueueTable(Widget, can_focus=True):
         self._line_cache: dict[tuple[object, ...], Strip] = {}
         self.now = now
         self._pending: set[str] = set()
+        #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
+        self.sort = SortKey.DUE
+        self.descending = False
+
+    def set_order(self, sort: SortKey, descending: bool) -> None:
+        """The order of the rows `set_page` brings next (the sorted column is never dropped)."""
+        if (sort, descending) != (self.sort, self.descending):
+            self.sort, self.descending = sort, descending
+            self._line_cache.clear()  # the columns shown may change
+            self._refresh_all()
+
+    def key_of(self, row: QueueRow) -> QueueKey:
+        """`row`'s position in the order shown."""
+        return row.key_for(self.sort)
+
+    def _before(self, a: QueueKey, b: QueueKey) -> bool:
+        return comes_before(a, b, self.sort, self.descending)
 
     # ----- data -------------------------------------------------------------------------
     def set_page(
@@ -186,7 +213,10 @@ class QueueTable(Widget, can_focus=True):
         self._pending.clear()
         index = len(self.rows) - 1 if at_end else 0
         if keep is not None:
-            index = next((i for i, r in enumerate(self.rows) if r.key >= keep), index)
+            index = next(
+                (i for i, r in enumerate(self.rows) if not self._before(self.key_of(r), keep)),
+                index,
+            )
         self.top = max(0, index - self._body_height() // 2) if keep or at_end else 0
         self._move_to(max(0, index))
 
@@ -205,7 +235,8 @@ class QueueTable(Widget, can_focus=True):
                 self.cursor = max(0, self.cursor - overflow)
         else:
             self._pending.discard("before")
-            new = [r for r in page.rows if not self.rows or r.key < self.rows[0].key]
+            first = self.key_of(self.rows[0]) if self.rows else None
+            new = [r for r in page.rows if first is None or self._before(self.key_of(r), first)]
             self.rows[:0] = new
             self.has_before = page.has_before
             self.top += len(new)
@@ -254,10 +285,10 @@ class QueueTable(Widget, can_focus=True):
         near_end = self.cursor >= len(self.rows) - PREFETCH_MARGIN
         if self.has_after and "after" not in self._pending and near_end:
             self._pending.add("after")
-            self.post_message(self.NeedRows(after=self.rows[-1].key))
+            self.post_message(self.NeedRows(after=self.key_of(self.rows[-1])))
         if self.has_before and "before" not in self._pending and self.cursor < PREFETCH_MARGIN:
             self._pending.add("before")
-            self.post_message(self.NeedRows(before=self.rows[0].key))
+            self.post_message(self.NeedRows(before=self.key_of(self.rows[0])))
 
     def action_cursor(self, delta: int) -> None:
         self._move_to(self.cursor + delta)
@@ -282,6 +313,13 @@ class QueueTable(Widget, can_focus=True):
             self.post_message(self.Selected(row))
 
     def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            left = 0
+            for column, width in self._layout(self.size.width):
+                if left <= event.x < left + width + 1:
+                    self.post_message(self.HeaderClicked(column.title, column.sort))
+                left += width + 1
+            return
         if event.y >= 1:
             index = self.top + event.y - 1
             if index < len(self.rows):
@@ -329,9 +367,19 @@ class QueueTable(Widget, can_focus=True):
         for column in sorted(COLUMNS, key=lambda c: -c.drop_priority):
             if fixed(columns) + 12 <= width or column.drop_priority == 0:
                 break
-            columns.remove(column)
+            if column.sort is not self.sort:  # the column the rows are sorted by stays
+                columns.remove(column)
         rest = max(0, width - fixed(columns))
         return [(c, c.width or rest) for c in columns]
+
+    def _title(self, column: Column, width: int) -> str:
+        """The column's title, marked ▲ (ascending) or ▼ when the queue is sorted by it; the
+        default order (next deadline first) is not marked."""
+        if column.sort is not self.sort or (self.sort is SortKey.DUE and not self.descending):
+            return column.title
+        mark = "▼" if self.descending else "▲"
+        title = column.title[: max(0, width - 1)]
+        return f"{title} {mark}" if len(title) + 2 <= width else f"{title}{mark}"
 
     def _cells(self, row: QueueRow) -> list[str]:
         timer = timer_name(row.deadline_rule)
@@ -357,7 +405,7 @@ class QueueTable(Widget, can_focus=True):
         layout = self._layout(width)
         if y == 0:
             style = self.get_component_rich_style("queue-table--header")
-            text = " ".join(_fit(c.title, w, c.right) for c, w in layout)
+            text = " ".join(_fit(self._title(c, w), w, c.right) for c, w in layout)
             return Strip([Segment(_fit(text, width, False), style)], width)
         index = self.top + y - 1
         if index >= len(self.rows):

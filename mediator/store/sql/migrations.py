@@ -131,13 +131,16 @@ def migrate(conn: Connection, version: int, target: int) -> None:
 # -- Alembic ----------------------------------------------------------------------------------
 
 
-#: The search indexes, which `schema.metadata` does not describe (`search.py`).
-_SEARCH_OBJECTS = ("disputes_fts", "ix_disputes_search")
+#: The search indexes, which `schema.metadata` does not describe (`search.py`), and the
+#: queue's expression indexes on folded names (`v11_queue_sort`, `queue.folded`).
+SORT_PREFIX = "ix_disputes_sort_"
+_SEARCH_OBJECTS = ("disputes_fts", "ix_disputes_search", SORT_PREFIX)
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Autogenerate's filter: leave out the search indexes (FTS5 and its shadow tables on SQLite,
-    the trigram index on PostgreSQL), which are managed by hand in the revisions."""
+    the trigram index on PostgreSQL) and the sort's expression indexes, which are managed by
+    hand in the revisions."""
     return name is None or not name.startswith(_SEARCH_OBJECTS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,7 +25,15 @@ from sqlalchemy import (
 
 from mediator.domain import QUEUE_STATUSES, Status
 from mediator.domain.claims import ClaimFilter
-from mediator.store.base import COUNT_CAP, QueueCounts, QueueKey, QueuePage, QueueQuery
+from mediator.domain.queue import SortKey, sort_position
+from mediator.store.base import (
+    COUNT_CAP,
+    QueueCounts,
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+)
 from mediator.store.sql.claims import StoreClock, claim_filter, store_now
 from mediator.store.sql.drill import FLAGGED, drill_conditions
 from mediator.store.sql.rows import queue_row
@@ -59,11 +68,80 @@ QUEUE_COLUMNS = (
     c.returned_to,
 )
 
+#: The default order's columns (the `(status, urgency_at, id)` / `(urgency_at, id)` indexes).
 sort_key = tuple_(c.urgency_at, c.id)
 
 
-def _bound(k: QueueKey) -> ColumnElement[tuple[object, ...]]:
-    return tuple_(literal(k.urgency_at, UtcDateTime()), literal(k.id))
+def folded(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
+    """A name as the queue sorts it (`domain.queue.fold`): ASCII letters folded, compared by
+    code point. PostgreSQL's `lower()` under "C" folds ASCII only, as SQLite's does; the index
+    (`v11_queue_sort`) is built on this very expression."""
+    if dialect == "postgresql":
+        return func.lower(column.collate("C"))
+    return func.lower(column)
+
+
+def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:
+    """The columns of `sort`'s order, ascending; each order is one index's columns."""
+    tail: list[ColumnElement[Any]] = [c.urgency_at, c.id]
+    match sort:
+        case SortKey.DUE:
+            return tail
+        case SortKey.ID:
+            return [c.id]
+        case SortKey.REASON:
+            return [c.reason, *tail]
+        case SortKey.AMOUNT:
+            return [c.currency, c.price_minor, *tail]
+        case SortKey.BUYER:
+            return [folded(c.buyer_name, dialect), *tail]
+        case SortKey.SELLER:
+            return [folded(c.seller_name, dialect), *tail]
+        case SortKey.STATUS:
+            return [c.status, *tail]
+        case SortKey.EVIDENCE:
+            return [c.evidence_count, *tail]
+        case SortKey.FLAGS:
+            return [c.flagged_count, *tail]
+        case SortKey.TITLE:
+            return [folded(c.order_title, dialect), *tail]
+    raise ValueError(f"unknown sort {sort!r}")  # pragma: no cover
+
+
+class Order:
+    """`query`'s order on `dialect`: the columns, and comparisons with a key in display terms
+    (`later`: shown below the key), whichever the direction."""
+
+    def __init__(self, query: QueueQuery, dialect: str) -> None:
+        self.sort = query.sort
+        self.ascending = not query.descending
+        self.columns = order_columns(query.sort, dialect)
+        self.row = tuple_(*self.columns)
+
+    def _bound(self, key: QueueKey) -> ColumnElement[tuple[object, ...]]:
+        values = sort_position(key, self.sort)
+        if len(values) != len(self.columns):
+            raise ValueError(f"a key of another order than {self.sort.value!r}")
+        return tuple_(
+            *(literal(v, UtcDateTime()) if isinstance(v, datetime) else literal(v) for v in values)
+        )
+
+    def later(self, key: QueueKey, *, inclusive: bool = False) -> ColumnElement[bool]:
+        bound = self._bound(key)
+        if self.ascending:
+            return self.row >= bound if inclusive else self.row > bound
+        return self.row <= bound if inclusive else self.row < bound
+
+    def earlier(self, key: QueueKey, *, inclusive: bool = False) -> ColumnElement[bool]:
+        bound = self._bound(key)
+        if self.ascending:
+            return self.row <= bound if inclusive else self.row < bound
+        return self.row >= bound if inclusive else self.row > bound
+
+    def by(self, forward: bool) -> list[ColumnElement[Any]]:
+        """ORDER BY for reading down the display (`forward`) or up it."""
+        up = forward == self.ascending
+        return [col if up else col.desc() for col in self.columns]
 
 
 #: How a search is read on SQLite, by how many disputes the FTS index finds (issue 4):
@@ -91,6 +169,7 @@ def conditions(
     *,
     plan: Plan = Plan.PLAIN,
     now: Callable[[], datetime] | None = None,
+    walking: SortKey = SortKey.DUE,
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for `query`: statuses (IN), reasons (IN, empty = all), text (`search`),
     flagged, and claims (mine / unclaimed, by the store's clock: `now()`).
@@ -98,9 +177,14 @@ def conditions(
     `FROM_INDEX` and `WALK` (SQLite) write the status test `+status`, which keeps SQLite's
     planner off the `(status, urgency_at, id)` index (hundreds of thousands of entries at a
     million disputes): it then reads the rows the search index found, or walks
-    `(urgency_at, id)` in order and stops at the page's end.
+    `(urgency_at, id)` in order and stops at the page's end. A page read in another order
+    (`walking`, issue 19; counts and claims never are) writes it `+status` too: the page is
+    read walking that order's index, not sorted from a range of the status index (SQLite
+    would guess an equality on `status` to be selective).
     """
-    status = c.status if plan is Plan.PLAIN else literal_column("+disputes.status")
+    sorted_ = walking is not SortKey.DUE and conn.dialect.name == "sqlite"
+    plain = plan is Plan.PLAIN and not sorted_
+    status = c.status if plain else literal_column("+disputes.status")
     where: list[ColumnElement[bool]] = [status.in_(sorted(s.value for s in query.statuses))]
     if query.reasons:
         where.append(c.reason.in_(sorted(r.value for r in query.reasons)))
@@ -142,27 +226,26 @@ def queue_page(
     limit: int = 100,
     clock: StoreClock = None,
 ) -> QueuePage:
-    """Up to `limit` rows in ascending `(urgency_at, id)` order (see `Store.queue_page`)."""
+    """Up to `limit` rows in `query`'s order (see `Store.queue_page`); keys are in that order
+    (`QueueRow.key_for(query.sort)`)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if after is not None and before is not None:
         raise ValueError("give `after` or `before`, not both")
     forward = after is not None or (before is None and not from_end)
+    order = Order(query, conn.dialect.name)
     plan = search_plan(conn, query)
-    if plan is Plan.WALK and not forward:
+    if plan is Plan.WALK and query.sort is SortKey.DUE and forward != order.ascending:
         # walking back from the end would first pass every resolved dispute (they sort last)
         plan = Plan.PLAIN
     now = StoreTime(conn, clock)
-    where = conditions(conn, query, plan=plan, now=now)
+    where = conditions(conn, query, plan=plan, now=now, walking=query.sort)
     stmt = select(*QUEUE_COLUMNS).where(*where)
     if after is not None:
-        stmt = stmt.where(sort_key > _bound(after))
+        stmt = stmt.where(order.later(after))
     if before is not None:
-        stmt = stmt.where(sort_key < _bound(before))
-    if forward:
-        stmt = stmt.order_by(c.urgency_at, c.id)
-    else:
-        stmt = stmt.order_by(c.urgency_at.desc(), c.id.desc())
+        stmt = stmt.where(order.earlier(before))
+    stmt = stmt.order_by(*order.by(forward))
     fetched = list(conn.execute(stmt.limit(limit + 1)))
     more = len(fetched) > limit
     fetched = fetched[:limit]
@@ -173,19 +256,22 @@ def queue_page(
     def any_where(cond: ColumnElement[bool]) -> bool:
         return bool(conn.scalar(select(exists().where(*where, cond))))
 
+    def key(row: QueueRow) -> QueueKey:
+        return row.key_for(query.sort)
+
     if forward:
         has_after = more
         has_before = False
         if after is not None:
             has_before = any_where(
-                sort_key < _bound(rows[0].key) if rows else sort_key <= _bound(after)
+                order.earlier(key(rows[0])) if rows else order.earlier(after, inclusive=True)
             )
     else:
         has_before = more
         has_after = False
         if before is not None:
             has_after = any_where(
-                sort_key > _bound(rows[-1].key) if rows else sort_key >= _bound(before)
+                order.later(key(rows[-1])) if rows else order.later(before, inclusive=True)
             )
     return QueuePage(rows=rows, has_before=has_before, has_after=has_after)
 
@@ -216,7 +302,7 @@ def queue_counts(
                 conn.scalar(_count().where(c.status == s.value, c.urgency_at <= now)) or 0
                 for s in statuses
             )
-    if totals and query == QueueQuery():  # the whole queue: the totals are the answer
+    if totals and query.unsorted == QueueQuery():  # the whole queue: the totals are the answer
         return QueueCounts(matching=sum(by_status.values()), by_status=by_status, overdue=overdue)
     where = conditions(
         conn,

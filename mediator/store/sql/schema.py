@@ -119,6 +119,12 @@ class DisputeRow(StoreModel, table=True):
             sqlite_where=text("flagged_count > 0"),
             postgresql_where=text("flagged_count > 0"),
         ),
+        #: The queue sorted by a column (issue 19, revision v11_queue_sort); the name and title
+        #: orders have expression indexes, managed in the revision alone (`SORT_PREFIX`).
+        Index("ix_disputes_reason_urgency", "reason", "urgency_at", "id"),
+        Index("ix_disputes_amount_urgency", "currency", "price_minor", "urgency_at", "id"),
+        Index("ix_disputes_evidence_urgency", "evidence_count", "urgency_at", "id"),
+        Index("ix_disputes_flags_urgency", "flagged_count", "urgency_at", "id"),
     )
 
     id: str = Field(primary_key=True)
