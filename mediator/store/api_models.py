@@ -179,3 +179,10 @@ class AlreadyReviewedBody(ErrorBody):
 
     code: Literal["already_reviewed"] = "already_reviewed"
     decision: Decision
+
+
+class DisputeIds(StrictModel):
+    """`GET /queue/ids`: every dispute matching the filters, in the queue's order (at most
+    100,000: a bulk action's "select all")."""
+
+    ids: list[str]
