@@ -25,6 +25,7 @@ from mediator.store.http import HttpStore
 from mediator.store.sql.engine import read_tx
 from mediator.store.sql.schema import audit_trail, info_requests, messages
 from tests.api.conftest import Api
+from tests.api.test_concurrency import race
 from tests.store.conftest import NOW, make_dispute
 
 NOTE = BulkAction(kind=BulkKind.NOTE, text="Carrier confirmed a delay across the region.")
@@ -269,6 +270,21 @@ async def test_claim_hand_over_and_release_in_bulk(api: Api, ana: Store) -> None
 
 
 # --- the API's own contract -------------------------------------------------------------------
+
+
+def test_the_same_job_posted_twice_at_once_is_one_job(api: Api, many: list[str]) -> None:
+    """A client retrying while its first POST is still in flight: one job, each note once."""
+    ana = api.client("agent.ana")
+    body = {"id": "bulk-twice", "action": {"kind": "note", "text": "Twice posted."},
+            "dispute_ids": many[500:600]}  # fmt: skip
+    answers = race([lambda: ana.post("/bulk-jobs", json=body) for _ in range(4)])
+    assert [a.status_code for a in answers] == [202] * 4, [a.text for a in answers]
+    deadline = time.monotonic() + 60
+    while api.store.bulk_job_sync("bulk-twice").pending:
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.02)
+    written = notes(api, "Twice posted.")
+    assert set(written) == set(many[500:600]) and set(written.values()) == {1}
 
 
 def test_the_api_runs_a_job_and_answers_the_poll(api: Api, many: list[str]) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Select, Static
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
+from mediator.domain.bulk_actions import BulkAction, BulkKind, BulkOutcome, BulkStatus
 from mediator.screens.bulk import BulkDialog, BulkResult
 from mediator.screens.help import HelpScreen
 from mediator.screens.queue import QueueScreen
@@ -51,8 +52,10 @@ def status_line(app: MediatorApp) -> str:
 
 
 def result_text(app: MediatorApp) -> tuple[str, str]:
+    """The result's title and its list of refused disputes (empty while it is not shown)."""
     screen = app.screen
-    assert isinstance(screen, BulkResult)
+    if not isinstance(screen, BulkResult) or not screen.query("#bulk-refused"):
+        return "", ""
     title = str(screen.query_one("#bulk-result-title").render())
     return title, str(screen.query_one("#bulk-refused", Static).render())
 
@@ -73,18 +76,21 @@ async def test_a_bulk_note_on_1000_disputes_some_held_by_a_colleague(tmp_path: P
             await pilot.press("a")
             await until(pilot, lambda: "1,000 selected" in status_line(app), "1,000 selected")
             await pilot.press("b")
-            await until(pilot, lambda: isinstance(app.screen, BulkDialog), "the bulk dialog")
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, BulkDialog)
+                    and app.focused is not None
+                    and app.focused.id == "bulk-text"
+                ),
+                "the bulk dialog, ready for the note",
+            )
             assert "1,000 disputes" in str(app.screen.query_one(".dialog-title").render())
             await pilot.press(*NOTE.split(" ")[0])  # typed as a person does
             for word in NOTE.split(" ")[1:]:
                 await pilot.press("space", *word)
             await pilot.press("ctrl+s")
-            await until(
-                pilot,
-                lambda: isinstance(app.screen, BulkResult),
-                "the result",
-                refreshes=100_000,
-            )
+            await until(pilot, lambda: bool(result_text(app)[0]), "the result", refreshes=100_000)
             title, refused = result_text(app)
             assert "995 of 1,000 disputes done, 5 refused" in title
             for dispute_id in held:
@@ -144,5 +150,41 @@ async def test_space_and_shift_arrows_select_rows_and_mark_them(tmp_path: Path) 
                           "next row", "Select every dispute matching", "Clear the selection",
                           "A bulk action on the selected disputes"):  # fmt: skip
                 assert words in listed
+    finally:
+        store.close_sync()
+
+
+async def test_the_result_shows_reasons_and_ids_as_plain_text(tmp_path: Path) -> None:
+    """A refusal's words hold names and the store's text: shown as written, never as markup,
+    and no escape sequence reaches the terminal."""
+    hostile = "claimed by [@click=app.quit]x[/] \x1b]52;c;aGk=\x07 [bold]loud[/bold]"
+    status = BulkStatus(
+        id="bulk-1",
+        action=BulkAction(kind=BulkKind.NOTE, text="n"),
+        actor="agent.ana",
+        created_at=NOW,
+        total=3,
+        done=1,
+        refused=2,
+        refusals=(
+            BulkOutcome(dispute_id="D-1", outcome="refused", reason=hostile),
+            BulkOutcome(dispute_id="D-[b]2[/b]", outcome="refused", reason="[red]no[/red]"),
+        ),
+    )
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'empty.db'}")
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.ana", every=MANUAL)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.push_screen(BulkResult(status))
+            await until(pilot, lambda: bool(result_text(app)[0]), "the result")
+            title, refused = result_text(app)
+            assert "1 of 3 disputes done, 2 refused" in title
+            assert "[@click=app.quit]x[/]" in refused and "[bold]loud[/bold]" in refused
+            assert "D-[b]2[/b]  [red]no[/red]" in refused
+            assert "\x1b" not in refused and "\x07" not in refused
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, BulkResult)
     finally:
         store.close_sync()

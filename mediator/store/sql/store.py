@@ -471,14 +471,15 @@ class SqlStore:
 
     def start_bulk_sync(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
         try:
-            with write_tx(self.engine) as conn:
-                bulk_jobs.create(conn, request, actor=actor, now=now)
+            try:
+                with write_tx(self.engine) as conn:
+                    bulk_jobs.create(conn, request, actor=actor, now=now)
+            except IntegrityError:
+                # the same id raced in from another request (a retry sent twice at once): it
+                # exists now, and this is the same job, or another request under its id
+                with write_tx(self.engine) as conn:
+                    bulk_jobs.create(conn, request, actor=actor, now=now)
             return self.bulk_job_sync(request.id, actor=actor)
-        except IntegrityError:
-            # the same id raced in from another request: it is taken (a retry finds it)
-            raise IdempotencyMismatch(
-                f"bulk job id {request.id!r} is being created by another request; retry"
-            ) from None
         except FAILURES as exc:
             raise store_error(exc, self.label, f"starting bulk job {request.id}") from None
 
