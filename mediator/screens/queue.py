@@ -337,6 +337,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def _filters_changed(self) -> None:
         if self.query_now == self._loaded:
             return  # a Select announcing its first value: the rows on screen already match
+        self.query_one(QueueTable).selection_outlived_filter()
         self.reload(totals=False)  # the header's totals do not depend on the filters
 
     @on(Input.Submitted, "#search")

@@ -249,6 +249,13 @@ class QueueTable(Widget, can_focus=True):
         self.selected_everything = True
         self._selection_changed()
 
+    def selection_outlived_filter(self) -> None:
+        """The filter changed: the selection stays as it was, but it is no longer "every
+        dispute matching the filter" (it is said so)."""
+        if self.selected_everything:
+            self.selected_everything = False
+            self._selection_changed()
+
     def clear_selection(self) -> None:
         self.selection = {}
         self.selected_everything = False

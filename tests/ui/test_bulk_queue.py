@@ -188,3 +188,36 @@ async def test_the_result_shows_reasons_and_ids_as_plain_text(tmp_path: Path) ->
             assert not isinstance(app.screen, BulkResult)
     finally:
         store.close_sync()
+
+
+async def test_asking_for_information_from_the_dialog_fills_each_dispute(tmp_path: Path) -> None:
+    store = thousand(tmp_path / "bulk.db")
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.ana", every=MANUAL)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            table = app.screen.query_one(QueueTable)
+            ids = [r.id for r in table.rows[:2]]
+            await pilot.press("shift+down", "b")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, BulkDialog) and app.focused is not None,
+                "the dialog",
+            )
+            await pilot.press("shift+tab", "enter", "down", "enter")  # the action: ask
+            await until(
+                pilot,
+                lambda: app.screen.query_one("#bulk-party").display,
+                "the party and placeholders shown",
+            )
+            await pilot.press("tab", *"Dear", "space", *"{seller}")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: bool(result_text(app)[0]), "the result", refreshes=10_000)
+            assert "2 of 2 disputes done" in result_text(app)[0]
+            for dispute_id in ids:
+                record = store.get_dispute_sync(dispute_id)
+                assert record.info_request is not None
+                assert record.info_request.message == f"Dear {record.dispute.seller.name}"
+                assert record.info_request.party.value == "seller"
+    finally:
+        store.close_sync()
