@@ -5,7 +5,9 @@ A bulk note on 1,000 disputes with some claimed by a colleague (refused and name
 that acts on nothing twice, a job interrupted and resumed that acts on the rest only, two
 runners at once, a job id reused for another request, bad input refused up front, information
 requests filled per dispute (and refused on a decided dispute), claim / release / hand-over,
-and the API's contract (202, polling, another member of staff's job is 404).
+the API's contract (202, polling, another member of staff's job is 404), the same job posted
+twice at once, and `mediator serve --workers 2` SIGKILLed in the middle of a job and started
+again: the job resumes and every dispute has its note once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +25,11 @@ from mediator.domain import Actor, DecisionDraft, Outcome
 from mediator.domain.bulk_actions import BulkAction, BulkKind, BulkRequest, BulkStatus
 from mediator.store.base import IdempotencyMismatch, InvalidDecision, NotFound, QueueQuery, Store
 from mediator.store.http import HttpStore
+from mediator.store.sql import SqlStore
 from mediator.store.sql.engine import read_tx
 from mediator.store.sql.schema import audit_trail, info_requests, messages
 from tests.api.conftest import Api
+from tests.api.servers import ServeProcess
 from tests.api.test_concurrency import race
 from tests.store.conftest import NOW, make_dispute
 
@@ -65,8 +70,12 @@ async def run(store: Store, request: BulkRequest) -> BulkStatus:
 
 def notes(api: Api, body: str) -> dict[str, int]:
     """How many staff notes saying `body` each dispute has."""
+    return db_notes(api.store, body)
+
+
+def db_notes(store: SqlStore, body: str) -> dict[str, int]:
     m = messages.c
-    with read_tx(api.store.engine) as conn:
+    with read_tx(store.engine) as conn:
         rows = conn.execute(
             select(m.dispute_id, func.count())
             .where(m.channel == "staff_note", m.body == body)
@@ -323,3 +332,42 @@ def test_the_api_runs_a_job_and_answers_the_poll(api: Api, many: list[str]) -> N
         paths
     )
     assert notes(api, "Batch note.") == {"D-1": 1, "D-2": 1}
+
+
+# --- a server killed in the middle of a job ---------------------------------------------------
+
+
+async def test_a_job_survives_a_killed_server_and_acts_once(store_url: str, tmp_path: Path) -> None:
+    """`mediator serve --workers 2` is SIGKILLed while it runs a job; started again, the job
+    is resumed (any worker answers: the state is in the database) and every dispute has its
+    note exactly once."""
+    ids = [f"D-{n}" for n in range(1, 1001)]
+    with SqlStore.open(store_url) as db:
+        db.import_disputes([make_dispute(n) for n in range(1, 1001)])
+        token = db.add_staff_sync("agent.ana", "agent", now=NOW)
+    server = ServeProcess(store_url, tmp_path / "serve.log", workers=2)
+    server.start()
+    ana = HttpStore(server.base_url, token, backoff=0.05)
+    try:
+        request = BulkRequest(id="bulk-crash", action=NOTE, dispute_ids=tuple(ids))
+        await ana.start_bulk(request, actor="agent.ana", now=NOW)
+        status = await ana.bulk_job("bulk-crash")
+        deadline = time.monotonic() + 60
+        while status.done == 0:  # the server runs it: kill it once it has begun
+            assert time.monotonic() < deadline, "the server never began the job"
+            status = await ana.bulk_job("bulk-crash")
+        server.kill()
+        with SqlStore.open(store_url) as db:
+            left = db.bulk_job_sync("bulk-crash")
+            assert left.done > 0 and left.pending > 0, "killed before or after the job"
+            written = db_notes(db, NOTE.text)
+            assert len(written) == left.done and set(written.values()) == {1}
+        server.start()
+        seen = [s async for s in ana.run_bulk("bulk-crash", actor="agent.ana", now=NOW)]
+        assert (seen[-1].done, seen[-1].refused, seen[-1].pending) == (1000, 0, 0)
+        with SqlStore.open(store_url) as db:
+            written = db_notes(db, NOTE.text)
+        assert set(written) == set(ids) and set(written.values()) == {1}
+    finally:
+        await ana.close()
+        server.kill()
