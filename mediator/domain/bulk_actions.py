@@ -22,7 +22,7 @@ from pydantic import Field, StrictBool
 
 from mediator.domain.enums import Actor
 from mediator.domain.ids import name_problem
-from mediator.domain.models import RequestModel, StorableText, StrictModel, UtcTime
+from mediator.domain.models import DisputeId, RequestModel, StorableText, StrictModel, UtcTime
 from mediator.domain.money import format_amount
 
 #: Most disputes one job may cover ("every dispute matching the filter" above this is refused
@@ -81,7 +81,12 @@ def request_problems(request: BulkRequest) -> list[tuple[str, str]]:
         )
     elif len(set(request.dispute_ids)) != len(request.dispute_ids):
         problems.append(("dispute_ids", "a dispute is listed twice"))
-    action = request.action
+    return problems + action_problems(request.action)
+
+
+def action_problems(action: BulkAction) -> list[tuple[str, str]]:
+    """(field, message) for each thing wrong with `action` itself (the bulk dialog's check)."""
+    problems: list[tuple[str, str]] = []
     text = action.text.strip()
     if action.kind is BulkKind.NOTE and not text:
         problems.append(("text", "a note cannot be empty"))
@@ -106,7 +111,7 @@ class BulkRequest(RequestModel):
 
     id: str = Field(min_length=1, max_length=MAX_JOB_ID, pattern=r"^[A-Za-z0-9._:-]+$")
     action: BulkAction
-    dispute_ids: tuple[str, ...]
+    dispute_ids: tuple[DisputeId, ...]
     #: A retry: the disputes refused before are tried again (those done never are).
     retry: StrictBool = False
 

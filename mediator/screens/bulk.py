@@ -15,9 +15,8 @@ from mediator.domain.bulk_actions import (
     PLACEHOLDERS,
     BulkAction,
     BulkKind,
-    BulkRequest,
     BulkStatus,
-    request_problems,
+    action_problems,
 )
 from mediator.domain.enums import Actor
 from mediator.widgets._text import plain
@@ -120,7 +119,7 @@ class BulkDialog(ModalScreen[BulkAction | None]):
             else None,
         )
         # the same checks the store makes, said here before anything is sent
-        problems = request_problems(BulkRequest(id="check", action=action, dispute_ids=("-",)))
+        problems = action_problems(action)
         if problems:
             self.query_one("#bulk-error", Static).update(
                 plain("✖ " + "; ".join(message for _, message in problems))

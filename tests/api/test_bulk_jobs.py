@@ -324,6 +324,10 @@ def test_the_api_runs_a_job_and_answers_the_poll(api: Api, many: list[str]) -> N
             "dispute_ids": ["D-1"]}  # fmt: skip
     refused = ana.post("/bulk-jobs", json=body)
     assert refused.status_code == 422 and "not a member of staff" in refused.json()["detail"]
+    for bad in (["D-1\u0000"], ["X-1"], ["D-1", "D-1"], []):  # 422, never a 500
+        body = {"id": "bulk-x", "action": {"kind": "note", "text": "n"}, "dispute_ids": bad}
+        answer = ana.post("/bulk-jobs", json=body)
+        assert answer.status_code == 422, (bad, answer.text)
     ids = ana.get("/queue/ids", params={"q": "Item number 99"}).json()["ids"]
     assert sorted(ids) == ["D-99", "D-990", "D-991", "D-992", "D-993", "D-994", "D-995",
                            "D-996", "D-997", "D-998", "D-999"]  # fmt: skip
