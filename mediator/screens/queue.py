@@ -480,7 +480,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 title="Nothing selected",
             )
             return
-        if self.workers_running("bulk"):
+        if self._bulk_running():
             self.notify("A bulk action is still running: wait for its result.", title="Busy")
             return
         everything = table.selected_everything
@@ -492,8 +492,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         table.clear_selection()  # the job holds its own copy of the disputes
         self.run_bulk(request)
 
-    def workers_running(self, group: str) -> bool:
-        return any(w.group == group and w.is_running for w in self.workers)
+    def _bulk_running(self) -> bool:
+        return any(w.group == "bulk" and w.is_running for w in self.workers)
 
     @work(exclusive=True, group="bulk", exit_on_error=False)
     async def run_bulk(self, request: BulkRequest) -> None:
