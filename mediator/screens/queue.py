@@ -3,6 +3,7 @@ and status."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -12,14 +13,23 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.claims import ClaimFilter
 from mediator.domain.enums import QUEUE_STATUSES, Reason, Status
 from mediator.domain.queue import SortKey
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
-from mediator.store.base import QueueKey, QueuePage, QueueQuery, StoreError
+from mediator.screens.bulk import BulkDialog, BulkResult, disputes
+from mediator.store.base import (
+    QueueKey,
+    QueuePage,
+    QueueQuery,
+    StoreError,
+    new_idempotency_key,
+)
+from mediator.widgets._text import plain
 from mediator.widgets.footer import Footer
 from mediator.widgets.queue_table import QueueTable
 
@@ -89,6 +99,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
         Binding("d", "dashboard", "Dashboard", id="queue.dashboard",
                 tooltip="The shift's figures, plots and drill-down"),
         Binding("p", "policy", "Policy", id="queue.policy", tooltip="The marketplace policy"),
+        # off the footer (it is full at 80 columns): the status line names b and A once
+        # something is selected, and ? and the palette list all three
+        Binding("a", "select_all", "Select all", show=False, id="queue.select_all",
+                tooltip="Select every dispute matching the filters (A clears the selection)"),
+        Binding("A", "clear_selection", "Unselect", show=False, id="queue.clear_selection",
+                tooltip="Clear the selection"),
+        Binding("b", "bulk", "Bulk", show=False, id="queue.bulk",
+                tooltip="A bulk action on the selected disputes: note, ask for information, "
+                "claim, release, hand over"),
         Binding("q", "app.quit", "Quit", id="queue.quit", tooltip="Quit mediator"),
     ]  # fmt: skip
 
@@ -105,6 +124,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         #: The order (issue 19); not a filter: `x` leaves it.
         self._sort = SortKey.DUE
         self._descending = False
+        self._selected = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -124,6 +144,9 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 id="status",
             )
         yield QueueTable(now=self.app.clock.now(), agent=self.app.agent, id="queue")
+        with Horizontal(id="bulk-progress"):
+            yield Static(id="bulk-progress-label")
+            yield ProgressBar(id="bulk-bar", show_eta=False)
         yield Static(id="queue-status", classes="status-line")
         yield Footer()
 
@@ -317,7 +340,10 @@ class QueueScreen(ReportsFailures, Screen[None]):
             else ("", "")
         )
         who = (visible(f"{self.app.who} · "), "bold")
-        self.query_one("#queue-status", Static).update(Content.assemble(who, self._status, waiting))
+        picked = (self._selected, "bold $accent")
+        self.query_one("#queue-status", Static).update(
+            Content.assemble(who, picked, self._status, waiting)
+        )
 
     def _problem(self, error: StoreError) -> None:
         """One reload reads rows, counts and totals: when the store is down all three fail,
@@ -336,6 +362,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def _filters_changed(self) -> None:
         if self.query_now == self._loaded:
             return  # a Select announcing its first value: the rows on screen already match
+        self.query_one(QueueTable).selection_outlived_filter()
         self.reload(totals=False)  # the header's totals do not depend on the filters
 
     @on(Input.Submitted, "#search")
@@ -373,6 +400,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
         from mediator.screens.dispute import DisputeScreen
 
         self.app.push_screen(DisputeScreen(message.row.id))
+
+    @on(QueueTable.SelectionChanged)
+    def _selection_changed(self, message: QueueTable.SelectionChanged) -> None:
+        if message.count:
+            which = " (all matching)" if message.everything else ""
+            self._selected = f"{message.count:,} selected{which} · b bulk · A unselect · "
+        else:
+            self._selected = ""
+        self.show_status()
 
     # ----- actions ----------------------------------------------------------------------
     def action_to_table(self) -> None:
@@ -493,3 +529,86 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     def action_reload(self) -> None:
         self.reload(keep=self._current_key())
+
+    # ----- bulk actions (issue 19) ------------------------------------------------------
+    @work(exclusive=True, group="select", exit_on_error=False)
+    async def action_select_all(self) -> None:
+        """Select every dispute matching the filters (their ids, read from the store)."""
+        try:
+            ids = await self.app.store.matching_ids(self.query_now)
+        except StoreError as error:
+            self.notify(f"Could not select the matching disputes: {error}", severity="error")
+            return
+        self.query_one(QueueTable).select_ids(ids)
+
+    def action_clear_selection(self) -> None:
+        self.query_one(QueueTable).clear_selection()
+
+    @work(group="bulk-dialog", exit_on_error=False)
+    async def action_bulk(self) -> None:
+        table = self.query_one(QueueTable)
+        if not table.selection:
+            self.notify(
+                "Select disputes first: space selects the one under the cursor, shift+↑↓ "
+                "extends, a selects every dispute matching the filters.",
+                title="Nothing selected",
+            )
+            return
+        if self._bulk_running():
+            self.notify("A bulk action is still running: wait for its result.", title="Busy")
+            return
+        everything = table.selected_everything
+        action = await self.app.push_screen_wait(BulkDialog(len(table.selection), everything))
+        if action is None:
+            return
+        job_id = new_idempotency_key().replace("mediator-", "bulk-", 1)
+        request = BulkRequest(id=job_id, action=action, dispute_ids=tuple(table.selection))
+        table.clear_selection()  # the job holds its own copy of the disputes
+        self.run_bulk(request)
+
+    def _bulk_running(self) -> bool:
+        return any(w.group == "bulk" and w.is_running for w in self.workers)
+
+    @work(exclusive=True, group="bulk", exit_on_error=False)
+    async def run_bulk(self, request: BulkRequest) -> None:
+        """Run the job in the background with a progress bar (the queue stays usable), then
+        show its result; a retry runs the same job id again (nothing is done twice)."""
+        app = self.app
+        while True:
+            status, problem = await self._run_job(request)
+            self.query_one("#bulk-progress").remove_class("-running")
+            self.reload(keep=self._current_key())
+            if status is None:
+                return
+            if not await app.push_screen_wait(BulkResult(status, problem)):
+                return
+            request = request.model_copy(update={"retry": True})
+
+    async def _run_job(self, request: BulkRequest) -> tuple[BulkStatus | None, str]:
+        app = self.app
+        bar = self.query_one("#bulk-bar", ProgressBar)
+        label = self.query_one("#bulk-progress-label", Static)
+        status: BulkStatus | None = None
+        try:
+            status = await app.store.start_bulk(request, actor=app.agent, now=app.clock.now())
+            self._progress(status, bar, label)
+            steps = app.store.run_bulk(request.id, actor=app.agent, now=app.clock.now())
+            async for status in steps:
+                self._progress(status, bar, label)
+        except StoreError as error:
+            if status is None:
+                self.notify(f"The bulk action did not start: {error}", severity="error")
+                return None, ""
+            with contextlib.suppress(StoreError):  # else the last status seen says what is known
+                status = await app.store.bulk_job(request.id)
+            return status, str(error)
+        return status, ""
+
+    def _progress(self, status: BulkStatus, bar: ProgressBar, label: Static) -> None:
+        self.query_one("#bulk-progress").add_class("-running")
+        bar.update(total=status.total, progress=status.done + status.refused)
+        what = status.action.kind.label.capitalize()
+        label.update(
+            plain(f"{what}: {status.done:,} done, {status.refused:,} refused of "
+                  f"{disputes(status.total)} ")
+        )  # fmt: skip

@@ -37,7 +37,11 @@ models and `store.api_models`, so both ends read and write the same classes):
   (`forbidden` for agents). A review the store refuses is 403 `not_allowed` naming why (the
   reviewer proposed it, or took part in the dispute); a proposal reviewed already is 409
   `already_reviewed` with the proposal as it stands;
-- `GET /disputes/{id}/history` lists the dispute's audit entries, oldest first (any staff).
+- `GET /disputes/{id}/history` lists the dispute's audit entries, oldest first (any staff);
+- bulk actions (issue 19) are jobs: `POST /bulk-jobs` creates one (its `id` is the client's
+  idempotency key; 202) and runs it in the background, `GET /bulk-jobs/{id}` polls its
+  progress and refused disputes, `POST /bulk-jobs/{id}/run` resumes one whose server stopped,
+  `GET /queue/ids` lists every dispute matching the filters (`server.bulk_jobs`).
 
 Every error body is `{"code": …, "detail": "<one line>"}` plus the fields named above.
 """
@@ -61,7 +65,7 @@ from mediator.domain.ids import name_problem
 from mediator.domain.models import StorableText
 from mediator.domain.queue import QueueCounts, QueueKey, QueueQuery, SortKey
 from mediator.domain.text import one_line
-from mediator.server import errors, events, macros, reports, reviews
+from mediator.server import bulk_jobs, errors, events, macros, reports, reviews
 from mediator.server.answers import DisputePath
 from mediator.server.answers import json_answer as _json
 from mediator.server.answers import route as _route
@@ -138,6 +142,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         try:
             yield
         finally:
+            await runner.stop()
             if owns_store:
                 await store.close()
 
@@ -152,6 +157,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
             {"name": "claims"},
             {"name": "reviews", "description": "The two-person rule (issue 16)"},
             {"name": "macros", "description": "Canned replies (issue 19)"},
+            {"name": "bulk", "description": "Bulk actions, as jobs that can be polled (issue 19)"},
             {"name": "admin"},
         ],
     )
@@ -435,6 +441,7 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
     reports.install(app, store, clock, supervisor=supervisor)
     # issue 19: canned replies (staff read, supervisors write)
     macros.install(app, store, clock, staff=staff_member, supervisor=supervisor)
+    runner = bulk_jobs.install(app, store, clock, staff=staff_member, filters=queue_query)
 
     # --- admin ----------------------------------------------------------------------------
 

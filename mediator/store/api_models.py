@@ -193,3 +193,10 @@ class MacroEdit(MacroBody):
     another edit came first)."""
 
     expected_version: int | None = Field(default=None, ge=1, strict=True)
+
+
+class DisputeIds(StrictModel):
+    """`GET /queue/ids`: every dispute matching the filters, in the queue's order (at most
+    100,000: a bulk action's "select all")."""
+
+    ids: list[str]

@@ -31,6 +31,7 @@ from mediator.domain import (
     Message,
 )
 from mediator.domain.audit import AuditEntry
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
@@ -350,6 +351,37 @@ class Store(Protocol):
     async def claims_held(self, actor: str) -> list[Claim]:
         """The claims `actor` holds now, most urgent first (asked on quit: release or hand
         over)."""
+        ...
+
+    # -- bulk actions (issue 19) -------------------------------------------------------------
+
+    async def matching_ids(self, query: QueueQuery) -> list[str]:
+        """The ids of every dispute matching `query`, in the queue's order ("select all"): the
+        queue's own filter, no OFFSET. More than `MAX_BULK` (100,000) raises `InvalidDecision`
+        (narrow the filter)."""
+        ...
+
+    async def start_bulk(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        """Create the job `request.id` (the client's idempotency key) over its disputes, fixed
+        now; the same id and request again is the same job (with `retry`, its refused disputes
+        are tried again), another request under that id `IdempotencyMismatch`. Bad input (no
+        disputes, an empty note, an unknown placeholder or colleague) is `InvalidDecision`,
+        before anything is written. Over HTTP the server starts running it at once."""
+        ...
+
+    def run_bulk(
+        self, job_id: str, *, actor: str, now: datetime
+    ) -> AsyncGenerator[BulkStatus, None]:
+        """Run the job's pending disputes (SQL: here, one transaction each with its outcome;
+        HTTP: on the server, polled), yielding its status as it goes, last when none is left
+        pending. Interrupted and run again, it acts only on the disputes not yet done; a
+        dispute is never acted on twice. Each goes through the single action's checks (claims,
+        status, policy) and writes its audit entry; a refusal is recorded with its reason."""
+        ...
+
+    async def bulk_job(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        """The job's progress and refused disputes (`NotFound`; with `actor`, another member of
+        staff's job is `NotFound` too)."""
         ...
 
     # -- reviews and the audit trail (issue 16) ----------------------------------------------

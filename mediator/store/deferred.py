@@ -20,6 +20,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 from mediator.domain.audit import AuditEntry
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.enums import Actor
@@ -240,6 +241,26 @@ class DeferredStore:
 
     async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
         return await (await self._opened()).summary(period, now=now)
+
+    async def matching_ids(self, query: QueueQuery) -> list[str]:
+        return await (await self._opened()).matching_ids(query)
+
+    async def start_bulk(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        return await (await self._opened()).start_bulk(request, actor=actor, now=now)
+
+    async def run_bulk(
+        self, job_id: str, *, actor: str, now: datetime
+    ) -> AsyncGenerator[BulkStatus, None]:
+        store = await self._opened()
+        steps = store.run_bulk(job_id, actor=actor, now=now)
+        try:
+            async for status in steps:
+                yield status
+        finally:
+            await steps.aclose()
+
+    async def bulk_job(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        return await (await self._opened()).bulk_job(job_id, actor=actor)
 
     async def changes(self) -> AsyncGenerator[Change, None]:
         store = await self._opened()

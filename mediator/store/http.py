@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
 from mediator.domain.audit import AuditEntry
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
@@ -54,6 +55,7 @@ from mediator.store.api_models import (
     ClaimedBody,
     Claims,
     ConflictBody,
+    DisputeIds,
     ErrorBody,
     HandOverBody,
     History,
@@ -90,6 +92,9 @@ CONNECT_TIMEOUT = 3.0
 #: Seconds the event stream may stay silent before it is taken for dead: the server sends a
 #: comment every 15 s (FastAPI's SSE keep-alive), so two missed ones and some.
 EVENTS_READ_TIMEOUT = 35.0
+#: Seconds between two polls of a bulk job, and without progress before it is run again.
+BULK_POLL = 0.25
+BULK_STALL = 15.0
 #: Attempts after the first, and the first backoff (doubled each time, plus up to 50 % jitter).
 RETRIES = 3
 BACKOFF = 0.25
@@ -390,6 +395,63 @@ class HttpStore:
                     raise
                 return  # closed under the stream (`close()`)
             await asyncio.sleep(backoff.next())
+
+    # --- bulk actions (issue 19) -------------------------------------------------------------
+
+    async def matching_ids(self, query: QueueQuery) -> list[str]:
+        found = await self._answer(
+            DisputeIds,
+            "GET",
+            "/queue/ids",
+            params=query_params(query),
+            action="selecting the matching disputes",
+            idempotent=True,
+        )
+        return found.ids
+
+    async def start_bulk(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        """POST the job (the server starts it); retried safely: its id is the idempotency
+        key. `actor` and `now` are the server's."""
+        return await self._answer(
+            BulkStatus,
+            "POST",
+            "/bulk-jobs",
+            body=request,
+            action=f"starting bulk job {request.id}",
+            idempotent=True,
+        )
+
+    async def bulk_job(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        return await self._answer(
+            BulkStatus,
+            "GET",
+            f"/bulk-jobs/{quote(job_id, safe='')}",
+            action=f"reading bulk job {job_id}",
+            idempotent=True,
+        )
+
+    async def run_bulk(
+        self, job_id: str, *, actor: str, now: datetime
+    ) -> AsyncGenerator[BulkStatus, None]:
+        """Poll the job the server runs, every `BULK_POLL` seconds; when it makes no progress
+        for `BULK_STALL` seconds (its server stopped), ask for it to be run again (nothing done
+        is done again)."""
+        path = f"/bulk-jobs/{quote(job_id, safe='')}"
+        run = dict(action=f"running bulk job {job_id}", idempotent=True)
+        status = await self._answer(BulkStatus, "POST", f"{path}/run", **run)
+        loop = asyncio.get_running_loop()
+        seen, since = status.pending, loop.time()
+        while True:
+            yield status
+            if status.finished:
+                return
+            await asyncio.sleep(BULK_POLL)
+            status = await self.bulk_job(job_id)
+            if status.pending != seen:
+                seen, since = status.pending, loop.time()
+            elif loop.time() - since > BULK_STALL:
+                status = await self._answer(BulkStatus, "POST", f"{path}/run", **run)
+                since = loop.time()
 
     # --- reviews and the audit trail (issue 16) ---------------------------------------------
 

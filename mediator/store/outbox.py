@@ -32,6 +32,7 @@ from typing import cast
 
 from mediator.domain import Actor, Decision, DecisionDraft, DisputeRecord, InfoRequest, Message
 from mediator.domain.audit import AuditEntry
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
@@ -314,6 +315,21 @@ class OutboxStore:
 
     async def summary(self, period: Period, *, now: datetime | None = None) -> Summary:
         return await self.api.summary(period, now=now)
+
+    # bulk jobs (issue 19) are the server's: they are idempotent by their id already
+    async def matching_ids(self, query: QueueQuery) -> list[str]:
+        return await self.api.matching_ids(query)
+
+    async def start_bulk(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        return await self.api.start_bulk(request, actor=actor, now=now)
+
+    def run_bulk(
+        self, job_id: str, *, actor: str, now: datetime
+    ) -> AsyncGenerator[BulkStatus, None]:
+        return self.api.run_bulk(job_id, actor=actor, now=now)
+
+    async def bulk_job(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        return await self.api.bulk_job(job_id, actor=actor)
 
     async def record_decision(
         self,

@@ -102,6 +102,7 @@ class QueueTable(Widget, can_focus=True):
         "queue-table--claimed",
         "queue-table--mine",
         "queue-table--returned",
+        "queue-table--selected",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,6 +117,12 @@ class QueueTable(Widget, can_focus=True):
                 tooltip="Most urgent dispute"),
         Binding("end,G", "jump_end", "Last", show=False, id="queue.last",
                 tooltip="Least urgent dispute"),
+        Binding("space", "toggle_selected", "Select", show=False, id="queue.toggle",
+                tooltip="Select the dispute under the cursor for a bulk action, or unselect it"),
+        Binding("shift+up", "extend_selection(-1)", "Select up", show=False,
+                id="queue.extend_up", tooltip="Extend the selection to the previous row"),
+        Binding("shift+down", "extend_selection(1)", "Select down", show=False,
+                id="queue.extend_down", tooltip="Extend the selection to the next row"),
     ]  # fmt: skip
 
     DEFAULT_CSS = """
@@ -133,6 +140,7 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--claimed { color: $text-muted; text-style: italic; }
     QueueTable > .queue-table--mine { color: $success; }
     QueueTable > .queue-table--returned { color: $warning; text-style: bold; }
+    QueueTable > .queue-table--selected { color: $accent; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -171,6 +179,15 @@ class QueueTable(Widget, can_focus=True):
             super().__init__()
             self.row = row
 
+    class SelectionChanged(Message):
+        """The disputes selected for a bulk action changed: `count` of them; `everything`
+        when they are every dispute matching the filter (`select_ids`)."""
+
+        def __init__(self, count: int, everything: bool) -> None:
+            super().__init__()
+            self.count = count
+            self.everything = everything
+
     def __init__(
         self, *, now: datetime, agent: str = "", name: str | None = None, id: str | None = None
     ) -> None:
@@ -188,6 +205,12 @@ class QueueTable(Widget, can_focus=True):
         #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
         self.sort = SortKey.DUE
         self.descending = False
+
+        #: The disputes selected for a bulk action, by id, in the order selected: a set of ids
+        #: (never rows), so "every dispute matching the filter" costs ids, not row objects.
+        self.selection: dict[str, None] = {}
+        #: The selection is every dispute that matched the filter when it was made.
+        self.selected_everything = False
 
     def set_order(self, sort: SortKey, descending: bool) -> None:
         """The order of the rows `set_page` brings next (the sorted column is never dropped)."""
@@ -250,6 +273,51 @@ class QueueTable(Widget, can_focus=True):
     @property
     def current(self) -> QueueRow | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    # ----- the selection (issue 19: bulk actions) ------------------------------------------
+    def select_ids(self, ids: list[str]) -> None:
+        """Select exactly `ids` (every dispute matching the filter, in the queue's order)."""
+        self.selection = dict.fromkeys(ids)
+        self.selected_everything = True
+        self._selection_changed()
+
+    def selection_outlived_filter(self) -> None:
+        """The filter changed: the selection stays as it was, but it is no longer "every
+        dispute matching the filter" (it is said so)."""
+        if self.selected_everything:
+            self.selected_everything = False
+            self._selection_changed()
+
+    def clear_selection(self) -> None:
+        self.selection = {}
+        self.selected_everything = False
+        self._selection_changed()
+
+    def action_toggle_selected(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        if row.id in self.selection:
+            del self.selection[row.id]
+        else:
+            self.selection[row.id] = None
+        self.selected_everything = False
+        self._selection_changed()
+
+    def action_extend_selection(self, delta: int) -> None:
+        row = self.current
+        if row is None:
+            return
+        self.selection.setdefault(row.id, None)
+        self._move_to(self.cursor + delta)
+        if (moved := self.current) is not None:
+            self.selection.setdefault(moved.id, None)
+        self.selected_everything = False
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self._refresh_all()
+        self.post_message(self.SelectionChanged(len(self.selection), self.selected_everything))
 
     # ----- movement ---------------------------------------------------------------------
     def highlight_id(self, dispute_id: str) -> bool:
@@ -417,7 +485,7 @@ class QueueTable(Widget, can_focus=True):
         # A row's line depends only on these; cursor moves and repaints reuse it.
         key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
                row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
-               self.has_focus, base)  # fmt: skip
+               self.has_focus, base, row.id in self.selection)  # fmt: skip
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -459,6 +527,8 @@ class QueueTable(Widget, can_focus=True):
             if index == self.cursor
             else Style()
         )
+        selected = row.id in self.selection
+        picked = self.get_component_rich_style("queue-table--selected") if selected else Style()
         for i, (column, w) in enumerate(layout):
             style = (
                 urgency
@@ -471,8 +541,12 @@ class QueueTable(Widget, can_focus=True):
                 if column.title == "⚑"
                 else Style()
             )
+            if column.title == "Dispute":
+                style += picked
             segments.append(Segment(_fit(values[column], w, column.right), base + style + cursor))
-            segments.append(Segment(" ", base + cursor))
+            # a selected row is marked ● after its first column (the header is unchanged)
+            mark = "●" if i == 0 and selected else " "
+            segments.append(Segment(mark, base + picked + cursor))
         return Strip(segments).crop_extend(0, width, base + cursor)
 
 

@@ -84,7 +84,7 @@ def make_pre_alembic(store_url: str, version: int) -> None:
     """Turn the (current) store at `store_url` into one the hand-written migrations left at
     `version` 3 or 4: no alembic_version, no PostgreSQL search index, no claims (v6), no change
     feed (v7), no reviews (v8), no figures' columns and indexes (v9), no macros (v10), no sort
-    indexes (v11); v3
+    indexes (v11), no bulk jobs (v12); v3
     without v4's tables."""
     with SqlStore.open(store_url) as store, write_tx(store.engine) as conn:
         conn.execute(text("DROP TABLE alembic_version"))
@@ -100,6 +100,9 @@ def make_pre_alembic(store_url: str, version: int) -> None:
                       "ix_disputes_sort_buyer", "ix_disputes_sort_seller",
                       "ix_disputes_sort_title"):  # fmt: skip
             conn.execute(text(f"DROP INDEX {index}"))
+        # v12 (bulk actions)
+        conn.execute(text("DROP TABLE bulk_items"))
+        conn.execute(text("DROP TABLE bulk_jobs"))
         # v9 (the shift's figures)
         for index in ("ix_disputes_escalated", "ix_disputes_first_decided",
                       "ix_disputes_opened_at", "ix_disputes_cause_opened",

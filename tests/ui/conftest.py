@@ -93,6 +93,7 @@ def told(app: App[Any]) -> list[Told]:
 INTERACTIVE = {
     "decide", "note", "ask_info", "leave", "quit", "take_over", "discard_draft", "live", "review",
     "macro",
+    "bulk-dialog", "bulk",  # issue 19: the bulk dialog, and a bulk job that ends in its result
 }  # fmt: skip
 
 

@@ -407,6 +407,35 @@ class MacroVersionRow(StoreModel, table=True):
     saved_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class BulkJobRow(StoreModel, table=True):
+    """A bulk action (issue 19): its id is the client's idempotency key; `action` the
+    `BulkAction` as JSON; `request_hash` what it does to whom (`BulkRequest.fingerprint`)."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: str = Field(primary_key=True)
+    actor: str
+    action: str = Field(sa_type=Text)
+    request_hash: str
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    total: int
+
+
+class BulkItemRow(StoreModel, table=True):
+    """One dispute of a bulk job, in the job's order (`seq`): `pending`, `done` (written in the
+    same transaction as the dispute's action) or `refused` with the reason in words."""
+
+    __tablename__ = "bulk_items"
+    __table_args__ = (Index("ix_bulk_items_outcome", "job_id", "outcome", "seq"),)
+
+    job_id: str = Field(primary_key=True, foreign_key="bulk_jobs.id")
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    dispute_id: str
+    outcome: str = "pending"
+    reason: str | None = Field(default=None, sa_type=Text)
+    at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 class MetaRow(StoreModel, table=True):
     __tablename__ = "meta"
 
@@ -432,6 +461,8 @@ audit_trail = _table(AuditRow)
 audit_head = _table(AuditHeadRow)
 macros = _table(MacroRow)
 macro_versions = _table(MacroVersionRow)
+bulk_jobs = _table(BulkJobRow)
+bulk_items = _table(BulkItemRow)
 
 TABLES = (
     meta,
@@ -448,4 +479,6 @@ TABLES = (
     audit_head,
     macros,
     macro_versions,
+    bulk_jobs,
+    bulk_items,
 )

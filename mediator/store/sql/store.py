@@ -43,6 +43,7 @@ from mediator.domain.audit import (
     trailer_line,
 )
 from mediator.domain.audit import verify as verify_trail
+from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
@@ -63,6 +64,7 @@ from mediator.store.base import (
 )
 from mediator.store.sql import (
     audit,
+    bulk_jobs,
     claims,
     deciding,
     exports,
@@ -91,6 +93,9 @@ from mediator.store.sql.schema import disputes as disputes_table
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+#: Disputes a bulk job acts on between two progress reports.
+BULK_STEP = 25
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -460,16 +465,7 @@ class SqlStore:
     ) -> Claim:
         try:
             with write_tx(self.engine) as conn:
-                # the hand-over note goes into the timeline, as the one who hands over (while
-                # they still hold the claim); a refused hand-over rolls it back. Its audit
-                # entry is the hand-over's (one entry, with the note).
-                said = note.strip()
-                body = f"Handed over to {to}" + (f": {said}" if said else ".")
-                now = claims.store_now(conn, self.clock)
-                writes.add_note(
-                    conn, dispute_id, body, actor=actor, now=now, clock=self.clock, audited=False
-                )
-                return claims.hand_over(
+                return writes.hand_over(
                     conn, dispute_id, actor=actor, to=to, note=note, lease=lease, clock=self.clock
                 )
         except FAILURES as exc:
@@ -481,6 +477,57 @@ class SqlStore:
                 return claims.held_by(conn, actor, clock=self.clock)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading {actor}'s claims") from None
+
+    # -- bulk actions (issue 19) -------------------------------------------------------------
+
+    def matching_ids_sync(self, query: QueueQuery) -> list[str]:
+        try:
+            with read_tx(self.engine) as conn:
+                return bulk_jobs.matching_ids(conn, query, clock=self.clock)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, "selecting the matching disputes") from None
+
+    def start_bulk_sync(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        try:
+            try:
+                with write_tx(self.engine) as conn:
+                    bulk_jobs.create(conn, request, actor=actor, now=now)
+            except IntegrityError:
+                # the same id raced in from another request (a retry sent twice at once): it
+                # exists now, and this is the same job, or another request under its id
+                with write_tx(self.engine) as conn:
+                    bulk_jobs.create(conn, request, actor=actor, now=now)
+            return self.bulk_job_sync(request.id, actor=actor)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"starting bulk job {request.id}") from None
+
+    def bulk_job_sync(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        try:
+            with read_tx(self.engine) as conn:
+                return bulk_jobs.status(conn, job_id, actor=actor)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading bulk job {job_id}") from None
+
+    def run_bulk_step_sync(
+        self, job_id: str, *, actor: str, now: datetime, after: int = -1, limit: int = BULK_STEP
+    ) -> tuple[BulkStatus, int | None]:
+        """Act on the next `limit` pending disputes of the job after `seq` (each in a
+        transaction of its own with its item's outcome); the status and the last `seq` looked
+        at (None when none was left)."""
+        try:
+            with read_tx(self.engine) as conn:
+                action = bulk_jobs.job_of(conn, job_id, actor=actor)
+                items = bulk_jobs.pending_items(conn, job_id, after=after, limit=limit)
+            for seq, dispute_id in items:
+                with write_tx(self.engine) as conn:
+                    bulk_jobs.run_item(
+                        conn, job_id, seq, dispute_id, action, actor=actor, now=now,
+                        clock=self.clock,
+                    )  # fmt: skip
+            last = items[-1][0] if items else None
+            return self.bulk_job_sync(job_id), last
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"running bulk job {job_id}") from None
 
     # -- reviews (issue 16) -------------------------------------------------------------------
 
@@ -668,6 +715,29 @@ class SqlStore:
             actor=actor,
             now=now,
         )
+
+    async def matching_ids(self, query: QueueQuery) -> list[str]:
+        return await self._call(SqlStore.matching_ids_sync, query)
+
+    async def start_bulk(self, request: BulkRequest, *, actor: str, now: datetime) -> BulkStatus:
+        return await self._call(SqlStore.start_bulk_sync, request, actor=actor, now=now)
+
+    async def bulk_job(self, job_id: str, *, actor: str | None = None) -> BulkStatus:
+        return await self._call(SqlStore.bulk_job_sync, job_id, actor=actor)
+
+    async def run_bulk(
+        self, job_id: str, *, actor: str, now: datetime
+    ) -> AsyncGenerator[BulkStatus, None]:
+        """`Store.run_bulk`: `BULK_STEP` disputes at a time, off the event loop."""
+        after = -1
+        while True:
+            status, last = await self._call(
+                SqlStore.run_bulk_step_sync, job_id, actor=actor, now=now, after=after
+            )
+            yield status
+            if last is None:
+                return
+            after = last
 
     def changes(self) -> AsyncGenerator[Change, None]:
         """`Store.changes`: SQLite's data version polled every `poll` seconds, PostgreSQL's

@@ -10,7 +10,7 @@ locks the trail's head), so a refused write leaves no entry either.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -26,10 +26,11 @@ from mediator.domain import (
 )
 from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
+from mediator.domain.claims import Claim
 from mediator.domain.deadlines import auto_escalation
 from mediator.domain.review import final_decision, pending_proposal
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
-from mediator.store.sql import audit
+from mediator.store.sql import audit, claims
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, check_holder, live_claim, store_now
 from mediator.store.sql.rows import (
@@ -160,6 +161,28 @@ def add_note(
             after={"message_id": note.id, "body": text},
         )
     return note
+
+
+def hand_over(
+    conn: Connection,
+    dispute_id: str,
+    *,
+    actor: str,
+    to: str,
+    note: str,
+    lease: timedelta,
+    clock: StoreClock = None,
+) -> Claim:
+    """`Store.hand_over` on the caller's write transaction: the hand-over note goes into the
+    timeline, as the one who hands over (while they still hold the claim); a refused hand-over
+    rolls it back. Its audit entry is the hand-over's (one entry, with the note)."""
+    said = note.strip()
+    body = f"Handed over to {to}" + (f": {said}" if said else ".")
+    now = store_now(conn, clock)
+    add_note(conn, dispute_id, body, actor=actor, now=now, clock=clock, audited=False)
+    return claims.hand_over(
+        conn, dispute_id, actor=actor, to=to, note=note, lease=lease, clock=clock
+    )
 
 
 class InvalidRequest(InvalidDecision):
