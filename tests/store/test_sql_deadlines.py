@@ -185,9 +185,20 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
         db.execute("DROP TABLE changes")
         db.execute("DROP TABLE audit_trail")
         db.execute("DROP TABLE audit_head")
+        db.execute("DROP TABLE macro_versions")  # v10
+        db.execute("DROP TABLE macros")
+        db.execute("ALTER TABLE decisions DROP COLUMN macro_id")
+        db.execute("ALTER TABLE decisions DROP COLUMN macro_version")
+        db.execute("DROP TABLE bulk_items")  # v12
+        db.execute("DROP TABLE bulk_jobs")
         for index in ("ix_disputes_escalated", "ix_disputes_first_decided", "ix_disputes_opened_at",
                       "ix_disputes_cause_opened", "ix_info_requests_asked_at",
-                      "ix_decisions_period", "ix_disputes_flagged"):  # fmt: skip
+                      "ix_decisions_period", "ix_disputes_flagged",
+                      # v11: the queue's sort orders
+                      "ix_disputes_reason_urgency", "ix_disputes_amount_urgency",
+                      "ix_disputes_evidence_urgency", "ix_disputes_flags_urgency",
+                      "ix_disputes_sort_buyer", "ix_disputes_sort_seller",
+                      "ix_disputes_sort_title"):  # fmt: skip
             db.execute(f"DROP INDEX IF EXISTS {index}")
         db.execute("ALTER TABLE disputes DROP COLUMN first_decided_at")
         db.execute("ALTER TABLE decisions DROP COLUMN handled_s")
