@@ -523,3 +523,18 @@ def test_flags_never_load_textual_or_sql() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_detector_and_tuning_never_read_the_held_out_set() -> None:
+    """The held-out set (issue 21) measures unseen text only if nothing tunes on it."""
+    from tests.domain.flags_labelled import HELD_OUT
+
+    root = Path(__file__).resolve().parents[2]
+    readers = [*(root / "mediator" / "domain").glob("flags*.py"), Path(__file__)]
+    for path in readers:
+        text = path.read_text(encoding="utf-8")
+        if path == Path(__file__):
+            text = text.split("def test_detector_and_tuning_never_read_the_held_out_set")[0]
+        assert "heldout" not in text.lower() and "HELD_OUT" not in text, path
+    assert {e.note.split()[0] for e in load(HELD_OUT)} == {"heldout"}
+    assert not any(e.note.startswith("heldout") for e in EXAMPLES)
