@@ -106,9 +106,9 @@ def test_flags_are_frozen_values() -> None:
         ("Message me on WhatsApp", ONPLATFORM, "mentions WhatsApp"),
         ("Stop lying, idiot.", CONDUCT, "insult: 'idiot'"),
         ("YOU ARE A THIEF GIVE ME MY MONEY BACK", CONDUCT, "accusation: 'thief' (shouting)"),
-        ("mail me at kira@example.com", ONPLATFORM, "email address"),
+        ("mail me at kira@example.com", ONPLATFORM, "email address kira@example.com"),
         ("t.me/kira", ONPLATFORM, "link to Telegram"),
-        ("+44 7700 900123", ONPLATFORM, "phone number"),
+        ("+44 7700 900123", ONPLATFORM, "phone number +44 7700 900123"),
         ("I will find you.", CONDUCT, "threat: 'i will find you'"),
     ],
 )
@@ -502,7 +502,7 @@ FLAG_MODULES = ["flags", "flags_text", "flags_contact", "flags_conduct"]
 
 
 @pytest.mark.parametrize("module", FLAG_MODULES)
-def test_flag_modules_import_only_re_and_small_stdlib_helpers(module: str) -> None:
+def test_flag_modules_import_only_re_small_stdlib_helpers_and_offline_packages(module: str) -> None:
     path = Path(__file__).resolve().parents[2] / "mediator" / "domain" / f"{module}.py"
     imported = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -511,6 +511,8 @@ def test_flag_modules_import_only_re_and_small_stdlib_helpers(module: str) -> No
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     allowed = {"__future__", "re", "unicodedata", "dataclasses", "collections"}
+    # Maintained offline rule sets (issue 21): libphonenumber's metadata ships in the package.
+    allowed |= {"phonenumbers"}
     assert imported <= allowed | {f"mediator.domain.{m}" for m in FLAG_MODULES}, imported
 
 
