@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from mediator.domain.flags_conduct import conduct
 from mediator.domain.flags_contact import off_platform
-from mediator.domain.flags_text import normalise, scan_window, squash
+from mediator.domain.flags_text import normalise, scan_window, squash, unspace
 
 ONPLATFORM = "P-COMM-ONPLATFORM"
 CONDUCT = "P-COMM-CONDUCT"
@@ -55,7 +55,7 @@ class Flag:
 
 def flag_message(body: str) -> tuple[Flag, ...]:
     """The flags `body` earns: at most one per rule id, in `RULE_IDS` order."""
-    text = normalise(scan_window(body))
+    text = unspace(normalise(scan_window(body)))
     squashed = squash(text)
     flags: list[Flag] = []
     if (reason := off_platform(text, squashed)) is not None:

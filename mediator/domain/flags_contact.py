@@ -194,7 +194,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (
         "asks to call or text",
-        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|paranoid|old[ -]fashioned|"
+        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
         r"names?|what you want)\b)"
         r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
         r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
