@@ -24,9 +24,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from mediator.domain.flags_conduct import conduct
-from mediator.domain.flags_contact import off_platform
-from mediator.domain.flags_text import normalise, scan_window, squash, unspace
+from mediator.domain.flags_conduct import conduct_evidence
+from mediator.domain.flags_contact import off_platform_evidence
+from mediator.domain.flags_text import SCAN_HEAD, normalise, scan_window, squash, unspace
 
 ONPLATFORM = "P-COMM-ONPLATFORM"
 CONDUCT = "P-COMM-CONDUCT"
@@ -47,10 +47,15 @@ REPEAT_MIN_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A rule a message breaks, and a short reason for a badge tooltip or the detail view."""
+    """A rule a message breaks, a short reason ("phone number +44 7700 900461", "threat: 'i hope
+    your shop burns down'"), and where in the message the reason's words are, when they can be
+    found there: (start, end) offsets into the body, for highlighting; None when the words were
+    reassembled (spelled-out digits, look-alike letters) or the rule is about the whole message
+    (spam)."""
 
     rule_id: str
     reason: str
+    span: tuple[int, int] | None = None
 
 
 def flag_message(body: str) -> tuple[Flag, ...]:
@@ -58,15 +63,38 @@ def flag_message(body: str) -> tuple[Flag, ...]:
     text = unspace(normalise(scan_window(body)))
     squashed = squash(text)
     flags: list[Flag] = []
-    if (reason := off_platform(text, squashed)) is not None:
-        flags.append(Flag(ONPLATFORM, reason))
-    if (reason := conduct(text, squashed)) is not None:
-        if _shouting(body):
-            reason += " (shouting)"
-        flags.append(Flag(CONDUCT, reason))
-    if (reason := spam_long(body)) is not None:
-        flags.append(Flag(SPAM_LONG, reason))
+    if (found := off_platform_evidence(text, squashed)) is not None:
+        flags.append(Flag(ONPLATFORM, found[0], locate(body, found[1])))
+    if (found := conduct_evidence(text, squashed)) is not None:
+        shouting = " (shouting)" if _shouting(body) else ""
+        flags.append(Flag(CONDUCT, found[0] + shouting, locate(body, found[1])))
+    if (spam := spam_long(body)) is not None:
+        flags.append(Flag(SPAM_LONG, spam))
     return tuple(flags)
+
+
+#: Characters the evidence may be split by in the body: spaces, dots and invisible characters
+#: between letters ("w h a t s a p p", "disc\u200bord").
+_GAP = r"[\W_]{0,3}"
+
+
+def locate(body: str, evidence: str) -> tuple[int, int] | None:
+    """Where `evidence` (normalised text a rule matched) is in `body`: its offsets, or None.
+
+    Found as written (ignoring case), or with up to three spaces, dots or invisible characters
+    between its letters. Looked for in the first `SCAN_HEAD` characters only.
+    """
+    evidence = evidence.strip()
+    if not evidence or len(evidence) > 200:
+        return None
+    head = body[:SCAN_HEAD]
+    start = head.lower().find(evidence)
+    if start >= 0 and len(head.lower()) == len(head):
+        return start, start + len(evidence)
+    letters = [c for c in evidence if not c.isspace()]
+    pattern = _GAP.join(re.escape(c) for c in letters)
+    match = re.search(pattern, head, re.IGNORECASE)
+    return (match.start(), match.end()) if match is not None else None
 
 
 # --- P-COMM-SPAM-LONG ---------------------------------------------------------------------

@@ -262,21 +262,28 @@ _NEGATION = compile_words(
 def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
     """Why `text` (normalised; `squashed` is `squash(text)`) breaks the conduct rule, or None.
     `gated=False` runs every rule without its gate (for tests)."""
+    found = conduct_evidence(text, squashed, gated=gated)
+    return None if found is None else found[0]
+
+
+def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[str, str] | None:
+    """(reason, the part of `text` it rests on), as `conduct`, or None."""
     if (not gated or _THREAT_GATE.search(text)) and (match := _THREAT.search(text)):
-        return f"threat: '{_short(match.group())}'"
+        return f"threat: '{_short(match.group())}'", match.group()
     if (not gated or _ABUSE_GATE.search(text)) and (match := _ABUSE_RE.search(text)):
-        return f"abuse: '{_short(match.group())}'"
+        return f"abuse: '{_short(match.group())}'", match.group()
     if not gated or _INSULT_GATE.search(squashed):
         for match in _INSULT.finditer(text):
             if not _reported(text, match.start()):
-                return f"insult: '{_NAMES[match.lastgroup or '']}'"
+                return f"insult: '{_NAMES[match.lastgroup or '']}'", match.group()
     if not gated or _ACCUSE_GATE.search(squashed):
         for match in _ACCUSE.finditer(text):
             start = match.start()
             if not (_reported(text, start) or _negated(text, start) or _asking(text, match)):
-                return f"accusation: '{_NAMES[match.lastgroup or '']}'"
+                return f"accusation: '{_NAMES[match.lastgroup or '']}'", match.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
-        return f"insult: '{_short(match.group().strip(' .!?,'))}'"
+        phrase = match.group().strip(" .!?,\n")
+        return f"insult: '{_short(phrase)}'", phrase
     return None
 
 

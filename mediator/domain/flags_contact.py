@@ -251,15 +251,23 @@ _POLICY = compile_words(
 def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
     """Why `text` (normalised; `squashed` is `squash(text)`) moves the conversation off the
     platform, or None. `gated=False` runs every rule without its gate (for tests)."""
+    found = off_platform_evidence(text, squashed, gated=gated)
+    return None if found is None else found[0]
+
+
+def off_platform_evidence(
+    text: str, squashed: str, *, gated: bool = True
+) -> tuple[str, str] | None:
+    """(reason, the part of `text` it rests on), as `off_platform`, or None."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
-        return f"link to {_LINK_HOSTS[link.group(1)]}"
+        return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
     if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
         if _CREDENTIALS.search(text) is None:
-            return f"email address {address}"
-    elif (not gated or _MAIL_HOST_GATE.search(text)) and _SPELLED_ADDRESS.search(text):
-        return "email address (spelled out)"
+            return f"email address {address}", address
+    elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
+        return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (phone := _phone_number(text)) is not None:
-        return f"phone number {phone}"
+        return f"phone number {phone[0]}", phone[1]
     if (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
@@ -268,15 +276,23 @@ def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
         for match in _MESSENGER.finditer(text):
             if _negated(text, match.start()) or _is_product(text, match) or _policy(text, match):
                 continue
-            return f"mentions {_MESSENGER_NAMES[match.lastgroup or '']}"
-    if (not gated or "#" in text) and _has_discord_tag(text):
-        return "Discord tag"
+            name = _MESSENGER_NAMES[match.lastgroup or ""]
+            return f"mentions {name}: '{_short(match.group())}'", match.group()
+    if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
+        return f"Discord tag {tag}", tag
     if not gated or _PHRASE_GATE.search(text) is not None:
         for match in _PHRASE.finditer(text):
             if _negated(text, match.start()) or _policy(text, match):
                 continue
-            return _PHRASE_REASONS[match.lastgroup or ""]
+            reason = _PHRASE_REASONS[match.lastgroup or ""]
+            return f"{reason}: '{_short(match.group())}'", match.group()
     return None
+
+
+def _short(matched: str) -> str:
+    """A matched phrase, tidy and bounded, for the reason text."""
+    flat = " ".join(matched.split())
+    return flat if len(flat) <= 30 else flat[:29] + "…"
 
 
 #: Digits written as words ("seven seven zero zero…"), in the marketplace's languages.
@@ -345,8 +361,8 @@ def _phone_text(text: str) -> str:
     return text
 
 
-def _phone_number(text: str) -> str | None:
-    """A phone number in `text`, formatted internationally, or None.
+def _phone_number(text: str) -> tuple[str, str] | None:
+    """A phone number in `text`, formatted internationally, and as written; or None.
 
     libphonenumber's matcher (`phonenumbers`) finds the numbers: in international form for
     every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
@@ -362,13 +378,13 @@ def _phone_number(text: str) -> str | None:
     if "+" in plus:
         for match in PhoneNumberMatcher(plus, "ZZ", leniency=Leniency.POSSIBLE):
             if _phone_context_ok(plus, match.start):
-                return _format(match.number)
+                return _format(match.number), match.raw_string
     if _PHONE_CUE.search(text) is None:
         return None
     for region in _NATIONAL_REGIONS:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             if _phone_context_ok(text, match.start) and not _DATE.fullmatch(match.raw_string):
-                return _format(match.number)
+                return _format(match.number), match.raw_string
     return None
 
 
@@ -381,12 +397,14 @@ def _format(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
-def _has_discord_tag(text: str) -> bool:
+def _discord_tag(text: str) -> str | None:
     for match in _TAG.finditer(text):
         if match.group(1) in _REGIONS:
             continue
-        return _TAG_CONTACT.search(text) is not None and _TAG_GAME.search(text) is None
-    return False
+        if _TAG_CONTACT.search(text) is not None and _TAG_GAME.search(text) is None:
+            return match.group()
+        return None
+    return None
 
 
 def _negated(text: str, start: int) -> bool:

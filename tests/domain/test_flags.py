@@ -101,19 +101,42 @@ def test_flags_are_frozen_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "rule", "reason"),
+    ("body", "rule", "reason", "span"),
     [
-        ("Message me on WhatsApp", ONPLATFORM, "mentions WhatsApp"),
-        ("Stop lying, idiot.", CONDUCT, "insult: 'idiot'"),
-        ("YOU ARE A THIEF GIVE ME MY MONEY BACK", CONDUCT, "accusation: 'thief' (shouting)"),
-        ("mail me at kira@example.com", ONPLATFORM, "email address kira@example.com"),
-        ("t.me/kira", ONPLATFORM, "link to Telegram"),
-        ("+44 7700 900123", ONPLATFORM, "phone number +44 7700 900123"),
-        ("I will find you.", CONDUCT, "threat: 'i will find you'"),
+        ("Message me on WhatsApp", ONPLATFORM, "mentions WhatsApp: 'whatsapp'", "WhatsApp"),
+        ("Stop lying, idiot.", CONDUCT, "insult: 'idiot'", "idiot"),
+        ("YOU ARE A THIEF GIVE ME", CONDUCT, "accusation: 'thief' (shouting)", "THIEF"),
+        (
+            "mail me at kira@example.com",
+            ONPLATFORM,
+            "email address kira@example.com",
+            "kira@example.com",
+        ),
+        ("t.me/kira", ONPLATFORM, "link to Telegram", "t.me/"),
+        ("+44 7700 900123", ONPLATFORM, "phone number +44 7700 900123", "+44 7700 900123"),
+        ("I will find you.", CONDUCT, "threat: 'i will find you'", "I will find you"),
+        (
+            "I hope your shop burns down",
+            CONDUCT,
+            "threat: 'hope your shop burns'",
+            "hope your shop burns",
+        ),
+        (
+            "add me on w h a t s a p p",
+            ONPLATFORM,
+            "mentions WhatsApp: 'whatsapp'",
+            "w h a t s a p p",
+        ),
+        ("disc\u200bord me", ONPLATFORM, "mentions Discord: 'discord'", "disc\u200bord"),
     ],
 )
-def test_reasons_are_short_and_say_why(body: str, rule: str, reason: str) -> None:
-    assert Flag(rule, reason) in flag_message(body)
+def test_reasons_say_why_and_spans_show_where(body: str, rule: str, reason: str, span: str) -> None:
+    """Every flag says why, and where: its span is the words in the message (issue 21)."""
+    flags = {f.rule_id: f for f in flag_message(body)}
+    assert flags[rule].reason == reason
+    where = flags[rule].span
+    assert where is not None
+    assert body[where[0] : where[1]] == span
 
 
 def test_spam_reason_counts_characters() -> None:
