@@ -60,12 +60,23 @@ class Flag:
 
 def flag_message(body: str) -> tuple[Flag, ...]:
     """The flags `body` earns: at most one per rule id, in `RULE_IDS` order."""
-    text = unspace(normalise(scan_window(body)))
+    text = normalise(scan_window(body))
     squashed = squash(text)
+    # Letters written one by one ("w h a t s a p p", "k y s") are joined in a second reading,
+    # used by a rule only when the text as written gives it nothing ("you are a s c a m m e r"
+    # must still read "a" apart from "scammer").
+    joined = unspace(text)
+    again = (joined, squash(joined)) if joined != text else None
     flags: list[Flag] = []
-    if (found := off_platform_evidence(text, squashed)) is not None:
+    found = off_platform_evidence(text, squashed)
+    if found is None and again is not None:
+        found = off_platform_evidence(*again)
+    if found is not None:
         flags.append(Flag(ONPLATFORM, found[0], locate(body, found[1])))
-    if (found := conduct_evidence(text, squashed)) is not None:
+    found = conduct_evidence(text, squashed)
+    if found is None and again is not None:
+        found = conduct_evidence(*again)
+    if found is not None:
         shouting = " (shouting)" if _shouting(body) else ""
         flags.append(Flag(CONDUCT, found[0] + shouting, locate(body, found[1])))
     if (spam := spam_long(body)) is not None:

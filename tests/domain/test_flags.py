@@ -124,7 +124,7 @@ def test_flags_are_frozen_values() -> None:
         (
             "add me on w h a t s a p p",
             ONPLATFORM,
-            "mentions WhatsApp: 'whatsapp'",
+            "mentions WhatsApp: 'w h a t s a p p'",
             "w h a t s a p p",
         ),
         ("disc\u200bord me", ONPLATFORM, "mentions Discord: 'discord'", "disc\u200bord"),
