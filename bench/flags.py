@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mediator.domain.flags import RULE_IDS, flag_message
 from mediator.seed import generate, hostile
-from tests.domain.flags_labelled import HELD_OUT, Example, evaluate, load
+from tests.domain.flags_labelled import HELD_OUT, HELD_OUT_2, Example, evaluate, load
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 #: The held-out batch was scored once before the detector was changed for it; those numbers are
@@ -135,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         show_wrong=True,
     )
     print(f"  {HELD_OUT_BEFORE}")
+    quality(
+        "second HELD-OUT batch (tests/data/flags_heldout_2.jsonl, written after the changes)",
+        load(HELD_OUT_2),
+        show_wrong=True,
+    )
     examples = load()
     quality("tuning set (tests/data/flags_labelled.jsonl)", examples, show_wrong=True)
     old_batch = [e for e in examples if e.note.startswith("holdout")]

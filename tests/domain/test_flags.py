@@ -552,7 +552,7 @@ def test_flags_never_load_textual_or_sql() -> None:
 
 def test_detector_and_tuning_never_read_the_held_out_set() -> None:
     """The held-out set (issue 21) measures unseen text only if nothing tunes on it."""
-    from tests.domain.flags_labelled import HELD_OUT
+    from tests.domain.flags_labelled import HELD_OUT, HELD_OUT_2
 
     root = Path(__file__).resolve().parents[2]
     readers = [*(root / "mediator" / "domain").glob("flags*.py"), Path(__file__)]
@@ -562,4 +562,5 @@ def test_detector_and_tuning_never_read_the_held_out_set() -> None:
             text = text.split("def test_detector_and_tuning_never_read_the_held_out_set")[0]
         assert "heldout" not in text.lower() and "HELD_OUT" not in text, path
     assert {e.note.split()[0] for e in load(HELD_OUT)} == {"heldout"}
+    assert {e.note.split()[0] for e in load(HELD_OUT_2)} == {"heldout-2"}
     assert not any(e.note.startswith("heldout") for e in EXAMPLES)
