@@ -14,6 +14,10 @@ contact and conduct rules read at most the first 20,000 and last 4,000 character
 `SPAM_LONG_CHARS`, so a 1 MB message costs about as much as a 24 kB one. All regular
 expressions use bounded quantifiers: no catastrophic backtracking.
 
+Each flag carries its reason and, when the words it rests on can be found in the body, their
+span (`locate`), which the transcript highlights. Letters spaced out one by one ("k y s") are
+joined in a second reading that a rule uses only when the text as written gives it nothing.
+
 The labelled set `tests/data/flags_labelled.jsonl` measures precision and recall per rule
 (`bench/flags.py` prints them); the decisions on ambiguous cases are in the rule modules.
 """

@@ -3,9 +3,11 @@
 Works on `flags_text.normalise()`d text. Two kinds of evidence:
 
 - *hard* evidence is flagged wherever it appears: links to messenger hosts (t.me, wa.me,
-  discord.gg…), email addresses (also spelled out: "kira at gmail dot com"), phone numbers
-  (international form, or with a call/text cue nearby), Discord tags (name#1234) next to a
-  contact word;
+  discord.gg…), email addresses (also spelled out: "kira at gmail dot com"; quoted machine
+  senders such as noreply@ are evidence, not contact), phone numbers found by libphonenumber
+  (`phonenumbers`: international form for every region, national form for the marketplace's
+  countries with a call/text cue nearby; digits written as words and "o" for zero undone first;
+  not next to an order, invoice or ticket word), Discord tags (name#1234) next to a contact word;
 - *soft* evidence is a phrase: a messenger's name ("discord", "what's app", "тг", "zap"),
   "email me", "send me your email", "call/text me", "pay me via PayPal", "continue outside
   igitems". A soft match is dropped when the messenger is the product ("Discord Nitro",
