@@ -14,6 +14,10 @@ contact and conduct rules read at most the first 20,000 and last 4,000 character
 `SPAM_LONG_CHARS`, so a 1 MB message costs about as much as a 24 kB one. All regular
 expressions use bounded quantifiers: no catastrophic backtracking.
 
+Each flag carries its reason and, when the words it rests on can be found in the body, their
+span (`locate`), which the transcript highlights. Letters spaced out one by one ("k y s") are
+joined in a second reading that a rule uses only when the text as written gives it nothing.
+
 The labelled set `tests/data/flags_labelled.jsonl` measures precision and recall per rule
 (`bench/flags.py` prints them); the decisions on ambiguous cases are in the rule modules.
 """
@@ -24,9 +28,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from mediator.domain.flags_conduct import conduct
-from mediator.domain.flags_contact import off_platform
-from mediator.domain.flags_text import normalise, scan_window, squash
+from mediator.domain.flags_conduct import conduct_evidence
+from mediator.domain.flags_contact import off_platform_evidence
+from mediator.domain.flags_text import SCAN_HEAD, normalise, scan_window, squash, unspace
 
 ONPLATFORM = "P-COMM-ONPLATFORM"
 CONDUCT = "P-COMM-CONDUCT"
@@ -47,26 +51,65 @@ REPEAT_MIN_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A rule a message breaks, and a short reason for a badge tooltip or the detail view."""
+    """A rule a message breaks, a short reason ("phone number +44 7700 900461", "threat: 'i hope
+    your shop burns down'"), and where in the message the reason's words are, when they can be
+    found there: (start, end) offsets into the body, for highlighting; None when the words were
+    reassembled (spelled-out digits, look-alike letters) or the rule is about the whole message
+    (spam)."""
 
     rule_id: str
     reason: str
+    span: tuple[int, int] | None = None
 
 
 def flag_message(body: str) -> tuple[Flag, ...]:
     """The flags `body` earns: at most one per rule id, in `RULE_IDS` order."""
     text = normalise(scan_window(body))
     squashed = squash(text)
+    # Letters written one by one ("w h a t s a p p", "k y s") are joined in a second reading,
+    # used by a rule only when the text as written gives it nothing ("you are a s c a m m e r"
+    # must still read "a" apart from "scammer").
+    joined = unspace(text)
+    again = (joined, squash(joined)) if joined != text else None
     flags: list[Flag] = []
-    if (reason := off_platform(text, squashed)) is not None:
-        flags.append(Flag(ONPLATFORM, reason))
-    if (reason := conduct(text, squashed)) is not None:
-        if _shouting(body):
-            reason += " (shouting)"
-        flags.append(Flag(CONDUCT, reason))
-    if (reason := spam_long(body)) is not None:
-        flags.append(Flag(SPAM_LONG, reason))
+    found = off_platform_evidence(text, squashed)
+    if found is None and again is not None:
+        found = off_platform_evidence(*again)
+    if found is not None:
+        flags.append(Flag(ONPLATFORM, found[0], locate(body, found[1])))
+    found = conduct_evidence(text, squashed)
+    if found is None and again is not None:
+        found = conduct_evidence(*again)
+    if found is not None:
+        shouting = " (shouting)" if _shouting(body) else ""
+        flags.append(Flag(CONDUCT, found[0] + shouting, locate(body, found[1])))
+    if (spam := spam_long(body)) is not None:
+        flags.append(Flag(SPAM_LONG, spam))
     return tuple(flags)
+
+
+#: Characters the evidence may be split by in the body: spaces, dots and invisible characters
+#: between letters ("w h a t s a p p", "disc\u200bord").
+_GAP = r"[\W_]{0,3}"
+
+
+def locate(body: str, evidence: str) -> tuple[int, int] | None:
+    """Where `evidence` (normalised text a rule matched) is in `body`: its offsets, or None.
+
+    Found as written (ignoring case), or with up to three spaces, dots or invisible characters
+    between its letters. Looked for in the first `SCAN_HEAD` characters only.
+    """
+    evidence = evidence.strip()
+    if not evidence or len(evidence) > 200:
+        return None
+    head = body[:SCAN_HEAD]
+    start = head.lower().find(evidence)
+    if start >= 0 and len(head.lower()) == len(head):
+        return start, start + len(evidence)
+    letters = [c for c in evidence if not c.isspace()]
+    pattern = _GAP.join(re.escape(c) for c in letters)
+    match = re.search(pattern, head, re.IGNORECASE)
+    return (match.start(), match.end()) if match is not None else None
 
 
 # --- P-COMM-SPAM-LONG ---------------------------------------------------------------------

@@ -53,6 +53,36 @@ _THREATS = (
     r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b|\bich finde dich\b"
     r"|\bich weiss?,? wo du wohnst\b|\bvou te (?:achar|encontrar|pegar)\b"
     r"|\bte voy a (?:encontrar|buscar|matar)\b|\bznajdę cię\b|я тебя найду|найду тебя"
+    # issue 21: wishing harm on a person or their business
+    r"|\b(?:hope|wish|pray)\w* (?:that )?(?:you|u|your|ur)\b[^.!?\n]{0,30}\b(?:burns?|burned|"
+    r"burnt|die|dies|died|rots?|suffers?|crash\w*|bankrupt|goes under|get (?:hit|run over|sick|"
+    r"cancer|aids|killed|hurt|robbed)|gets? (?:hit|run over|cancer|killed|hurt))\b"
+    r"|\bget cancer\b|\b(?:just |go |please )?die already\b|\bdrop dead\b"
+    # knowing or finding where someone is, coming for them
+    r"|\bi (?:know|have|got|found) (?:your|ur) (?:address|home|house|workplace|family|parents)\b"
+    r"|\b(?:find|found|know|figure) out (?:who|where) (?:you|u) (?:are|live|work)\b"
+    r"|\b(?:come|coming|show(?:ing)? up|driv(?:e|ing)) (?:to|at|by) (?:your|ur) "
+    r"(?:house|home|place|door|work)\b"
+    r"|\bsleep with one eye open\b|\b(?:you|u)(?:'ll| will|'re going to| are going to) "
+    r"(?:be sorry|regret)\b|\bwatch what happens\b|\bsee what happens (?:to|when)\b"
+    r"|\bmake sure (?:you|u) never (?:sell|work|trade|play|get)\b|\bi(?:'ll| will) get (?:you|u)\b"
+    r"|\bfind (?:your|ur) (?:parents|family|mom|mother|dad|kids|wife|girlfriend)\b"
+    # harassment as a promise
+    r"|\b(?:i(?:'ll| will)|i'm going to|i am going to|gonna) (?:keep )?(?:messag|spam|call|"
+    r"text|bother|harass|ping)\w* (?:you|u)\b[^.!?\n]{0,30}\b(?:every|all (?:day|night)|until|"
+    r"till|nonstop|non-stop)\b"
+    r"|\b(?:leave|post|write|spam)\w* (?:bad |fake |negative |1[- ]star |one[- ]star )reviews? "
+    r"(?:on|under|for) (?:every|all)\b"
+    r"|\bpost (?:your|ur) (?:face|name|real name|photo|picture|number)\b"
+    r"|\bdein (?:laden|shop|geschäft)\b[^.!?\n]{0,20}\b(?:abbrennt|brennt ab|abbrennen|pleite)"
+    r"|\bich weiß?,? wo du wohnst\b|\bdu wirst es bereuen\b"
+    r"|\bojalá\b[^.!?\n]{0,30}\b(?:queme|quiebre|muera|mueras|pudra)\b|\bte vas a arrepender\b"
+    r"|\bte vas a arrepentir\b|\bsé dónde vives\b"
+    r"|\bvou acabar com (?:você|voce|vc|tigo)\b|\bsei onde (?:você|voce|vc) mora\b"
+    r"|\bvocê vai se arrepender\b|\bobyś\b[^.!?\n]{0,30}\b(?:zbankrutował|zdechł|spłonął)\w*"
+    r"|\bwiem,? gdzie mieszkasz\b|\bpożałujesz\b"
+    r"|я тебя достану|достану тебя|\bчтоб(?:ы)? (?:ты|твой|твоя|твое|твоё|тебя)\b[^.!?\n]{0,30}"
+    r"(?:сгор|сдох|разорил|подох)|знаю,? где ты живешь|пожалеешь"
 )
 _FUCK = r"(?:f[u*#@v]{1,3}c?k+|f\*{3}|fck|fk|fuk|phuck|f u c k)"
 _ABUSE = (
@@ -62,6 +92,11 @@ _ABUSE = (
     r"|\bbite me\b|\bvai se foder\b|\bvai tomar no cu\b|\bcala (?:a )?boca\b|\bcállate\b"
     r"|\bhalt (?:die|deine|dein) (?:fresse|maul)\b|\bhalt'?s maul\b|\bverpiss dich\b"
     r"|\b(?:s|wy)pierdalaj\b|\bodpierdol|иди на ?х|пош[её]л на ?х|заткнись"
+    # issue 21
+    r"|\bhalt (?:die|deine) klappe\b|\bvete a la mierda\b|\bvai (?:à|a|pra|para a) merda\b"
+    r"|\bvá se foder\b|\bidź do diabła\b|(?:^|[.!?,\n]\s?)(?:пош[её]л|иди) ты\b"
+    r"|\b(?:answer|reply|respond|refund|pay) me\b"
+    r"(?:[\s,.!?]{1,4}(?:answer|reply|respond|refund|pay) me\b){2,}"
 )
 #: Insults wherever they stand (canonical name first, then its other spellings).
 _INSULTS: tuple[tuple[str, str], ...] = (
@@ -120,11 +155,13 @@ _ACCUSATIONS: tuple[tuple[str, str], ...] = (
 #: Mild words that insult only when aimed at someone: adjectives and animal or object names.
 _MILD = (
     r"stupid|dumb|useless|pathetic|worthless|trash|garbage|joke|estúpido|inútil|burro|burra|"
+    r"incompetent|disgusting|brain-?dead|braindead|clueless|"
     r"lixo|merda|głupi|głupek|тупой|тупая"
 )
 _CREATURE = r"clown|donkey|muppet|rat|snake|parasite|pig|cow|козел"
 _MODIFIER = (
-    r"(?:(?:an?|so|such an?|fucking|fkn|absolute|total|complete|real|little|un|una|um|uma) ){0,3}"
+    r"(?:(?:an?|so|such an?|fucking|f\*cking|f\*\*king|fkn|fcking|absolute|total|complete|real|"
+    r"little|disgusting|incompetent|un|una|um|uma) ){0,3}"
 )
 _PARTY = r"seller|buyer|guy|person|staff|bitch|b1tch|clown|cow|pig|fool|admin|mod|kid|people"
 _TARGETED = (
@@ -137,6 +174,13 @@ _TARGETED = (
     # "Clown.", "…, thief!" on their own
     r"|(?:^|[.!?\n,])\s{0,3}(?:clown|liar|thief|scammer|loser|fraud|crook|rat)s?\s{0,3}"
     r"(?:[.!?]|$)"
+    # issue 21: "you people are useless", "waste of oxygen", "do you even have a brain"
+    r"|\b(?:you people|you guys|you lot|y'?all|all of you|your (?:support|team|shop|company))"
+    rf"\s{{1,3}}(?:are|r|is)\s{{1,3}}{_MODIFIER}(?:{_MILD}|{_CREATURE}|idiots|morons|clowns)\b"
+    r"|\b(?:waste of (?:oxygen|space|air|skin)|brain-?dead|pathetic excuse for)\b"
+    r"|\b(?:do|does) (?:you|u) (?:even )?have (?:a|any) (?:brain|brains|brain cells)\b"
+    r"|\bdumb as (?:a )?(?:rock|brick|bricks|post)s?\b"
+    r"|\b(?:incompetent|useless|brain-?dead)\s{1,3}(?:morons?|idiots?|clowns?|people)\b"
 )
 
 
@@ -160,6 +204,15 @@ _THREAT_GATE = gate(
     "hurt", "destroy", "beat", "end you", "end u", "end ur", "ruin", "stab", "shoot", "post",
     "kys", "hope", "wish", "fire", "go die", "dead", "hell", "wohnst", "vou te", "te voy",
     "znajdę", "найду",
+    # issue 21
+    "pray", "cancer", "die already", "drop dead", "address", "home", "house", "workplace",
+    "family", "parents", "figure out", "come to", "coming to", "show up", "showing up",
+    "drive to", "driving to", "come by",
+    "eye open", "be sorry", "what happens", "make sure", "get you", "get u", "messag", "spam",
+    "call", "text", "bother", "harass", "ping", "review", "face", "name", "photo", "picture",
+    "number", "laden", "geschäft", "weiß", "bereuen", "ojalá", "arrepen", "sé dónde",
+    "acabar com", "sei onde", "obyś", "gdzie mieszkasz", "pożałujesz", "достану", "чтоб",
+    "где ты живешь", "пожалеешь",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"
@@ -167,6 +220,8 @@ _ABUSE_GATE = compile_words(
         "f***", "fck", "fk", "phuck", "f u c k", "stfu", "gtfo", "shut", "screw", "bite me",
         "foder", "tomar no cu", "boca", "cállate", "fresse", "maul", "verpiss", "pierdal",
         "pierdol", "иди на", "пош", "заткн", "f off", "f yourself", "f urself",
+        "klappe", "mierda", "merda", "foder", "diabła", "иди ты", "answer me", "reply me",
+        "respond me", "refund me", "pay me",
     ).pattern
 )  # fmt: skip
 _INSULT_GATE = gate(
@@ -187,6 +242,7 @@ _TARGETED_GATE = gate(
     "stupid", "dumb", "useless", "pathetic", "worthless", "trash", "garbage", "joke", "estúpido",
     "inútil", "burr", "lixo", "merda", "głup", "туп", "clown", "donkey", "muppet", "rat", "snake",
     "parasite", "pig", "cow", "козел", "liar", "thief", "scam", "loser", "fraud", "crook",
+    "incompetent", "disgusting", "brain", "clueless", "waste", "pathetic", "dumb",
 )  # fmt: skip
 
 #: "he called me a …", "called the seller 'a …'", "he said I was a …": words reported.
@@ -206,21 +262,28 @@ _NEGATION = compile_words(
 def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
     """Why `text` (normalised; `squashed` is `squash(text)`) breaks the conduct rule, or None.
     `gated=False` runs every rule without its gate (for tests)."""
+    found = conduct_evidence(text, squashed, gated=gated)
+    return None if found is None else found[0]
+
+
+def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[str, str] | None:
+    """(reason, the part of `text` it rests on), as `conduct`, or None."""
     if (not gated or _THREAT_GATE.search(text)) and (match := _THREAT.search(text)):
-        return f"threat: '{_short(match.group())}'"
+        return f"threat: '{_short(match.group())}'", match.group()
     if (not gated or _ABUSE_GATE.search(text)) and (match := _ABUSE_RE.search(text)):
-        return f"abuse: '{_short(match.group())}'"
+        return f"abuse: '{_short(match.group())}'", match.group()
     if not gated or _INSULT_GATE.search(squashed):
         for match in _INSULT.finditer(text):
             if not _reported(text, match.start()):
-                return f"insult: '{_NAMES[match.lastgroup or '']}'"
+                return f"insult: '{_NAMES[match.lastgroup or '']}'", match.group()
     if not gated or _ACCUSE_GATE.search(squashed):
         for match in _ACCUSE.finditer(text):
             start = match.start()
             if not (_reported(text, start) or _negated(text, start) or _asking(text, match)):
-                return f"accusation: '{_NAMES[match.lastgroup or '']}'"
+                return f"accusation: '{_NAMES[match.lastgroup or '']}'", match.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
-        return f"insult: '{_short(match.group().strip(' .!?,'))}'"
+        phrase = match.group().strip(" .!?,\n")
+        return f"insult: '{_short(phrase)}'", phrase
     return None
 
 

@@ -3,9 +3,11 @@
 Works on `flags_text.normalise()`d text. Two kinds of evidence:
 
 - *hard* evidence is flagged wherever it appears: links to messenger hosts (t.me, wa.me,
-  discord.gg…), email addresses (also spelled out: "kira at gmail dot com"), phone numbers
-  (international form, or with a call/text cue nearby), Discord tags (name#1234) next to a
-  contact word;
+  discord.gg…), email addresses (also spelled out: "kira at gmail dot com"; quoted machine
+  senders such as noreply@ are evidence, not contact), phone numbers found by libphonenumber
+  (`phonenumbers`: international form for every region, national form for the marketplace's
+  countries with a call/text cue nearby; digits written as words and "o" for zero undone first;
+  not next to an order, invoice or ticket word), Discord tags (name#1234) next to a contact word;
 - *soft* evidence is a phrase: a messenger's name ("discord", "what's app", "тг", "zap"),
   "email me", "send me your email", "call/text me", "pay me via PayPal", "continue outside
   igitems". A soft match is dropped when the messenger is the product ("Discord Nitro",
@@ -28,7 +30,10 @@ from __future__ import annotations
 
 import re
 
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, gate, word
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
+
+from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word
 
 # --- hard evidence ------------------------------------------------------------------------
 
@@ -69,15 +74,21 @@ _SPELLED_ADDRESS = re.compile(
     rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\bdot\b)\s{{0,3}}"
     r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
 )
+#: A machine sender quoted as evidence ("From: noreply@steampowered.com", a receipt from
+#: billing@…): not an address anyone is asked to write to.
+_SYSTEM_SENDER = re.compile(
+    r"(?<![\w.+-])(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon|notifications?|billing|"
+    r"receipts?|orders?|invoices?|support|help|service|security|accounts?|info)"
+    r"@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}(?![\w@])"
+)
 #: An address next to a password is the account being delivered, not contact.
 _CREDENTIALS = compile_words(
     r"\b(?:log ?in|login|password|passwort|senha|hasło|пароль)\b|\b(?:pass|pw|pwd) ?:"
 )
-_PHONE = re.compile(r"(?<![\w+#/@.,:-])(\+\s?)?(\(?\d[\d \t().-]{5,20}\d)(?![\w@])")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
 _PHONE_CUE = compile_words(
-    r"\b(?:call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|"
-    r"my (?:number|no)|number is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
+    r"\b(?:call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
+    r"my (?:number|no|num)|number is|num is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
     r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
 )
 _TAG = re.compile(r"(?<![\w#@.])([a-z][\w.]{1,31})#(\d{4})(?![\w#])")
@@ -185,7 +196,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (
         "asks to call or text",
-        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|paranoid|old[ -]fashioned|"
+        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
         r"names?|what you want)\b)"
         r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
         r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
@@ -242,15 +253,23 @@ _POLICY = compile_words(
 def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
     """Why `text` (normalised; `squashed` is `squash(text)`) moves the conversation off the
     platform, or None. `gated=False` runs every rule without its gate (for tests)."""
+    found = off_platform_evidence(text, squashed, gated=gated)
+    return None if found is None else found[0]
+
+
+def off_platform_evidence(
+    text: str, squashed: str, *, gated: bool = True
+) -> tuple[str, str] | None:
+    """(reason, the part of `text` it rests on), as `off_platform`, or None."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
-        return f"link to {_LINK_HOSTS[link.group(1)]}"
-    if (not gated or "@" in text) and _ADDRESS.search(text) is not None:
+        return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
+    if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
         if _CREDENTIALS.search(text) is None:
-            return "email address"
-    elif (not gated or _MAIL_HOST_GATE.search(text)) and _SPELLED_ADDRESS.search(text):
-        return "email address (spelled out)"
-    if _has_phone_number(text):
-        return "phone number"
+            return f"email address {address}", address
+    elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
+        return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
+    if (phone := _phone_number(text)) is not None:
+        return f"phone number {phone[0]}", phone[1]
     if (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
@@ -259,39 +278,135 @@ def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
         for match in _MESSENGER.finditer(text):
             if _negated(text, match.start()) or _is_product(text, match) or _policy(text, match):
                 continue
-            return f"mentions {_MESSENGER_NAMES[match.lastgroup or '']}"
-    if (not gated or "#" in text) and _has_discord_tag(text):
-        return "Discord tag"
+            name = _MESSENGER_NAMES[match.lastgroup or ""]
+            return f"mentions {name}: '{_short(match.group())}'", match.group()
+    if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
+        return f"Discord tag {tag}", tag
     if not gated or _PHRASE_GATE.search(text) is not None:
         for match in _PHRASE.finditer(text):
             if _negated(text, match.start()) or _policy(text, match):
                 continue
-            return _PHRASE_REASONS[match.lastgroup or ""]
+            reason = _PHRASE_REASONS[match.lastgroup or ""]
+            return f"{reason}: '{_short(match.group())}'", match.group()
     return None
 
 
-def _has_phone_number(text: str) -> bool:
-    cue: bool | None = None
-    for match in _PHONE.finditer(text):
-        candidate = match.group(2)
-        digits = sum(c.isdigit() for c in candidate)
-        if not 7 <= digits <= 15 or _DATE.fullmatch(candidate.strip("() ")):
-            continue
-        if match.group(1) and digits >= 8:
-            return True
-        if cue is None:
-            cue = _PHONE_CUE.search(text) is not None
-        if cue:
-            return True
-    return False
+def _short(matched: str) -> str:
+    """A matched phrase, tidy and bounded, for the reason text."""
+    flat = " ".join(matched.split())
+    return flat if len(flat) <= 30 else flat[:29] + "…"
 
 
-def _has_discord_tag(text: str) -> bool:
+#: Digits written as words ("seven seven zero zero…"), in the marketplace's languages.
+_DIGIT_WORDS = {
+    deaccent(word): digit
+    for word, digit in {
+        **dict.fromkeys(("zero", "oh", "null", "cero", "zero", "ноль", "нуль"), "0"),
+        **dict.fromkeys(("one", "eins", "uno", "um", "jeden", "один"), "1"),
+        **dict.fromkeys(("two", "zwei", "dos", "dois", "dwa", "два"), "2"),
+        **dict.fromkeys(("three", "drei", "tres", "três", "trzy", "три"), "3"),
+        **dict.fromkeys(("four", "vier", "cuatro", "quatro", "cztery", "четыре"), "4"),
+        **dict.fromkeys(("five", "fünf", "cinco", "pięć", "пять"), "5"),
+        **dict.fromkeys(("six", "sechs", "seis", "sześć", "шесть"), "6"),
+        **dict.fromkeys(("seven", "sieben", "siete", "sete", "siedem", "семь"), "7"),
+        **dict.fromkeys(("eight", "acht", "ocho", "oito", "osiem", "восемь"), "8"),
+        **dict.fromkeys(("nine", "neun", "nueve", "nove", "dziewięć", "девять"), "9"),
+        "plus": "+",
+    }.items()
+}
+_DIGIT_WORD = compile_words(
+    r"\b(?:"
+    + "|".join(sorted({re.escape(w) for w in _DIGIT_WORDS}, key=len, reverse=True))
+    + r")\b"
+)
+_DIGIT_WORD_RUN = compile_words(
+    rf"(?:{_DIGIT_WORD.pattern})(?:[\s,-]{{1,3}}(?:{_DIGIT_WORD.pattern})){{6,24}}"
+)
+#: A run of digits with the letter o (or O) for zero: "77OO 9OO 123".
+_O_FOR_ZERO = re.compile(r"(?<![a-z])[\do][\do \t.-]{5,20}[\do](?![a-z])")
+#: Regions whose national numbers (without +) are looked for: the marketplace's users' countries.
+#: International numbers (+44…, 0044…) are recognised for every region. Trying all 245 regions
+#: on a national number costs 8-35 ms per candidate with phonenumbers (measured), too slow for
+#: import and seed.
+_NATIONAL_REGIONS = ("GB", "US", "DE", "AT", "ES", "MX", "PT", "BR", "PL", "RU", "UA")
+#: An order, invoice or tracking number: digits next to these words are not a phone number.
+_NOT_A_PHONE = compile_words(
+    r"\b(?:order|invoice|inv|tracking|transaction|ref|reference|id|ticket|serial|build|"
+    r"bestell\w*|rechnung\w*|pedido|factura|fatura|zamówieni\w*|faktur\w*|заказ\w*|счет\w*)\b"
+    r"|\bsteam ?id\b|#"
+)
+
+
+def _contact_address(text: str) -> str | None:
+    """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`)."""
+    for match in _ADDRESS.finditer(text):
+        if _SYSTEM_SENDER.fullmatch(match.group()) is None:
+            return match.group()
+    return None
+
+
+def _phone_text(text: str) -> str:
+    """`text` with digits written as words and "o" for zero turned into digits."""
+    if _DIGIT_WORD.search(text) is not None:
+        text = _DIGIT_WORD_RUN.sub(
+            lambda m: "".join(_DIGIT_WORDS[w] for w in _DIGIT_WORD.findall(m.group())), text
+        )
+    if "o" in text:
+        text = _O_FOR_ZERO.sub(
+            lambda m: (
+                m.group().replace("o", "0")
+                if sum(c.isdigit() for c in m.group()) >= 4
+                else m.group()
+            ),
+            text,
+        )
+    return text
+
+
+def _phone_number(text: str) -> tuple[str, str] | None:
+    """A phone number in `text`, formatted internationally, and as written; or None.
+
+    libphonenumber's matcher (`phonenumbers`) finds the numbers: in international form for
+    every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
+    message. Digits next to an order, invoice or tracking word are not taken for a phone.
+    """
+    if sum(c.isdigit() for c in text) < 7 and not _DIGIT_WORD.search(text):
+        return None
+    text = _phone_text(text)
+    if sum(c.isdigit() for c in text) < 7:
+        return None
+    # 00 44… is +44…
+    plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)
+    if "+" in plus:
+        for match in PhoneNumberMatcher(plus, "ZZ", leniency=Leniency.POSSIBLE):
+            if _phone_context_ok(plus, match.start):
+                return _format(match.number), match.raw_string
+    if _PHONE_CUE.search(text) is None:
+        return None
+    for region in _NATIONAL_REGIONS:
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+            if _phone_context_ok(text, match.start) and not _DATE.fullmatch(match.raw_string):
+                return _format(match.number), match.raw_string
+    return None
+
+
+def _phone_context_ok(text: str, start: int) -> bool:
+    before = re.split(r"[.!?;,\n]", text[max(0, start - 25) : start])[-1]
+    return _NOT_A_PHONE.search(before) is None
+
+
+def _format(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def _discord_tag(text: str) -> str | None:
     for match in _TAG.finditer(text):
         if match.group(1) in _REGIONS:
             continue
-        return _TAG_CONTACT.search(text) is not None and _TAG_GAME.search(text) is None
-    return False
+        if _TAG_CONTACT.search(text) is not None and _TAG_GAME.search(text) is None:
+            return match.group()
+        return None
+    return None
 
 
 def _negated(text: str, start: int) -> bool:

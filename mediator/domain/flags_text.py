@@ -101,6 +101,18 @@ def normalise(text: str) -> str:
     return text
 
 
+#: Three or more single characters separated by single spaces: "w h a t s a p p", "k y s",
+#: "n o o r @ g m a i l . c o m". Joined into one word by `unspace`.
+_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?!\S)")
+
+
+def unspace(text: str) -> str:
+    """`text` with letters written one by one, spaced out, joined: "s t u p i d" → "stupid"."""
+    if " " not in text:
+        return text
+    return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)
+
+
 def _fold_mixed_word(match: re.Match[str]) -> str:
     token = match.group()
     if token.isascii() or not any("a" <= c <= "z" for c in token):

@@ -113,6 +113,7 @@ class Transcript(ScrollView, can_focus=True):
         "transcript--note",
         "transcript--more",
         "transcript--flag",
+        "transcript--flagged",
         "transcript--selected",
     }
 
@@ -147,6 +148,7 @@ class Transcript(ScrollView, can_focus=True):
     Transcript > .transcript--note { background: $success 15%; }
     Transcript > .transcript--more { color: $text-muted; text-style: italic; }
     Transcript > .transcript--flag { color: $warning; text-style: bold; }
+    Transcript > .transcript--flagged { background: $warning 30%; text-style: underline; }
     Transcript > .transcript--selected { background: $block-cursor-blurred-background; }
     Transcript:focus > .transcript--selected { background: $block-hover-background; }
     """
@@ -249,7 +251,8 @@ class Transcript(ScrollView, can_focus=True):
         when = local_time(entry.at, self._tz)  # type: ignore[arg-type]
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append(f"{when}  ", self._style("time"))
-        for flag in entry.flags:  # P-COMM-*: badged, never hidden from staff
+        flags = entry.flags
+        for flag in flags:  # P-COMM-*: badged, never hidden from staff
             head.append(f"⚑ {FLAG_NAMES.get(flag.rule_id, flag.rule_id)} ", self._style("flag"))
         note = entry.channel is Channel.STAFF_NOTE
         if entry.kind is EntryKind.MESSAGE:
@@ -268,10 +271,19 @@ class Transcript(ScrollView, can_focus=True):
         else:
             head.append(f"✔ {visible(entry.title)}", self._style("decision"))
             head.append(f"  {_who(entry)}", self._style("time"))
+        if flags:  # why, after the name: plain text (it quotes the untrusted message)
+            reasons = "; ".join(visible(flag.reason) for flag in flags)
+            head.append(f"  ⚑ {reasons}", self._style("flag"))
         lines = [self._strip(head, width, console)]
         body_lines, cut = _body_height(entry, width)
         if entry.body:
-            text = Text(_preview(entry), overflow="fold")
+            preview = _preview(entry)
+            text = Text(preview, overflow="fold")
+            for flag in flags:  # the words each reason rests on, where the preview shows them
+                if flag.span is not None:
+                    start, end = flag.span
+                    if end <= len(preview) and preview[start:end] == entry.body[start:end]:
+                        text.stylize(self._style("flagged"), start, end)
             wrapped = list(text.wrap(console, max(width - 3, 4), overflow="fold"))
             if len(wrapped) > body_lines and not cut:  # word wrap took more lines than counted
                 body_lines -= 1

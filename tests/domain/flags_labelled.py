@@ -1,6 +1,7 @@
 """The labelled transcript-flag set (`tests/data/flags_labelled.jsonl`): loading and scoring.
 
-One JSON object per line: {"body": "...", "flags": ["P-COMM-ONPLATFORM"], "note": "why"}.
+One JSON object per line: {"body": "...", "flags": ["P-COMM-ONPLATFORM"], "note": "why"}; lines
+starting with "#" are comments.
 Long messages are generated from a short spec instead of a literal body:
 {"body_repeat": ["text ", 2000]} is "text " 2,000 times; {"body_lines": ["line {i}", 10000]} is
 10,000 lines numbered from 1, joined with newlines. Shared by `test_flags.py` and
@@ -17,6 +18,11 @@ from pathlib import Path
 from mediator.domain.flags import RULE_IDS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "flags_labelled.jsonl"
+#: The held-out set (issue 21): written before the detector was changed for it, frozen, read only
+#: by `bench/flags.py` and by the test that checks nothing else reads it. Never tune on it.
+HELD_OUT = DATA.with_name("flags_heldout.jsonl")
+#: A second, smaller held-out batch written after the issue-21 changes and scored once.
+HELD_OUT_2 = DATA.with_name("flags_heldout_2.jsonl")
 _BODY_KEYS = ("body", "body_repeat", "body_lines")
 
 
@@ -61,7 +67,7 @@ class Report:
 def load(path: Path = DATA) -> list[Example]:
     examples = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if raw.strip():
+        if raw.strip() and not raw.startswith("#"):
             examples.append(_example(number, json.loads(raw)))
     return examples
 

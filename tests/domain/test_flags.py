@@ -101,19 +101,42 @@ def test_flags_are_frozen_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "rule", "reason"),
+    ("body", "rule", "reason", "span"),
     [
-        ("Message me on WhatsApp", ONPLATFORM, "mentions WhatsApp"),
-        ("Stop lying, idiot.", CONDUCT, "insult: 'idiot'"),
-        ("YOU ARE A THIEF GIVE ME MY MONEY BACK", CONDUCT, "accusation: 'thief' (shouting)"),
-        ("mail me at kira@example.com", ONPLATFORM, "email address"),
-        ("t.me/kira", ONPLATFORM, "link to Telegram"),
-        ("+44 7700 900123", ONPLATFORM, "phone number"),
-        ("I will find you.", CONDUCT, "threat: 'i will find you'"),
+        ("Message me on WhatsApp", ONPLATFORM, "mentions WhatsApp: 'whatsapp'", "WhatsApp"),
+        ("Stop lying, idiot.", CONDUCT, "insult: 'idiot'", "idiot"),
+        ("YOU ARE A THIEF GIVE ME", CONDUCT, "accusation: 'thief' (shouting)", "THIEF"),
+        (
+            "mail me at kira@example.com",
+            ONPLATFORM,
+            "email address kira@example.com",
+            "kira@example.com",
+        ),
+        ("t.me/kira", ONPLATFORM, "link to Telegram", "t.me/"),
+        ("+44 7700 900123", ONPLATFORM, "phone number +44 7700 900123", "+44 7700 900123"),
+        ("I will find you.", CONDUCT, "threat: 'i will find you'", "I will find you"),
+        (
+            "I hope your shop burns down",
+            CONDUCT,
+            "threat: 'hope your shop burns'",
+            "hope your shop burns",
+        ),
+        (
+            "add me on w h a t s a p p",
+            ONPLATFORM,
+            "mentions WhatsApp: 'w h a t s a p p'",
+            "w h a t s a p p",
+        ),
+        ("disc\u200bord me", ONPLATFORM, "mentions Discord: 'discord'", "disc\u200bord"),
     ],
 )
-def test_reasons_are_short_and_say_why(body: str, rule: str, reason: str) -> None:
-    assert Flag(rule, reason) in flag_message(body)
+def test_reasons_say_why_and_spans_show_where(body: str, rule: str, reason: str, span: str) -> None:
+    """Every flag says why, and where: its span is the words in the message (issue 21)."""
+    flags = {f.rule_id: f for f in flag_message(body)}
+    assert flags[rule].reason == reason
+    where = flags[rule].span
+    assert where is not None
+    assert body[where[0] : where[1]] == span
 
 
 def test_spam_reason_counts_characters() -> None:
@@ -502,7 +525,7 @@ FLAG_MODULES = ["flags", "flags_text", "flags_contact", "flags_conduct"]
 
 
 @pytest.mark.parametrize("module", FLAG_MODULES)
-def test_flag_modules_import_only_re_and_small_stdlib_helpers(module: str) -> None:
+def test_flag_modules_import_only_re_small_stdlib_helpers_and_offline_packages(module: str) -> None:
     path = Path(__file__).resolve().parents[2] / "mediator" / "domain" / f"{module}.py"
     imported = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -511,6 +534,8 @@ def test_flag_modules_import_only_re_and_small_stdlib_helpers(module: str) -> No
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     allowed = {"__future__", "re", "unicodedata", "dataclasses", "collections"}
+    # Maintained offline rule sets (issue 21): libphonenumber's metadata ships in the package.
+    allowed |= {"phonenumbers"}
     assert imported <= allowed | {f"mediator.domain.{m}" for m in FLAG_MODULES}, imported
 
 
@@ -523,3 +548,19 @@ def test_flags_never_load_textual_or_sql() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_detector_and_tuning_never_read_the_held_out_set() -> None:
+    """The held-out set (issue 21) measures unseen text only if nothing tunes on it."""
+    from tests.domain.flags_labelled import HELD_OUT, HELD_OUT_2
+
+    root = Path(__file__).resolve().parents[2]
+    readers = [*(root / "mediator" / "domain").glob("flags*.py"), Path(__file__)]
+    for path in readers:
+        text = path.read_text(encoding="utf-8")
+        if path == Path(__file__):
+            text = text.split("def test_detector_and_tuning_never_read_the_held_out_set")[0]
+        assert "heldout" not in text.lower() and "HELD_OUT" not in text, path
+    assert {e.note.split()[0] for e in load(HELD_OUT)} == {"heldout"}
+    assert {e.note.split()[0] for e in load(HELD_OUT_2)} == {"heldout-2"}
+    assert not any(e.note.startswith("heldout") for e in EXAMPLES)

@@ -434,6 +434,14 @@ async def test_flagged_messages_are_badged_and_filterable(
         (entry,) = [e for e in screen.query_one(Transcript).entries if e.ref == "M-88888"]
         assert [f.rule_id for f in entry.flags] == ["P-COMM-ONPLATFORM"]
         assert "P-COMM-ONPLATFORM" in await screen.fired_rules()
+        # Issue 21: the reason shows in the header, and the words it rests on are highlighted.
+        transcript = screen.query_one(Transcript)
+        head, body = transcript._render_entry(entry, 160, 4)[:2]
+        assert "⚑ mentions Telegram: 'telegram'" in head.text
+        flagged = transcript._style("flagged")
+        assert [s.text for s in body if s.style and s.style.bgcolor == flagged.bgcolor] == [
+            "Telegram"
+        ]
 
 
 async def test_a_fast_typist_cannot_change_the_decision_or_lose_it_by_accident(
