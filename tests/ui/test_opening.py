@@ -72,24 +72,33 @@ def form_state(app: MediatorApp) -> tuple[FormFields, str | None]:
     return (form.fields(), focused.id if focused is not None else None)
 
 
-async def test_keys_typed_while_it_opens_do_what_they_do_once_it_is_open(
-    app: MediatorApp, tmp_path: Path
-) -> None:
-    """The same keys, typed slowly once the dispute is shown and at once while it opens, leave
-    the form the same: letters that are shortcuts outside the form (p, c, n) are text in it."""
+async def typed_slowly(app: MediatorApp) -> tuple[FormFields, str | None]:
+    """The form after `KEYS`, each typed once the one before was handled, on an open dispute."""
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press(*KEYS)
         await settle(app, pilot)
-        slowly = form_state(app)
-    assert (slowly[0].rationale, slowly[0].message_to_parties) == ("pcn is fine", "hello")
+        return form_state(app)
 
-    again = MediatorApp(
+
+def another_app(tmp_path: Path) -> MediatorApp:
+    return MediatorApp(
         make_store(tmp_path / "again.db"), clock=FrozenClock(NOW), agent="agent.test",
         tz=UTC, every=MANUAL,
     )  # fmt: skip
+
+
+async def test_keys_typed_while_it_opens_do_what_they_do_once_it_is_open(
+    app: MediatorApp, tmp_path: Path
+) -> None:
+    """The same keys, typed slowly once the dispute is shown and at once while it opens, leave
+    the form the same: letters that are shortcuts outside the form (p, c, n) are text in it."""
+    slowly = await typed_slowly(app)
+    assert (slowly[0].rationale, slowly[0].message_to_parties) == ("pcn is fine", "hello")
+
+    again = another_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:
         await settle(again, pilot)
         await enter_then_type(again, *KEYS)
@@ -104,18 +113,8 @@ async def test_keys_typed_at_once_on_an_open_dispute_do_what_they_do_typed_slowl
     Textual routes each key when it takes it, but Tab's binding moves the focus only once Tab
     has bubbled back up, so the letters after it went to the widget Tab left (and were lost)
     until the app held them for the key before (`mediator.key_order`)."""
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        await pilot.press(*KEYS)
-        await settle(app, pilot)
-        slowly = form_state(app)
-
-    again = MediatorApp(
-        make_store(tmp_path / "again.db"), clock=FrozenClock(NOW), agent="agent.test",
-        tz=UTC, every=MANUAL,
-    )  # fmt: skip
+    slowly = await typed_slowly(app)
+    again = another_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:
         await settle(again, pilot)
         await pilot.press("enter")
