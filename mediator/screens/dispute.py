@@ -55,7 +55,7 @@ from mediator.screens.modals import (
 from mediator.screens.opening import HoldsKeys, PausesCollection
 from mediator.screens.policy import PolicyScreen
 from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
-from mediator.screens.words import decided, refusal, what_happened
+from mediator.screens.words import conflict_notice, decided, refusal
 from mediator.store.base import (
     Claimed,
     InvalidDecision,
@@ -461,8 +461,9 @@ class DisputeScreen(
             return
         except VersionConflict as conflict:
             self.notify(
-                f"{what_happened(conflict, self.app.tz)}. Nothing of yours was written; "
-                "the dispute has been reloaded.",
+                conflict_notice(
+                    conflict, self.app.tz, yours=draft.outcome.label, kept=self.draft_kept()
+                ),
                 title="Someone else got there first",
                 severity="error",
                 timeout=15,

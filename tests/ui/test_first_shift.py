@@ -4,14 +4,19 @@ told, keys, and who the agent is."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from textual.widgets import RadioButton, Static
+from textual.widgets import RadioButton, Static, TextArea
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
+from mediator.clock import FrozenClock
+from mediator.domain import DecisionDraft, Outcome
+from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
 
-from .conftest import settle
+from .conftest import NOW, settle, told, until
 from .test_flows import SIZE, open_most_urgent
 
 
@@ -40,3 +45,41 @@ async def test_timers_say_paused_stopped_met_or_breached_never_met_for_what_did_
         timers = shown(screen.query_one("#timers", Static))
         assert "paused while awaiting information (due 14 Nov 14:46 before the pause)" in timers
         assert "in 7d 00h (29 Nov 12:00)" in timers
+
+
+async def test_a_conflict_says_who_decided_when_in_local_time_and_what_became_of_the_draft(
+    store: SqlStore, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Issue 22: "version 2, you had 1" said nothing an agent could act on."""
+    box = DraftBox(tmp_path / "drafts", scope="test")
+    berlin = ZoneInfo("Europe/Berlin")
+    app = MediatorApp(store, clock=clock, agent="agent.test", tz=berlin, every=MANUAL, drafts=box)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        record = screen.record
+        assert record is not None
+        await store.claim(record.id, actor="agent.other", take_over=True)
+        await store.record_decision(
+            record.id,
+            DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="first"),
+            expected_version=record.version,
+            actor="agent.other",
+            now=NOW,
+        )
+        await pilot.press("f", "3")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"second")
+        await until(pilot, lambda: screen.draft_kept(), "the draft is on disk")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("ctrl+y")
+        await settle(app, pilot)
+        notices = [n.message for n in told(app) if n.title == "Someone else got there first"]
+        assert notices == [
+            f"{record.id} was decided by agent.other at 22 Nov 13:00 (Seller favour). Your "
+            "decision (Buyer favour: full refund) was not written; your draft is kept on this "
+            "machine."
+        ]
+        assert "you had" not in notices[0] and "version" not in notices[0]
+    kept = box.load(record.id)
+    assert kept is not None and kept.form.rationale == "second"
