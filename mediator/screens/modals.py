@@ -156,10 +156,9 @@ class MessageScreen(ModalScreen[None]):
         who = e.actor.value if e.actor else ""
         if e.author_name:
             who = f"{who} {e.author_name}"
-        head = plain(
-            f"{e.ref or ''} · {e.title} · {local_time(e.at, self.tz)} · {who}"
-            f" · {len(e.body):,} characters"
-        )
+        fields = (e.ref or "", e.title, local_time(e.at, self.tz), who.strip())
+        # an event has no ref and no author: no empty field between two dots (issue 22)
+        head = plain(" · ".join([*filter(None, fields), f"{len(e.body):,} characters"]))
         with Vertical(id="message-dialog", classes="dialog"):
             yield Static(head, classes="dialog-title")
             yield TextViewer(e.body, id="message-body")

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import RadioButton, Static, TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 from mediator.domain import DecisionDraft, Outcome
+from mediator.screens.dispute import DisputeScreen
+from mediator.screens.modals import MessageScreen
+from mediator.screens.queue import QueueScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
+from mediator.widgets.text_viewer import TextViewer
+from mediator.widgets.transcript import Transcript
 
 from .conftest import NOW, settle, told, until
 from .test_flows import SIZE, open_most_urgent
@@ -83,3 +90,56 @@ async def test_a_conflict_says_who_decided_when_in_local_time_and_what_became_of
         assert "you had" not in notices[0] and "version" not in notices[0]
     kept = box.load(record.id)
     assert kept is not None and kept.form.rationale == "second"
+
+
+def viewer_head(app: MediatorApp) -> str:
+    assert isinstance(app.screen, MessageScreen)
+    return str(app.screen.query_one(".dialog-title", Static).content)
+
+
+async def open_entry(app: MediatorApp, pilot: Pilot[Any], title: str) -> None:
+    """Select the timeline entry whose title starts with `title` and open its full view."""
+    transcript = app.screen.query_one(Transcript)
+    transcript.selected = next(
+        i for i, e in enumerate(transcript.entries) if e.title.startswith(title)
+    )
+    transcript.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_an_events_full_view_has_no_empty_field(app: MediatorApp) -> None:
+    """Issue 22: "· Escalated to staff · 18 Nov 20:00 ·  · 32 characters"."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_most_urgent(app, pilot)
+        await open_entry(app, pilot, "Escalated to staff")
+        assert viewer_head(app) == "Escalated to staff · 12 Nov 14:46 · 8 characters"
+
+
+async def test_the_message_to_the_parties_is_shown_once_decided(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    """Issue 22: the message to the parties was in the confirm modal and stored, and shown
+    nowhere once the dispute was resolved."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(app, pilot)
+        dispute_id = screen.dispute_id
+        await pilot.press("f", "5")
+        screen.query_one("#rationale", TextArea).focus()
+        await pilot.press(*"Per E-1.")
+        screen.query_one("#message_to_parties", TextArea).focus()
+        await pilot.press(*"We found for the seller [final].")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("ctrl+y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        app.open_dispute(dispute_id)
+        await settle(app, pilot)
+        assert isinstance(app.screen, DisputeScreen)
+        panel = shown(app.screen.query_one("#decided", Static))
+        assert "To the parties: We found for the seller [final]." in panel
+        await open_entry(app, pilot, "Decided")
+        body = app.screen.query_one(TextViewer)
+        await until(pilot, lambda: body.line_count > 0, "the full view is laid out")
+        assert "To the parties: We found for the seller [final]." in body.lines
