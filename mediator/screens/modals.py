@@ -21,6 +21,7 @@ from mediator.domain.text import one_line
 from mediator.domain.timeline import TimelineEntry
 from mediator.screens.discard import DiscardWork, SafeQuestion
 from mediator.widgets._text import local_time, plain
+from mediator.widgets.footer import Footer
 from mediator.widgets.text_viewer import TextViewer
 
 ResultT = TypeVar("ResultT")
@@ -266,6 +267,7 @@ class NoteScreen(WritingDialog[str]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+        yield Footer()  # the dialog's own keys, over the dispute screen's (issue 22)
 
     def action_send(self) -> None:
         body = self.required_text("a note cannot be empty")
@@ -320,6 +322,7 @@ class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
             with Horizontal(classes="buttons"):
                 yield Button("Send (ctrl+s)", id="send", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+        yield Footer()  # the dialog's own keys, over the dispute screen's (issue 22)
 
     def action_send(self) -> None:
         body = self.required_text("say what information is needed")

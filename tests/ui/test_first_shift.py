@@ -11,15 +11,18 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import RadioButton, Static, TextArea
+from textual.widgets._toast import Toast
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
 from mediator.domain import DecisionDraft, Outcome
 from mediator.screens.dispute import DisputeScreen
-from mediator.screens.modals import MessageScreen
+from mediator.screens.help import HelpScreen
+from mediator.screens.modals import InfoRequestScreen, MessageScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
+from mediator.widgets.footer import Footer
 from mediator.widgets.text_viewer import TextViewer
 from mediator.widgets.transcript import Transcript
 
@@ -143,3 +146,51 @@ async def test_the_message_to_the_parties_is_shown_once_decided(
         body = app.screen.query_one(TextViewer)
         await until(pilot, lambda: body.line_count > 0, "the full view is laid out")
         assert "To the parties: We found for the seller [final]." in body.lines
+
+
+async def test_help_lists_every_key_of_an_action_j_and_k_too(app: MediatorApp) -> None:
+    """Issue 22: `?` did not list j/k, although they work."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = {k.description: k.key for k in app.screen.keys}
+        assert rows["Previous row"].split() == ["↑", "k"]
+        assert rows["Next row"].split() == ["↓", "j"]
+        await pilot.press("escape")
+        screen = await open_most_urgent(app, pilot)
+        screen.query_one(Transcript).focus()
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = [k.key.split() for k in app.screen.keys]
+        assert ["↑", "k"] in keys and ["↓", "j"] in keys
+
+
+async def test_the_info_request_dialog_shows_its_own_keys(app: MediatorApp) -> None:
+    """Issue 22: the info-request dialog's footer still showed the dispute screen's keys."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_most_urgent(app, pilot)
+        await pilot.press("t", "i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InfoRequestScreen)
+        footer = app.screen.query_one(Footer)
+        assert footer.region.y == SIZE[1] - 1, "the dialog's bar covers the dispute's"
+        bar = str(footer.render())
+        assert "Send request" in bar and "Cancel" in bar
+        assert "Note" not in bar and "Ask info" not in bar
+
+
+async def test_a_long_notification_wraps_and_is_never_cut(app: MediatorApp) -> None:
+    """Issue 22: notifications were cut off with '…'; a long one wraps, whole."""
+    words = " ".join(f"w{i}" for i in range(120))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        app.notify(words, title="Long", timeout=60)
+        await until(pilot, lambda: bool(app.screen.query(Toast)), "the toast is shown")
+        toast = app.screen.query_one(Toast)
+        await until(pilot, lambda: toast.size.height > 3, "the toast is laid out")
+        lines = [toast.render_line(y).text for y in range(toast.size.height)]
+        shown_words = " ".join(lines).split()
+        assert shown_words[1:] == words.split() and "…" not in " ".join(lines)
