@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
@@ -35,6 +35,7 @@ from mediator.screens.words import refusal
 from mediator.store.base import Role, Store, StoreError, SyncingStore
 from mediator.store.deferred import DeferredStore
 from mediator.store.drafts import DraftBox
+from mediator.widgets.identity import IdentityBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class MediatorApp(ReportsFailures, App[None]):
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
         self._waiting = ""
-        self.sub_title = visible(f"{agent} · {store.label}")
+        self.sub_title = visible(f"{agent} · store {store.label}")
 
     def notify(
         self,
@@ -303,9 +304,10 @@ class MediatorApp(ReportsFailures, App[None]):
         self._show_sub_title()
 
     def _show_sub_title(self) -> None:
-        self.sub_title = visible(f"{self.who} · {self.store.label}{self._waiting}")
+        self.sub_title = visible(f"{self.who} · store {self.store.label}{self._waiting}")
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._show_identity)
         self.read_role()
         self.push_screen(QueueScreen())
         if self.every.live is not None:
@@ -319,6 +321,12 @@ class MediatorApp(ReportsFailures, App[None]):
                 self.set_interval(self.every.sync, self.sync_outbox)
         if self.every.refresh is not None:
             self.set_timer(PRELOAD_AFTER, self.preload)  # tests open everything cold
+
+    def _show_identity(self, screen: Screen[Any]) -> None:
+        """Every full screen says who the agent is and which store it is on, at the top
+        (issue 22); dialogs show the screen's under them."""
+        if not isinstance(screen, ModalScreen) and not screen.query(IdentityBar):
+            screen.mount(IdentityBar())
 
     @work(group="preload", exit_on_error=False)
     async def preload(self) -> None:

@@ -23,6 +23,7 @@ from mediator.screens.queue import QueueScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
 from mediator.widgets.footer import Footer
+from mediator.widgets.identity import IdentityBar
 from mediator.widgets.text_viewer import TextViewer
 from mediator.widgets.transcript import Transcript
 
@@ -194,3 +195,25 @@ async def test_a_long_notification_wraps_and_is_never_cut(app: MediatorApp) -> N
         lines = [toast.render_line(y).text for y in range(toast.size.height)]
         shown_words = " ".join(lines).split()
         assert shown_words[1:] == words.split() and "…" not in " ".join(lines)
+
+
+async def test_every_screen_says_who_the_agent_is_and_which_store(
+    app: MediatorApp, store: SqlStore
+) -> None:
+    """Issue 22: the console never showed who the agent was, nor where it was connected."""
+    expected = f"mediator · agent.test · agent · store {store.label}"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        def top_line() -> str:
+            bar = app.screen.query_one(IdentityBar)
+            assert bar.region.y == 0
+            return str(bar.render())
+
+        await until(pilot, lambda: top_line() == expected, "the queue names the agent")
+        await open_most_urgent(app, pilot)
+        await until(pilot, lambda: top_line() == expected, "the dispute names the agent")
+        await pilot.press("escape", "d")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
+        await until(pilot, lambda: top_line() == expected, "the dashboard names the agent")
