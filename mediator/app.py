@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -29,6 +30,7 @@ from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
 from mediator.screens.claims import HandOverScreen
 from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
+from mediator.screens.notices import NoticesScreen
 from mediator.screens.opening import HoldsKeys
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
@@ -58,6 +60,8 @@ class Every:
 
 #: Seconds after start-up when the dashboard's module is imported in a thread.
 PRELOAD_AFTER = 1.0
+#: How many notifications `ctrl+n` shows.
+NOTICES_KEPT = 30
 
 #: No timer at all: what the tests run with.
 MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None, live=None)
@@ -104,6 +108,8 @@ class MediatorApp(ReportsFailures, App[None]):
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit",
                 tooltip="Quit mediator"),
+        Binding("ctrl+n", "notices", "Notices", show=False, id="app.notices",
+                tooltip="The last notifications in full, newest first"),
     ]  # fmt: skip
 
     def __init__(
@@ -146,6 +152,9 @@ class MediatorApp(ReportsFailures, App[None]):
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
         self._waiting = ""
+        #: The last notifications (when, title, message), newest first: `ctrl+n` shows them in
+        #: full, however long, after their toast has gone (issue 22).
+        self.notices: deque[tuple[datetime, str, str]] = deque(maxlen=NOTICES_KEPT)
         self.sub_title = visible(f"{agent} · store {store.label}")
 
     def notify(
@@ -160,6 +169,7 @@ class MediatorApp(ReportsFailures, App[None]):
         """Every notification is plain text: it names ids, names and the API's own words, so it
         is never parsed as markup, and control characters are made visible. `markup` is
         accepted for Textual's signature and ignored."""
+        self.notices.appendleft((self.clock.now(), visible(title), visible(message)))
         super().notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
@@ -495,6 +505,11 @@ class MediatorApp(ReportsFailures, App[None]):
         if to:
             self.notify(f"Handed over to {to}.", title="Hand-over")
         return True
+
+    def action_notices(self) -> None:
+        if isinstance(self.screen, NoticesScreen):
+            return
+        self.push_screen(NoticesScreen(list(self.notices), tz=self.tz))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

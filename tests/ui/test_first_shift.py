@@ -19,6 +19,7 @@ from mediator.domain import DecisionDraft, Outcome
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.help import HelpScreen
 from mediator.screens.modals import InfoRequestScreen, MessageScreen
+from mediator.screens.notices import NoticesScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
@@ -217,3 +218,23 @@ async def test_every_screen_says_who_the_agent_is_and_which_store(
         await settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
         await until(pilot, lambda: top_line() == expected, "the dashboard names the agent")
+
+
+async def test_ctrl_n_shows_the_last_notifications_in_full(app: MediatorApp) -> None:
+    """Issue 22: "Long ones wrap, or open in full on a key"."""
+    long = "Could not reach the API [503]: " + " ".join(f"part{i}" for i in range(200))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.notify("first", title="Older")
+        app.notify(long, title="Store problem", severity="error")
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticesScreen)
+        viewer = app.screen.query_one(TextViewer)
+        await until(pilot, lambda: viewer.line_count > 0, "the notices are laid out")
+        text = " ".join(viewer.lines)
+        assert text.index("Store problem") < text.index("Older"), "newest first"
+        assert "part199" in text and "[503]" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, NoticesScreen)
