@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -17,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
 from mediator.commands import binding_commands, screen_keys
@@ -29,12 +30,14 @@ from mediator.messages import DisputesChanged, ReportsFailures, WorkFailed
 from mediator.screens.claims import HandOverScreen
 from mediator.screens.discard import DiscardWork, HoldsWork
 from mediator.screens.help import HelpScreen
+from mediator.screens.notices import NoticesScreen
 from mediator.screens.opening import HoldsKeys
 from mediator.screens.queue import QueueScreen
 from mediator.screens.words import refusal
 from mediator.store.base import Role, Store, StoreError, SyncingStore
 from mediator.store.deferred import DeferredStore
 from mediator.store.drafts import DraftBox
+from mediator.widgets.identity import IdentityBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ class Every:
 
 #: Seconds after start-up when the dashboard's module is imported in a thread.
 PRELOAD_AFTER = 1.0
+#: How many notifications `ctrl+n` shows.
+NOTICES_KEPT = 30
 
 #: No timer at all: what the tests run with.
 MANUAL = Every(escalate=None, sync=None, refresh=None, renew=None, live=None)
@@ -103,6 +108,8 @@ class MediatorApp(ReportsFailures, App[None]):
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit",
                 tooltip="Quit mediator"),
+        Binding("ctrl+n", "notices", "Notices", show=False, id="app.notices",
+                tooltip="The last notifications in full, newest first"),
     ]  # fmt: skip
 
     def __init__(
@@ -145,7 +152,10 @@ class MediatorApp(ReportsFailures, App[None]):
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
         self._waiting = ""
-        self.sub_title = visible(f"{agent} · {store.label}")
+        #: The last notifications (when, title, message), newest first: `ctrl+n` shows them in
+        #: full, however long, after their toast has gone (issue 22).
+        self.notices: deque[tuple[datetime, str, str]] = deque(maxlen=NOTICES_KEPT)
+        self.sub_title = visible(f"{agent} · store {store.label}")
 
     def notify(
         self,
@@ -159,6 +169,7 @@ class MediatorApp(ReportsFailures, App[None]):
         """Every notification is plain text: it names ids, names and the API's own words, so it
         is never parsed as markup, and control characters are made visible. `markup` is
         accepted for Textual's signature and ignored."""
+        self.notices.appendleft((self.clock.now(), visible(title), visible(message)))
         super().notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
@@ -303,9 +314,10 @@ class MediatorApp(ReportsFailures, App[None]):
         self._show_sub_title()
 
     def _show_sub_title(self) -> None:
-        self.sub_title = visible(f"{self.who} · {self.store.label}{self._waiting}")
+        self.sub_title = visible(f"{self.who} · store {self.store.label}{self._waiting}")
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._show_identity)
         self.read_role()
         self.push_screen(QueueScreen())
         if self.every.live is not None:
@@ -319,6 +331,12 @@ class MediatorApp(ReportsFailures, App[None]):
                 self.set_interval(self.every.sync, self.sync_outbox)
         if self.every.refresh is not None:
             self.set_timer(PRELOAD_AFTER, self.preload)  # tests open everything cold
+
+    def _show_identity(self, screen: Screen[Any]) -> None:
+        """Every full screen says who the agent is and which store it is on, at the top
+        (issue 22); dialogs show the screen's under them."""
+        if not isinstance(screen, ModalScreen) and not screen.query(IdentityBar):
+            screen.mount(IdentityBar())
 
     @work(group="preload", exit_on_error=False)
     async def preload(self) -> None:
@@ -489,6 +507,11 @@ class MediatorApp(ReportsFailures, App[None]):
         if to:
             self.notify(f"Handed over to {to}.", title="Hand-over")
         return True
+
+    def action_notices(self) -> None:
+        if isinstance(self.screen, NoticesScreen):
+            return
+        self.push_screen(NoticesScreen(list(self.notices), tz=self.tz))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

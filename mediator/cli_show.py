@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 
 from mediator.domain import Decision, DisputeRecord
 from mediator.domain.audit import AuditEntry
-from mediator.domain.deadlines import deadlines, duration
+from mediator.domain.deadlines import deadlines, timer_words
 from mediator.domain.money import format_amount
 from mediator.domain.review import ReviewState, final_decision, pending_proposal, review_state
 from mediator.domain.review import state_words as review_words
@@ -102,15 +102,8 @@ def facts(record: DisputeRecord, tz: tzinfo) -> list[str]:
 def timers(record: DisputeRecord, now: datetime, tz: tzinfo) -> list[str]:
     lines = [f"Timers (at {when(now, tz)})"]
     for x in deadlines(record):
-        left = ""
-        if x.overdue(now):
-            left = f"OVERDUE by {duration(now - x.due_at)}"
-        elif x.running:
-            left = f"in {duration(x.due_at - now)}"
-        lines.append(
-            f"  {x.rule_id:<20}{'due ' + when(x.due_at, tz):<28}{x.state.value:<9}"
-            f"{left:<20}{x.label}".rstrip()
-        )
+        words = timer_words(x, now, lambda at: when(at, tz))
+        lines += [f"  {x.rule_id:<20}{x.label}", f"  {'':<20}{words}"]
     return lines
 
 

@@ -7,7 +7,7 @@ command of the same name, so the palette and `?` can never drift from the keys.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -32,22 +32,23 @@ class KeyHelp:
 
 
 def screen_keys(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
-    """The keys active on `screen` (its focus chain, the screen and the app), one per action."""
-    seen: set[tuple[int, str]] = set()
-    keys: list[KeyHelp] = []
+    """The keys active on `screen` (its focus chain, the screen and the app), one entry per
+    action with every key that does it ("↑ k": issue 22, `?` left out j and k)."""
+    found: dict[tuple[int, str], KeyHelp] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         action = binding.action
         if binding.system or not _listed(action, binding.id):
             continue
+        display = binding.key_display or app.get_key_display(binding) or key
         ident = (id(active.node), action)
-        if ident in seen:
+        if (known := found.get(ident)) is not None:
+            if display not in known.key.split(" "):
+                found[ident] = replace(known, key=f"{known.key} {display}")
             continue
-        seen.add(ident)
         description = binding.tooltip or binding.description or action
-        display = binding.key_display or app.get_key_display(binding)
-        keys.append(KeyHelp(display or key, description, action, active.node))
-    return keys
+        found[ident] = KeyHelp(display, description, action, active.node)
+    return list(found.values())
 
 
 def binding_commands(app: App[Any], screen: Screen[Any]) -> Iterator[SystemCommand]:

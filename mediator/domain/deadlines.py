@@ -19,6 +19,7 @@ paused, the info timer runs); every clock stops when the dispute is resolved or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -68,9 +69,14 @@ def duration(delta: timedelta) -> str:
 
 class State(StrEnum):
     RUNNING = "running"
-    PAUSED = "paused"
-    MET = "met"  # the thing it waited for happened in time (or it no longer applies)
-    STOPPED = "stopped"  # the dispute is resolved or closed
+    PAUSED = "paused"  # the staff target, while the dispute is awaiting information
+    STOPPED = "stopped"  # ended before it fell due: at resolution, escalation or closing
+    MET = "met"  # what it waited for happened by the time it was due
+    BREACHED = "breached"  # it fell due before what it waited for happened
+
+
+#: What ended a stopped timer, for `Deadline.ended_by`.
+RESOLUTION, ESCALATION, CLOSING = "resolution", "escalation", "closing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,11 @@ class Deadline:
     label: str
     due_at: datetime
     state: State
+    #: When it was met, breached or stopped (None while it runs or pauses, or when unknown).
+    ended_at: datetime | None = None
+    #: What stopped it (`RESOLUTION`, `ESCALATION`, `CLOSING`), or what met or breached it
+    #: ("opened", "the seller wrote", "answered", "decided", "escalated"); "" when unknown.
+    ended_by: str = ""
 
     @property
     def running(self) -> bool:
@@ -88,21 +99,53 @@ class Deadline:
         return self.running and now >= self.due_at
 
 
-def last_update(d: Dispute) -> datetime:
+def timer_words(timer: Deadline, now: datetime, when: Callable[[datetime], str]) -> str:
+    """What a timer's state is, in words, with `when` writing a time (the caller's time zone):
+    "in 5h 02m (24 Nov 09:00)", "overdue 2d 03h (…)", "paused while awaiting information
+    (due … before the pause)", "stopped at resolution 05 Dec 17:11 (was due …)", "met:
+    answered 22 Nov 10:00 (due …)", "breached: was due …, escalated 12 Nov 14:46". The one
+    place these words are written (dispute screen, `mediator show`).
+    """
+    due = when(timer.due_at)
+    at = "" if timer.ended_at is None else f" {when(timer.ended_at)}"
+    how = f"{timer.ended_by}{at}".strip()
+    match timer.state:
+        case State.RUNNING if now >= timer.due_at:
+            return f"overdue {duration(now - timer.due_at)} ({due})"
+        case State.RUNNING:
+            return f"in {duration(timer.due_at - now)} ({due})"
+        case State.PAUSED:
+            return f"paused while awaiting information (due {due} before the pause)"
+        case State.STOPPED:
+            by = f" at {timer.ended_by}" if timer.ended_by else ""
+            return f"stopped{by}{at} (was due {due})"
+        case State.MET:
+            return f"met: {how} (due {due})" if how else f"met (due {due})"
+        case State.BREACHED:
+            return f"breached: was due {due}" + (f", {how}" if how else "")
+
+
+def last_update(d: Dispute, *, before: datetime | None = None) -> datetime:
     """The newest activity on a dispute: opening, a chat message, or evidence (staff notes are
-    internal and do not count as an update)."""
+    internal and do not count as an update); with `before`, the newest up to that time."""
     chat = (m.sent_at for m in d.messages if m.channel is not Channel.STAFF_NOTE)
     times = [d.opened_at, *chat, *(e.submitted_at for e in d.evidence)]
+    if before is not None:
+        times = [t for t in times if t <= before] or [d.opened_at]
     return max(times)
 
 
-def seller_attended(d: Dispute) -> bool:
-    """Whether the seller wrote anything after the dispute was opened (P-ESC-SELLER-SILENT)."""
-    return any(
-        m.author is Actor.SELLER
-        and m.sent_at >= d.opened_at
-        and m.channel is not Channel.STAFF_NOTE
-        for m in d.messages
+def seller_first_wrote(d: Dispute) -> datetime | None:
+    """When the seller first wrote after the dispute was opened (None: not yet)."""
+    return min(
+        (
+            m.sent_at
+            for m in d.messages
+            if m.author is Actor.SELLER
+            and m.sent_at >= d.opened_at
+            and m.channel is not Channel.STAFF_NOTE
+        ),
+        default=None,
     )
 
 
@@ -126,47 +169,115 @@ def info_request_of(record: DisputeRecord) -> InfoRequest | None:
     return InfoRequest(party=Actor.BUYER, asked_at=asked, message="", asked_by="marketplace")
 
 
+def _outcome(done: datetime | None, due: datetime) -> tuple[State, datetime | None]:
+    """Met when what the timer waited for happened by `due`, else breached."""
+    if done is not None and done <= due:
+        return State.MET, done
+    return State.BREACHED, done
+
+
+def _outcome_by(
+    done: datetime | None, due: datetime, by: str
+) -> tuple[State, datetime | None, str]:
+    """`_outcome`, with what happened (`by`) when it did."""
+    state, at = _outcome(done, due)
+    return state, at, by if done is not None else ""
+
+
 def deadlines(record: DisputeRecord) -> tuple[Deadline, ...]:
-    """Every deadline of the dispute, running or not, earliest first."""
+    """Every deadline of the dispute, running or not, earliest first.
+
+    A timer that waited on something says whether it was met or breached; one that was still
+    running (or paused) when the dispute left the state it ran in says what stopped it:
+    escalation (the auto-escalation timers), resolution or closing (every clock).
+    """
     d = record.dispute
     closed = d.status in (Status.RESOLVED, Status.CLOSED)
+    decided_at = min((x.decided_at for x in record.decisions), default=None)
+    ender = RESOLUTION if d.status is Status.RESOLVED else CLOSING
     found: list[Deadline] = []
 
-    def add(rule_id: str, label: str, due: datetime, state: State) -> None:
-        found.append(Deadline(rule_id, label, due, State.STOPPED if closed else state))
+    def add(
+        rule_id: str,
+        label: str,
+        due: datetime,
+        state: State,
+        ended_at: datetime | None = None,
+        ended_by: str = "",
+    ) -> None:
+        if closed and state in (State.RUNNING, State.PAUSED):
+            state, ended_at, ended_by = State.STOPPED, decided_at, ender
+        found.append(Deadline(rule_id, label, due, state, ended_at, ended_by))
 
     if d.order.delivered_at is not None:
         window_end = d.order.delivered_at + GUARANTEE_WINDOW
-        add("P-OPEN-72H", "guarantee window for opening a dispute", window_end, State.MET)
+        add(
+            "P-OPEN-72H",
+            "guarantee window for opening a dispute",
+            window_end,
+            *_outcome_by(d.opened_at, window_end, "opened"),
+        )
 
     is_open = d.status is Status.OPEN
-    add(
+    escalated = d.escalated_at
+    cause = d.escalation_cause  # a StrEnum: equal to its value
+
+    def auto(
+        rule_id: str, label: str, due: datetime, done: tuple[datetime | None, str], fired: str
+    ) -> None:
+        """An auto-escalation timer: met by `done` in time (breached if late); else running
+        while the dispute is open, breached if it escalated for this rule (or after the due
+        time), stopped if it was escalated (or decided) before."""
+        if done[0] is not None:  # late while open: it did not escalate, nor was it met
+            add(rule_id, label, due, *_outcome_by(done[0], due, done[1]))
+        elif is_open:
+            add(rule_id, label, due, State.RUNNING)
+        elif cause == fired or (escalated is not None and escalated >= due):
+            add(rule_id, label, due, State.BREACHED, escalated, "escalated")
+        elif escalated is not None:
+            add(rule_id, label, due, State.STOPPED, escalated, ESCALATION)
+        else:  # stopped by resolution or closing (`add`), or by a status imported as is
+            add(rule_id, label, due, State.RUNNING if closed else State.STOPPED)
+
+    seller = seller_first_wrote(d)
+    auto(
         "P-ESC-SELLER-SILENT",
         "auto-escalates if the seller stays silent",
         d.opened_at + SELLER_SILENT_AFTER,
-        State.MET if seller_attended(d) or not is_open else State.RUNNING,
+        (seller, "the seller wrote"),
+        "seller_silent",
     )
-    add(
+    # Stale counts from the last update while the dispute was open: what came after its
+    # escalation does not move a timer that no longer runs.
+    auto(
         "P-ESC-STALE",
         "auto-escalates without an update",
-        last_update(d) + STALE_AFTER,
-        State.RUNNING if is_open else State.MET,
+        last_update(d, before=None if is_open else escalated) + STALE_AFTER,
+        (None, ""),
+        "stale",
     )
     request = info_request_of(record)
     if request is not None:
         waiting = d.status is Status.AWAITING_INFO and request.answered_at is None
-        add(
-            "P-INFO-7D",
-            f"the {request.party.value} answers the information request",
-            request.asked_at + INFO_ANSWER_WITHIN,
-            State.RUNNING if waiting else State.MET,
-        )
-    if d.escalated_at is not None:
-        staff_state = {
-            Status.ESCALATED: State.RUNNING,
-            Status.AWAITING_INFO: State.PAUSED,
-        }.get(d.status, State.MET)
-        add("STAFF-48H", "team target for a decision", d.escalated_at + STAFF_TARGET, staff_state)
+        due = request.asked_at + INFO_ANSWER_WITHIN
+        label = f"the {request.party.value} answers the information request"
+        if request.answered_at is not None:
+            add("P-INFO-7D", label, due, *_outcome_by(request.answered_at, due, "answered"))
+        elif waiting:
+            add("P-INFO-7D", label, due, State.RUNNING)
+        else:  # no longer awaited without an answer (resolved, closed, or moved on)
+            add("P-INFO-7D", label, due, State.RUNNING if closed else State.STOPPED)
+    if escalated is not None:
+        due = escalated + STAFF_TARGET
+        label = "team target for a decision"
+        if d.status is Status.ESCALATED:
+            add("STAFF-48H", label, due, State.RUNNING)
+        elif d.status is Status.AWAITING_INFO:
+            add("STAFF-48H", label, due, State.PAUSED)
+        elif decided_at is not None:
+            add("STAFF-48H", label, due, *_outcome_by(decided_at, due, "decided"))
+        else:  # closed without a decision (`add` stops it), or back to open
+            add("STAFF-48H", label, due, State.RUNNING if closed else State.STOPPED)
     found.sort(key=lambda x: x.due_at)
     return tuple(found)
 

@@ -151,6 +151,8 @@ def decision_entry(decision: Decision) -> TimelineEntry:
     if r.macro is not None:
         body += f" · macro {r.macro}"  # issue 19: the canned reply and its version
     body += f"\n{r.rationale}"
+    if r.message_to_parties.strip():  # what the buyer and seller were told (issue 22)
+        body += f"\nTo the parties: {r.message_to_parties}"
     note = r.review.get("note")
     if isinstance(note, str) and note.strip():
         body += f"\n{state_words(r).capitalize()}: {note}"

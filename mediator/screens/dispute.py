@@ -17,7 +17,14 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from mediator.domain.deadlines import Deadline, State, deadlines, next_deadline, timer_name
+from mediator.domain.deadlines import (
+    Deadline,
+    State,
+    deadlines,
+    next_deadline,
+    timer_name,
+    timer_words,
+)
 from mediator.domain.enums import QUEUE_STATUSES, Actor
 from mediator.domain.fired import Fired, fired_rules
 from mediator.domain.macros import Filled, context_for, fill, refund_answer
@@ -48,7 +55,7 @@ from mediator.screens.modals import (
 from mediator.screens.opening import HoldsKeys, PausesCollection
 from mediator.screens.policy import PolicyScreen
 from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
-from mediator.screens.words import decided, refusal, what_happened
+from mediator.screens.words import conflict_notice, decided, refusal
 from mediator.store.base import (
     Claimed,
     InvalidDecision,
@@ -454,8 +461,9 @@ class DisputeScreen(
             return
         except VersionConflict as conflict:
             self.notify(
-                f"{what_happened(conflict, self.app.tz)}. Nothing of yours was written; "
-                "the dispute has been reloaded.",
+                conflict_notice(
+                    conflict, self.app.tz, yours=draft.outcome.label, kept=self.draft_kept()
+                ),
                 title="Someone else got there first",
                 severity="error",
                 timeout=15,
@@ -715,15 +723,15 @@ class DisputeScreen(
 
 
 def timer_text(timer: Deadline, now: datetime, tz: tzinfo) -> Text:
-    """ "in 5h 02m (24 Nov 09:00)", "overdue 2d 03h (…)", "paused (…)", "met (…)"."""
-    due = local_time(timer.due_at, tz)
+    """A timer's state in words (`timer_words`), styled: red when overdue, yellow when due
+    within 4 h, dim once it no longer runs."""
+    words = timer_words(timer, now, lambda at: local_time(at, tz))
     if timer.state is State.RUNNING:
         left = timer.due_at - now
         if left <= timedelta(0):
-            return Text(f"overdue {duration(left)} ({due})", "bold red")
-        soon = "yellow" if left <= timedelta(hours=4) else ""
-        return Text(f"in {duration(left)} ({due})", soon)
-    return Text(f"{timer.state.value} ({due})", "dim")
+            return Text(words, "bold red")
+        return Text(words, "yellow" if left <= timedelta(hours=4) else "")
+    return Text(words, "red" if timer.state is State.BREACHED else "dim")
 
 
 def _amount_check(currency: str) -> Callable[[str], str | None]:

@@ -21,6 +21,7 @@ from mediator.domain.text import one_line
 from mediator.domain.timeline import TimelineEntry
 from mediator.screens.discard import DiscardWork, SafeQuestion
 from mediator.widgets._text import local_time, plain
+from mediator.widgets.footer import Footer
 from mediator.widgets.text_viewer import TextViewer
 
 ResultT = TypeVar("ResultT")
@@ -156,10 +157,9 @@ class MessageScreen(ModalScreen[None]):
         who = e.actor.value if e.actor else ""
         if e.author_name:
             who = f"{who} {e.author_name}"
-        head = plain(
-            f"{e.ref or ''} · {e.title} · {local_time(e.at, self.tz)} · {who}"
-            f" · {len(e.body):,} characters"
-        )
+        fields = (e.ref or "", e.title, local_time(e.at, self.tz), who.strip())
+        # an event has no ref and no author: no empty field between two dots (issue 22)
+        head = plain(" · ".join([*filter(None, fields), f"{len(e.body):,} characters"]))
         with Vertical(id="message-dialog", classes="dialog"):
             yield Static(head, classes="dialog-title")
             yield TextViewer(e.body, id="message-body")
@@ -267,6 +267,7 @@ class NoteScreen(WritingDialog[str]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+        yield Footer()  # the dialog's own keys, over the dispute screen's (issue 22)
 
     def action_send(self) -> None:
         body = self.required_text("a note cannot be empty")
@@ -321,6 +322,7 @@ class InfoRequestScreen(WritingDialog[tuple[Actor, str]]):
             with Horizontal(classes="buttons"):
                 yield Button("Send (ctrl+s)", id="send", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
+        yield Footer()  # the dialog's own keys, over the dispute screen's (issue 22)
 
     def action_send(self) -> None:
         body = self.required_text("say what information is needed")

@@ -43,6 +43,21 @@ def what_happened(conflict: VersionConflict, tz: tzinfo) -> str:
     return f"{conflict.dispute_id} was changed by someone else since you opened it"
 
 
+def conflict_notice(conflict: VersionConflict, tz: tzinfo, *, yours: str, kept: bool) -> str:
+    """What became of the agent's decision when another writer got there first (issue 22):
+    who decided, when (local time), and that theirs, `yours` (its outcome), was not written;
+    `kept`: their draft is on this machine."""
+    current = conflict.current
+    if current is not None and (words := decided(current, tz)) is not None:
+        kept_it = "kept on this machine" if kept else "not saved (drafts are off)"
+        return f"{words}. Your decision ({yours}) was not written; your draft is {kept_it}."
+    back = "your draft is back in the form" if kept else "the form starts empty"
+    return (
+        f"{what_happened(conflict, tz)}. Your decision ({yours}) was not written; the dispute "
+        f"has been reloaded and {back}: check what changed, then submit again."
+    )
+
+
 def held(claim: Claim, now: datetime, tz: tzinfo) -> str:
     """Who holds a dispute and since when: "ana holds D-1 (for 2m, since 14:02)"."""
     since = claim.since.astimezone(tz).strftime("%H:%M")

@@ -128,12 +128,13 @@ def _conflict_detail(exc: VersionConflict) -> str:
     """The 412's `detail`: who changed the dispute and when (UTC; the console says it in the
     agent's own words and time zone, from `current`)."""
     current = exc.current
-    versions = f"version {current.version if current else '?'}, you had {exc.expected}"
+    now = f", the dispute is at version {current.version}" if current else ""
+    based = f"nothing was written (the request was based on version {exc.expected}{now})"
     if current is not None and current.decisions:
         last = current.decisions[-1]
         at = f"{last.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        return f"{exc.dispute_id} was decided by {last.decided_by} at {at} ({versions})"
-    return f"{exc.dispute_id} was changed since you read it ({versions})"
+        return f"{exc.dispute_id} was decided by {last.decided_by} at {at}; {based}"
+    return f"{exc.dispute_id} was changed since you read it; {based}"
 
 
 #: Messages for unknown body fields that say where the value really comes from.

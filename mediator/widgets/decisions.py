@@ -60,7 +60,12 @@ def decided_text(record: DisputeRecord, tz: tzinfo) -> Text:
             note = r.review.get("note")
             if isinstance(note, str) and note.strip():
                 text.append(f"“{visible(one_line(note, 400))}”\n", "italic")
-        text.append(visible(one_line(r.rationale, 400)) + "\n\n", "italic")
+        text.append(visible(one_line(r.rationale, 400)) + "\n", "italic")
+        # what the buyer and seller were told (issue 22: shown nowhere once decided)
+        told = r.message_to_parties.strip()
+        text.append("To the parties: ", "bold")
+        text.append(visible(one_line(told, 400)) if told else "(no message)", "" if told else "dim")
+        text.append("\n\n")
     return text
 
 

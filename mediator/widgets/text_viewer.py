@@ -64,6 +64,11 @@ class TextViewer(ReportsFailures, ScrollView, can_focus=True):
     def line_count(self) -> int:
         return len(self._lines)
 
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The display lines at the current width (empty until laid out)."""
+        return tuple(self._lines)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width

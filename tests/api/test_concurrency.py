@@ -72,7 +72,8 @@ def test_sixteen_conflicting_decisions_store_exactly_one(api: Api) -> None:
         body = responses[i].json()
         assert body["code"] == "version_conflict"
         assert body["detail"] == (
-            f"D-10001 was decided by {names[winner]} at 2026-11-22 12:00 UTC (version 2, you had 1)"
+            f"D-10001 was decided by {names[winner]} at 2026-11-22 12:00 UTC; nothing was written "
+            "(the request was based on version 1, the dispute is at version 2)"
         )
         assert body["current"]["version"] == 2
         assert body["current"]["decisions"] == [decision]

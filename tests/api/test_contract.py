@@ -251,7 +251,8 @@ def test_a_stale_version_is_412_with_the_current_dispute(
     other = {"outcome": "seller_favour", "rationale": "The seller shipped what was listed."}
     body = error(decide(bo, body=other, key="bo-1"), 412, "version_conflict")
     assert body["detail"] == (
-        "D-10001 was decided by agent.ana at 2026-11-22 12:00 UTC (version 2, you had 1)"
+        "D-10001 was decided by agent.ana at 2026-11-22 12:00 UTC; nothing was written (the "
+        "request was based on version 1, the dispute is at version 2)"
     )
     current = body["current"]
     assert current["version"] == 2

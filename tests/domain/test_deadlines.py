@@ -13,8 +13,10 @@ from mediator.domain.deadlines import (
     auto_escalation,
     deadlines,
     next_deadline,
+    timer_words,
     urgency_at,
 )
+from mediator.domain.enums import EscalationCause
 
 from .builders import PLACED
 
@@ -121,10 +123,70 @@ def test_an_answered_request_hands_the_clock_back_to_staff() -> None:
 @pytest.mark.parametrize("status", [Status.RESOLVED, Status.CLOSED])
 def test_every_clock_stops_on_resolution(status: Status) -> None:
     record = dispute_record(status, escalated=OPENED + timedelta(days=1))
-    assert {d.state for d in deadlines(record)} == {State.STOPPED}
+    states = by_rule(record)
+    # what still ran is stopped; what was over already (met, breached) stays so
+    assert states["STAFF-48H"] is State.STOPPED
+    assert states["P-ESC-STALE"] is State.STOPPED  # stopped at the escalation, before it
+    assert states["P-OPEN-72H"] is State.MET
     assert next_deadline(record) is None
     assert urgency_at(record) == NO_DEADLINE
     assert auto_escalation(record, OPENED + timedelta(days=30)) is None
+
+
+def words(record: DisputeRecord, now: datetime) -> dict[str, str]:
+    return {
+        d.rule_id: timer_words(d, now, lambda at: at.strftime("%d %b %H:%M"))
+        for d in deadlines(record)
+    }
+
+
+def test_each_state_is_said_as_what_it_is_never_met_for_a_timer_that_did_not_happen() -> None:
+    """Issue 22: "stale 72h P-ESC-STALE met (05 Dec 17:11)" on an escalated dispute, with a
+    future date; a timer that no longer runs is met, breached or stopped, and says so."""
+    escalated = OPENED + timedelta(hours=10)
+    later = OPENED + timedelta(days=9)  # a message after the escalation
+    record = dispute_record(
+        Status.ESCALATED,
+        escalated=escalated,
+        messages=((Actor.SELLER, timedelta(hours=2)), (Actor.BUYER, timedelta(days=9))),
+    )
+    states = by_rule(record)
+    assert states["P-ESC-STALE"] is State.STOPPED
+    assert states["P-ESC-SELLER-SILENT"] is State.MET
+    said = words(record, later)
+    stale_due = (OPENED + timedelta(hours=2) + timedelta(hours=72)).strftime("%d %b %H:%M")
+    assert said["P-ESC-STALE"] == (
+        f"stopped at escalation {escalated:%d %b %H:%M} (was due {stale_due})"
+    ), "counted from the last update before the escalation, not from a later message"
+    wrote = OPENED + timedelta(hours=2)
+    assert said["P-ESC-SELLER-SILENT"].startswith(f"met: the seller wrote {wrote:%d %b %H:%M}")
+    assert said["STAFF-48H"].startswith("overdue")
+
+
+def test_a_stale_escalation_breached_its_timer_and_a_paused_one_says_why() -> None:
+    info = InfoRequest(party=Actor.BUYER, asked_at=OPENED + timedelta(days=4), message="?",
+                       asked_by="a")  # fmt: skip
+    base = dispute_record(Status.AWAITING_INFO, escalated=OPENED + timedelta(days=3), info=info)
+    record = base.model_copy(
+        update={
+            "dispute": base.dispute.model_copy(update={"escalation_cause": EscalationCause.STALE})
+        }
+    )
+    states = by_rule(record)
+    assert states["P-ESC-STALE"] is State.BREACHED
+    assert states["P-ESC-SELLER-SILENT"] is State.BREACHED  # the seller never wrote
+    said = words(record, OPENED + timedelta(days=5))
+    assert said["STAFF-48H"].startswith("paused while awaiting information")
+    assert said["P-ESC-STALE"].startswith("breached")
+    assert said["P-INFO-7D"].startswith("in ")
+
+
+def test_an_information_request_answered_late_is_breached() -> None:
+    asked = OPENED + timedelta(days=2)
+    info = InfoRequest(party=Actor.SELLER, asked_at=asked, message="?", asked_by="a",
+                       answered_at=asked + timedelta(days=8))  # fmt: skip
+    record = dispute_record(Status.ESCALATED, info=info, escalated=OPENED + timedelta(days=1))
+    assert by_rule(record)["P-INFO-7D"] is State.BREACHED
 
 
 def test_an_imported_awaiting_info_dispute_infers_when_it_was_asked() -> None:

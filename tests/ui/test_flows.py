@@ -223,8 +223,9 @@ async def test_a_conflicting_decision_is_refused_and_reloaded(
         assert not screen.query(ResolutionForm), "a decided dispute shows the decision, not a form"
         notices = [n.message for n in told(app) if n.title == "Someone else got there first"]
         assert notices == [
-            f"{record.id} was decided by agent.other at 22 Nov 12:00 (Seller favour). Nothing of "
-            "yours was written; the dispute has been reloaded."
+            f"{record.id} was decided by agent.other at 22 Nov 12:00 (Seller favour). Your "
+            "decision (Buyer favour: full refund) was not written; your draft is not saved "
+            "(drafts are off)."
         ]
     stored = await store.get_dispute(record.id)
     assert [d.decided_by for d in stored.decisions] == ["agent.other"]
