@@ -85,10 +85,17 @@ SORT_VALUE_TYPES: dict[SortKey, tuple[type, ...]] = {
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+#: Names and titles sort by their first characters only: an index entry holds the sorted text,
+#: and PostgreSQL refuses one above ~2.7 kB (a 1 MB title could not be imported); past this
+#: many characters, ties stay in deadline order.
+SORTED_CHARS = 120
+
+
 def fold(name: str) -> str:
-    """A name as the queue sorts it: ASCII letters in lower case, the rest as it is (what
-    SQLite's `lower()` and PostgreSQL's `lower(... COLLATE "C")` both do)."""
-    return name.translate(_ASCII_LOWER)
+    """A name as the queue sorts it: its first `SORTED_CHARS` characters, ASCII letters in
+    lower case, the rest as it is (what SQLite's `lower(substr(…))` and PostgreSQL's
+    `lower(left(…) COLLATE "C")` both do)."""
+    return name[:SORTED_CHARS].translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from mediator.domain import QUEUE_STATUSES, Status
 from mediator.domain.claims import ClaimFilter
-from mediator.domain.queue import SortKey, sort_position
+from mediator.domain.queue import SORTED_CHARS, SortKey, sort_position
 from mediator.store.base import (
     COUNT_CAP,
     QueueCounts,
@@ -76,9 +76,12 @@ def folded(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
     """A name as the queue sorts it (`domain.queue.fold`): ASCII letters folded, compared by
     code point. PostgreSQL's `lower()` under "C" folds ASCII only, as SQLite's does; the index
     (`v11_queue_sort`) is built on this very expression."""
+    # the lengths as literals, not parameters: an expression index is matched to the query's
+    # expression as written (SQLite never matches a bound parameter)
+    chars: ColumnElement[int] = literal_column(str(SORTED_CHARS))
     if dialect == "postgresql":
-        return func.lower(column.collate("C"))
-    return func.lower(column)
+        return func.lower(func.left(column, chars).collate("C"))
+    return func.lower(func.substr(column, literal_column("1"), chars))
 
 
 def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:

@@ -5,10 +5,12 @@ page is a range of one index, read forward or backward, at a million disputes as
 - plain columns: reason, (currency, price_minor) for the amount, evidence and flagged counts;
   the status order reads the existing `(status, urgency_at, id)` index, the dispute id order
   the primary key, the default order `(urgency_at, id)`;
-- names and the order title, folded to lower case the same way on both databases: SQLite
-  `lower(x)` (ASCII only, BINARY order), PostgreSQL `lower(x COLLATE "C")` (ASCII only too,
-  ordered by code point). The queries use these very expressions (`queue.folded`), and
-  `schema.py` does not describe them (Alembic's comparison leaves out `SORT_PREFIX` indexes).
+- names and the order title, their first 120 characters folded to lower case the same way on
+  both databases: SQLite `lower(substr(x, 1, 120))` (ASCII only, BINARY order), PostgreSQL
+  `lower(left(x, 120) COLLATE "C")` (ASCII only too, ordered by code point); a prefix, since
+  PostgreSQL refuses an index entry above ~2.7 kB (a 1 MB title). The queries use these very
+  expressions (`queue.folded`), and `schema.py` does not describe them (Alembic's comparison
+  leaves out `SORT_PREFIX` indexes).
 Seven indexes in all: each costs every import and write a little (issue 18); the claim holder
 has none, since what its column shows lapses with time (`domain.queue.SortKey`).
 
@@ -40,8 +42,15 @@ FOLDED = (
 )
 
 
+#: `domain.queue.SORTED_CHARS` when this revision was written (an index entry must stay small:
+#: PostgreSQL refuses one above ~2.7 kB).
+SORTED_CHARS = 120
+
+
 def folded(column: str, dialect: str) -> str:
-    return f'lower({column} COLLATE "C")' if dialect == "postgresql" else f"lower({column})"
+    if dialect == "postgresql":
+        return f'lower(left({column}, {SORTED_CHARS}) COLLATE "C")'
+    return f"lower(substr({column}, 1, {SORTED_CHARS}))"
 
 
 def upgrade() -> None:
