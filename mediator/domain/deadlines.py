@@ -127,11 +127,12 @@ def timer_words(timer: Deadline, now: datetime, when: Callable[[datetime], str])
 
 def last_update(d: Dispute, *, before: datetime | None = None) -> datetime:
     """The newest activity on a dispute: opening, a chat message, or evidence (staff notes are
-    internal and do not count as an update); with `before`, the newest up to that time."""
+    internal and do not count as an update); with `before`, the newest before that time (the
+    escalation's own system message, written at that instant, is not an update)."""
     chat = (m.sent_at for m in d.messages if m.channel is not Channel.STAFF_NOTE)
     times = [d.opened_at, *chat, *(e.submitted_at for e in d.evidence)]
     if before is not None:
-        times = [t for t in times if t <= before] or [d.opened_at]
+        times = [t for t in times if t < before] or [d.opened_at]
     return max(times)
 
 

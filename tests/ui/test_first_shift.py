@@ -45,7 +45,8 @@ async def test_timers_say_paused_stopped_met_or_breached_never_met_for_what_did_
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_most_urgent(app, pilot)
         timers = shown(screen.query_one("#timers", Static))
-        assert "stopped at escalation 12 Nov 14:46 (was due 15 Nov 14:46)" in timers
+        # the last update before the escalation + 72 h: the escalation's own message is none
+        assert "stopped at escalation 12 Nov 14:46 (was due 13 Nov 23:20)" in timers
         assert "breached: was due 11 Nov 23:19, escalated 12 Nov 14:46" in timers
         assert "met: opened 10 Nov 23:19 (due 15 Nov 11:29)" in timers
         assert "overdue 7d 21h (14 Nov 14:46)" in timers
