@@ -18,10 +18,10 @@ from sqlalchemy import Connection, and_, insert, select, update
 from mediator.domain.audit import AuditAction
 from mediator.domain.macros import Macro, MacroBody, MacroError, checked
 from mediator.domain.macros import search as matching
-from mediator.store.base import InvalidDecision, NotAllowed, NotFound, Role, VersionConflict
+from mediator.store.base import InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql import audit
 from mediator.store.sql.schema import macro_versions, macros
-from mediator.store.sql.staff import staff_named
+from mediator.store.sql.staff import must_be_supervisor
 from mediator.store.sql.writes import new_id
 
 m, v = macros.c, macro_versions.c
@@ -62,14 +62,6 @@ def get_macro(conn: Connection, macro_id: str, version: int | None = None) -> Ma
     return _macro(row)
 
 
-def _must_be_supervisor(conn: Connection, actor: str, doing: str) -> None:
-    member = staff_named(conn, actor)
-    if member is None:
-        raise NotAllowed(f"{actor} is not staff of this store: only a supervisor may {doing}")
-    if member.role is not Role.SUPERVISOR:
-        raise NotAllowed(f"{actor} is an agent: only a supervisor may {doing}")
-
-
 def _valid(body: MacroBody) -> MacroBody:
     try:
         return checked(body)
@@ -98,7 +90,7 @@ def save_macro(
     """Add a macro (`macro_id` None) or write the next version of `macro_id`, made on
     `expected_version` (`VersionConflict` when it is not the current one). A supervisor only."""
     doing = "add a macro" if macro_id is None else f"edit macro {macro_id}"
-    _must_be_supervisor(conn, actor, doing)
+    must_be_supervisor(conn, actor, doing)
     body = _valid(body)
     if macro_id is None:
         _path_taken(conn, body.path)
@@ -146,7 +138,7 @@ def save_macro(
 
 def retire_macro(conn: Connection, macro_id: str, *, actor: str, now: datetime) -> Macro:
     """Retire `macro_id` (a supervisor only): no longer offered, still kept. Idempotent."""
-    _must_be_supervisor(conn, actor, f"remove macro {macro_id}")
+    must_be_supervisor(conn, actor, f"remove macro {macro_id}")
     current = get_macro(conn, macro_id)
     if current.retired:
         return current

@@ -56,7 +56,7 @@ from mediator.store.sql.schema import (
     messages,
     meta,
 )
-from mediator.store.sql.staff import staff_named
+from mediator.store.sql.staff import must_be_supervisor, staff_named
 from mediator.store.sql.writes import get_dispute, new_id
 
 c, d = disputes.c, decisions.c
@@ -70,17 +70,9 @@ def read_rule(conn: Connection) -> ReviewRule:
     return stored_rule(text)
 
 
-def _must_be_supervisor(conn: Connection, actor: str, doing: str) -> None:
-    member = staff_named(conn, actor)
-    if member is None:
-        raise NotAllowed(f"{actor} is not staff of this store: only a supervisor may {doing}")
-    if member.role is not Role.SUPERVISOR:
-        raise NotAllowed(f"{actor} is an agent: only a supervisor may {doing}")
-
-
 def set_rule(conn: Connection, rule: ReviewRule, *, actor: str, now: datetime) -> ReviewRule:
     """Store `rule` (a supervisor only), with its audit entry (the rule before and after)."""
-    _must_be_supervisor(conn, actor, "set the review rule")
+    must_be_supervisor(conn, actor, "set the review rule")
     before = read_rule(conn)
     text = rule.model_dump_json()
     if conn.execute(select(meta.c.key).where(meta.c.key == RULE_KEY)).first() is None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mediator.domain.audit import AuditAction
 from mediator.domain.ids import name_problem
-from mediator.store.base import Role, StaffMember, StoreError
+from mediator.store.base import NotAllowed, Role, StaffMember, StoreError
 from mediator.store.sql import audit
 from mediator.store.sql.schema import staff
 
@@ -120,3 +120,13 @@ def staff_named(conn: Connection, name: str) -> StaffMember | None:
     """The member of staff called `name`, or None."""
     row = conn.execute(select(staff.c.name, staff.c.role).where(staff.c.name == name)).one_or_none()
     return None if row is None else StaffMember(name=row.name, role=Role(row.role))
+
+
+def must_be_supervisor(conn: Connection, actor: str, doing: str) -> None:
+    """Raise `NotAllowed` unless `actor` is a supervisor on this store's staff (the review rule,
+    macros): `doing` says what they tried."""
+    member = staff_named(conn, actor)
+    if member is None:
+        raise NotAllowed(f"{actor} is not staff of this store: only a supervisor may {doing}")
+    if member.role is not Role.SUPERVISOR:
+        raise NotAllowed(f"{actor} is an agent: only a supervisor may {doing}")
