@@ -302,6 +302,10 @@ class DisputeScreen(
         await self._show_pane(record, keep_form=keep_form)
         self.show_review_banner(record)
         self.claim_from(record)
+        # the footer's keys depend on the record (`check_action`: submit, acknowledge, ask for
+        # information): without this, a claim answered before the dispute was read left the
+        # footer without them (CI's red test_dispute[narrow])
+        self.refresh_bindings()
 
     async def _show_pane(self, record: DisputeRecord, *, keep_form: bool) -> None:
         """The right-hand pane: the resolution form while the dispute can be decided (kept as

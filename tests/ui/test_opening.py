@@ -13,14 +13,14 @@ from textual.widgets import TextArea
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.domain import Outcome
+from mediator.domain import DisputeRecord, Outcome
 from mediator.domain.drafts import FormFields
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.queue import QueueScreen
 from mediator.store.sql import SqlStore
 from mediator.widgets.resolution_form import ResolutionForm
 
-from .conftest import NOW, make_store, settle
+from .conftest import NOW, make_store, settle, until
 
 SIZE = (140, 45)
 
@@ -136,3 +136,45 @@ async def test_the_collector_runs_again_once_the_dispute_is_shown(app: MediatorA
         await pilot.press("escape")
         await settle(app, pilot)
         assert gc.isenabled()
+
+
+class ReadsWhenLetGo(SqlStore):
+    """A real SQLite store that answers the dispute's read only once the test lets it: the
+    claim is answered (and drawn) first, as on a machine where the read's thread is slower."""
+
+    let_go: asyncio.Event | None = None
+
+    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+        assert self.let_go is not None
+        await self.let_go.wait()
+        return await super().get_dispute(dispute_id)
+
+
+async def test_the_footer_has_the_dispute_keys_when_the_claim_is_answered_first(
+    tmp_path: Path,
+) -> None:
+    """CI's red test_dispute[narrow]: the footer lacked ^s Submit, ^g Acknowledge and i Ask
+    info, which depend on the dispute being read, when the claim's answer came first."""
+    make_store(tmp_path / "m.db")
+    store = ReadsWhenLetGo.open(f"sqlite:///{tmp_path / 'm.db'}")
+    assert isinstance(store, ReadsWhenLetGo)
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.ella", tz=UTC, every=MANUAL)
+    async with app.run_test(size=SIZE) as pilot:
+        store.let_go = asyncio.Event()
+        await settle(app, pilot)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DisputeScreen)
+        await until(pilot, lambda: screen.mine is not None, "the claim answered")
+        await pilot.pause()
+        assert "Submit" not in footer_on_screen(app), "not read yet"
+        store.let_go.set()
+        await settle(app, pilot)
+        assert screen.record is not None
+        keys = footer_on_screen(app)
+        assert "^s Submit" in keys and "^g Acknowledge" in keys and "i Ask info" in keys, keys
+
+
+def footer_on_screen(app: MediatorApp) -> str:
+    """The bottom line as it is drawn (not the footer's keys as they would be drawn now)."""
+    return app.screen._compositor.render_strips()[-1].text
