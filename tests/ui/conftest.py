@@ -21,6 +21,27 @@ from mediator.domain import Dispute
 from mediator.seed import generate_decided
 from mediator.store.sql import SqlStore
 
+
+@pytest.fixture
+def snap_compare(
+    snap_compare: Callable[..., bool], request: pytest.FixtureRequest
+) -> Callable[..., bool]:
+    """The plugin's comparison, which also prints the lines that differ when it fails (CI's
+    log is all there is to read of a red snapshot there: `snapshot_text`)."""
+    from pytest_textual_snapshot import node_to_report_path  # type: ignore[import-untyped]
+
+    from .snapshot_text import report_mismatch
+
+    def compare(*args: Any, **kwargs: Any) -> bool:
+        same = snap_compare(*args, **kwargs)
+        if not same:
+            lines = report_mismatch(node_to_report_path(request.node))
+            print(f"snapshot mismatch, screen lines:\n{lines}")
+        return same
+
+    return compare
+
+
 #: The frozen "now" of every UI test: a day after the newest example dispute was escalated.
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
