@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
@@ -125,8 +126,8 @@ class ResolutionForm(Widget):
     ResolutionForm .field:focus-within { border-left: thick $accent; background: $accent 10%; }
     ResolutionForm .field:focus-within .field-label { color: $accent; text-style: bold; }
     ResolutionForm .field-label { margin-top: 1; color: $text-muted; }
-    ResolutionForm #form-hint { text-style: italic; padding: 0 1; }
-    ResolutionForm #refund-summary { padding: 0 1; }
+    ResolutionForm #form-hint { text-style: italic; }
+    ResolutionForm #refund-summary { padding-left: 1; }
     ResolutionForm .error { color: $error; height: auto; }
     ResolutionForm .error.-empty { display: none; }
     ResolutionForm .computed { color: $text-muted; height: auto; }
@@ -494,7 +495,12 @@ class ResolutionForm(Widget):
 
     def _shown(self, widget: Widget) -> bool:
         """Whether `widget` and every container of it in the form is displayed."""
-        return all(node.display for node in widget.ancestors_with_self if node is not self)
+        node: DOMNode | None = widget
+        while node is not None and node is not self:
+            if not node.display:
+                return False
+            node = node.parent
+        return True
 
     def _reasons(self) -> list[str]:
         """Why the form as it stands cannot be submitted, one short line each: the fields'
@@ -585,7 +591,8 @@ class ResolutionForm(Widget):
                 else:
                     text.append("  ctrl+g acknowledges", "bold yellow")
         self.query_one("#findings", Static).update(text)
-        self.query_one("#findings-label").display = bool(findings)
+        for selector in ("#findings-label", "#findings-box"):
+            self.query_one(selector).display = bool(findings)
         blocked = bool(blocking(findings))
         submit = self.query_one("#submit", Button)
         submit.disabled = blocked
