@@ -143,7 +143,7 @@ class ResolutionForm(Widget):
     ResolutionForm #form-foot #findings-label { margin-top: 0; }
     ResolutionForm #findings-box { height: auto; max-height: 8; }
     ResolutionForm .findings { height: auto; }
-    ResolutionForm #submit-why { color: $error; height: auto; padding: 0 1; }
+    ResolutionForm #submit-why { color: $error; height: auto; padding: 0 1; margin-bottom: 1; }
     ResolutionForm #submit-why.-empty { display: none; }
     ResolutionForm #submit { width: 100%; }
     ResolutionForm #submit:focus { text-style: bold reverse; }
@@ -192,7 +192,7 @@ class ResolutionForm(Widget):
         self.macro: MacroRef | None = None
         #: The fields last posted in `Edited`, or restored: what a draft already holds.
         self._told = FormFields()
-        #: Whether the line above Submit says why the last submit was refused (`_explain`).
+        #: Whether the foot says why the last submit was refused (`_explain`).
         self._explaining = False
 
     def compose(self) -> ComposeResult:
@@ -255,12 +255,13 @@ class ResolutionForm(Widget):
                             id="message_to_parties", placeholder="Shown to buyer and seller"
                         )
         with Vertical(id="form-foot"):
+            # first in the foot: a notification, bottom right, may cover Submit for a while
+            yield Static(classes="-empty", id="submit-why")
             yield Label(
                 "Policy (esc, then p: every rule)", classes="field-label", id="findings-label"
             )
             with VerticalScroll(id="findings-box", can_focus=False):
                 yield Static(id="findings", classes="findings")
-            yield Static(classes="-empty", id="submit-why")
             yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
 
     def on_resize(self, event: events.Resize) -> None:
@@ -476,7 +477,8 @@ class ResolutionForm(Widget):
 
     def submit(self) -> None:
         """Check everything; post `Submitted` if valid, else show every error, and say why it
-        was not submitted above Submit, where the eye is (issue 22), and in a notification."""
+        was not submitted in the form's foot, with the findings and Submit, where the eye is
+        (issue 22), and in a notification."""
         draft, errors = self.validate(show_all=True)
         if draft is not None and self._verdict is not None:
             self._explain(False)
@@ -490,8 +492,17 @@ class ResolutionForm(Widget):
             if field in errors and self._shown(target):
                 target.focus()
                 break
-        why = "; ".join(f"{FIELD_NAMES.get(f, f)}: {m}" for f, m in errors.items())
-        self.notify(f"Not submitted. {why}.", title="Decision not submitted", severity="warning")
+        verdict = self._verdict
+        blocks = () if verdict is None else verdict.blocks
+        fix = [FIELD_NAMES.get(f, f) for f, m in errors.items() if not m.startswith(blocks)]
+        fix = [name for name in fix if name != FIELD_NAMES["acknowledge"]] + list(blocks)
+        if verdict is not None and verdict.unacknowledged:
+            fix.append(f"acknowledge {', '.join(verdict.unacknowledged)} (ctrl+g)")
+        self.notify(
+            f"To fix: {'; '.join(fix)}. Each is said in the form, under the fields.",
+            title="Decision not submitted",
+            severity="warning",
+        )
 
     def _shown(self, widget: Widget) -> bool:
         """Whether `widget` and every container of it in the form is displayed."""
@@ -504,7 +515,7 @@ class ResolutionForm(Widget):
 
     def _reasons(self) -> list[str]:
         """Why the form as it stands cannot be submitted, one short line each: the fields'
-        errors, then the policy blocks by id (their words are in the findings just above), then
+        errors, then the policy blocks by id (their words are in the findings just below), then
         the warnings still to acknowledge."""
         verdict = self._verdict
         blocks = () if verdict is None else verdict.blocks
@@ -514,13 +525,13 @@ class ResolutionForm(Widget):
             if field != "acknowledge" and not message.startswith(blocks)
         ]
         if blocks:
-            reasons.append(f"■ blocked by {', '.join(blocks)} (see Policy above)")
+            reasons.append(f"■ blocked by {', '.join(blocks)} (see Policy below)")
         if verdict is not None and verdict.unacknowledged:
             reasons.append(f"▲ acknowledge {', '.join(verdict.unacknowledged)} with ctrl+g")
         return reasons
 
     def _explain(self, show: bool | None = None) -> None:
-        """The line above Submit that says why a submit was refused: shown by a refused submit
+        """The lines atop the foot that say why a submit was refused: shown by a refused submit
         (`show`), kept up to date as the agent fixes things, gone once nothing is left."""
         line = self.query_one("#submit-why", Static)
         if show is not None:

@@ -1,6 +1,6 @@
 """The resolution form as a new agent meets it (issue 22): Tab follows what is read and every
 stop is named; the field with focus is marked; the form uses a wide terminal and keeps Submit
-and the policy findings in view; a refused submit says why above Submit; the "defective or
+and the policy findings in view; a refused submit says why beside them; the "defective or
 falsely advertised" box shows only where the policy counts it, saying what it changes."""
 
 from __future__ import annotations
@@ -187,10 +187,10 @@ async def test_the_form_grows_with_the_terminal_and_keeps_submit_and_findings_in
         assert visible_at_its_place(app, form.query_one("#submit"))
 
 
-async def test_a_refused_submit_says_why_above_submit(app: MediatorApp) -> None:
+async def test_a_refused_submit_says_why_beside_the_findings_and_submit(app: MediatorApp) -> None:
     """D-10004 was paid out: a full refund is blocked (P-REFUND-PAIDOUT), two warnings wait for
-    ctrl+g and no rationale is written. ctrl+s says so above Submit, and keeps saying what is
-    left as the agent fixes it."""
+    ctrl+g and no rationale is written. ctrl+s says so in the form's foot, over the findings and
+    Submit, and keeps saying what is left as the agent fixes it."""
     async with app.run_test(size=(160, 48)) as pilot:
         form = await open_form(app, pilot, "D-10004", "3")
         why = form.query_one("#submit-why", Static)
@@ -203,9 +203,15 @@ async def test_a_refused_submit_says_why_above_submit(app: MediatorApp) -> None:
         assert "✖ rationale: a rationale is required" in said
         assert "■ blocked by P-REFUND-PAIDOUT" in said
         assert "▲ acknowledge P-OPEN-72H, P-OPEN-CONFIRMED with ctrl+g" in said
-        assert why.region.bottom <= form.query_one("#submit").region.y, "just above Submit"
-        assert told(app)[-1].title == "Decision not submitted"
-        assert "P-REFUND-PAIDOUT" in told(app)[-1].message
+        foot = form.query_one("#form-foot")
+        assert why.parent is foot and foot.query_one("#submit").region.y > why.region.bottom
+        assert foot.query_one("#findings").region.y > why.region.bottom, "then the findings"
+        notice = told(app)[-1]
+        assert notice.title == "Decision not submitted"
+        assert notice.message == (
+            "To fix: rationale; P-REFUND-PAIDOUT; acknowledge P-OPEN-72H, P-OPEN-CONFIRMED "
+            "(ctrl+g). Each is said in the form, under the fields."
+        )
         # the agent fixes things: the line keeps up
         assert app.focused is form.query_one("#rationale", TextArea)
         await pilot.press(*"Cracked cases, see M-30.")
