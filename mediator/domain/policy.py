@@ -35,6 +35,7 @@ __all__ = [
     "blocking",
     "bounds_problem",
     "decision_findings",
+    "defect_applies",
     "escalation_findings",
     "p_info_7d",
     "p_open_72h",
@@ -251,14 +252,38 @@ def p_refund_undelivered(record: DisputeRecord, draft: DecisionDraft) -> Finding
     )
 
 
+def defect_applies(dispute: Dispute, outcome: Outcome | None) -> bool:
+    """Whether "defective or falsely advertised" (the draft's `defective_or_misadvertised`, the
+    form's box) counts on `dispute` decided with `outcome`: a product that was delivered (goods;
+    a service is refunded on a seller error instead, P-REFUND-SERVICE, and an account is handed
+    over, not made), under an outcome that refunds. There it sets the seller's share on a
+    return to 0% (P-RETURN-KEEP-50), makes a full refund follow the item's return
+    (P-REFUND-DEFECTIVE-UNRESOLVED) and, whatever the reason given, allows a full or partial
+    refund (P-REFUND-DEFECTIVE). Elsewhere the flag is ignored by every rule, and the form does
+    not show the box: one answer for both."""
+    return (
+        dispute.order.kind is OrderKind.GOODS
+        and dispute.order.delivered_at is not None
+        and outcome is not None
+        and outcome.refunds
+    )
+
+
+def _flagged(record: DisputeRecord, draft: DecisionDraft) -> bool:
+    """The agent said the product was defective or falsely advertised, where that counts."""
+    return draft.defective_or_misadvertised is True and defect_applies(
+        record.dispute, draft.outcome
+    )
+
+
 def _defective(record: DisputeRecord, draft: DecisionDraft) -> bool:
-    return draft.defective_or_misadvertised is True or record.dispute.reason is Reason.DEFECTIVE
+    return _flagged(record, draft) or record.dispute.reason is Reason.DEFECTIVE
 
 
 def p_refund_defective(record: DisputeRecord, draft: DecisionDraft) -> Finding | None:
     """P-REFUND-DEFECTIVE: for an incorrect or defective delivery, a full or partial refund."""
     what = DEFECT_REASONS.get(record.dispute.reason)
-    if what is None and draft.defective_or_misadvertised is True:
+    if what is None and _flagged(record, draft):
         what = "defective or falsely advertised"
     if what is None:
         return None
@@ -304,7 +329,7 @@ def p_return_keep_50(record: DisputeRecord, draft: DecisionDraft) -> Finding | N
     pct = draft.seller_keep_pct
     if not (draft.outcome.refunds and draft.return_required) or pct is None:
         return None
-    if draft.defective_or_misadvertised is True and pct > 0:
+    if _flagged(record, draft) and pct > 0:
         message = (
             f"the product was defective or falsely advertised, so on a return the seller keeps "
             f"0%, not {pct}%"

@@ -34,6 +34,7 @@ from mediator.domain.policy import (
     blocking,
     bounds_problem,
     decision_findings,
+    defect_applies,
     refund_preview,
 )
 from mediator.domain.resolution import build_decision
@@ -132,7 +133,10 @@ def _draft(rng: random.Random, d: Dispute, resolved_at: datetime) -> DecisionDra
         outcome = _NO_REFUND_PICK.pick(rng)
     refunds = outcome is _O.BUYER_FULL_REFUND or refund is not None
     delivered = order.delivered_at is not None
-    defective = refunds and d.reason in (_R.DEFECTIVE, _R.NOT_AS_DESCRIBED)
+    # where the policy counts the flag (issue 22: goods, delivered, an outcome that refunds)
+    defective = (
+        refunds and d.reason in (_R.DEFECTIVE, _R.NOT_AS_DESCRIBED) and defect_applies(d, outcome)
+    )
     returned = (
         outcome is _O.BUYER_FULL_REFUND
         and order.kind is OrderKind.GOODS

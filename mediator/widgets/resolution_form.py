@@ -13,11 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
@@ -28,7 +29,7 @@ from mediator.domain.enums import OrderKind, Outcome
 from mediator.domain.macros import Filled
 from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord, MacroRef
 from mediator.domain.money import MoneyError, format_amount, parse_amount
-from mediator.domain.policy import Finding, Severity, blocking
+from mediator.domain.policy import Finding, Severity, blocking, defect_applies
 from mediator.domain.resolution import Verdict, check, refund_preview
 from mediator.domain.text import visible
 from mediator.widgets._text import plain
@@ -46,6 +47,8 @@ CHECKBOXES = (
 TEXT_AREAS = ("rationale", "message_to_parties")
 #: The fields a blocked submit may move focus to, in the order they are shown.
 TEXT_FIELDS = ("refund_amount", "seller_keep_pct", "rationale")
+#: From this width (in cells) the form shows its fields in two columns: the decision, the words.
+COLUMNS_AT = 80
 #: How a field is named when the form says why it was not submitted.
 FIELD_NAMES = {
     "outcome": "outcome",
@@ -55,6 +58,23 @@ FIELD_NAMES = {
     "rationale": "rationale",
     "acknowledge": "policy",
 }
+
+
+def defect_note(outcome: Outcome | None, *, returning: bool) -> str:
+    """What ticking "Defective or falsely advertised" changes, for the decision as it stands
+    (the rules that read it: `defect_applies`)."""
+    if outcome is Outcome.BUYER_FULL_REFUND and not returning:
+        return (
+            "Ticked: the full refund is due once the item is returned "
+            "(P-REFUND-DEFECTIVE-UNRESOLVED), and the seller keeps 0% on a return "
+            "(P-RETURN-KEEP-50)."
+        )
+    if returning:
+        return "Ticked: the seller keeps 0% on this return, not up to 50% (P-RETURN-KEEP-50)."
+    return (
+        "Ticked: a full or partial refund is allowed (P-REFUND-DEFECTIVE), and on a return "
+        "the seller keeps 0%, not up to 50% (P-RETURN-KEEP-50)."
+    )
 
 
 class OutcomeList(RadioSet):
@@ -92,21 +112,41 @@ class ResolutionForm(Widget):
     """Decide one dispute. Talks upward only through `Submitted` and `Edited`."""
 
     DEFAULT_CSS = """
-    ResolutionForm { height: 1fr; }
-    ResolutionForm VerticalScroll { height: 1fr; }
+    ResolutionForm { height: 1fr; layout: vertical; }
+    ResolutionForm #form-body { height: 1fr; }
+    ResolutionForm #form-columns { height: auto; layout: vertical; }
+    ResolutionForm.-columns #form-columns { layout: horizontal; }
+    ResolutionForm .form-column { height: auto; }
+    ResolutionForm.-columns .form-column { width: 1fr; }
+    ResolutionForm.-columns #form-words { margin-left: 1; }
+    ResolutionForm.-columns TextArea { height: 8; }
+    /* a field: its label, its control(s), its error. The one with focus is marked by a bar
+       down its left side and its label in the accent colour (issue 22: obvious at a glance) */
+    ResolutionForm .field { height: auto; border-left: blank; }
+    ResolutionForm .field:focus-within { border-left: thick $accent; background: $accent 10%; }
+    ResolutionForm .field:focus-within .field-label { color: $accent; text-style: bold; }
     ResolutionForm .field-label { margin-top: 1; color: $text-muted; }
     ResolutionForm #form-hint { text-style: italic; }
+    ResolutionForm #refund-summary { padding-left: 1; }
     ResolutionForm .error { color: $error; height: auto; }
     ResolutionForm .error.-empty { display: none; }
     ResolutionForm .computed { color: $text-muted; height: auto; }
-    ResolutionForm .findings { height: auto; }
+    ResolutionForm .note { color: $text-muted; height: auto; padding: 0 1; }
     ResolutionForm RadioSet { width: 100%; height: 7; }  /* 5 outcomes + border; auto collapses */
     ResolutionForm Input { width: 100%; }
     ResolutionForm #refund-row { height: auto; }
     ResolutionForm #refund-row Input { width: 1fr; }
     ResolutionForm #refund-row Label { width: auto; padding: 1 1 0 1; }
     ResolutionForm TextArea { height: 5; }
-    ResolutionForm #submit { width: 100%; margin-top: 1; }
+    /* the findings, why a submit was refused, and Submit: always in view, under the fields */
+    ResolutionForm #form-foot { height: auto; border-top: hkey $panel-lighten-2; }
+    ResolutionForm #form-foot #findings-label { margin-top: 0; }
+    ResolutionForm #findings-box { height: auto; max-height: 8; }
+    ResolutionForm .findings { height: auto; }
+    ResolutionForm #submit-why { color: $error; height: auto; padding: 0 1; margin-bottom: 1; }
+    ResolutionForm #submit-why.-empty { display: none; }
+    ResolutionForm #submit { width: 100%; }
+    ResolutionForm #submit:focus { text-style: bold reverse; }
     """
 
     class Submitted(Message):
@@ -152,44 +192,81 @@ class ResolutionForm(Widget):
         self.macro: MacroRef | None = None
         #: The fields last posted in `Edited`, or restored: what a draft already holds.
         self._told = FormFields()
+        #: Whether the foot says why the last submit was refused (`_explain`).
+        self._explaining = False
 
     def compose(self) -> ComposeResult:
+        # Fields in reading order, which is also the Tab order (issue 22): the decision
+        # (outcome, amounts, the boxes that apply), then the words (rationale, message to the
+        # parties), then Submit. No container is a Tab stop; each stop has its label beside it.
         order = self.dispute.order
-        with VerticalScroll():
+        with VerticalScroll(id="form-body", can_focus=False):
             yield Static(
                 "Keys type into the form · esc leaves it",
                 classes="computed",
                 id="form-hint",
             )
-            yield Label("Outcome (1–5 here)", classes="field-label")
-            with OutcomeList(id="outcome"):
-                for i, outcome in enumerate(OUTCOMES, 1):
-                    yield RadioButton(plain(f"{i} ", outcome.label), id=f"outcome-{outcome.value}")
-            yield Static(classes="error -empty", id="outcome-error")
-            yield Label("Refund amount", classes="field-label", id="refund-label")
-            with Horizontal(id="refund-row"):
-                yield Input(placeholder="e.g. 10.00", id="refund_amount")
-                yield Label(order.currency)
-            yield Static(classes="error -empty", id="refund_amount-error")
-            yield Static(classes="computed", id="refund-summary")
-            yield Checkbox("Return required", id="return_required")
-            yield Checkbox("Seller agreed to the return", id="seller_agreed_return")
-            yield Static(classes="error -empty", id="return_required-error")
-            yield Label("Seller keeps % of the price", classes="field-label", id="keep-label")
-            yield Input(placeholder="0 – 100", id="seller_keep_pct")
-            yield Static(classes="error -empty", id="seller_keep_pct-error")
-            yield Checkbox("Seller made an error during delivery (services)", id="seller_error")
-            yield Checkbox("Defective or falsely advertised", id="defective_or_misadvertised")
-            yield Label("Rationale (required)", classes="field-label")
-            yield TextArea(id="rationale", placeholder="Why, citing evidence and messages")
-            yield Static(classes="error -empty", id="rationale-error")
-            yield Label("Message to the parties", classes="field-label")
-            yield TextArea(id="message_to_parties", placeholder="Shown to buyer and seller")
+            with Container(id="form-columns"):
+                with Vertical(id="form-decision", classes="form-column"):
+                    with Vertical(classes="field", id="outcome-field"):
+                        yield Label("Outcome (1–5 here)", classes="field-label")
+                        with OutcomeList(id="outcome"):
+                            for i, outcome in enumerate(OUTCOMES, 1):
+                                yield RadioButton(
+                                    plain(f"{i} ", outcome.label), id=f"outcome-{outcome.value}"
+                                )
+                        yield Static(classes="error -empty", id="outcome-error")
+                    with Vertical(classes="field", id="refund-field"):
+                        yield Label("Refund amount", classes="field-label", id="refund-label")
+                        with Horizontal(id="refund-row"):
+                            yield Input(placeholder="e.g. 10.00", id="refund_amount")
+                            yield Label(order.currency)
+                        yield Static(classes="error -empty", id="refund_amount-error")
+                    yield Static(classes="computed", id="refund-summary")
+                    with Vertical(classes="field", id="return-field"):
+                        yield Checkbox("Return required", id="return_required")
+                        yield Checkbox("Seller agreed to the return", id="seller_agreed_return")
+                        yield Static(classes="error -empty", id="return_required-error")
+                    with Vertical(classes="field", id="keep-field"):
+                        yield Label(
+                            "Seller keeps % of the price", classes="field-label", id="keep-label"
+                        )
+                        yield Input(placeholder="0 – 100", id="seller_keep_pct")
+                        yield Static(classes="error -empty", id="seller_keep_pct-error")
+                    with Vertical(classes="field", id="seller-error-field"):
+                        yield Checkbox(
+                            "Seller made an error during delivery (services)", id="seller_error"
+                        )
+                    with Vertical(classes="field", id="defective-field"):
+                        yield Checkbox(
+                            "Defective or falsely advertised", id="defective_or_misadvertised"
+                        )
+                        yield Static(classes="note", id="defective-note")
+                with Vertical(id="form-words", classes="form-column"):
+                    with Vertical(classes="field", id="rationale-field"):
+                        yield Label("Rationale (required)", classes="field-label")
+                        yield TextArea(
+                            id="rationale", placeholder="Why, citing evidence and messages"
+                        )
+                        yield Static(classes="error -empty", id="rationale-error")
+                    with Vertical(classes="field", id="message-field"):
+                        yield Label("Message to the parties", classes="field-label")
+                        yield TextArea(
+                            id="message_to_parties", placeholder="Shown to buyer and seller"
+                        )
+        with Vertical(id="form-foot"):
+            # first in the foot: a notification, bottom right, may cover Submit for a while
+            yield Static(classes="-empty", id="submit-why")
             yield Label(
                 "Policy (esc, then p: every rule)", classes="field-label", id="findings-label"
             )
-            yield Static(id="findings", classes="findings")
+            with VerticalScroll(id="findings-box", can_focus=False):
+                yield Static(id="findings", classes="findings")
             yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Two columns (the decision, the words) once the form is wide enough for both."""
+        self.set_class(event.size.width >= COLUMNS_AT, "-columns")
 
     def on_mount(self) -> None:
         self._refresh_visibility()
@@ -315,9 +392,11 @@ class ResolutionForm(Widget):
             return_required=return_required if outcome.refunds else False,
             seller_keep_pct=keep,
             seller_error=seller_error,
-            defective_or_misadvertised=self.query_one(
-                "#defective_or_misadvertised", Checkbox
-            ).value,
+            defective_or_misadvertised=(
+                self.query_one("#defective_or_misadvertised", Checkbox).value
+                if defect_applies(self.dispute, outcome)
+                else None  # not asked where it does not count (the box is hidden)
+            ),
             message_to_parties=self.query_one("#message_to_parties", TextArea).text,
             seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
             acknowledged=self.acknowledged,
@@ -397,20 +476,77 @@ class ResolutionForm(Widget):
         self.submit()
 
     def submit(self) -> None:
-        """Check everything; post `Submitted` if valid, else show every error."""
+        """Check everything; post `Submitted` if valid, else show every error, and say why it
+        was not submitted in the form's foot, with the findings and Submit, where the eye is
+        (issue 22), and in a notification."""
         draft, errors = self.validate(show_all=True)
         if draft is not None and self._verdict is not None:
+            self._explain(False)
             self.post_message(self.Submitted(draft, self._verdict.findings))
             return
+        self._explain(True)
         # Focus moves only to a text box that needs fixing, where the agent's next keys are
         # text anyway; never to the outcome list, where a digit would change the outcome.
         for field in TEXT_FIELDS:
             target = self.query_one(f"#{field}")
-            if field in errors and target.display:
+            if field in errors and self._shown(target):
                 target.focus()
                 break
-        why = "; ".join(f"{FIELD_NAMES.get(f, f)}: {m}" for f, m in errors.items())
-        self.notify(f"Not submitted. {why}.", title="Decision not submitted", severity="warning")
+        verdict = self._verdict
+        blocks = () if verdict is None else verdict.blocks
+        fix = [FIELD_NAMES.get(f, f) for f, m in errors.items() if not m.startswith(blocks)]
+        fix = [name for name in fix if name != FIELD_NAMES["acknowledge"]] + list(blocks)
+        if verdict is not None and verdict.unacknowledged:
+            fix.append(f"acknowledge {', '.join(verdict.unacknowledged)} (ctrl+g)")
+        self.notify(
+            f"To fix: {'; '.join(fix)}. Each is said in the form, under the fields.",
+            title="Decision not submitted",
+            severity="warning",
+        )
+
+    def _shown(self, widget: Widget) -> bool:
+        """Whether `widget` and every container of it in the form is displayed."""
+        node: DOMNode | None = widget
+        while node is not None and node is not self:
+            if not node.display:
+                return False
+            node = node.parent
+        return True
+
+    def _reasons(self) -> list[str]:
+        """Why the form as it stands cannot be submitted, one short line each: the fields'
+        errors, then the policy blocks by id (their words are in the findings just below), then
+        the warnings still to acknowledge."""
+        verdict = self._verdict
+        blocks = () if verdict is None else verdict.blocks
+        reasons = [
+            f"{FIELD_NAMES.get(field, field)}: {message}"
+            for field, message in self._errors.items()
+            if field != "acknowledge" and not message.startswith(blocks)
+        ]
+        if blocks:
+            reasons.append(f"■ blocked by {', '.join(blocks)} (see Policy below)")
+        if verdict is not None and verdict.unacknowledged:
+            reasons.append(f"▲ acknowledge {', '.join(verdict.unacknowledged)} with ctrl+g")
+        return reasons
+
+    def _explain(self, show: bool | None = None) -> None:
+        """The lines atop the foot that say why a submit was refused: shown by a refused submit
+        (`show`), kept up to date as the agent fixes things, gone once nothing is left."""
+        line = self.query_one("#submit-why", Static)
+        if show is not None:
+            self._explaining = show
+        reasons = self._reasons() if self._explaining else []
+        if not reasons:
+            self._explaining = False
+        text = Text()
+        if reasons:
+            text.append("Not submitted:", "bold")
+            for reason in reasons:
+                text.append("\n")
+                text.append(visible(reason if reason[0] in "■▲" else f"✖ {reason}"))
+        line.update(text)
+        line.set_class(not reasons, "-empty")
 
     def validate(self, *, show_all: bool) -> tuple[DecisionDraft | None, dict[str, str]]:
         draft, errors, verdict = self._read()
@@ -425,6 +561,7 @@ class ResolutionForm(Widget):
             label.set_class(not message, "-empty")
         self._refresh_summary()
         self._refresh_findings()
+        self._explain()
         return draft, errors
 
     # ----- policy findings --------------------------------------------------------------
@@ -465,7 +602,8 @@ class ResolutionForm(Widget):
                 else:
                     text.append("  ctrl+g acknowledges", "bold yellow")
         self.query_one("#findings", Static).update(text)
-        self.query_one("#findings-label").display = bool(findings)
+        for selector in ("#findings-label", "#findings-box"):
+            self.query_one(selector).display = bool(findings)
         blocked = bool(blocking(findings))
         submit = self.query_one("#submit", Button)
         submit.disabled = blocked
@@ -475,14 +613,22 @@ class ResolutionForm(Widget):
         outcome = self.outcome
         typed = outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE)
         refunds = outcome is not None and outcome.refunds
-        for selector in ("#refund-label", "#refund-row"):
+        for selector in ("#refund-field", "#refund-label", "#refund-row"):
             self.query_one(selector).display = typed
-        self.query_one("#return_required").display = refunds
+        for selector in ("#return-field", "#return_required"):
+            self.query_one(selector).display = refunds
         returning = refunds and self.query_one("#return_required", Checkbox).value
-        for selector in ("#keep-label", "#seller_keep_pct", "#seller_agreed_return"):
+        for selector in ("#keep-field", "#keep-label", "#seller_keep_pct", "#seller_agreed_return"):
             self.query_one(selector).display = returning
-        self.query_one("#seller_error").display = (
-            self.dispute.order.kind is OrderKind.SERVICE and refunds
+        service = self.dispute.order.kind is OrderKind.SERVICE and refunds
+        for selector in ("#seller-error-field", "#seller_error"):
+            self.query_one(selector).display = service
+        # P-REFUND-DEFECTIVE, P-RETURN-KEEP-50: shown where the policy counts it, and only there
+        defect = defect_applies(self.dispute, outcome)
+        for selector in ("#defective-field", "#defective_or_misadvertised"):
+            self.query_one(selector).display = defect
+        self.query_one("#defective-note", Static).update(
+            Content(defect_note(outcome, returning=returning))
         )
 
     def _refresh_summary(self) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from mediator.domain import OrderKind, Outcome, Reason
 from mediator.domain.models import DecisionDraft, DisputeRecord
 from mediator.domain.money import fee_refund, from_minor, minor_units, quantum
-from mediator.domain.policy import Finding, Severity, decision_findings
+from mediator.domain.policy import Finding, Severity, decision_findings, defect_applies
 from tests.domain.builders import NOW, PLACED, draft, example, record
 
 DELIVERED = PLACED + timedelta(days=2)
@@ -371,3 +371,40 @@ def test_p_refund_fee_finding_matches_the_computation(
     (found,) = only("P-REFUND-FEE", r, draft(outcome, None if outcome is FULL else str(refund)))
     shown = found.message.removeprefix("fee refund ").split(f" {currency} ")[0]
     assert Decimal(shown.replace(",", "")) == fee_for(*order)
+
+
+# ----- where "defective or falsely advertised" counts (issue 22) ----------------------------
+@pytest.mark.parametrize(
+    ("kind", "delivered", "outcome", "applies"),
+    [
+        (OrderKind.GOODS, DELIVERED, FULL, True),
+        (OrderKind.GOODS, DELIVERED, PARTIAL, True),
+        (OrderKind.GOODS, DELIVERED, COMPROMISE, True),
+        (OrderKind.GOODS, DELIVERED, FAVOUR, False),  # nothing refunded, nothing returned
+        (OrderKind.GOODS, DELIVERED, FIXED, False),
+        (OrderKind.GOODS, DELIVERED, None, False),  # no outcome chosen yet
+        (OrderKind.GOODS, None, FULL, False),  # never delivered: nothing to be defective
+        (OrderKind.ACCOUNT, DELIVERED, FULL, False),  # handed over, not made
+        (OrderKind.SERVICE, DELIVERED, FULL, False),  # a seller error counts instead
+    ],
+)
+def test_defect_applies(
+    kind: OrderKind, delivered: datetime | None, outcome: Outcome | None, applies: bool
+) -> None:
+    dispute = record(kind=kind, delivered=delivered).dispute
+    assert defect_applies(dispute, outcome) is applies
+
+
+@pytest.mark.parametrize("kind", [OrderKind.ACCOUNT, OrderKind.SERVICE])
+def test_the_flag_is_ignored_where_it_does_not_apply(kind: OrderKind) -> None:
+    """The form hides the box there; a flag sent anyway (the API, an old draft) changes nothing:
+    the seller may keep up to 50% (P-RETURN-KEEP-50), and no guidance cites it."""
+    r = record(kind=kind, reason=Reason.OTHER)
+    flagged = returning("10", defective_or_misadvertised=True)
+    plain = returning("10", defective_or_misadvertised=None)
+    assert decision_findings(r, flagged, NOW) == decision_findings(r, plain, NOW)
+    assert only("P-RETURN-KEEP-50", r, flagged) == []
+    assert only("P-RETURN-KEEP-50", record(reason=Reason.OTHER), flagged) != [], "goods: 0%"
+    full = draft(FULL, defective_or_misadvertised=True)
+    assert only("P-REFUND-DEFECTIVE", r, full) == []
+    assert only("P-REFUND-DEFECTIVE", record(reason=Reason.OTHER), full) != []

@@ -144,6 +144,27 @@ def test_form_with_warnings(snap_compare: Snap, tmp_path: Path) -> None:
     assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "5"))
 
 
+def test_form_refused_submit(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: ctrl+s on the blocked D-10004 says why above Submit (the rationale, the block
+    by id, the warnings to acknowledge); focus goes to the rationale, marked."""
+    assert snap_compare(
+        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3", "ctrl+s")
+    )
+
+
+def test_form_on_a_wide_terminal(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: at 240 columns the form takes half the room beyond the facts, in two columns
+    (the decision, then the words), with the defective box's note and the findings in view."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await _open("D-10001", "f", "4")(pilot)
+        pilot.app.screen.query_one("#refund_amount", Input).focus()
+        await pilot.press(*"20.00")
+        await steady(pilot)
+
+    assert snap_compare(build(tmp_path), terminal_size=(240, 50), run_before=run)
+
+
 def test_policy_page(snap_compare: Snap, tmp_path: Path) -> None:
     assert snap_compare(
         build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3", "p")
