@@ -167,7 +167,7 @@ def test_form_on_a_wide_terminal(snap_compare: Snap, tmp_path: Path) -> None:
 
 def test_policy_page(snap_compare: Snap, tmp_path: Path) -> None:
     assert snap_compare(
-        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3", "p")
+        build(tmp_path), terminal_size=WIDE, run_before=_open("D-10004", "f", "3", "escape", "p")
     )
 
 
