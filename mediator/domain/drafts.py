@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from mediator.domain.enums import Actor, Outcome
-from mediator.domain.models import DecisionDraft, DisputeId, StrictModel, UtcTime
+from mediator.domain.models import DecisionDraft, DisputeId, MacroRef, StrictModel, UtcTime
 
 
 def _sorted_ids(ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,6 +36,9 @@ class FormFields(StrictModel):
     message_to_parties: str = ""
     #: Policy warnings (rule ids) the agent acknowledged, sorted.
     acknowledged: Annotated[tuple[str, ...], AfterValidator(_sorted_ids)] = ()
+    #: The canned reply last applied to the form (issue 19), so that a decision sent from a
+    #: restored draft still names the macro version it came from. Not typed work on its own.
+    macro: MacroRef | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -98,4 +101,5 @@ def fields_of(draft: DecisionDraft) -> FormFields:
         rationale=draft.rationale,
         message_to_parties=draft.message_to_parties,
         acknowledged=tuple(sorted(draft.acknowledged)),
+        macro=draft.macro,
     )

@@ -314,6 +314,7 @@ class ResolutionForm(Widget):
             rationale=written("rationale"),
             message_to_parties=written("message_to_parties"),
             acknowledged=tuple(sorted(self.acknowledged)),
+            macro=self.macro,
         )
 
     def restore(self, fields: FormFields) -> None:
@@ -333,6 +334,7 @@ class ResolutionForm(Widget):
                 area.text = getattr(fields, name)
                 area.move_cursor(area.document.end)
         self.acknowledged = frozenset(fields.acknowledged)
+        self.macro = fields.macro
         self._touched.clear()
         self._told = fields
         self._refresh_visibility()

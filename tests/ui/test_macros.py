@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC
 from decimal import Decimal
+from pathlib import Path
 
 from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
 
-from mediator.app import MediatorApp
+from mediator.app import MANUAL, MediatorApp
+from mediator.clock import FrozenClock
 from mediator.domain import Actor, Outcome
 from mediator.domain.macros import MacroBody
 from mediator.domain.models import MacroRef
@@ -20,6 +22,7 @@ from mediator.screens.dispute import DisputeScreen
 from mediator.screens.macros import MacroPicker, MacroPreview, PlaceholderPrompt
 from mediator.screens.modals import ConfirmDecision, InfoRequestScreen, NoteScreen
 from mediator.screens.queue import QueueScreen
+from mediator.store.drafts import DraftBox
 from mediator.store.sql import SqlStore
 from mediator.widgets.decisions import decided_text
 from mediator.widgets.resolution_form import ResolutionForm
@@ -228,3 +231,48 @@ async def test_an_information_macro_opens_the_request_prefilled(
     stored = await store.get_dispute(d.id)
     assert stored.info_request is not None
     assert (stored.info_request.party, stored.info_request.message) == (Actor.SELLER, wanted)
+
+
+async def test_a_decision_from_a_restored_draft_names_its_macro(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """The macro travels with the draft: applied in one console, which is closed, and sent from
+    the draft restored in the next one, the decision still names macro version 2."""
+    ref = team_macros(store)
+
+    def console() -> MediatorApp:
+        box = DraftBox(tmp_path / "drafts", scope=f"{store.label} agent.test")
+        return MediatorApp(
+            store, clock=FrozenClock(NOW), agent="agent.test", tz=UTC, every=MANUAL, drafts=box
+        )
+
+    first = console()
+    async with first.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(first, pilot)
+        form = screen.query_one(ResolutionForm)
+        amount = form.query_one("#refund_amount", Input)
+        amount.focus()
+        await pilot.press(*"20.00", "escape", "m")
+        await until(pilot, lambda: isinstance(first.screen, MacroPicker), "the picker")
+        picker = first.screen
+        await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+        await pilot.press(*"partial", "enter")
+        await until(pilot, lambda: isinstance(first.screen, MacroPreview), "the preview")
+        await pilot.press("enter")
+        await until(pilot, lambda: first.screen is screen, "applied")
+        await settle(first, pilot)
+        assert form.macro == ref
+        dispute_id = screen.dispute_id
+    second = console()
+    async with second.run_test(size=SIZE) as pilot:
+        screen = await open_most_urgent(second, pilot)
+        assert screen.dispute_id == dispute_id
+        form = screen.query_one(ResolutionForm)
+        assert form.query_one("#refund_amount", Input).value == "20.00", "the draft is back"
+        assert form.macro == ref
+        await pilot.press("f", "ctrl+s")
+        await until(pilot, lambda: isinstance(second.screen, ConfirmDecision), "the confirm")
+        await pilot.press("ctrl+y")
+        await settle(second, pilot)
+    (decision,) = (await store.get_dispute(dispute_id)).decisions
+    assert decision.macro == ref
