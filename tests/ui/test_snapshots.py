@@ -214,3 +214,11 @@ def test_macro_picker(snap_compare: Snap, tmp_path: Path) -> None:
     ):  # fmt: skip
         store.save_macro_sync(body, actor="sup.snap", now=NOW)
     assert snap_compare(app, terminal_size=WIDE, run_before=keys("enter", "t", "m", *"ref"))
+
+
+def test_empty_store(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: an empty store says how to get disputes (import, seed, demo)."""
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'empty.db'}")
+    store.label = "sqlite:empty.db"
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC, every=MANUAL)
+    assert snap_compare(app, terminal_size=WIDE, run_before=keys())

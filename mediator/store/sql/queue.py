@@ -66,6 +66,8 @@ QUEUE_COLUMNS = (
     c.claimed_until,
     c.claimed_from,
     c.returned_to,
+    c.decided_at,
+    c.decided_by,
 )
 
 #: The default order's columns (the `(status, urgency_at, id)` / `(urgency_at, id)` indexes).
@@ -82,6 +84,18 @@ def folded(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
         return func.lower(func.left(column, chars).collate("C"))
     return func.lower(func.substr(column, literal_column("1"), chars))
+
+
+#: `domain.queue.NOT_DECIDED` as each database holds it (naive UTC), in the index's very words
+#: (revision v13_decided).
+_NOT_DECIDED = {"sqlite": "'0001-01-01 00:00:00.000000'", "postgresql": "TIMESTAMP '0001-01-01'"}
+
+
+def decided_key(dialect: str) -> ColumnElement[datetime]:
+    """The decision time as the resolved list sorts it (issue 22): without a decision, before
+    every decision (`NOT_DECIDED`); the index `ix_disputes_sort_decided` is on this expression."""
+    never: ColumnElement[datetime] = literal_column(_NOT_DECIDED[dialect], UtcDateTime())
+    return func.coalesce(c.decided_at, never, type_=UtcDateTime())
 
 
 def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:
@@ -108,6 +122,8 @@ def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:
             return [c.flagged_count, *tail]
         case SortKey.TITLE:
             return [folded(c.order_title, dialect), *tail]
+        case SortKey.DECIDED:
+            return [decided_key(dialect), *tail]
     raise ValueError(f"unknown sort {sort!r}")  # pragma: no cover
 
 
@@ -185,7 +201,8 @@ def conditions(
     read walking that order's index, not sorted from a range of the status index (SQLite
     would guess an equality on `status` to be selective).
     """
-    sorted_ = walking is not SortKey.DUE and conn.dialect.name == "sqlite"
+    # the decision time's index begins with the status (a resolved list is one status)
+    sorted_ = walking not in (SortKey.DUE, SortKey.DECIDED) and conn.dialect.name == "sqlite"
     plain = plan is Plan.PLAIN and not sorted_
     status = c.status if plain else literal_column("+disputes.status")
     where: list[ColumnElement[bool]] = [status.in_(sorted(s.value for s in query.statuses))]
