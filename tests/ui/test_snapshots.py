@@ -222,3 +222,9 @@ def test_empty_store(snap_compare: Snap, tmp_path: Path) -> None:
     store.label = "sqlite:empty.db"
     app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC, every=MANUAL)
     assert snap_compare(app, terminal_size=WIDE, run_before=keys())
+
+
+def test_resolved_list(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: the Resolved view: who decided and when, the newest decision first."""
+    pick = ("s", *["down"] * 5, "enter")  # "Resolved", sixth in the status list
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=keys(*pick))
