@@ -273,7 +273,13 @@ def queue_page(
         fetched.reverse()
     rows = tuple(queue_row(r, now) for r in fetched)
 
-    def any_where(cond: ColumnElement[bool]) -> bool:
+    def any_where(cond: ColumnElement[bool], *, from_start: bool) -> bool:
+        if query.sort is SortKey.DECIDED:
+            # SQLite does not read `status = ? AND (decided, urgency_at, id) > (…)` as a range of
+            # `ix_disputes_sort_decided` and would walk the status from its undecided end (half
+            # a million rows): look from the end where the rows asked for are, in the order
+            found = select(literal(1)).select_from(disputes).where(*where, cond)
+            return conn.scalar(found.order_by(*order.by(from_start)).limit(1)) is not None
         return bool(conn.scalar(select(exists().where(*where, cond))))
 
     def key(row: QueueRow) -> QueueKey:
@@ -284,14 +290,16 @@ def queue_page(
         has_before = False
         if after is not None:
             has_before = any_where(
-                order.earlier(key(rows[0])) if rows else order.earlier(after, inclusive=True)
+                order.earlier(key(rows[0])) if rows else order.earlier(after, inclusive=True),
+                from_start=True,
             )
     else:
         has_before = more
         has_after = False
         if before is not None:
             has_after = any_where(
-                order.later(key(rows[-1])) if rows else order.later(before, inclusive=True)
+                order.later(key(rows[-1])) if rows else order.later(before, inclusive=True),
+                from_start=False,
             )
     return QueuePage(rows=rows, has_before=has_before, has_after=has_after)
 
