@@ -351,10 +351,13 @@ def sorted_pages(db: str) -> None:
     """Issue 19: the queue sorted by each column, both directions: the first page, the next
     one, and the last (End), as the console reads them. Twice: the first pass compiles each
     statement (`cold_ms`, once a process), the second is what every later read costs."""
+    from mediator.domain.enums import Status
     from mediator.domain.queue import QueuePage, QueueQuery, SortKey
     from mediator.store.sql import SqlStore
 
     store = SqlStore.open(f"sqlite:///{db}")
+    # the decision time is the resolved list's order (issue 22), one status, one index range
+    lists = {SortKey.DECIDED: QueueQuery(statuses=frozenset({Status.RESOLVED}))}
 
     def timed(query: QueueQuery, into: list[float], **where: Any) -> QueuePage:
         t0 = time.perf_counter()
@@ -366,7 +369,7 @@ def sorted_pages(db: str) -> None:
     for into in passes:
         for sort in SortKey:
             for descending in (False, True):
-                query = QueueQuery(sort=sort, descending=descending)
+                query = lists.get(sort, QueueQuery()).sorted_by(sort, descending)
                 first = timed(query, into)
                 if first.rows:
                     timed(query, into, after=first.rows[-1].key_for(sort))

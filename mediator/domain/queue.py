@@ -7,7 +7,7 @@ own), the HTTP store reads them back, and the queue widget shows them. Pure data
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -47,6 +47,9 @@ class SortKey(StrEnum):
     EVIDENCE = "evidence"
     FLAGS = "flags"
     TITLE = "title"
+    #: When the decision that stands was written, for the resolved list (issue 22); disputes
+    #: with none sort as `NOT_DECIDED` (before every decision: last, newest first).
+    DECIDED = "decided"
 
     @property
     def label(self) -> str:
@@ -64,10 +67,14 @@ _SORT_LABELS = {
     SortKey.EVIDENCE: "evidence count",
     SortKey.FLAGS: "flagged messages",
     SortKey.TITLE: "order title",
+    SortKey.DECIDED: "decision time",
 }
 
-#: A sort value as a key holds it: text or a whole number (amounts in minor units).
-SortValue = str | int
+#: The decision time a dispute without a decision sorts as (issue 22), before any real one.
+NOT_DECIDED = datetime(1, 1, 1, tzinfo=UTC)
+
+#: A sort value as a key holds it: text, a whole number (amounts in minor units) or a time.
+SortValue = str | int | datetime
 #: The types of a key's `value` for each order (`wire.decode_cursor` checks a cursor with it).
 SORT_VALUE_TYPES: dict[SortKey, tuple[type, ...]] = {
     SortKey.DUE: (),
@@ -80,6 +87,7 @@ SORT_VALUE_TYPES: dict[SortKey, tuple[type, ...]] = {
     SortKey.EVIDENCE: (int,),
     SortKey.FLAGS: (int,),
     SortKey.TITLE: (str,),
+    SortKey.DECIDED: (datetime,),
 }
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -178,6 +186,10 @@ class QueueRow(Claimable):
     flagged_count: int = 0
     #: The agent a supervisor returned the dispute's proposal to (issue 16), or None.
     returned_to: str | None = None
+    #: The decision that stands (issue 22: the resolved list): when it was written and by
+    #: whom; None without one.
+    decided_at: UtcTime | None = None
+    decided_by: str | None = None
 
     @property
     def key(self) -> QueueKey:
@@ -208,6 +220,8 @@ class QueueRow(Claimable):
                 return (self.flagged_count,)
             case SortKey.TITLE:
                 return (fold(self.order_title),)
+            case SortKey.DECIDED:
+                return (self.decided_at or NOT_DECIDED,)
 
     @property
     def claim(self) -> Claim | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Select, Static
+from textual.content import Content
+from textual.widgets import Input, Select
 
 from mediator.domain.report import Drill
 from mediator.screens.queue import STATUS_CHOICES, QueueScreen
-from mediator.store.base import QueueQuery, StoreError
+from mediator.store.base import QueueCounts, QueueQuery
 from mediator.widgets._text import plain
 
 
@@ -63,8 +63,7 @@ class DrilledQueueScreen(QueueScreen):
             return
         self.dismiss()
 
-    @work(exclusive=True, group="totals", exit_on_error=False)
-    async def _load_totals(self) -> None:
+    async def _title(self, counts: QueueCounts) -> Content:
         """The title names the figure and counts its disputes (the filters the agent adds
         show in the status line)."""
         plain_query = replace(
@@ -73,18 +72,12 @@ class DrilledQueueScreen(QueueScreen):
             decided=self.drill.decided,
             deadline=self.drill.deadline,
         )
-        try:
-            counts = await self.app.store.queue_counts(plain_query, totals=False)
-        except StoreError as error:
-            self._problem(error)
-            return
-        n = f"{counts.matching:,}{'+' if counts.capped else ''}"
-        self.query_one("#queue-title", Static).update(
-            plain(
-                ("Drill-down", "bold"),
-                "  ",
-                (self.drill.title, "bold $accent"),
-                f"  · {n} dispute{'s' if counts.matching != 1 else ''}",
-                ("  · Esc: back to the dashboard", "dim"),
-            )
+        figure = await self.app.store.queue_counts(plain_query, totals=False)
+        n = f"{figure.matching:,}{'+' if figure.capped else ''}"
+        return plain(
+            ("Drill-down", "bold"),
+            "  ",
+            (self.drill.title, "bold $accent"),
+            f"  · {n} dispute{'s' if figure.matching != 1 else ''}",
+            ("  · Esc: back to the dashboard", "dim"),
         )

@@ -12,7 +12,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from mediator.domain.bulk_actions import BulkRequest, BulkStatus
@@ -23,6 +23,7 @@ from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.bulk import BulkDialog, BulkResult, disputes
 from mediator.store.base import (
+    QueueCounts,
     QueueKey,
     QueuePage,
     QueueQuery,
@@ -47,6 +48,19 @@ CLAIM_WORDS = {
     ClaimFilter.UNCLAIMED: " · only unclaimed (c)",
 }
 
+#: Every dispute in the store, whatever its status (is the store empty?).
+ANY = QueueQuery(statuses=frozenset(Status))
+#: The empty table of an empty store (issue 22: it said only "No disputes match.").
+EMPTY_STORE = (
+    "This store holds no disputes yet. To get some, run in a shell (then F5 here):",
+    "",
+    "  mediator import FILE            disputes from a JSON Lines file (IMPORT_FORMAT.md)",
+    "  mediator seed --disputes 200    200 generated practice disputes",
+    "  mediator demo                   the console on a demo store of its own",
+    "",
+    "(add the --store this console was opened with, if it was given one)",
+)
+
 STATUS_CHOICES: dict[str, frozenset[Status]] = {
     "queue": QUEUE_STATUSES,
     **{s.value: frozenset({s}) for s in Status},
@@ -66,7 +80,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     FAILURES: ClassVar[dict[str, tuple[str, str]]] = {
         group: ("Reading the queue", "What is shown may be out of date: F5 reads it again.")
-        for group in ("window", "extend", "counts", "totals")
+        for group in ("window", "extend", "counts")
     } | {"next": ("Claiming the next dispute", "Nothing was claimed.")}
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,9 +128,11 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._generation = 0
-        self._resumed = False
+        #: Something changed while another screen was over the queue: read it again on return.
+        self._stale = False
         #: The query of the last reload (a filter event that does not change it reads nothing).
         self._loaded: QueueQuery | None = None
+        self._totals_wanted = False  # a read of the header's totals is asked for, not answered
         self._reported = -1  # the reload whose failure the agent was told of (once per reload)
         self._flagged_only = False
         self._claims = ClaimFilter.ALL
@@ -124,6 +140,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         #: The order (issue 19); not a filter: `x` leaves it.
         self._sort = SortKey.DUE
         self._descending = False
+        #: The list shows resolved disputes only (issue 22): their columns, their order.
+        self._resolved = False
         self._selected = ""
 
     def compose(self) -> ComposeResult:
@@ -143,7 +161,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 allow_blank=False,
                 id="status",
             )
-        yield QueueTable(now=self.app.clock.now(), agent=self.app.agent, id="queue")
+        yield QueueTable(now=self.app.clock.now(), agent=self.app.agent, tz=self.app.tz, id="queue")
         with Horizontal(id="bulk-progress"):
             yield Static(id="bulk-progress-label")
             yield ProgressBar(id="bulk-bar", show_eta=False)
@@ -154,21 +172,29 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self.query_one(QueueTable).focus()
         self.watch(self.app, "pending_count", self.show_status, init=False)
         self.watch(self.app, "role", self._role_known, init=False)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
         self.reload()
         if self.app.every.refresh is not None:
             self.set_interval(self.app.every.refresh, self._tick)
 
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        """A full screen (a dispute, the dashboard) over the queue may change what it lists; a
+        modal (the palette, a picker, '?') changes nothing by itself (issue 22: closing the
+        palette read the whole queue again as the theme picker opened)."""
+        if screen is not self and not isinstance(screen, ModalScreen):
+            self._stale = True
+
     def on_screen_resume(self) -> None:
-        if self._resumed:  # back from another screen (the first resume follows on_mount's read)
+        if self._stale:  # back from another screen (the first resume follows on_mount's read)
+            self._stale = False
             self.reload(keep=self._current_key())
-        self._resumed = True
 
     def _role_known(self) -> None:
         """The role was read: the footer, the status line and (for a supervisor) the count of
         proposals waiting follow."""
         self.refresh_bindings()
         self.show_status()
-        self._load_totals()
+        self._load_counts(self._loaded or self.query_now, totals=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reviews":
@@ -182,7 +208,9 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     def on_disputes_changed(self, message: DisputesChanged) -> None:
         if self.is_current:
-            self.refresh_rows()  # else on_screen_resume reads them when the agent is back
+            self.refresh_rows()
+        else:  # on_screen_resume reads them when the agent is back
+            self._stale = True
 
     def refresh_rows(self) -> None:
         """Re-read the rows around the cursor and the counts (timers moved on)."""
@@ -227,12 +255,21 @@ class QueueScreen(ReportsFailures, Screen[None]):
         changed); `totals`: the header's queue totals too (they do not depend on the filters)."""
         self._generation += 1
         self.workers.cancel_group(self, "extend")
+        self._order_for_view()
         query = self._loaded = self.query_now
         self._load_window(query, keep=keep, from_end=from_end)
-        if counts:
-            self._load_counts(query)
-        if totals:
-            self._load_totals()
+        if counts or totals:
+            self._load_counts(query, totals=totals)
+
+    def _order_for_view(self) -> None:
+        """The resolved list (issue 22) opens newest decision first, not by a deadline that no
+        longer runs; the decision time is not an order of any other list."""
+        resolved = self.query_now.statuses == {Status.RESOLVED}
+        if resolved and not self._resolved and self._sort is SortKey.DUE:
+            self._sort, self._descending = SortKey.DECIDED, True
+        elif not resolved and self._sort is SortKey.DECIDED:
+            self._sort, self._descending = SortKey.DUE, False
+        self._resolved = resolved
 
     @work(exclusive=True, group="window", exit_on_error=False)
     async def _load_window(
@@ -260,6 +297,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         table = self.query_one(QueueTable)
         table.now = self.app.clock.now()
         table.set_order(query.sort, query.descending)
+        table.show_decisions(query.statuses == {Status.RESOLVED})
         table.set_page(page, at_end=from_end, keep=keep)
         self.call_after_refresh(self.app.rows_shown)
         if keep is None and query.text:
@@ -277,14 +315,35 @@ class QueueScreen(ReportsFailures, Screen[None]):
         if generation == self._generation:
             self.query_one(QueueTable).extend(page, after=message.after is not None)
 
+    def _load_counts(self, query: QueueQuery, *, totals: bool) -> None:
+        """Count the matches of `query` and, with `totals` (or while an earlier request for
+        them is still unanswered), the header's totals."""
+        self._totals_wanted |= totals
+        self._count(query, totals=self._totals_wanted)
+
     @work(exclusive=True, group="counts", exit_on_error=False)
-    async def _load_counts(self, query: QueueQuery) -> None:
+    async def _count(self, query: QueueQuery, *, totals: bool) -> None:
+        """The header's totals and the status line's count from one read, shown together
+        (issue 22: "213 shown" under "214 disputes" for two seconds after a decision, while
+        the second of two reads was on its way)."""
+        store = self.app.store
         try:
-            counts = await self.app.store.queue_counts(query, totals=False)
+            if totals:
+                counts = await store.queue_counts(query, now=self.app.clock.now())
+                title = await self._title(counts)
+            else:
+                counts, title = await store.queue_counts(query, totals=False), None
+            empty = (
+                counts.matching == 0 and not (await store.queue_counts(ANY, totals=False)).matching
+            )
         except StoreError as error:
             self._problem(error)
             return
+        if title is not None:
+            self._totals_wanted = False
+            self.query_one("#queue-title", Static).update(title)
         filtered = query.unsorted != QueueQuery()
+        self.query_one(QueueTable).set_empty(self._nothing_shown(empty=empty, filtered=filtered))
         matching = f"{counts.matching:,}{'+' if counts.capped else ''}"
         status = f"{matching} match the filters" if filtered else f"{matching} shown"
         if self._flagged_only:
@@ -293,22 +352,33 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self._status = f"{status} · {self.order_words(query)} · store {self.app.store.label}"
         self.show_status()
 
+    def _nothing_shown(self, *, empty: bool, filtered: bool) -> tuple[str, ...]:
+        """What the table says when no row matches (issue 22): how to get disputes into an
+        empty store, how to clear filters that match none."""
+        if empty:
+            return EMPTY_STORE
+        if filtered:
+            clear = self.app.key_display("queue.clear", "x")
+            return (f"No disputes match the filters: {clear} clears them.",)
+        status = self.app.key_display("queue.status", "s")
+        return (
+            "The queue is empty: no dispute is escalated or awaiting information "
+            f"({status} shows another status).",
+        )
+
     @staticmethod
     def order_words(query: QueueQuery) -> str:
         """The order, as the status line says it."""
         if query.sort is SortKey.DUE and not query.descending:
             return "next deadline first"
+        if query.sort is SortKey.DECIDED and query.descending:
+            return "newest decision first (o: order, O: reverse)"
         mark = "▼" if query.descending else "▲"
         return f"sorted by {query.sort.label} {mark} (o: order, O: reverse)"
 
-    @work(exclusive=True, group="totals", exit_on_error=False)
-    async def _load_totals(self) -> None:
-        """The header: the whole queue by status and how many are overdue (no filters)."""
-        try:
-            counts = await self.app.store.queue_counts(QueueQuery(), now=self.app.clock.now())
-        except StoreError as error:
-            self._problem(error)
-            return
+    async def _title(self, counts: QueueCounts) -> Content:
+        """The header: the whole queue by status and how many are overdue (no filters), from
+        `counts` read with the totals."""
         by_status = counts.by_status
         parts = [
             f"{by_status.get(s, 0):,} {s.label}" for s in (Status.ESCALATED, Status.AWAITING_INFO)
@@ -322,14 +392,13 @@ class QueueScreen(ReportsFailures, Screen[None]):
                 n = waiting.matching
                 words = f" · {n:,} proposal{'s' if n != 1 else ''} to review (v)"
                 reviews = (words, "bold $warning")
-        title = Content.assemble(
+        return Content.assemble(
             ("Escalation queue", "bold"),
             f"  {total:,} disputes: ",
             " · ".join(parts),
             overdue,
             reviews,
         )
-        self.query_one("#queue-title", Static).update(title)
 
     def show_status(self) -> None:
         """The status line: counts, order, store, and decisions waiting to be sent."""
@@ -442,7 +511,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
             if sort is not None:
                 self.sort_by(sort)
 
-        self.app.push_screen(SortPicker(self._sort), picked)
+        self.app.push_screen(SortPicker(self._sort, decided=self._resolved), picked)
 
     def action_reverse_sort(self) -> None:
         self._descending = not self._descending
@@ -451,6 +520,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def sort_commands(self) -> Iterator[SystemCommand]:
         """The palette's "Sort queue by …", one an order (O's binding gives "Reverse …")."""
         for sort in SortKey:
+            if sort is SortKey.DECIDED and not self._resolved:
+                continue  # the resolved list's order only
             yield SystemCommand(
                 f"Sort queue by {sort.label}",
                 "the queue's order (key: o)",

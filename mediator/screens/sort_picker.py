@@ -32,6 +32,8 @@ LETTERS: dict[SortKey, tuple[str, str]] = {
     SortKey.EVIDENCE: ("e", "Evidence count (Ev)"),
     SortKey.FLAGS: ("f", "Flagged messages (⚑)"),
     SortKey.TITLE: ("o", "Order title"),
+    # the resolved list's own (issue 22): offered there only, where one status is one range
+    SortKey.DECIDED: ("c", "Decision time (resolved disputes)"),
 }
 
 
@@ -43,16 +45,18 @@ class SortPicker(ModalScreen[SortKey | None]):
                 tooltip="Close the list and keep the order"),
     ]  # fmt: skip
 
-    def __init__(self, current: SortKey) -> None:
+    def __init__(self, current: SortKey, *, decided: bool = False) -> None:
+        """`decided`: the list shows resolved disputes, and can be sorted by decision time."""
         super().__init__()
         self.current = current
+        self.letters = {k: v for k, v in LETTERS.items() if decided or k is not SortKey.DECIDED}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sort-dialog", classes="dialog"):
             yield Label("Sort the queue by", classes="dialog-title")
             yield OptionList(
                 *(Option(Content.assemble((letter, "bold"), "  ", label), id=sort.value)
-                  for sort, (letter, label) in LETTERS.items()),
+                  for sort, (letter, label) in self.letters.items()),
                 id="sort-options",
             )  # fmt: skip
             yield Static(
@@ -62,11 +66,12 @@ class SortPicker(ModalScreen[SortKey | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = list(LETTERS).index(self.current)
+        if self.current in self.letters:
+            options.highlighted = list(self.letters).index(self.current)
         options.focus()
 
     def on_key(self, event: events.Key) -> None:
-        for sort, (letter, _) in LETTERS.items():
+        for sort, (letter, _) in self.letters.items():
             if event.character == letter:
                 event.stop()
                 self.dismiss(sort)

@@ -41,7 +41,8 @@ def _time_text(at: datetime) -> str:
 def encode_cursor(key: QueueKey) -> str:
     """An opaque keyset cursor (clients pass it back unchanged): the urgency, the id, and the
     order's own values (`QueueKey.value`) when the queue is sorted by another column."""
-    raw = json.dumps([_time_text(key.urgency_at), key.id, *key.value], separators=(",", ":"))
+    value = (_time_text(v) if isinstance(v, datetime) else v for v in key.value)
+    raw = json.dumps([_time_text(key.urgency_at), key.id, *value], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -58,9 +59,22 @@ def decode_cursor(cursor: str, name: str = "cursor", sort: SortKey = SortKey.DUE
     if urgency_at.tzinfo is None or not isinstance(id_, str) or "\x00" in id_:
         raise bad
     types = SORT_VALUE_TYPES[sort]
-    if len(value) != len(types) or not all(map(_fits, value, types)):
+    if len(value) != len(types):
+        raise bad
+    try:  # a time (the decision time's order) travels as text
+        value = [_time(v) if t is datetime else v for v, t in zip(value, types, strict=True)]
+    except (ValueError, TypeError, AttributeError):
+        raise bad from None
+    if not all(map(_fits, value, types)):
         raise bad
     return QueueKey(urgency_at.astimezone(UTC), id_, tuple(value))
+
+
+def _time(text: str) -> datetime:
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("a time without its offset")
+    return at.astimezone(UTC)
 
 
 def _fits(value: object, kind: type) -> bool:

@@ -8,7 +8,7 @@ store by key (never OFFSET). Jumping to the start or end replaces the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -25,7 +25,7 @@ from mediator.domain.claims import held_age
 from mediator.domain.deadlines import NO_DEADLINE, timer_name
 from mediator.domain.money import format_amount
 from mediator.domain.queue import QueueKey, QueuePage, QueueRow, SortKey, comes_before
-from mediator.widgets._text import cell, duration
+from mediator.widgets._text import cell, duration, local_time
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.
 WINDOW_MAX = 600
@@ -60,6 +60,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("Ev", 3, drop_priority=4, right=True, sort=SortKey.EVIDENCE),
     Column("⚑", 2, drop_priority=1, right=True, sort=SortKey.FLAGS),
     Column("Order", 0, sort=SortKey.TITLE),  # takes what is left
+)
+#: The resolved list's (issue 22): who decided and when instead of the deadline, its timer,
+#: the claim and the status (nothing runs, nobody holds a decided dispute, all say resolved).
+RESOLVED_COLUMNS: tuple[Column, ...] = (
+    Column("Decided at", 12, sort=SortKey.DECIDED),
+    Column("Decided by", 14, drop_priority=2),
+    *(c for c in COLUMNS if c.title not in ("Due", "Timer", "Status", "Claim")),
 )
 
 
@@ -189,9 +196,19 @@ class QueueTable(Widget, can_focus=True):
             self.everything = everything
 
     def __init__(
-        self, *, now: datetime, agent: str = "", name: str | None = None, id: str | None = None
+        self,
+        *,
+        now: datetime,
+        agent: str = "",
+        tz: tzinfo = UTC,
+        name: str | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
+        #: The agent's time zone (the decision times of the resolved list).
+        self.tz = tz
+        #: The columns shown: the queue's, or the resolved list's (`show_decisions`).
+        self.columns = COLUMNS
         #: Whose claims read "you" in the Claim column.
         self.agent = agent
         self.rows: list[QueueRow] = []
@@ -205,6 +222,8 @@ class QueueTable(Widget, can_focus=True):
         #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
         self.sort = SortKey.DUE
         self.descending = False
+        #: What the table says with no rows (the screen knows why: `set_empty`).
+        self.empty: tuple[str, ...] = ()
 
         #: The disputes selected for a bulk action, by id, in the order selected: a set of ids
         #: (never rows), so "every dispute matching the filter" costs ids, not row objects.
@@ -217,6 +236,20 @@ class QueueTable(Widget, can_focus=True):
         if (sort, descending) != (self.sort, self.descending):
             self.sort, self.descending = sort, descending
             self._line_cache.clear()  # the columns shown may change
+            self._refresh_all()
+
+    def show_decisions(self, decisions: bool) -> None:
+        """The resolved list's columns (who decided, when), or the queue's (issue 22)."""
+        columns = RESOLVED_COLUMNS if decisions else COLUMNS
+        if columns is not self.columns:
+            self.columns = columns
+            self._line_cache.clear()
+            self._refresh_all()
+
+    def set_empty(self, lines: tuple[str, ...]) -> None:
+        """What to say when no row is listed (an empty store, filters that match none)."""
+        if lines != self.empty:
+            self.empty = lines
             self._refresh_all()
 
     def key_of(self, row: QueueRow) -> QueueKey:
@@ -427,12 +460,12 @@ class QueueTable(Widget, can_focus=True):
 
     # ----- rendering --------------------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[Column, int]]:
-        columns = list(COLUMNS)
+        columns = list(self.columns)
 
         def fixed(cols: list[Column]) -> int:
             return sum(c.width + 1 for c in cols)
 
-        for column in sorted(COLUMNS, key=lambda c: -c.drop_priority):
+        for column in sorted(self.columns, key=lambda c: -c.drop_priority):
             if fixed(columns) + 12 <= width or column.drop_priority == 0:
                 break
             if column.sort is not self.sort:  # the column the rows are sorted by stays
@@ -449,23 +482,25 @@ class QueueTable(Widget, can_focus=True):
         title = column.title[: max(0, width - 1)]
         return f"{title} {mark}" if len(title) + 2 <= width else f"{title}{mark}"
 
-    def _cells(self, row: QueueRow) -> list[str]:
-        timer = timer_name(row.deadline_rule)
-        return [
-            due_text(row, self.now),
-            timer,
-            row.id,
-            row.reason.label,
-            row.order_kind.value,
-            format_amount(row.price, row.currency),
-            row.buyer_name,
-            row.seller_name,
-            row.status.label,
-            claim_text(row, self.now, self.agent),
-            str(row.evidence_count),
-            str(row.flagged_count) if row.flagged_count else "",
-            row.order_title,
-        ]
+    def _cells(self, row: QueueRow) -> dict[str, str]:
+        """Each column's text, by title."""
+        return {
+            "Due": due_text(row, self.now),
+            "Timer": timer_name(row.deadline_rule),
+            "Decided at": local_time(row.decided_at, self.tz) if row.decided_at else "—",
+            "Decided by": row.decided_by or "—",
+            "Dispute": row.id,
+            "Reason": row.reason.label,
+            "Kind": row.order_kind.value,
+            "Amount": format_amount(row.price, row.currency),
+            "Buyer": row.buyer_name,
+            "Seller": row.seller_name,
+            "Status": row.status.label,
+            "Claim": claim_text(row, self.now, self.agent),
+            "Ev": str(row.evidence_count),
+            "⚑": str(row.flagged_count) if row.flagged_count else "",
+            "Order": row.order_title,
+        }
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -477,9 +512,10 @@ class QueueTable(Widget, can_focus=True):
             return Strip([Segment(_fit(text, width, False), style)], width)
         index = self.top + y - 1
         if index >= len(self.rows):
-            if not self.rows and y == 1:
+            if not self.rows and 1 <= y <= len(self.empty):
                 dim = self.get_component_rich_style("queue-table--dim")
-                return Strip([Segment(_fit("  No disputes match.", width, False), dim)], width)
+                line = "  " + self.empty[y - 1]
+                return Strip([Segment(_fit(line, width, False), dim)], width)
             return Strip.blank(width, base)
         row = self.rows[index]
         # A row's line depends only on these; cursor moves and repaints reuse it.
@@ -498,7 +534,7 @@ class QueueTable(Widget, can_focus=True):
     def _render_row(
         self, row: QueueRow, index: int, width: int, layout: list[tuple[Column, int]], base: Style
     ) -> Strip:
-        values = dict(zip(COLUMNS, self._cells(row), strict=True))
+        values = self._cells(row)
         segments: list[Segment] = []
         left = row.urgency_at - self.now
         urgency = Style()
@@ -543,7 +579,8 @@ class QueueTable(Widget, can_focus=True):
             )
             if column.title == "Dispute":
                 style += picked
-            segments.append(Segment(_fit(values[column], w, column.right), base + style + cursor))
+            text = values[column.title]
+            segments.append(Segment(_fit(text, w, column.right), base + style + cursor))
             # a selected row is marked ● after its first column (the header is unchanged)
             mark = "●" if i == 0 and selected else " "
             segments.append(Segment(mark, base + picked + cursor))

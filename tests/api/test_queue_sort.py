@@ -8,13 +8,13 @@ end, around one dispute, with a search, in both directions.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from mediator.domain import Reason, Status
-from mediator.domain.queue import QueueQuery, QueueRow, SortKey
+from mediator.domain import DecisionDraft, Outcome, Reason, Status
+from mediator.domain.queue import NOT_DECIDED, QueueQuery, QueueRow, SortKey
 from mediator.store.base import QueuePage
 from mediator.store.http import HttpStore
 from tests.api.conftest import Api
@@ -40,6 +40,8 @@ ORDERS: dict[SortKey, Callable[[QueueRow], tuple[Any, ...]]] = {
     SortKey.EVIDENCE: lambda r: (r.evidence_count, r.urgency_at, r.id),
     SortKey.FLAGS: lambda r: (r.flagged_count, r.urgency_at, r.id),
     SortKey.TITLE: lambda r: (ascii_lower(r.order_title), r.urgency_at, r.id),
+    # issue 22: the decision that stands, its time; none sorts before any (last, newest first)
+    SortKey.DECIDED: lambda r: (r.decided_at or NOT_DECIDED, r.urgency_at, r.id),
 }
 BUYERS = ["ana", "Ana", "bob", "Émile", "émile", "zoë", "Zed", "ANA", "_x", "bo b"]
 SELLERS = ["Shop", "shop", "Ölwerk", "acme", "Acme Ltd", "zz"]
@@ -191,3 +193,35 @@ def test_the_api_names_the_valid_orders(sorted_api: Api) -> None:
     assert "not a cursor this server issued for sort=amount" in response.text
     response = ana.get("/queue", params={"sort": "buyer", "after": first["last"]})
     assert response.status_code == 200
+
+
+RESOLVED = QueueQuery(statuses=frozenset({Status.RESOLVED}))
+
+
+async def test_the_resolved_list_is_newest_decision_first(store: Store, sorted_api: Api) -> None:
+    """Issue 22: decided here at scattered times by two agents (ties on the time too), the
+    resolved list pages newest decision first, each row naming who decided and when; a
+    resolved dispute imported without a decision comes last."""
+    db = sorted_api.store
+    queue = db.queue_page_sync(QueueQuery(), limit=500).rows
+    draft = DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="Tracking shows delivery.")
+    decided: dict[str, tuple[datetime, str]] = {}
+    for i, row in enumerate(queue[:14]):
+        at = BASE + timedelta(days=10, minutes=(i * 37) % 11)  # out of queue order, with ties
+        who = "agent.ana" if i % 2 else "agent.bo"
+        db.record_decision_sync(row.id, draft, expected_version=row.version, actor=who, now=at)
+        decided[row.id] = (at, who)
+    query = RESOLVED.sorted_by(SortKey.DECIDED, descending=True)
+    every = db.queue_page_sync(RESOLVED, limit=500).rows
+    want = expected(list(every), query)
+    assert set(want[: len(decided)]) == set(decided)  # then those decided elsewhere
+    assert await walk(store, query, 4) == want
+    assert await walk_back(store, query, 3) == want
+    page = await store.queue_page(query, limit=len(decided) + 1)
+    for row in page.rows[: len(decided)]:
+        assert (row.decided_at, row.decided_by) == decided[row.id]
+    imported = page.rows[len(decided)]  # resolved on import, without a decision
+    assert (imported.decided_at, imported.decided_by) == (None, None)
+    assert [d[0] for d in (decided[r.id] for r in page.rows[: len(decided)])] == sorted(
+        (at for at, _ in decided.values()), reverse=True
+    )

@@ -175,3 +175,29 @@ def test_imported_decisions_count_in_the_shift_s_figures(store: SqlStore) -> Non
     assert handled == {"R-1": expected, "R-2": handled["R-2"]}
     s = store.summary_sync(Period(NOW - timedelta(days=7), NOW), now=NOW)
     assert s.decided == 2 and s.handling.decisions == 2
+
+
+def test_the_resolved_list_names_imported_decisions(store: SqlStore) -> None:
+    """Issue 22: an imported decision is who decided and when in the resolved list; a newer
+    revision keeps it, a dispute decided here keeps the console's, and a resolved dispute
+    imported without one names nobody."""
+    from mediator.domain.enums import Status
+    from mediator.store.base import QueueQuery
+
+    def named(dispute_id: str) -> tuple[object, object]:
+        query = QueueQuery(statuses=frozenset({Status.RESOLVED}), text=dispute_id)
+        (row,) = store.queue_page_sync(query).rows
+        return row.decided_at, row.decided_by
+
+    store.import_disputes(
+        [resolved(1), resolved(2), make_dispute(3)],
+        decisions=[decision(1), decision(2, decided_by="chidi", decided_at=NOW)],
+    )
+    assert named("D-1") == (NOW - timedelta(days=2), "ana")
+    assert named("D-2") == (NOW, "chidi")
+    draft = DecisionDraft(outcome=Outcome.BUYER_FULL_REFUND, rationale="Never delivered.")
+    store.record_decision_sync("D-3", draft, expected_version=1, actor="bo", now=NOW)
+    store.import_disputes([resolved(1, revision=2), resolved(3, revision=2), resolved(4)])
+    assert named("D-1") == (NOW - timedelta(days=2), "ana")
+    assert named("D-3") == (NOW, "bo")
+    assert named("D-4") == (None, None)

@@ -84,7 +84,7 @@ def make_pre_alembic(store_url: str, version: int) -> None:
     """Turn the (current) store at `store_url` into one the hand-written migrations left at
     `version` 3 or 4: no alembic_version, no PostgreSQL search index, no claims (v6), no change
     feed (v7), no reviews (v8), no figures' columns and indexes (v9), no macros (v10), no sort
-    indexes (v11), no bulk jobs (v12); v3
+    indexes (v11), no bulk jobs (v12), no decided columns (v13); v3
     without v4's tables."""
     with SqlStore.open(store_url) as store, write_tx(store.engine) as conn:
         conn.execute(text("DROP TABLE alembic_version"))
@@ -100,6 +100,10 @@ def make_pre_alembic(store_url: str, version: int) -> None:
                       "ix_disputes_sort_buyer", "ix_disputes_sort_seller",
                       "ix_disputes_sort_title"):  # fmt: skip
             conn.execute(text(f"DROP INDEX {index}"))
+        # v13 (the resolved list: who decided, when)
+        conn.execute(text("DROP INDEX ix_disputes_sort_decided"))
+        conn.execute(text("ALTER TABLE disputes DROP COLUMN decided_at"))
+        conn.execute(text("ALTER TABLE disputes DROP COLUMN decided_by"))
         # v12 (bulk actions)
         conn.execute(text("DROP TABLE bulk_items"))
         conn.execute(text("DROP TABLE bulk_jobs"))
@@ -285,3 +289,29 @@ def test_alembic_scripts_are_in_the_package() -> None:
     assert SCRIPT_LOCATION.is_relative_to(package)
     assert (SCRIPT_LOCATION / "env.py").is_file()
     assert (SCRIPT_LOCATION / "script.py.mako").is_file()
+
+
+def test_v13_fills_who_decided_from_the_decisions(store: SqlStore) -> None:
+    """Issue 22: a store from before v13 gets each dispute's standing decision (its time and
+    its author) from `decisions`; a proposal still waiting for review is not one."""
+    from datetime import UTC, datetime
+
+    from mediator.domain import DecisionDraft, Outcome, Status
+
+    store.import_disputes([make_dispute(1), make_dispute(2)])
+    queue = store.queue_page_sync(QueueQuery(), limit=3).rows
+    at = datetime(2026, 10, 2, 9, 30, tzinfo=UTC)
+    draft = DecisionDraft(outcome=Outcome.SELLER_FAVOUR, rationale="Tracking shows delivery.")
+    decided = queue[0]
+    store.record_decision_sync(
+        decided.id, draft, expected_version=decided.version, actor="agent.bo", now=at
+    )
+    with write_tx(store.engine) as conn:
+        command.downgrade(alembic_config(conn), "v12_bulk_jobs")
+        command.upgrade(alembic_config(conn), "head")
+        assert state(conn) == (HEAD_REVISION, str(SCHEMA_VERSION))
+    resolved = QueueQuery(statuses=frozenset({Status.RESOLVED}), text=decided.id)
+    (row,) = store.queue_page_sync(resolved).rows
+    assert (row.decided_at, row.decided_by) == (at, "agent.bo")
+    (other,) = store.queue_page_sync(QueueQuery(text=queue[1].id)).rows
+    assert (other.decided_at, other.decided_by) == (None, None)

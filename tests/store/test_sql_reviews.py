@@ -396,3 +396,35 @@ def test_a_newer_revision_keeps_a_proposal_waiting_and_a_return_in_the_queue(
     assert first.dispute.status is Status.AWAITING_REVIEW
     assert [p.dispute_id for p in team.reviews_sync()] == ["D-1"]
     assert (second.dispute.status, second.returned_to) == (Status.ESCALATED, "ana")
+
+
+def who_decided(store: SqlStore, dispute_id: str) -> tuple[object, object]:
+    """The queue row's "Decided at" and "Decided by" (issue 22: the resolved list)."""
+    (row,) = store.queue_page_sync(
+        QueueQuery(statuses=frozenset(Status), text=dispute_id), limit=1
+    ).rows
+    return row.decided_at, row.decided_by
+
+
+def test_the_resolved_list_names_the_decision_that_stands(team: SqlStore) -> None:
+    """Issue 22: a decision written at once stands; a proposal stands once approved (its agent,
+    its time), not while it waits or after a return; an overturn's supervisor replaces it."""
+    decide(team, "D-1", SMALL, actor="bo")
+    assert who_decided(team, "D-1") == (NOW, "bo")
+    later = NOW + timedelta(hours=2)
+    proposal = decide(team, "D-2", BIG)
+    assert who_decided(team, "D-2") == (None, None)  # waiting for a supervisor
+    team.review_sync(
+        proposal.id, ReviewVerdict.APPROVE, note="", decision=None, actor="sam", now=later
+    )
+    assert who_decided(team, "D-2") == (NOW, "ana")
+    proposal = decide(team, "D-3", BIG)
+    team.review_sync(
+        proposal.id, ReviewVerdict.OVERTURN, note="no", decision=FAVOUR, actor="sam", now=later
+    )
+    assert who_decided(team, "D-3") == (later, "sam")
+    proposal = decide(team, "D-4", BIG)
+    team.review_sync(
+        proposal.id, ReviewVerdict.RETURN, note="check E-1", decision=None, actor="kim", now=later
+    )
+    assert who_decided(team, "D-4") == (None, None)

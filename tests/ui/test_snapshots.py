@@ -235,3 +235,17 @@ def test_macro_picker(snap_compare: Snap, tmp_path: Path) -> None:
     ):  # fmt: skip
         store.save_macro_sync(body, actor="sup.snap", now=NOW)
     assert snap_compare(app, terminal_size=WIDE, run_before=keys("enter", "t", "m", *"ref"))
+
+
+def test_empty_store(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: an empty store says how to get disputes (import, seed, demo)."""
+    store = SqlStore.open(f"sqlite:///{tmp_path / 'empty.db'}")
+    store.label = "sqlite:empty.db"
+    app = MediatorApp(store, clock=FrozenClock(NOW), agent="agent.snap", tz=UTC, every=MANUAL)
+    assert snap_compare(app, terminal_size=WIDE, run_before=keys())
+
+
+def test_resolved_list(snap_compare: Snap, tmp_path: Path) -> None:
+    """Issue 22: the Resolved view: who decided and when, the newest decision first."""
+    pick = ("s", *["down"] * 5, "enter")  # "Resolved", sixth in the status list
+    assert snap_compare(build(tmp_path), terminal_size=WIDE, run_before=keys(*pick))

@@ -39,9 +39,11 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     update,
@@ -165,6 +167,15 @@ _RESOLVE = (
         # the first decision or proposal: when the dispute left the queue (issue 17); bound
         # as the change feed's time, which is `now` too (no new parameter for PostgreSQL)
         first_decided_at=func.coalesce(c.first_decided_at, bindparam("c_at", type_=UtcDateTime())),
+        # the decision that stands (issue 22): this one when it resolves the dispute, none while
+        # a proposal waits (the same parameters again)
+        decided_at=case(
+            (bindparam("status") == Status.RESOLVED.value, bindparam("c_at", type_=UtcDateTime())),
+            else_=null(),
+        ),
+        decided_by=case(
+            (bindparam("status") == Status.RESOLVED.value, bindparam("claim_actor")), else_=null()
+        ),
     )
 )
 _INSERT_DECISION = insert(decisions)

@@ -28,6 +28,7 @@ costs 20 µs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,7 @@ from sqlalchemy.exc import IntegrityError
 from mediator.domain import Decision, Dispute, Status
 from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
+from mediator.domain.review import ReviewState
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
 from mediator.store.sql import audit
 from mediator.store.sql.changes import record_change
@@ -99,6 +101,8 @@ _KEEP = (
     "claimed_from",
     "returned_to",
     "first_decided_at",
+    "decided_at",
+    "decided_by",
 )
 _COPIED = [col for col in c if col.name not in (*_KEEP, "id")]
 _UPDATE = (
@@ -305,6 +309,32 @@ def _first_decided(conn: Connection, ids: list[str]) -> None:
     for at in range(0, len(ids), _CHUNK):
         chunk = ids[at : at + _CHUNK]
         conn.execute(update(disputes).where(c.id.in_(chunk)).values(first_decided_at=first))
+        _standing(conn, chunk)
+
+
+def _standing(conn: Connection, ids: list[str]) -> None:
+    """`decided_at` and `decided_by` of the disputes `ids`: the decision that stands (issue 22;
+    `domain.review.final_decision`: the newest not pending, returned or overturned)."""
+    d = decisions.c
+    found = conn.execute(
+        select(d.dispute_id, d.decided_at, d.decided_by, d.review)
+        .where(d.dispute_id.in_(ids))
+        .order_by(d.dispute_id, d.decided_at, d.id)
+    )
+    standing: dict[str, dict[str, Any]] = {}
+    for row in found:
+        try:
+            state = ReviewState(json.loads(row.review or "{}").get("state", "not_required"))
+        except (ValueError, AttributeError):
+            state = ReviewState.NOT_REQUIRED
+        if state.final:
+            standing[row.dispute_id] = {
+                "s_id": row.dispute_id,
+                "decided_at": row.decided_at,
+                "decided_by": row.decided_by,
+            }
+    if standing:
+        conn.execute(update(disputes).where(c.id == bindparam("s_id")), list(standing.values()))
 
 
 def _undecided(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,10 +31,10 @@ _COLUMNS = (
     "id, status, reason, order_kind, order_title, currency, price_minor, buyer_name, "
     "seller_name, evidence_count, message_count, opened_at, escalated_at, urgency_at, version, "
     "deadline_rule, flagged_count, claimed_by, claimed_since, claimed_until, claimed_from, "
-    "returned_to"
+    "returned_to, decided_at, decided_by"
 )
 #: Positions of the `UtcDateTime` columns in `_COLUMNS`.
-_TIMES = (11, 12, 13, 18, 19)
+_TIMES = (11, 12, 13, 18, 19, 22)
 _STATUSES = tuple(sorted(s.value for s in QUEUE_STATUSES))
 _PAGE = (
     f"SELECT {_COLUMNS} FROM disputes WHERE status IN ({', '.join('?' * len(_STATUSES))}) "

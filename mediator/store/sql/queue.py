@@ -66,6 +66,8 @@ QUEUE_COLUMNS = (
     c.claimed_until,
     c.claimed_from,
     c.returned_to,
+    c.decided_at,
+    c.decided_by,
 )
 
 #: The default order's columns (the `(status, urgency_at, id)` / `(urgency_at, id)` indexes).
@@ -82,6 +84,18 @@ def folded(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
         return func.lower(func.left(column, chars).collate("C"))
     return func.lower(func.substr(column, literal_column("1"), chars))
+
+
+#: `domain.queue.NOT_DECIDED` as each database holds it (naive UTC), in the index's very words
+#: (revision v13_decided).
+_NOT_DECIDED = {"sqlite": "'0001-01-01 00:00:00.000000'", "postgresql": "TIMESTAMP '0001-01-01'"}
+
+
+def decided_key(dialect: str) -> ColumnElement[datetime]:
+    """The decision time as the resolved list sorts it (issue 22): without a decision, before
+    every decision (`NOT_DECIDED`); the index `ix_disputes_sort_decided` is on this expression."""
+    never: ColumnElement[datetime] = literal_column(_NOT_DECIDED[dialect], UtcDateTime())
+    return func.coalesce(c.decided_at, never, type_=UtcDateTime())
 
 
 def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:
@@ -108,6 +122,8 @@ def order_columns(sort: SortKey, dialect: str) -> list[ColumnElement[Any]]:
             return [c.flagged_count, *tail]
         case SortKey.TITLE:
             return [folded(c.order_title, dialect), *tail]
+        case SortKey.DECIDED:
+            return [decided_key(dialect), *tail]
     raise ValueError(f"unknown sort {sort!r}")  # pragma: no cover
 
 
@@ -185,7 +201,8 @@ def conditions(
     read walking that order's index, not sorted from a range of the status index (SQLite
     would guess an equality on `status` to be selective).
     """
-    sorted_ = walking is not SortKey.DUE and conn.dialect.name == "sqlite"
+    # the decision time's index begins with the status (a resolved list is one status)
+    sorted_ = walking not in (SortKey.DUE, SortKey.DECIDED) and conn.dialect.name == "sqlite"
     plain = plan is Plan.PLAIN and not sorted_
     status = c.status if plain else literal_column("+disputes.status")
     where: list[ColumnElement[bool]] = [status.in_(sorted(s.value for s in query.statuses))]
@@ -256,7 +273,13 @@ def queue_page(
         fetched.reverse()
     rows = tuple(queue_row(r, now) for r in fetched)
 
-    def any_where(cond: ColumnElement[bool]) -> bool:
+    def any_where(cond: ColumnElement[bool], *, from_start: bool) -> bool:
+        if query.sort is SortKey.DECIDED:
+            # SQLite does not read `status = ? AND (decided, urgency_at, id) > (…)` as a range of
+            # `ix_disputes_sort_decided` and would walk the status from its undecided end (half
+            # a million rows): look from the end where the rows asked for are, in the order
+            found = select(literal(1)).select_from(disputes).where(*where, cond)
+            return conn.scalar(found.order_by(*order.by(from_start)).limit(1)) is not None
         return bool(conn.scalar(select(exists().where(*where, cond))))
 
     def key(row: QueueRow) -> QueueKey:
@@ -267,14 +290,16 @@ def queue_page(
         has_before = False
         if after is not None:
             has_before = any_where(
-                order.earlier(key(rows[0])) if rows else order.earlier(after, inclusive=True)
+                order.earlier(key(rows[0])) if rows else order.earlier(after, inclusive=True),
+                from_start=True,
             )
     else:
         has_before = more
         has_after = False
         if before is not None:
             has_after = any_where(
-                order.later(key(rows[-1])) if rows else order.later(before, inclusive=True)
+                order.later(key(rows[-1])) if rows else order.later(before, inclusive=True),
+                from_start=False,
             )
     return QueuePage(rows=rows, has_before=has_before, has_after=has_after)
 

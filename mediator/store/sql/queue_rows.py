@@ -38,6 +38,8 @@ def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
         claimed_until,
         claimed_from,
         returned_to,
+        decided_at,
+        decided_by,
     ) = r
     if claimed_by is not None and not claimed_until > now():
         claimed_by = claimed_since = claimed_until = claimed_from = None
@@ -64,4 +66,6 @@ def queue_row(r: Sequence[Any], now: Callable[[], datetime]) -> QueueRow:
         claimed_until=claimed_until,
         claimed_from=claimed_from,
         returned_to=returned_to,
+        decided_at=decided_at,
+        decided_by=decided_by,
     )

@@ -44,6 +44,7 @@ from mediator.store.sql.changes import record_change
 from mediator.store.sql.deciding import RULE_KEY, stored_rule
 from mediator.store.sql.rows import (
     deadline_values,
+    decided_values,
     decision_from_row,
     decision_values,
     handled_seconds,
@@ -296,6 +297,15 @@ def _overturn(
     return decision.model_copy(update={"review": review})
 
 
+def _reviewed(
+    record: DisputeRecord, proposal: Decision, reviewed: Decision, final: Decision | None
+) -> DisputeRecord:
+    """`record` with the proposal as reviewed and the overturning decision, if any."""
+    now = tuple(reviewed if d.id == proposal.id else d for d in record.decisions)
+    extra = () if final is None or final.id == proposal.id else (final,)
+    return record.model_copy(update={"decisions": (*now, *extra)})
+
+
 def _write(
     conn: Connection,
     record: DisputeRecord,
@@ -329,6 +339,8 @@ def _write(
         "version": version + 1,
         **deadline_values(after),
         "returned_to": proposal.decided_by if status is not Status.RESOLVED else None,
+        # the decision that stands (issue 22): the approved proposal or the overturning one
+        **decided_values(_reviewed(record, proposal, reviewed, final)),
     }
     moved = conn.execute(
         update(disputes)

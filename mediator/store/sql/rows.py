@@ -39,6 +39,7 @@ from mediator.domain.flags import flag_message
 from mediator.domain.ids import SAFE_ID
 from mediator.domain.models import MacroRef
 from mediator.domain.money import from_minor, to_minor
+from mediator.domain.review import final_decision
 from mediator.store.sql.queue_rows import queue_row as queue_row
 
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
@@ -127,8 +128,20 @@ def dispute_values(d: Dispute, *, flags: bool = True) -> dict[str, Any]:
         "claimed_until": None,
         "claimed_from": None,
         "returned_to": None,
-        # nothing decided it yet (issue 17)
+        # nothing decided it yet (issue 17), no decision stands (issue 22)
         "first_decided_at": None,
+        "decided_at": None,
+        "decided_by": None,
+    }
+
+
+def decided_values(record: DisputeRecord) -> dict[str, Any]:
+    """Who wrote the decision that stands, and when (issue 22: the resolved list); None, None
+    without one."""
+    standing = final_decision(record.decisions)
+    return {
+        "decided_at": standing.decided_at if standing else None,
+        "decided_by": standing.decided_by if standing else None,
     }
 
 

@@ -177,6 +177,11 @@ class DisputeRow(StoreModel, table=True):
     #: When its first decision or proposal was written: when it left the queue, and what
     #: STAFF-48H is met by (issue 17: the shift's figures read it from an index).
     first_decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: The decision that stands (`domain.review.final_decision`): when it was written and by
+    #: whom, None without one (issue 22: the resolved list shows them and is sorted by the
+    #: time, newest first, from the `v13_decided` expression index).
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: str | None = None
 
 
 class ClaimEventRow(StoreModel, table=True):

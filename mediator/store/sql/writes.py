@@ -37,6 +37,7 @@ from mediator.store.sql.rows import (
     EVIDENCE_COLUMNS,
     MESSAGE_COLUMNS,
     deadline_values,
+    decided_values,
     decision_from_row,
     derived_values,
     dispute_from_rows,
@@ -365,4 +366,5 @@ def refresh_after_import(conn: Connection, dispute_ids: list[str]) -> None:
             update={"dispute": d.model_copy(update={"status": status}), "info_request": request}
         )
         values.update(derived_values(fresh))
+        values.update(decided_values(fresh))
         conn.execute(update(disputes).where(c.id == dispute_id).values(values))
