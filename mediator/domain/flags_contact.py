@@ -370,10 +370,10 @@ def _phone_number(text: str) -> tuple[str, str] | None:
     every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
     message. Digits next to an order, invoice or tracking word are not taken for a phone.
     """
-    if sum(c.isdigit() for c in text) < 7 and not _DIGIT_WORD.search(text):
+    if sum(map(str.isdigit, text)) < 7 and not _DIGIT_WORD.search(text):
         return None
     text = _phone_text(text)
-    if sum(c.isdigit() for c in text) < 7:
+    if sum(map(str.isdigit, text)) < 7:
         return None
     # 00 44… is +44…
     plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)

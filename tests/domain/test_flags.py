@@ -521,7 +521,7 @@ def test_ordinary_demo_lines_are_never_flagged() -> None:
         assert CONDUCT in rules(line), line
 
 
-FLAG_MODULES = ["flags", "flags_text", "flags_contact", "flags_conduct"]
+FLAG_MODULES = ["flags", "flags_text", "flags_contact", "flags_conduct", "flags_conduct_forms"]
 
 
 @pytest.mark.parametrize("module", FLAG_MODULES)
