@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from mediator.domain.flags_text import WordGate, compile_words, words_of
+from mediator.domain.flags_text import GateSet, WordGate, compile_words, words_of
 
 #: What a wish of harm wishes. Whole words: "banned" is not "unbanned".
 _HARM = (
@@ -319,29 +319,37 @@ def a_thing(text: str, end: int) -> bool:
     return _THING_AFTER.match(text, end) is not None
 
 
+#: Every form in the order it is tried, with its gate: threats, wishes of harm, abuse, insults.
+_FORMS: tuple[tuple[str, re.Pattern[str], WordGate], ...] = (
+    *(("threat", pattern, pattern_gate) for pattern, pattern_gate in _THREAT_FORMS),
+    ("wish", _WISH, _WISH_GATE),
+    ("abuse", _ABUSE_FORMS, _ABUSE_FORM_GATE),
+    *(("insult", pattern, pattern_gate) for pattern, pattern_gate in _INSULT_FORMS),
+)
+_GATES = GateSet([form_gate for _, _, form_gate in _FORMS])
+
+
 def form_evidence(text: str, *, gated: bool = True) -> tuple[str, str] | None:
     """(kind, the words) of a threat, wish of harm, abuse or insult found by its form, or None.
     `kind` is "threat", "abuse" or "insult"."""
-    words = words_of(text)
-    for pattern, pattern_gate in _THREAT_FORMS:
-        if not gated or pattern_gate(words, text):
-            for match in pattern.finditer(text):
-                if not reported(text, match.start()):
-                    return "threat", match.group()
-    if not gated or _WISH_GATE(words, text):
-        for match in _WISH.finditer(text):
-            between = next((g for g in match.groups() if g is not None), "")
-            if _WISH_UNDO.search(between) is None and not reported(text, match.start()):
-                return "threat", match.group()
-    if not gated or _ABUSE_FORM_GATE(words, text):
-        for match in _ABUSE_FORMS.finditer(text):
-            if not reported(text, match.start()):
-                return "abuse", match.group()
-    for pattern, pattern_gate in _INSULT_FORMS:
-        if not gated or pattern_gate(words, text):
-            for match in pattern.finditer(text):
+    passing = _GATES.passing(words_of(text), text) if gated else range(len(_FORMS))
+    if not passing:
+        return None
+    for index, (kind, pattern, _) in enumerate(_FORMS):
+        if index not in passing:
+            continue
+        for match in pattern.finditer(text):
+            if kind == "insult":
                 if _acceptable_insult(text, match):
-                    return "insult", match.group().strip(" .!?,\n")
+                    return kind, match.group().strip(" .!?,\n")
+            elif reported(text, match.start()):
+                continue
+            elif kind == "wish":
+                between = next((g for g in match.groups() if g is not None), "")
+                if _WISH_UNDO.search(between) is None:
+                    return "threat", match.group()
+            else:
+                return kind, match.group()
     return None
 
 

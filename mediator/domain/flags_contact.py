@@ -33,6 +33,12 @@ import re
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
+from mediator.domain.flags_contact_forms import (
+    contact_form_evidence,
+    deobfuscate,
+    misspelt_messenger,
+)
+from mediator.domain.flags_text import words_of
 from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word
 
 # --- hard evidence ------------------------------------------------------------------------
@@ -196,7 +202,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (
         "asks to call or text",
-        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
+        r"(?<!you can )(?<!just )\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
         r"names?|what you want)\b)"
         r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
         r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
@@ -217,7 +223,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "trade outside the platform",
         r"\bdirectly (?:from|to) me\b|\bdirect deal\b|\bcancel (?:the|this|your) order and\b"
-        r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move)\w*\b[^.!?\n]{0,25}?"
+        r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move|pay|buy|order|send)\w*\b"
+        r"[^.!?\n]{0,25}?"
         r"\boutside\b|\boutside (?:of )?(?:the |this )?(?:site|platform|marketplace|igitems|app)\b"
         r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b",
     ),
@@ -261,6 +268,17 @@ def off_platform_evidence(
     text: str, squashed: str, *, gated: bool = True
 ) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `off_platform`, or None."""
+    found = _contact_evidence(deobfuscate(text), text, squashed, gated=gated)
+    if found is None:
+        found = contact_form_evidence(text)
+    return found
+
+
+def _contact_evidence(
+    text: str, written: str, squashed: str, *, gated: bool
+) -> tuple[str, str] | None:
+    """The rules of this module: links, addresses and phones on `text` (`written` with "(dot)"
+    and "(at)" undone), messengers and phrases on the text as `written`."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
         return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
     if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
@@ -270,21 +288,31 @@ def off_platform_evidence(
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (phone := _phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
+    text = written
     if (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
         or _MESSENGER_GATE.search(text) is not None
     ):
         for match in _MESSENGER.finditer(text):
-            if _negated(text, match.start()) or _is_product(text, match) or _policy(text, match):
+            if (
+                _negated(text, match.start())
+                or _is_product(text, match)
+                or _policy(text, match)
+                or _reported_or_refused(text, match)
+            ):
                 continue
             name = _MESSENGER_NAMES[match.lastgroup or ""]
             return f"mentions {name}: '{_short(match.group())}'", match.group()
+    if (misspelt := _misspelt(text)) is not None:
+        return misspelt
     if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
         return f"Discord tag {tag}", tag
     if not gated or _PHRASE_GATE.search(text) is not None:
         for match in _PHRASE.finditer(text):
             if _negated(text, match.start()) or _policy(text, match):
+                continue
+            if _reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             return f"{reason}: '{_short(match.group())}'", match.group()
@@ -413,6 +441,45 @@ def _negated(text: str, start: int) -> bool:
     before = text[max(0, start - 60) : start]
     clause = re.split(r"[.!?;,\n]", before)[-1]
     return _NEGATION.search(clause) is not None
+
+
+#: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
+#: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
+_REPORTED_BEFORE = re.compile(
+    r"\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)) (?:asked|told|wanted|"
+    r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\bi (?:use|used|play|played|"
+    r"run|moderate|have|had|am in|'m in) $"
+)
+_REFUSED_AFTER = re.compile(
+    r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
+    r"'m reporting)\b|\bfor (?:my|our) (?:clan|guild|team|friends|family|gaming|work|school)\b"
+)
+
+
+def _misspelt(text: str) -> tuple[str, str] | None:
+    """A messenger's name misspelt by one letter ("telegrm", "discrod"), in a context the exact
+    name would be flagged in (not negated, not a product, not policy talk, not reported)."""
+    found = misspelt_messenger(words_of(text))
+    if found is None:
+        return None
+    name, token = found
+    match = re.search(rf"\b{re.escape(token)}\b", text)
+    if match is None or (
+        _negated(text, match.start())
+        or _is_product(text, match)
+        or _policy(text, match)
+        or _reported_or_refused(text, match)
+    ):
+        return None
+    return f"mentions {name} (misspelt): '{token}'", token
+
+
+def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
+    before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
+    after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
+    return (
+        _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
+    )
 
 
 def _policy(text: str, match: re.Match[str]) -> bool:
