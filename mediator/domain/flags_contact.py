@@ -33,6 +33,7 @@ import re
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
+from mediator.domain.flags_phones import national_number
 from mediator.domain.flags_contact_forms import (
     contact_form_evidence,
     deobfuscate,
@@ -93,7 +94,8 @@ _CREDENTIALS = compile_words(
 )
 _DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
 _PHONE_CUE = compile_words(
-    r"\b(?:call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
+    r"\b(?:bel|bellen|app?el\w*|chiama\w*|numero|numéro|telefono|téléphone|portable|"
+    r"cellulare|telefoon|mobiel|call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
     r"my (?:number|no|num)|number is|num is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
     r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
 )
@@ -411,11 +413,24 @@ def _phone_number(text: str) -> tuple[str, str] | None:
                 return _format(match.number), match.raw_string
     if _PHONE_CUE.search(text) is None:
         return None
+    # Mobile numbers of every region first (`flags_phones`), then landlines of the
+    # marketplace's countries with libphonenumber's matcher.
+    for candidate in _NATIONAL_CANDIDATE.finditer(text):
+        raw = candidate.group().strip(" \t.-/(")
+        if not _phone_context_ok(text, candidate.start()) or _DATE.fullmatch(raw):
+            continue
+        if (number := national_number(re.sub(r"\D", "", raw))) is not None:
+            region = phonenumbers.region_code_for_number(number)
+            return f"{_format(number)} (a national number; {region} assumed)", raw
     for region in _NATIONAL_REGIONS:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             if _phone_context_ok(text, match.start) and not _DATE.fullmatch(match.raw_string):
                 return _format(match.number), match.raw_string
     return None
+
+
+#: A national number as written: digits with spaces, dots, dashes, slashes or brackets.
+_NATIONAL_CANDIDATE = re.compile(r"(?<![\w+])\(?\d[\d \t.\-/()]{5,20}\d(?![\w])")
 
 
 def _phone_context_ok(text: str, start: int) -> bool:
