@@ -47,7 +47,8 @@ _THREATS = (
     r"|\b(?:know|find(?: out)?|found out|get|look up) where (?:you|u) live"
     r"|\bwatch (?:your|ur) back\b"
     r"|\b(?:you|u)(?:'ll| will) (?:regret|pay for)\b"
-    r"(?= (?:this|that|it|what|scamming|ignoring|lying|everything)\b|\s?[.!]|\s?$)|\bmake (?:your|ur) life (?:a )?(?:living )?"
+    r"(?= (?:this|that|it|what|scamming|ignoring|lying|everything)\b|\s?[.!]|\s?$)"
+    r"|\bmake (?:your|ur) life (?:a )?(?:living )?"
     r"(?:hell|miserable)\b|\b(?:i(?:'ll| will)|i'm going to|i am going to|gonna|i'm gonna) "
     r"(?:dox+|swat|ddos|hack|kill|hurt|destroy|beat|end|ruin|stab|shoot) (?:you|u|your|ur)\b"
     r"|\bpost (?:your|ur) (?:address|home|face|details|info)\b|\bkill (?:yo)?urself\b|\bkys\b"
@@ -68,7 +69,8 @@ _THREATS = (
     r"|\b(?:come|coming|show(?:ing)? up|driv(?:e|ing)) (?:to|at|by) (?:your|ur) "
     r"(?:house|home|place|door|work)\b"
     r"|\bsleep with one eye open\b|\b(?:you|u)(?:'ll| will|'re going to| are going to) "
-    r"(?:be sorry|regret)\b(?! nothing| it not| not)|\bwatch what happens\b|\bsee what happens (?:to|when)\b"
+    r"(?:be sorry|regret)\b(?! nothing| it not| not)|\bwatch what happens\b"
+    r"|\bsee what happens (?:to|when)\b"
     r"|\bmake sure (?:you|u) never (?:sell|work|trade|play|get)\b|\bi(?:'ll| will) get (?:you|u)\b"
     r"|\bfind (?:your|ur) (?:parents|family|mom|mother|dad|kids|wife|girlfriend)\b"
     # harassment as a promise
@@ -273,26 +275,26 @@ def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
 def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `conduct`, or None."""
     if not gated or _THREAT_GATE.search(text):
-        for match in _THREAT.finditer(text):
-            if not reported(text, match.start()):
-                return f"threat: '{_short(match.group())}'", match.group()
+        for threat in _THREAT.finditer(text):
+            if not reported(text, threat.start()):
+                return f"threat: '{_short(threat.group())}'", threat.group()
     if (not gated or _ABUSE_GATE.search(text)) and (match := _ABUSE_RE.search(text)):
         return f"abuse: '{_short(match.group())}'", match.group()
     if not gated or _INSULT_GATE.search(squashed):
-        for match in _INSULT.finditer(text):
-            start = match.start()
+        for insult in _INSULT.finditer(text):
+            start = insult.start()
             if not (
                 _reported(text, start)
                 or reported(text, start)
                 or self_directed(text, start)
-                or a_thing(text, match.end())
+                or a_thing(text, insult.end())
             ):
-                return f"insult: '{_NAMES[match.lastgroup or '']}'", match.group()
+                return f"insult: '{_NAMES[insult.lastgroup or '']}'", insult.group()
     if not gated or _ACCUSE_GATE.search(squashed):
-        for match in _ACCUSE.finditer(text):
-            start = match.start()
-            if not (_reported(text, start) or _negated(text, start) or _asking(text, match)):
-                return f"accusation: '{_NAMES[match.lastgroup or '']}'", match.group()
+        for accusation in _ACCUSE.finditer(text):
+            start = accusation.start()
+            if not (_reported(text, start) or _negated(text, start) or _asking(text, accusation)):
+                return f"accusation: '{_NAMES[accusation.lastgroup or '']}'", accusation.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
         phrase = match.group().strip(" .!?,\n")
         return f"insult: '{_short(phrase)}'", phrase

@@ -26,7 +26,8 @@ from mediator.domain.flags_text import GateSet, WordGate, compile_words, words_o
 
 #: What a wish of harm wishes. Whole words: "banned" is not "unbanned".
 _HARM = (
-    r"\b(?:(?:get|gets|getting|be|is|are|goes|go|got) )?(?:banned|robbed|stolen|hacked|scammed|sued|"
+    r"\b(?:(?:get|gets|getting|be|is|are|goes|go|got) )?"
+    r"(?:banned|robbed|stolen|hacked|scammed|sued|"
     r"fired|evicted|arrested|jailed|killed|murdered|hurt|raped|beaten|run over|hit by|"
     r"shut down|closed down|burned|burnt|bankrupt|broke|ruined|destroyed|cancer|aids)\b"
     r"|\b(?:burns?|burning|dies?|dying|rots?|rotting|suffers?|suffering|chokes?|choking|"
@@ -44,10 +45,13 @@ _HARM = (
 )
 _WISH = compile_words(
     r"\b(?:hope|hoping|wish|wishing|pray|praying|may)\b(?: (?:that|to god))?"
-    r" (?:you|u|your|ur|ya)\b([^.!?\n]{0,60}?)" + f"(?:{_HARM})"
-    + r"|\b(?:you|u)(?: really| all| fully)? deserves? (?:to )?([^.!?\n]{0,20}?)" + f"(?:{_HARM})"
+    r" (?:you|u|your|ur|ya)\b([^.!?\n]{0,60}?)"
+    + f"(?:{_HARM})"
+    + r"|\b(?:you|u)(?: really| all| fully)? deserves? (?:to )?([^.!?\n]{0,20}?)"
+    + f"(?:{_HARM})"
     + r"|\b(?:ojala|espero que|tomara que|oby|mam nadzieję,? że|hoffe,? (?:dass )?)\b"
-    r"([^.!?\n]{0,40}?)" + f"(?:{_HARM})"
+    r"([^.!?\n]{0,40}?)"
+    + f"(?:{_HARM})"
     + r"|\bчтоб(?:ы)? (?:ты|твой|твоя|твое|тебя)\b([^.!?\n]{0,30}?)(?:сдох|сгор|разорил|подох)"
 )
 _WISH_UNDO = re.compile(r"n't\b|\b(?:not|never|no|nicht|nao|nie|не)\b|\bun(?:banned|locked)")
@@ -67,11 +71,97 @@ _BEASTS = (
 )
 #: Words that are no adjective before a noun ("you sold the pig mount", "you got a rat pet").
 _NOT_ADJECTIVE = frozenset(
-    "a an the my your his her our their this that these those some any got get have has had "
-    "sold sell saw see bought buy gave give sent send took take want need like is are was were "
-    "will can could should would did do does also just still never ever even only really know knew "
-    "care cared made make left paid pay offered gave said say told mean meant think thought "
-    "as so too very not no with and or but for of in on at to".split()
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "any",
+        "got",
+        "get",
+        "have",
+        "has",
+        "had",
+        "sold",
+        "sell",
+        "saw",
+        "see",
+        "bought",
+        "buy",
+        "gave",
+        "give",
+        "sent",
+        "send",
+        "took",
+        "take",
+        "want",
+        "need",
+        "like",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "can",
+        "could",
+        "should",
+        "would",
+        "did",
+        "do",
+        "does",
+        "also",
+        "just",
+        "still",
+        "never",
+        "ever",
+        "even",
+        "only",
+        "really",
+        "know",
+        "knew",
+        "care",
+        "cared",
+        "made",
+        "make",
+        "left",
+        "paid",
+        "pay",
+        "offered",
+        "gave",
+        "said",
+        "say",
+        "told",
+        "mean",
+        "meant",
+        "think",
+        "thought",
+        "as",
+        "so",
+        "too",
+        "very",
+        "not",
+        "no",
+        "with",
+        "and",
+        "or",
+        "but",
+        "for",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+    ]
 )
 #: A following word that makes the noun a thing in a game or a shop.
 _THING_AFTER = re.compile(
@@ -88,8 +178,10 @@ _YOU_NOUN = compile_words(
     rf"to|of|for|while|later|longer|sense|attention|info|information|details?|left|else|"
     rf"patience|interest)\b)[a-z]{{2,15}}\b"
 )
-_FRIENDLY = re.compile(r"\b(?:cute|sweet|lovely|clever|smart|brave|lucky|legend|genius|angel|star|"
-                       r"champ|beauty|gem|hero|king|queen|boss|beast)\b")
+_FRIENDLY = re.compile(
+    r"\b(?:cute|sweet|lovely|clever|smart|brave|lucky|legend|genius|angel|star|"
+    r"champ|beauty|gem|hero|king|queen|boss|beast)\b"
+)
 _OF_A_PARTY = compile_words(
     r"\b(?:joke|disgrace|excuse|embarrassment|piece of (?:garbage|trash|shit|crap|work)|waste|"
     r"clown|idiot|moron|scum|rat|snake|pig|fraud|thief|liar|crook|shame|sorry excuse|"
@@ -105,7 +197,8 @@ _OF_A_PARTY = compile_words(
 )
 _HEY = compile_words(
     rf"(?:^|[.!?,\n]\s?|\b(?:hey|hi|oi|yo|listen|listen here|ok|okay|well|look|thanks|thx|"
-    rf"sorry|hello)\s)(?:you )?(?:{_BEASTS}|dummy|dumbass|stupid|dickhead|idiota|burro|imbecil|pendejo|otario|trottel|idiot|"
+    rf"sorry|hello)\s)(?:you )?(?:{_BEASTS}|dummy|dumbass|stupid|dickhead|idiota|burro|imbecil|"
+    rf"pendejo|otario|trottel|idiot|"
     rf"penner|debilu|idioto|frajerze|дурак|идиот)\s?(?:[.!?,\n]|$)"
 )
 #: "du dummer Hund", "ty śmieciu", "você é um lixo", "eres una rata", "ты тупой": by language.

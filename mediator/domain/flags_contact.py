@@ -33,14 +33,13 @@ import re
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
-from mediator.domain.flags_phones import national_number
 from mediator.domain.flags_contact_forms import (
     contact_form_evidence,
     deobfuscate,
     misspelt_messenger,
 )
-from mediator.domain.flags_text import words_of
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word
+from mediator.domain.flags_phones import national_number
+from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word, words_of
 
 # --- hard evidence ------------------------------------------------------------------------
 
@@ -204,7 +203,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (
         "asks to call or text",
-        r"(?<!you can )(?<!just )\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
+        r"(?<!you can )(?<!just )\b(?:call|text|ring|phone|sms|txt) me\b"
+        r"(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
         r"names?|what you want)\b)"
         r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
         r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
@@ -492,9 +492,7 @@ def _misspelt(text: str) -> tuple[str, str] | None:
 def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
     before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
     after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
-    return (
-        _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
-    )
+    return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
 
 
 def _policy(text: str, match: re.Match[str]) -> bool:

@@ -36,8 +36,10 @@ _OBF_DOT = re.compile(
     rf"\s{{0,2}}(?:[(\[{{<]\s?(?:{_DOT_WORDS})\s?[)\]}}>]|\b(?:punkt|kropka)\b)\s{{0,2}}"
 )
 _OBF_AT = re.compile(r"\s{0,2}[(\[{<]\s?(?:at|@|ät|arroba|malpa|собака)\s?[)\]}>]\s{0,2}")
-_OBF_GATE = re.compile(r"[(\[{<]\s?(?:dot|punkt|punto|ponto|kropka|точка|\.|at|@|ät|arroba|"
-                       r"malpa|собака)\s?[)\]}>]|\b(?:punkt|kropka)\b")
+_OBF_GATE = re.compile(
+    r"[(\[{<]\s?(?:dot|punkt|punto|ponto|kropka|точка|\.|at|@|ät|arroba|"
+    r"malpa|собака)\s?[)\]}>]|\b(?:punkt|kropka)\b"
+)
 
 
 def deobfuscate(text: str) -> str:
@@ -55,6 +57,7 @@ def deobfuscate(text: str) -> str:
 # --- links to any host --------------------------------------------------------------------
 
 _LINKIFY = LinkifyIt().tlds(TLDS)
+_TLD_SET = frozenset(tld.lower() for tld in TLDS)
 #: Something shaped like a host: "x.com", "www.", "://". A fast gate before linkify-it.
 _HOSTISH = re.compile(r"\.[a-z]{2}")
 #: The marketplace, the games' own stores and sites, and screenshot or file hosts: evidence,
@@ -73,8 +76,48 @@ _BENIGN_HOSTS = (
 #: Top-level domains that count without "www." or a scheme: the commercial ones and the
 #: marketplace's countries. Not "it", "is", "so", "md", "py", "zip", "mov": words and files.
 _BARE_TLDS = frozenset(
-    "com net org shop store io gg xyz site online top biz info app dev club deals market "
-    "trade games game live link pro vip ru de pl eu uk br pt es mx ua at ch fr nl cz".split()
+    [
+        "com",
+        "net",
+        "org",
+        "shop",
+        "store",
+        "io",
+        "gg",
+        "xyz",
+        "site",
+        "online",
+        "top",
+        "biz",
+        "info",
+        "app",
+        "dev",
+        "club",
+        "deals",
+        "market",
+        "trade",
+        "games",
+        "game",
+        "live",
+        "link",
+        "pro",
+        "vip",
+        "ru",
+        "de",
+        "pl",
+        "eu",
+        "uk",
+        "br",
+        "pt",
+        "es",
+        "mx",
+        "ua",
+        "at",
+        "ch",
+        "fr",
+        "nl",
+        "cz",
+    ]
 )
 
 
@@ -93,6 +136,8 @@ def unknown_link(text: str) -> str | None:
             continue
         explicit = raw.startswith(("http://", "https://", "www.")) or "://" in raw
         labels = host.split(".")
+        if len(labels) < 2 or labels[-1] not in _TLD_SET:
+            continue
         if not explicit and (labels[-1] not in _BARE_TLDS or len(labels[-2]) < 3):
             continue
         return raw.rstrip(".,;:!?)")
@@ -135,9 +180,9 @@ def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     """(reason, words) for a payment outside the platform's checkout, or None."""
     if (wallet := _WALLET.search(text)) is not None:
         return "crypto wallet address", wallet.group()
-    if _CRYPTO_CUE.search(text) is not None and (wallet := _WALLET_CUED.search(text)):
-        if sum(map(str.isdigit, wallet.group())) >= 3:
-            return "crypto wallet address", wallet.group()
+    cued = _WALLET_CUED.search(text) if _CRYPTO_CUE.search(text) is not None else None
+    if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
+        return "crypto wallet address", cued.group()
     if _PAYMENT_GATE(words, text) and (match := _PAYMENT.search(text)) is not None:
         return "payment outside the platform", match.group()
     return None
@@ -151,13 +196,16 @@ _CALLS: tuple[tuple[str, str], ...] = (
     ("Google Meet", r"\bgoogle meet\b(?! link in)|\bmeet\.google\b|\b(?:on|via|over|hop on|join) "
      r"(?:a )?(?:google )?meet (?:call|link|session)\b"),
     ("FaceTime", r"\bfacetime (?:me|call|you|u)\b|\b(?:on|via|over) facetime\b|\bfacetime\?"),
-    ("Microsoft Teams", r"\b(?:on|via|over|hop on|join) (?:ms |microsoft )?teams (?:call|meeting)\b"),
+    ("Microsoft Teams", r"\b(?:on|via|over|hop on|join) (?:ms |microsoft )?teams "
+     r"(?:call|meeting)\b"),
     ("TikTok", rf"{LEFT}tik ?tok{RIGHT}(?=[^.!?\n]{{0,12}}@)|\b(?:on|my|via|dm me on) tik ?tok\b"),
     ("Wickr", r"\bwickr\b"),
     ("KakaoTalk", r"\bkakao(?: ?talk)?\b"),
     ("Threema", r"\bthreema\b"),
-    ("Reddit", r"\b(?:dm|pm|message|msg|chat|hmu|find|add) me on reddit\b|(?<![\w/])u/[a-z0-9_-]{3,20}"),
-    ("LINE", r"\b(?:on|my|via) line,? id\b|\bline id\b|\b(?:hmu|msg|message|add me|dm) (?:me )?on line\b"),
+    ("Reddit", r"\b(?:dm|pm|message|msg|chat|hmu|find|add) me on reddit\b"
+     r"|(?<![\w/])u/[a-z0-9_-]{3,20}"),
+    ("LINE", r"\b(?:on|my|via) line,? id\b|\bline id\b"
+     r"|\b(?:hmu|msg|message|add me|dm) (?:me )?on line\b"),
 )  # fmt: skip
 _CALL = compile_words("|".join(f"(?P<c{i}>{src})" for i, (_, src) in enumerate(_CALLS)))
 _CALL_NAMES = {f"c{i}": name for i, (name, _) in enumerate(_CALLS)}
@@ -171,7 +219,8 @@ _HANDLE = compile_words(
     r"wickr|kik|kakao|kakaotalk|line|threema|fb|vk|wechat|skype|signal|viber|whatsapp|wa)"
     r"(?: id| name| handle| user(?:name)?| is)?\s?(?::|=|-|@|is)\s?@?([a-z0-9_][a-z0-9_.]{2,29})"
     r"|\b(?:ig|insta|snap|tiktok|twitter|tg|telegram)\s@([a-z0-9_][a-z0-9_.]{2,29})"
-    r"|\bmy (?:snap|ig|insta|tiktok|tg|kik|skype|line|wechat) (?:is |= )@?([a-z0-9_][a-z0-9_.]{2,29})"
+    r"|\bmy (?:snap|ig|insta|tiktok|tg|kik|skype|line|wechat) (?:is |= )"
+    r"@?([a-z0-9_][a-z0-9_.]{2,29})"
 )
 _HANDLE_GATE = WordGate(
     "ig", "insta", "instagram", "snap", "snapchat", "tiktok", "tik", "twitter", "tg", "telegram",
@@ -206,9 +255,29 @@ _FUZZY_NAMES = {
 }  # fmt: skip
 #: Real words one edit from a name.
 _REAL_WORDS = frozenset(
-    "discard discards discords discordant telegrams telegraph instagrams facebooks snapchats "
-    "whatsapps discorda discordo discordar discordam discordas discordei discordou discorde "
-    "discordes discordia discordo".split()
+    [
+        "discard",
+        "discards",
+        "discords",
+        "discordant",
+        "telegrams",
+        "telegraph",
+        "instagrams",
+        "facebooks",
+        "snapchats",
+        "whatsapps",
+        "discorda",
+        "discordo",
+        "discordar",
+        "discordam",
+        "discordas",
+        "discordei",
+        "discordou",
+        "discorde",
+        "discordes",
+        "discordia",
+        "discordo",
+    ]
 )
 
 

@@ -41,14 +41,17 @@ _Index = dict[tuple[str, int], tuple[tuple[str, "re.Pattern[str]"], ...]]
 @cache
 def _index() -> _Index:
     """(national prefix, length of the rest) → regions whose mobile numbers can look so."""
-    regions = [*PREFERRED_REGIONS, *sorted(set(phonenumbers.SUPPORTED_REGIONS) - set(PREFERRED_REGIONS))]
+    regions = [
+        *PREFERRED_REGIONS,
+        *sorted(set(phonenumbers.SUPPORTED_REGIONS) - set(PREFERRED_REGIONS)),
+    ]
     index: dict[tuple[str, int], list[tuple[str, re.Pattern[str]]]] = {}
     for region in regions:
         meta = PhoneMetadata.metadata_for_region(region)
         if meta is None or meta.mobile is None:
             continue
         pattern = meta.mobile.national_number_pattern
-        lengths = meta.mobile.possible_length or meta.general_desc.possible_length or ()
+        lengths = meta.mobile.possible_length or ()
         if not pattern or not lengths:
             continue
         compiled = re.compile(pattern)

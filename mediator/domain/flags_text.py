@@ -248,7 +248,7 @@ class GateSet:
     """Many `WordGate`s answered at once: which of them pass for a message, for one set
     intersection and a dictionary look-up per matching word (instead of one call per gate)."""
 
-    __slots__ = ("_keys", "_by_word", "_prefixes")
+    __slots__ = ("_by_word", "_keys", "_prefixes")
 
     def __init__(self, gates: list[WordGate]) -> None:
         by_word: dict[str, set[int]] = {}
