@@ -126,7 +126,7 @@ _INSULTS: tuple[tuple[str, str], ...] = (
         + "|"
         + _words("penner", "trottel", "vollpfosten", "spacko"),
     ),
-    ("pendejo", _words("pendejo", "gilipollas", "cabrón") + r"|hijo de puta"),
+    ("pendejo", _words("pendejo", "gilipollas", "cabrón", "ratero", "culero") + r"|hijo de puta"),
     ("otário", _words("otário", "babaca", "arrombado") + r"|filho da puta"),
     ("debil", _words("debil", "debilu", "debilem", "kretyn", "kretynie") + r"|ty chuju|jebany"),
     ("идиот", r"идиот\w*|дебил\w*|урод\w*|мудак\w*|придур\w*|лох|лохи|чмо|мразь"),
@@ -235,7 +235,8 @@ _INSULT_GATE = gate(
     "arschloch", "bitch", "сук", "kurwo", "bastard", "dickhead", "wanker", "twat", "cunt",
     "scumbag", "shithead", "motherfucker", "pieceof", "loser", "trash", "human", "тварь", "scum",
     "lowlife", "dirtbag", "wichser", "hurensohn", "missgeburt", "spast", "penner", "trottel",
-    "vollpfosten", "spacko", "pendejo", "gilipollas", "cabrón", "puta", "otário", "babaca",
+    "vollpfosten", "spacko", "pendejo", "gilipollas", "cabrón", "ratero", "culero", "puta",
+    "otário", "babaca",
     "arrombado", "debil", "kretyn", "chuj", "jebany", "идиот", "дебил", "урод", "мудак", "придур",
     "лох", "чмо", "мразь",
 )  # fmt: skip

@@ -257,7 +257,24 @@ _INSULT_FORMS = (
 
 #: Threat forms, each with the words its gate needs (one of them).
 _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"\b(?:track|hunt|chase|run) (?:you|u|ya) down\b", ("down",)),
+    (
+        r"\b(?:track|hunt|chase|run) (?:you|u|ya) down\b(?! in (?:the )?game| in-game| ingame)",
+        ("down",),
+    ),
+    (
+        r"\bmake (?:you|u) pay(?: for (?:this|that|it|what you did))?\s?(?:[.!]|$)"
+        r"|\bmake (?:you|u) pay for (?:this|that|it|what)\b"
+        r"|\bhearing from (?:my|some of my|our) (?:friends|boys|guys|people|cousins|brothers)\b"
+        r"|\b(?:enjoy )?your last days\b"
+        r"|\b(?:pray|hope) (?:you|u) never (?:meet|see|run into|find) me\b",
+        ("pay", "hearing", "last", "never"),
+    ),
+    (
+        r"\bhacer(?:te)? la vida (?:imposible|un infierno|imposivel)|\bla vida imposible\b"
+        r"|\b(?:vida|leben) (?:um inferno|zur holle|un infierno)\b"
+        r"|\b(?:vou|voy a|vamos a) acabar (?:com )?(?:voce|vc|contigo|tigo|com voce)\b",
+        ("vida", "leben", "acabar"),
+    ),
     (
         r"\b(?:i|we|i'll|we'll|i will|we will|i'm|we're|gonna|going to|will) "
         r"(?:(?!not\b|cannot\b|can\b|could\b|couldn|don|didn|won|never\b)\w+ ){0,2}?"

@@ -149,6 +149,10 @@ def unknown_link(text: str) -> str | None:
 _PAY_APPS = r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum"
 _PAYMENT = compile_words(
     rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik) me\b"
+    # the US person-to-person apps are outside any marketplace's checkout wherever named
+    rf"|\b(?:over|on|via|through|thru|by|with|using|take|accept|have|got|my) "
+    rf"(?:venmo|zelle|cash ?app)\b"
+    rf"|\b(?:over|on|via|through|thru|using) (?:{_PAY_APPS})\b(?! card| account)"
     rf"|\b(?:pay|send|transfer|wire)\w* (?:me |it |the (?:money|rest|difference) |"
     rf"(?:\w+ )?)?(?:on|via|with|through|by|over|using|to my|per) (?:my )?(?:{_PAY_APPS}|"
     rf"crypto|btc|bitcoin|usdt|eth|ethereum|ltc|binance)\b(?! card)"
@@ -192,12 +196,12 @@ def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
 
 _CALLS: tuple[tuple[str, str], ...] = (
     ("Zoom", r"\bzoom (?:call|meeting|me|session|chat|link)\b|\b(?:on|via|over|hop on|join|"
-     r"jump on|get on) (?:a )?zoom\b(?! lens| level| in| out)"),
+     r"jump on|get on) (?:a |my |our )?zoom\b(?! lens| level| in| out)"),
     ("Google Meet", r"\bgoogle meet\b(?! link in)|\bmeet\.google\b|\b(?:on|via|over|hop on|join) "
      r"(?:a )?(?:google )?meet (?:call|link|session)\b"),
     ("FaceTime", r"\bfacetime (?:me|call|you|u)\b|\b(?:on|via|over) facetime\b|\bfacetime\?"),
     ("Microsoft Teams", r"\b(?:on|via|over|hop on|join) (?:ms |microsoft )?teams "
-     r"(?:call|meeting)\b"),
+     r"(?:call|meeting)\b|\b(?:me|us)\b[^.!?\n]{0,20}\b(?:on|via|over) (?:ms |microsoft )?teams\b"),
     ("TikTok", rf"{LEFT}tik ?tok{RIGHT}(?=[^.!?\n]{{0,12}}@)|\b(?:on|my|via|dm me on) tik ?tok\b"),
     ("Wickr", r"\bwickr\b"),
     ("KakaoTalk", r"\bkakao(?: ?talk)?\b"),
