@@ -215,7 +215,7 @@ _CALL = compile_words("|".join(f"(?P<c{i}>{src})" for i, (_, src) in enumerate(_
 _CALL_NAMES = {f"c{i}": name for i, (name, _) in enumerate(_CALLS)}
 _CALL_GATE = WordGate(
     "zoom", "google", "meet", "facetime", "teams", "tiktok", "tik", "wickr", "kakao",
-    "kakaotalk", "threema", "reddit", "u/*", "line",
+    "kakaotalk", "threema", "reddit", "u/*", "line id*", "line, id*", "on line*",
 )  # fmt: skip
 #: A platform's name or short name, then ":"/"@"/"id", then a handle: "IG @lena.trades".
 _HANDLE = compile_words(
