@@ -190,8 +190,8 @@ _OF_A_PARTY = compile_words(
     r"(?:seller|buyer|human(?: being)?|person|man|woman|trader|vendedor|vendedora|comprador|"
     r"compradora|verkaufer|verkauferin|kaufer|mensch|ser humano|sprzedawc\w*|człowieka|"
     r"продав\w*|человек\w*)\b"
-    r"|\b(?:seller|vendedor|vendedora|verkaufer|comprador)\w* (?:de|von|do) (?:merda|mierda|"
-    r"lixo|basura|mist|scheisse|scheiße)\b"
+    r"|\b(?:seller|vendedor|vendedora|verkaufer|comprador)\w* (?:(?:de|von|do) )?(?:merda|mierda|"
+    r"lixo|basura|mist|scheisse|scheiße|idiota|burro|inutil|porco|nojento|de mierda)\b"
     r"|\b(?:clown|scam|fraud|thief|liar|joke|rat|snake|crook|muppet|"
     r"lying|thieving|scummy|trash|garbage)(?: ass)? (?:seller|buyer|shop|store|trader)\b"
 )
@@ -210,7 +210,8 @@ _NATIVE = compile_words(
     r"otario|babaca|merda|inutil|ladrao|ladra|imbecil|palhaco|verme|rato|porco|vagabund\w*|"
     r"safad\w*|canalha|escroto|nojento|corno|mentiroso)\b"
     r"|\b(?:seu|sua) (?:grande )?(?:merda|lixo|idiota|burro|otario|babaca|verme|"
-    r"vagabund\w*|safad\w*|canalha|escroto|corno|imbecil|palhaco|besta|anta|jumento)\b"
+    r"vagabund\w*|safad\w*|canalha|escroto|corno|imbecil|palhaco|besta|anta|jumento|"
+    r"vigarista|trambiqueiro|picareta|golpista|caloteiro)\b"
     r"|\beres (?:un |una |muy |tan |el |la )*(?:idiota|imbecil|estupid\w*|inutil|rata|basura|"
     r"cerdo|cerda|payaso|ladron|estafador\w*|mentiros\w*|pendejo|tonto|tonta|gilipollas|"
     r"mierda|subnormal|retrasad\w*)\b"
@@ -227,8 +228,11 @@ _NATIVE = compile_words(
     r"|скотин\w*|ничтожеств\w*|\bdumb ?fuck\w*|\bdumbfuck\w*|\bdipshit\b|\bfuckface\b"
     r"|\b(?:your|ur) (?:mother|mom|mum|parents) should (?:have|'ve)\b"
     r"|\b(?:nobody|no one) (?:would|will|is going to) miss (?:you|u)\b"
-    r"|\b(?:you|u) (?:are|r|'re) (?:a |an |such a |an absolute |a total |a complete )?"
-    r"(?:disgrace|waste of \w+|failure|nobody|nothing|parasite|vermin|subhuman|degenerate)\b"
+    r"|\b(?:you|u)(?: are| r|'re|re) (?:a |an |such a |an absolute |a total |a complete )?"
+    r"(?:disgrace|embarrassment|waste of \w+|failure|nobody|nothing|parasite|vermin|subhuman|"
+    r"degenerate)\b(?! (?:to worry|wrong|to do|else|more|special))"
+    r"|\bbist du (?:eigentlich |echt |so |denn |wirklich )?(?:blod|dumm|bescheuert|doof|"
+    r"behindert)\w*|\b(?:blod|dumm|bescheuert|doof|behindert)\w* bist du\b"
 )
 #: Gates (see `flags_text.gate`), one per insult form.
 _BEAST_GATE = WordGate(
@@ -246,7 +250,7 @@ _NATIVE_GATE = WordGate(
     "pinche", "jodido", "asqueroso", "pedazo", "hijo", "hija", "filho", "filha", "cara", "ty",
     "jesteś", "ты", "вы", "скотин*", "ничтожеств*", "dumb*", "dipshit", "fuckface", "should",
     "miss", "disgrace", "waste", "failure", "nobody", "nothing", "parasite", "vermin",
-    "subhuman", "degenerate",
+    "subhuman", "degenerate", "embarrassment", "bist",
 )  # fmt: skip
 _INSULT_FORMS = (
     (_YOU_NOUN, _BEAST_GATE),
@@ -266,8 +270,13 @@ _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"|\bmake (?:you|u) pay for (?:this|that|it|what)\b"
         r"|\bhearing from (?:my|some of my|our) (?:friends|boys|guys|people|cousins|brothers)\b"
         r"|\b(?:enjoy )?your last days\b"
-        r"|\b(?:pray|hope) (?:you|u) never (?:meet|see|run into|find) me\b",
-        ("pay", "hearing", "last", "never"),
+        r"|\b(?:pray|hope) (?:you|u) never (?:meet|see|run into|find) me\b"
+        r"|\bmake (?:you|u) regret\b|\bget what(?:'s| is) coming(?: to (?:you|u))?\b"
+        r"|\b(?:hunt|track) down (?:every|all|each) [^.!?\n]{0,25}\b(?:you|your|ur)\b"
+        r"|\bend up (?:dead|in a ditch|hurt|in (?:the |a )?hospital|six feet under|in a body bag)"
+        r"|\b(?:should|better|'d better|had better|need to) watch (?:yourself|your step)\b"
+        r"(?! on| with| when| at| in the)",
+        ("pay", "hearing", "last", "never", "regret", "coming", "hunt", "track", "end", "watch"),
     ),
     (
         r"\bhacer(?:te)? la vida (?:imposible|un infierno|imposivel)|\bla vida imposible\b"

@@ -238,7 +238,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move|pay|buy|order|send)\w*\b"
         r"[^.!?\n]{0,25}?"
         r"\boutside\b|\boutside (?:of )?(?:the |this )?(?:site|platform|marketplace|igitems|app)\b"
-        r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b",
+        r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b"
+        r"|\blink (?:is )?(?:in|on) (?:my )?(?:bio|profile)\b|\blink in bio\b"
+        r"|\b(?:tap|check|see|click|visit) (?:the |my )?bio\b",
     ),
 )
 _PHRASE = compile_words("|".join(f"(?P<p{i}>{source})" for i, (_, source) in enumerate(_PHRASES)))
@@ -252,7 +254,7 @@ _PHRASE_GATE = gate(
     "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
     # payment and trade
     "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
-    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper",
+    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
 
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
@@ -474,10 +476,13 @@ _REPORTED_BEFORE = re.compile(
     r"\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)) (?:asked|told|wanted|"
     r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\bi (?:use|used|play|played|"
     r"run|moderate|have|had|am in|'m in) $"
+    r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
+    r"messaged)\W{0,3}$"
 )
 _REFUSED_AFTER = re.compile(
     r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
-    r"'m reporting)\b|\bfor (?:my|our) (?:clan|guild|team|friends|family|gaming|work|school)\b"
+    r"'m reporting|ignored)\b|\bfor (?:my|our) (?:clan|guild|team|friends|family|gaming|work|"
+    r"school)\b"
 )
 
 
@@ -499,9 +504,15 @@ def _misspelt(text: str) -> tuple[str, str] | None:
     return f"mentions {name} (misspelt): '{token}'", token
 
 
+#: "the telegram I received from support": the old word for a message, not the messenger.
+_A_MESSAGE = re.compile(r"^\s?(?:i|we) (?:received|got)\b|^\s?from\b")
+
+
 def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
     before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
     after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
+    if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
+        return True
     return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
 
 

@@ -149,6 +149,7 @@ def unknown_link(text: str) -> str | None:
 _PAY_APPS = r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum"
 _PAYMENT = compile_words(
     rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik) me\b"
+    rf"|\b(?:venmo|zelle|cash ?app) (?:it|you|u|the (?:money|rest|difference|payment))\b"
     # the US person-to-person apps are outside any marketplace's checkout wherever named
     rf"|\b(?:over|on|via|through|thru|by|with|using|take|accept|have|got|my) "
     rf"(?:venmo|zelle|cash ?app)\b"
