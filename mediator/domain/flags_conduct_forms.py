@@ -29,7 +29,8 @@ _HARM = (
     r"\b(?:(?:get|gets|getting|be|is|are|goes|go|got) )?"
     r"(?:banned|robbed|stolen|hacked|scammed|sued|"
     r"fired|evicted|arrested|jailed|killed|murdered|hurt|raped|beaten|run over|hit by|"
-    r"shut down|closed down|burned|burnt|bankrupt|broke|ruined|destroyed|cancer|aids)\b"
+    r"shut down|closed down|burned|burnt|bankrupt|broke|ruined|destroyed|cancer|aids|"
+    r"(?:a )?(?:slow |painful |horrible |long |miserable )*death)\b"
     r"|\b(?:burns?|burning|dies?|dying|rots?|rotting|suffers?|suffering|chokes?|choking|"
     r"crash(?:es)? and burns?|goes under|goes bankrupt|lose everything|loses everything|"
     r"fails?|failing|end(?:s)? up (?:on the street|homeless|broke|in jail)|"
@@ -37,10 +38,10 @@ _HARM = (
     r"finds? out what (?:you|u) are|never sells? anything again|burn to the ground|"
     r"gets? what(?:'s| is) coming)\b"
     # de, es, pt, pl, ru
-    r"|\b(?:abbrennt|pleite geht|gesperrt wird|verreckst|krepierst|stirbst|"
+    r"|\b(?:abbrennt|pleite geht|gesperrt wird|verreckst|krepierst|stirbst|pleite|"
     r"quiebres?|mueras?|pudras?|quemes?|quede en la calle|"
     r"morra|morras|quebre|falir|apodreca|"
-    r"zdechn\w*|spłon\w*|zbankrutu\w*"
+    r"zdech\w*|spłon\w*|zbankrutu\w*"
     r")\b|сдох\w*|сгор\w*|разорил\w*|подох\w*"
 )
 _WISH = compile_words(
@@ -49,15 +50,17 @@ _WISH = compile_words(
     + f"(?:{_HARM})"
     + r"|\b(?:you|u)(?: really| all| fully)? deserves? (?:to )?([^.!?\n]{0,20}?)"
     + f"(?:{_HARM})"
-    + r"|\b(?:ojala|espero que|tomara que|oby|mam nadzieję,? że|hoffe,? (?:dass )?)\b"
+    + r"|\b(?:ojala|espero que|tomara que|oby|żebyś|zebys|mam nadzieję,? że|hoffe,? (?:dass )?"
+    r"|hoffentlich)\b"
     r"([^.!?\n]{0,40}?)"
     + f"(?:{_HARM})"
-    + r"|\bчтоб(?:ы)? (?:ты|твой|твоя|твое|тебя)\b([^.!?\n]{0,30}?)(?:сдох|сгор|разорил|подох)"
+    + r"|\bчтоб(?:ы)? (?:ты|твой|твоя|твое|тебя)\b([^.!?\n]{0,30}?)(?:сдох|сгор|разорил|подох|"
+    r"разорвало|черти)|\bчтоб тебя()\s?(?:[.!]|$)"
 )
 _WISH_UNDO = re.compile(r"n't\b|\b(?:not|never|no|nicht|nao|nie|не)\b|\bun(?:banned|locked)")
 _WISH_GATE = WordGate(
     "hope", "hoping", "wish", "wishing", "pray", "praying", "may", "deserve", "deserves", "ojala",
-    "espero", "tomara", "oby", "nadzieję", "hoffe", "чтоб", "чтобы",
+    "espero", "tomara", "oby", "nadzieję", "hoffe", "hoffentlich", "żebyś", "чтоб", "чтобы",
 )  # fmt: skip
 
 _YOU = r"(?:you|u|ya|ur|you're|youre|you are|u r)"
@@ -66,7 +69,7 @@ _BEASTS = (
     r"pig|pigs|swine|rat|rats|weasel|snake|worm|maggot|cockroach|roach|leech|vulture|donkey|"
     r"monkey|ape|dog|mutt|cow|sheep|hyena|parasite|vermin|clown|muppet|dumbo|moron|idiot|"
     r"turd|scumbag|scum|creep|freak|loser|troll|bozo|buffoon|fool|dimwit|halfwit|"
-    r"nitwit|dipshit|twit|git|prick|tosser|knob|jerk|cretin|degenerate|peasant|fraud|"
+    r"nitwit|dipshit|twit|git|crybaby|whiner|prick|tosser|knob|jerk|cretin|degenerate|peasant|fraud|"
     r"crook|liar|thief|disgrace"
 )
 #: Words that are no adjective before a noun ("you sold the pig mount", "you got a rat pet").
@@ -203,7 +206,8 @@ _HEY = compile_words(
 )
 #: "du dummer Hund", "ty śmieciu", "você é um lixo", "eres una rata", "ты тупой": by language.
 _NATIVE = compile_words(
-    r"\bdu (?:bist )?(?:so |ein |eine |echt |total |voll |einfach )*(?:dumm\w*|blod\w*|hund|kuh|"
+    r"\bdu (?:bist )?(?:so |ein |eine |echt |total |voll |einfach |der |die |das |letzte |"
+    r"ein stuck )*(?:dumm\w*|blod\w*|hund|kuh|dreck|abschaum|mull|witz|"
     r"opfer|arsch|idiot|penner|versager|lappen|affe|schwein|sau|ratte|missgeburt|wichser|"
     r"trottel|dreckssack|mistkerl|drecksau|bastard|nichtsnutz|clown|betruger)\b"
     r"|\b(?:voce|vc|tu|ce) (?:e|es) (?:um |uma |mesmo |muito |so )*(?:lixo|idiota|burro|burra|"
@@ -277,6 +281,28 @@ _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"|\b(?:should|better|'d better|had better|need to) watch (?:yourself|your step)\b"
         r"(?! on| with| when| at| in the)",
         ("pay", "hearing", "last", "never", "regret", "coming", "hunt", "track", "end", "watch"),
+    ),
+    (
+        r"\b(?:i|we)(?:'ll| will|'m gonna| am going to|'m going to| gonna| are going to)? "
+        r"(?:\w+ )?(?:break|smash|bash|punch|kick|beat) (?:your|ur) (?:legs?|arms?|face|head|"
+        r"teeth|nose|bones|skull|kneecaps)\b(?! in (?:the )?game)"
+        r"|\b(?:you|u) (?:better|'d better|had better|should) (?:start )?pray(?:ing)?\b"
+        r"|\b(?:you're|you are|ur) going down\b(?! (?:the|to|in|a|with))"
+        r"|\byour (?:shop|store|house|business|account|life|family) (?:will|is going to|gonna) "
+        r"(?:burn|die|suffer|go down|be destroyed|pay)\b",
+        (
+            "break",
+            "smash",
+            "bash",
+            "punch",
+            "kick",
+            "beat",
+            "going",
+            "will",
+            "gonna",
+            "pray",
+            "praying",
+        ),
     ),
     (
         r"\bhacer(?:te)? la vida (?:imposible|un infierno|imposivel)|\bla vida imposible\b"
@@ -398,10 +424,16 @@ _ABUSE_FORMS = compile_words(
     r"|\bvai (?:pro|para o|pra) (?:inferno|caralho|raio que)\b|\bpierdol (?:sie|się)\b"
     r"|\bspierdalaj\w*|\bwypierdalaj\w*|\bidź do diabła\b|\bgo cry to (?:your|ur) (?:mom|mommy|"
     r"mum|mummy|mother)\b|\blisten here you\b|\bsuck my\b|\beat shit\b|\bblow me\b"
+    r"|\bque te (?:den|jodan|follen)\b|\bspadaj\b|\bgeh (?:sterben|verrecken|kaputt)\b"
+    r"|\b(?:vete a morir|muerete|vai morrer|idź umrzeć|zdychaj)\b"
+    r"|\b(?:go )?jump off (?:a|the) (?:bridge|cliff|roof|building)\b"
+    r"|\b(?:nobody|no one) (?:likes|loves|cares about|wants) (?:you|u)\b"
+    r"|\bcrawl back (?:under|into) (?:your|ur|the) (?:rock|hole)\b"
 )
 _ABUSE_FORM_GATE = WordGate(
     "fick", "jodete", "joder", "vete", "chinga", "ferrar", "tomar", "vai", "pierdol", "spierdalaj*",
-    "wypierdalaj*", "idź", "cry", "listen", "suck", "eat", "blow",
+    "wypierdalaj*", "idź", "cry", "listen", "suck", "eat", "blow", "que", "spadaj", "geh",
+    "vete", "muerete", "morrer", "umrzeć", "zdychaj", "jump", "nobody", "no", "crawl",
 )  # fmt: skip
 
 #: The speaker about themselves: "I feel like an idiot", "I'm such a loser", "made me look stupid".

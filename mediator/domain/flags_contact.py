@@ -474,8 +474,8 @@ def _negated(text: str, start: int) -> bool:
 #: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
 _REPORTED_BEFORE = re.compile(
     r"\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)) (?:asked|told|wanted|"
-    r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\bi (?:use|used|play|played|"
-    r"run|moderate|have|had|am in|'m in) $"
+    r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
+    r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
     r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
     r"messaged)\W{0,3}$"
 )
