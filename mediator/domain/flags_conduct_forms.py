@@ -291,17 +291,8 @@ _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         r"|\byour (?:shop|store|house|business|account|life|family) (?:will|is going to|gonna) "
         r"(?:burn|die|suffer|go down|be destroyed|pay)\b",
         (
-            "break",
-            "smash",
-            "bash",
-            "punch",
-            "kick",
-            "beat",
-            "going",
-            "will",
-            "gonna",
-            "pray",
-            "praying",
+            *("legs", "leg", "arms", "arm", "face", "head", "teeth", "nose", "bones", "skull"),
+            *("kneecaps", "down", "burn", "die", "suffer", "destroyed", "pay", "pray", "praying"),
         ),
     ),
     (
@@ -432,8 +423,9 @@ _ABUSE_FORMS = compile_words(
 )
 _ABUSE_FORM_GATE = WordGate(
     "fick", "jodete", "joder", "vete", "chinga", "ferrar", "tomar", "vai", "pierdol", "spierdalaj*",
-    "wypierdalaj*", "idź", "cry", "listen", "suck", "eat", "blow", "que", "spadaj", "geh",
-    "vete", "muerete", "morrer", "umrzeć", "zdychaj", "jump", "nobody", "no", "crawl",
+    "wypierdalaj*", "idź", "cry", "listen", "suck", "eat", "blow", "den", "jodan", "follen",
+    "spadaj", "geh",
+    "vete", "muerete", "morrer", "umrzeć", "zdychaj", "jump", "likes", "loves", "cares", "crawl",
 )  # fmt: skip
 
 #: The speaker about themselves: "I feel like an idiot", "I'm such a loser", "made me look stupid".

@@ -282,9 +282,10 @@ def off_platform_evidence(
     text: str, squashed: str, *, gated: bool = True
 ) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `off_platform`, or None."""
-    found = _contact_evidence(deobfuscate(text), text, squashed, gated=gated)
+    clear = deobfuscate(text)
+    found = _contact_evidence(clear, text, squashed, gated=gated)
     if found is None:
-        found = contact_form_evidence(text)
+        found = contact_form_evidence(text, clear)
     return found
 
 

@@ -42,14 +42,13 @@ _OBF_GATE = re.compile(
 )
 
 
+_OBF_HINT = re.compile(r"[(\[{<]|punkt|kropka")
+
+
 def deobfuscate(text: str) -> str:
     """`text` with "(dot)", "[.]", "(punkt)", "(at)"… written as "." and "@" (a new string;
     offsets no longer match the message, so evidence found in it has no span)."""
-    if (
-        not any(bracket in text for bracket in "([{<")
-        and "punkt" not in text
-        and "kropka" not in text
-    ) or _OBF_GATE.search(text) is None:
+    if _OBF_HINT.search(text) is None or _OBF_GATE.search(text) is None:
         return text
     return _OBF_AT.sub("@", _OBF_DOT.sub(".", text))
 
@@ -317,15 +316,14 @@ def misspelt_messenger(words: frozenset[str]) -> tuple[str, str] | None:
     return _MISSPELT[token], token
 
 
-def contact_form_evidence(text: str) -> tuple[str, str] | None:
+def contact_form_evidence(text: str, clear: str | None = None) -> tuple[str, str] | None:
     """(reason, words) for the contact forms of this module, on normalised `text`, or None.
-    Links are looked for in `deobfuscate(text)`."""
+    Links are looked for in `clear`, `deobfuscate(text)` (computed when not given)."""
     words = words_of(text)
     found = payment(text, words) or call_or_messenger(text, words)
     if found is not None:
         return f"{found[0]}: '{_short(found[1])}'", found[1]
-    clear = deobfuscate(text)
-    if (link := unknown_link(clear)) is not None:
+    if (link := unknown_link(deobfuscate(text) if clear is None else clear)) is not None:
         return f"link to {link}", link
     return None
 
