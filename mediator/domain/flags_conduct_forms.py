@@ -323,7 +323,8 @@ _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("finished", "done", "toast"),
     ),
     (
-        r"\bkeep (?:it|this) up and (?:you'll|you will|u will|u'll) (?:see|regret|be sorry)\b"
+        r"\bkeep (?:it|this) up and (?:you'll|you will|u will|u'll) (?:see\s?(?:[.!]|$)|regret|"
+        r"be sorry)"
         r"|\bkeep (?:ignoring|scamming|lying)\b[^.!?\n]{0,20}\bsee what\b",
         ("keep",),
     ),

@@ -482,8 +482,8 @@ _REPORTED_BEFORE = re.compile(
 )
 _REFUSED_AFTER = re.compile(
     r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
-    r"'m reporting|ignored)\b|\bfor (?:my|our) (?:clan|guild|team|friends|family|gaming|work|"
-    r"school)\b"
+    r"'m reporting|ignored)\b|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
+    r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
 )
 
 

@@ -71,6 +71,9 @@ _BENIGN_HOSTS = (
     "reddit.com", "redd.it", "streamable.com", "medal.tv", "gmail.com", "outlook.com",
     "example.com", "example.org", "example.net", "apple.com", "roblox.com", "minecraft.net",
     "mojang.com", "gog.com", "humblebundle.com", "support.igitems.com",
+    # receipts and payment records quoted as evidence
+    "paypal.com", "stripe.com", "amazon.com", "amazon.de", "amazon.co.uk", "amazon.es",
+    "amazon.com.br", "mercadopago.com", "visa.com", "mastercard.com",
 )  # fmt: skip
 #: Top-level domains that count without "www." or a scheme: the commercial ones and the
 #: marketplace's countries. Not "it", "is", "so", "md", "py", "zip", "mov": words and files.

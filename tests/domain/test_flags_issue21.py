@@ -117,6 +117,9 @@ def test_insults_by_structure_and_language(body: str) -> None:
         "you'll regret nothing, this skin is great",
         "you'll pay for shipping only",
         "I know your address is in Spain, the key is EU only",
+        "keep it up and you'll see more sales",
+        "the boss in chapter 3 will break your legs, lol, be careful",
+        "thank you so much, you absolute legend",
     ],
 )
 def test_conduct_hard_negatives(body: str) -> None:
@@ -185,6 +188,9 @@ def test_new_kinds_of_contact(body: str, start: str) -> None:
         "Instagram account with 10k followers as listed",
         "order number 0612345678 from the invoice",
         "my crypto mining rig needs the key",
+        "receipt: https://www.paypal.com/activity/payment/5TY12345 shows the charge",
+        "our discord server for the game guild is full, lol",
+        "the telegram I received from support said wait 24h",
     ],
 )
 def test_contact_hard_negatives(body: str) -> None:
