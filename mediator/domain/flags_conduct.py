@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from mediator.domain.flags_conduct_forms import a_thing, form_evidence, reported, self_directed
 from mediator.domain.flags_text import LEFT, RIGHT, compile_words, gate, word
 
 
@@ -45,14 +46,17 @@ _THREATS = (
     r"(?=\s{0,3}(?:$|[.!,;?]|and\b|irl\b|in real life|one day|wherever|i swear|trust me|soon))"
     r"|\b(?:know|find(?: out)?|found out|get|look up) where (?:you|u) live"
     r"|\bwatch (?:your|ur) back\b"
-    r"|\b(?:you|u)(?:'ll| will) (?:regret|pay for)\b|\bmake (?:your|ur) life (?:a )?(?:living )?"
+    r"|\b(?:you|u)(?:'ll| will) (?:regret|pay for)\b"
+    r"(?= (?:this|that|it|what|scamming|ignoring|lying|everything)\b|\s?[.!]|\s?$)"
+    r"|\bmake (?:your|ur) life (?:a )?(?:living )?"
     r"(?:hell|miserable)\b|\b(?:i(?:'ll| will)|i'm going to|i am going to|gonna|i'm gonna) "
     r"(?:dox+|swat|ddos|hack|kill|hurt|destroy|beat|end|ruin|stab|shoot) (?:you|u|your|ur)\b"
     r"|\bpost (?:your|ur) (?:address|home|face|details|info)\b|\bkill (?:yo)?urself\b|\bkys\b"
     r"|\b(?:hope|wish) (?:you|u) (?:die|get cancer|rot)\b|\bdie in a fire\b|\bgo die\b"
-    r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b|\bich finde dich\b"
-    r"|\bich weiss?,? wo du wohnst\b|\bvou te (?:achar|encontrar|pegar)\b"
-    r"|\bte voy a (?:encontrar|buscar|matar)\b|\bznajdę cię\b|я тебя найду|найду тебя"
+    r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b"
+    r"|\bich finde dich\b(?!\s(?:nicht|im|in|auf|online|bei|als|unter))"
+    r"|\bich weiss?,? wo du wohnst\b"
+    r"|\bte voy a (?:encontrar|buscar|matar)\b"
     # issue 21: wishing harm on a person or their business
     r"|\b(?:hope|wish|pray)\w* (?:that )?(?:you|u|your|ur)\b[^.!?\n]{0,30}\b(?:burns?|burned|"
     r"burnt|die|dies|died|rots?|suffers?|crash\w*|bankrupt|goes under|get (?:hit|run over|sick|"
@@ -60,11 +64,13 @@ _THREATS = (
     r"|\bget cancer\b|\b(?:just |go |please )?die already\b|\bdrop dead\b"
     # knowing or finding where someone is, coming for them
     r"|\bi (?:know|have|got|found) (?:your|ur) (?:address|home|house|workplace|family|parents)\b"
+    r"(?! (?:is|was|in|on))"
     r"|\b(?:find|found|know|figure) out (?:who|where) (?:you|u) (?:are|live|work)\b"
     r"|\b(?:come|coming|show(?:ing)? up|driv(?:e|ing)) (?:to|at|by) (?:your|ur) "
     r"(?:house|home|place|door|work)\b"
     r"|\bsleep with one eye open\b|\b(?:you|u)(?:'ll| will|'re going to| are going to) "
-    r"(?:be sorry|regret)\b|\bwatch what happens\b|\bsee what happens (?:to|when)\b"
+    r"(?:be sorry|regret)\b(?! nothing| it not| not)|\bwatch what happens\b"
+    r"|\bsee what happens (?:to|when)\b"
     r"|\bmake sure (?:you|u) never (?:sell|work|trade|play|get)\b|\bi(?:'ll| will) get (?:you|u)\b"
     r"|\bfind (?:your|ur) (?:parents|family|mom|mother|dad|kids|wife|girlfriend)\b"
     # harassment as a promise
@@ -110,7 +116,7 @@ _INSULTS: tuple[tuple[str, str], ...] = (
     ("bastard", _words("bastard", "bastards")),
     ("dickhead", _words("dickhead", "wanker", "twat", "cunt", "scumbag", "shithead")),
     ("motherfucker", _words("motherfucker")),
-    ("piece of shit", r"piece of (?:shit|sh\*t|crap)"),
+    ("piece of shit", r"piece of (?:shit|sh\*t|crap|garbage|trash)"),
     ("loser", _words("loser", "losers")),
     ("trash human", r"trash (?:human|person)|human (?:trash|garbage)|тварь"),
     ("scum", r"scum|lowlife|dirtbag"),
@@ -120,7 +126,7 @@ _INSULTS: tuple[tuple[str, str], ...] = (
         + "|"
         + _words("penner", "trottel", "vollpfosten", "spacko"),
     ),
-    ("pendejo", _words("pendejo", "gilipollas", "cabrón") + r"|hijo de puta"),
+    ("pendejo", _words("pendejo", "gilipollas", "cabrón", "ratero", "culero") + r"|hijo de puta"),
     ("otário", _words("otário", "babaca", "arrombado") + r"|filho da puta"),
     ("debil", _words("debil", "debilu", "debilem", "kretyn", "kretynie") + r"|ty chuju|jebany"),
     ("идиот", r"идиот\w*|дебил\w*|урод\w*|мудак\w*|придур\w*|лох|лохи|чмо|мразь"),
@@ -229,7 +235,8 @@ _INSULT_GATE = gate(
     "arschloch", "bitch", "сук", "kurwo", "bastard", "dickhead", "wanker", "twat", "cunt",
     "scumbag", "shithead", "motherfucker", "pieceof", "loser", "trash", "human", "тварь", "scum",
     "lowlife", "dirtbag", "wichser", "hurensohn", "missgeburt", "spast", "penner", "trottel",
-    "vollpfosten", "spacko", "pendejo", "gilipollas", "cabrón", "puta", "otário", "babaca",
+    "vollpfosten", "spacko", "pendejo", "gilipollas", "cabrón", "ratero", "culero", "puta",
+    "otário", "babaca",
     "arrombado", "debil", "kretyn", "chuj", "jebany", "идиот", "дебил", "урод", "мудак", "придур",
     "лох", "чмо", "мразь",
 )  # fmt: skip
@@ -268,22 +275,34 @@ def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
 
 def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `conduct`, or None."""
-    if (not gated or _THREAT_GATE.search(text)) and (match := _THREAT.search(text)):
-        return f"threat: '{_short(match.group())}'", match.group()
+    if not gated or _THREAT_GATE.search(text):
+        for threat in _THREAT.finditer(text):
+            if not reported(text, threat.start()):
+                return f"threat: '{_short(threat.group())}'", threat.group()
     if (not gated or _ABUSE_GATE.search(text)) and (match := _ABUSE_RE.search(text)):
         return f"abuse: '{_short(match.group())}'", match.group()
     if not gated or _INSULT_GATE.search(squashed):
-        for match in _INSULT.finditer(text):
-            if not _reported(text, match.start()):
-                return f"insult: '{_NAMES[match.lastgroup or '']}'", match.group()
+        for insult in _INSULT.finditer(text):
+            start = insult.start()
+            if not (
+                _reported(text, start)
+                or reported(text, start)
+                or self_directed(text, start)
+                or a_thing(text, insult.end())
+            ):
+                return f"insult: '{_NAMES[insult.lastgroup or '']}'", insult.group()
     if not gated or _ACCUSE_GATE.search(squashed):
-        for match in _ACCUSE.finditer(text):
-            start = match.start()
-            if not (_reported(text, start) or _negated(text, start) or _asking(text, match)):
-                return f"accusation: '{_NAMES[match.lastgroup or '']}'", match.group()
+        for accusation in _ACCUSE.finditer(text):
+            start = accusation.start()
+            if not (_reported(text, start) or _negated(text, start) or _asking(text, accusation)):
+                return f"accusation: '{_NAMES[accusation.lastgroup or '']}'", accusation.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
         phrase = match.group().strip(" .!?,\n")
         return f"insult: '{_short(phrase)}'", phrase
+    # issue 21: threats, wishes of harm and insults read by their form (`flags_conduct_forms`)
+    if (form := form_evidence(text, gated=gated)) is not None:
+        kind, words = form
+        return f"{kind}: '{_short(words)}'", words
     return None
 
 

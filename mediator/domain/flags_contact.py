@@ -33,7 +33,13 @@ import re
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word
+from mediator.domain.flags_contact_forms import (
+    contact_form_evidence,
+    deobfuscate,
+    misspelt_messenger,
+)
+from mediator.domain.flags_phones import national_number
+from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word, words_of
 
 # --- hard evidence ------------------------------------------------------------------------
 
@@ -45,6 +51,16 @@ _LINK_HOSTS = {
     "chat.whatsapp.com": "WhatsApp",
     "api.whatsapp.com": "WhatsApp",
     "discord.gg": "Discord",
+    "zoom.us": "Zoom",
+    "meet.google.com": "Google Meet",
+    "teams.microsoft.com": "Microsoft Teams",
+    "teams.live.com": "Microsoft Teams",
+    "signal.me": "Signal",
+    "wa.link": "WhatsApp",
+    "paypal.me": "PayPal",
+    "venmo.com": "Venmo",
+    "cash.app": "Cash App",
+    "revolut.me": "Revolut",
     "discord.com": "Discord",
     "discordapp.com": "Discord",
     "m.me": "Messenger",
@@ -87,7 +103,8 @@ _CREDENTIALS = compile_words(
 )
 _DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
 _PHONE_CUE = compile_words(
-    r"\b(?:call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
+    r"\b(?:bel|bellen|app?el\w*|chiama\w*|numero|numéro|telefono|téléphone|portable|"
+    r"cellulare|telefoon|mobiel|call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
     r"my (?:number|no|num)|number is|num is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
     r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
 )
@@ -196,7 +213,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (
         "asks to call or text",
-        r"\b(?:call|text|ring|phone|sms|txt) me\b(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
+        r"(?<!you can )(?<!just )\b(?:call|text|ring|phone|sms|txt) me\b"
+        r"(?! (?:an?|crazy|maybe|paranoid|old[ -]fashioned|"
         r"names?|what you want)\b)"
         r"|\bi(?:'ll| will| can|'m going to| am going to| gonna) (?:call|text|ring) (?:you|u)\b"
         r"|\bgive (?:me |you )?a (?:call|ring)\b|\b(?:by|over|via) (?:the )?phone\b"
@@ -217,9 +235,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "trade outside the platform",
         r"\bdirectly (?:from|to) me\b|\bdirect deal\b|\bcancel (?:the|this|your) order and\b"
-        r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move)\w*\b[^.!?\n]{0,25}?"
+        r"|\b(?:continue|talk|chat|trade|deal|finish|sort|settle|move|pay|buy|order|send)\w*\b"
+        r"[^.!?\n]{0,25}?"
         r"\boutside\b|\boutside (?:of )?(?:the |this )?(?:site|platform|marketplace|igitems|app)\b"
-        r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b",
+        r"|\bcheaper (?:elsewhere|directly|outside|on my|in my|at my)\b"
+        r"|\blink (?:is )?(?:in|on) (?:my )?(?:bio|profile)\b|\blink in bio\b"
+        r"|\b(?:tap|check|see|click|visit) (?:the |my )?bio\b",
     ),
 )
 _PHRASE = compile_words("|".join(f"(?P<p{i}>{source})" for i, (_, source) in enumerate(_PHRASES)))
@@ -233,7 +254,7 @@ _PHRASE_GATE = gate(
     "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
     # payment and trade
     "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
-    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper",
+    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
 
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
@@ -261,6 +282,18 @@ def off_platform_evidence(
     text: str, squashed: str, *, gated: bool = True
 ) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `off_platform`, or None."""
+    clear = deobfuscate(text)
+    found = _contact_evidence(clear, text, squashed, gated=gated)
+    if found is None:
+        found = contact_form_evidence(text, clear)
+    return found
+
+
+def _contact_evidence(
+    text: str, written: str, squashed: str, *, gated: bool
+) -> tuple[str, str] | None:
+    """The rules of this module: links, addresses and phones on `text` (`written` with "(dot)"
+    and "(at)" undone), messengers and phrases on the text as `written`."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
         return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
     if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
@@ -270,21 +303,31 @@ def off_platform_evidence(
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (phone := _phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
+    text = written
     if (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
         or _MESSENGER_GATE.search(text) is not None
     ):
         for match in _MESSENGER.finditer(text):
-            if _negated(text, match.start()) or _is_product(text, match) or _policy(text, match):
+            if (
+                _negated(text, match.start())
+                or _is_product(text, match)
+                or _policy(text, match)
+                or _reported_or_refused(text, match)
+            ):
                 continue
             name = _MESSENGER_NAMES[match.lastgroup or ""]
             return f"mentions {name}: '{_short(match.group())}'", match.group()
+    if (misspelt := _misspelt(text)) is not None:
+        return misspelt
     if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
         return f"Discord tag {tag}", tag
     if not gated or _PHRASE_GATE.search(text) is not None:
         for match in _PHRASE.finditer(text):
             if _negated(text, match.start()) or _policy(text, match):
+                continue
+            if _reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             return f"{reason}: '{_short(match.group())}'", match.group()
@@ -370,10 +413,10 @@ def _phone_number(text: str) -> tuple[str, str] | None:
     every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
     message. Digits next to an order, invoice or tracking word are not taken for a phone.
     """
-    if sum(c.isdigit() for c in text) < 7 and not _DIGIT_WORD.search(text):
+    if sum(map(str.isdigit, text)) < 7 and not _DIGIT_WORD.search(text):
         return None
     text = _phone_text(text)
-    if sum(c.isdigit() for c in text) < 7:
+    if sum(map(str.isdigit, text)) < 7:
         return None
     # 00 44… is +44…
     plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)
@@ -383,11 +426,24 @@ def _phone_number(text: str) -> tuple[str, str] | None:
                 return _format(match.number), match.raw_string
     if _PHONE_CUE.search(text) is None:
         return None
+    # Mobile numbers of every region first (`flags_phones`), then landlines of the
+    # marketplace's countries with libphonenumber's matcher.
+    for candidate in _NATIONAL_CANDIDATE.finditer(text):
+        raw = candidate.group().strip(" \t.-/(")
+        if not _phone_context_ok(text, candidate.start()) or _DATE.fullmatch(raw):
+            continue
+        if (number := national_number(re.sub(r"\D", "", raw))) is not None:
+            region = phonenumbers.region_code_for_number(number)
+            return f"{_format(number)} (a national number; {region} assumed)", raw
     for region in _NATIONAL_REGIONS:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             if _phone_context_ok(text, match.start) and not _DATE.fullmatch(match.raw_string):
                 return _format(match.number), match.raw_string
     return None
+
+
+#: A national number as written: digits with spaces, dots, dashes, slashes or brackets.
+_NATIONAL_CANDIDATE = re.compile(r"(?<![\w+])\(?\d[\d \t.\-/()]{5,20}\d(?![\w])")
 
 
 def _phone_context_ok(text: str, start: int) -> bool:
@@ -413,6 +469,52 @@ def _negated(text: str, start: int) -> bool:
     before = text[max(0, start - 60) : start]
     clause = re.split(r"[.!?;,\n]", before)[-1]
     return _NEGATION.search(clause) is not None
+
+
+#: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
+#: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
+_REPORTED_BEFORE = re.compile(
+    r"\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)) (?:asked|told|wanted|"
+    r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
+    r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
+    r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
+    r"messaged)\W{0,3}$"
+)
+_REFUSED_AFTER = re.compile(
+    r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
+    r"'m reporting|ignored)\b|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
+    r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
+)
+
+
+def _misspelt(text: str) -> tuple[str, str] | None:
+    """A messenger's name misspelt by one letter ("telegrm", "discrod"), in a context the exact
+    name would be flagged in (not negated, not a product, not policy talk, not reported)."""
+    found = misspelt_messenger(words_of(text))
+    if found is None:
+        return None
+    name, token = found
+    match = re.search(rf"\b{re.escape(token)}\b", text)
+    if match is None or (
+        _negated(text, match.start())
+        or _is_product(text, match)
+        or _policy(text, match)
+        or _reported_or_refused(text, match)
+    ):
+        return None
+    return f"mentions {name} (misspelt): '{token}'", token
+
+
+#: "the telegram I received from support": the old word for a message, not the messenger.
+_A_MESSAGE = re.compile(r"^\s?(?:i|we) (?:received|got)\b|^\s?from\b")
+
+
+def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
+    before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
+    after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
+    if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
+        return True
+    return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
 
 
 def _policy(text: str, match: re.Match[str]) -> bool:

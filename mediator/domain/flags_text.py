@@ -63,6 +63,30 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ODD_SPACE = re.compile(r"[^\S \t\n]")
 
 
+def _small_letters() -> dict[int, str]:
+    """Latin letters NFKC leaves alone, by their Unicode names: "LATIN LETTER SMALL CAPITAL D"
+    (ᴅ), "LATIN SMALL LETTER DOTLESS I", "LATIN LETTER SMALL CAPITAL R" (ʀ)… → "d", "i", "r"."""
+    table: dict[int, str] = {}
+    for start, end in ((0x0180, 0x0300), (0x1D00, 0x1DC0), (0xA720, 0xA800)):
+        for code in range(start, end):
+            name = unicodedata.name(chr(code), "")
+            found = _SMALL_NAME.fullmatch(name)
+            if found is not None:
+                table[code] = found.group(1).lower()
+    return table
+
+
+_SMALL_NAME = re.compile(
+    r"LATIN (?:LETTER SMALL CAPITAL|SMALL LETTER DOTLESS|LETTER SMALL|SMALL CAPITAL) ([A-Z])"
+)
+#: Small capitals and other Latin letters NFKC does not fold ("ᴅɪsᴄᴏʀᴅ" → "discord"), built from
+#: `unicodedata` names once at import (about a millisecond).
+_SMALL_LETTERS = _small_letters()
+_HAS_SMALL = re.compile("[" + "".join(map(chr, sorted(_SMALL_LETTERS))) + "]")
+#: A capital I between small letters stands for an l: "teIegram", "WhatsApp" stays as it is.
+_CAPITAL_I = re.compile(r"(?<=[a-z])I(?=[a-z])")
+
+
 def scan_window(body: str) -> str:
     """The part of `body` the contact and conduct rules look at (see `SCAN_HEAD`)."""
     if len(body) <= SCAN_HEAD + SCAN_TAIL:
@@ -92,9 +116,14 @@ def strip_controls(text: str) -> str:
 def normalise(text: str) -> str:
     """The canonical form the matchers search: no controls, NFKC, lower case, no accents."""
     text = strip_controls(text)
+    if "I" in text:
+        text = _CAPITAL_I.sub("l", text)
     if text.isascii():
         return text.lower()
-    text = deaccent(unicodedata.normalize("NFKC", text).lower())
+    text = unicodedata.normalize("NFKC", text)
+    if _HAS_SMALL.search(text) is not None:
+        text = text.translate(_SMALL_LETTERS)
+    text = deaccent(text.lower())
     text = _ODD_SPACE.sub(" ", text)
     if _HAS_LOOKALIKE.search(text) is not None:
         text = _WORD.sub(_fold_mixed_word, text)
@@ -175,3 +204,69 @@ def gate(*stems: str) -> re.Pattern[str]:
     """
     unique = sorted({deaccent(stem) for stem in stems}, key=len, reverse=True)
     return re.compile("|".join(re.escape(stem) for stem in unique))
+
+
+_WORDS = re.compile(r"\w+")
+
+
+_LAST_WORDS: list[tuple[str, frozenset[str]]] = [("", frozenset())]
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The words of `text` (normalised), for `WordGate`s: one pass, then set look-ups. The last
+    answer is kept, since the contact and conduct rules ask about the same text in turn."""
+    last_text, last_words = _LAST_WORDS[0]
+    if text is last_text or text == last_text:
+        return last_words
+    words = frozenset(_WORDS.findall(text))
+    _LAST_WORDS[0] = (text, words)
+    return words
+
+
+class WordGate:
+    """A gate by whole words: faster than `gate` where the rule's words are many and common
+    letters start them, since it costs one set intersection per message. Stems ending in "*"
+    are prefixes ("arruin*": "arruinare", "arruinar"); the rest whole words. As with `gate`, a
+    rule runs only when its gate passes, so the words must cover every way the rule matches
+    (`tests/domain/test_flags.py` checks gated against ungated results)."""
+
+    __slots__ = ("_exact", "_prefixes")
+
+    def __init__(self, *stems: str) -> None:
+        self._exact = frozenset(deaccent(s) for s in stems if not s.endswith("*"))
+        self._prefixes = tuple(deaccent(s[:-1]) for s in stems if s.endswith("*"))
+
+    def __call__(self, words: frozenset[str], text: str) -> bool:
+        """Whether any stem is among `words` (`words_of(text)`), or a prefix anywhere in
+        `text` (a substring test in C: a little wider than a word's start, which is safe)."""
+        if not self._exact.isdisjoint(words):
+            return True
+        return any(prefix in text for prefix in self._prefixes)
+
+
+class GateSet:
+    """Many `WordGate`s answered at once: which of them pass for a message, for one set
+    intersection and a dictionary look-up per matching word (instead of one call per gate)."""
+
+    __slots__ = ("_by_word", "_keys", "_prefixes")
+
+    def __init__(self, gates: list[WordGate]) -> None:
+        by_word: dict[str, set[int]] = {}
+        prefixes: list[tuple[str, int]] = []
+        for index, one in enumerate(gates):
+            for stem in one._exact:
+                by_word.setdefault(stem, set()).add(index)
+            prefixes.extend((prefix, index) for prefix in one._prefixes)
+        self._by_word = {stem: frozenset(ids) for stem, ids in by_word.items()}
+        self._keys = frozenset(by_word)
+        self._prefixes = tuple(prefixes)
+
+    def passing(self, words: frozenset[str], text: str) -> set[int]:
+        """The indexes of the gates that pass for `words` (`words_of(text)`) and `text`."""
+        found: set[int] = set()
+        for stem in words & self._keys:
+            found |= self._by_word[stem]
+        for prefix, index in self._prefixes:
+            if prefix in text:
+                found.add(index)
+        return found

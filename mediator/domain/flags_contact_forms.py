@@ -1,0 +1,337 @@
+"""P-COMM-ONPLATFORM beyond the messenger names (issue 21), on `flags_text.normalise()`d text.
+
+- **links to any host**: found by linkify-it (`linkify-it-py`, which Textual already installs
+  through `markdown-it-py[linkify]`; it ships IANA's list of top-level domains and downloads
+  nothing). A seller's own shop on an unknown host ("www.cheapkeys-direct.net has it for half")
+  is a move off the platform; the marketplace's own pages, stores of the games and hosts where
+  people put screenshots are not (`_BENIGN_HOSTS`). A bare "word.tld" without "www." or a
+  scheme counts only for the commercial top-level domains (`_BARE_TLDS`), since "fine.It works"
+  and "readme.md" are not links;
+- **obfuscated dots and at-signs**: "(dot)", "(punkt)", "[.]", "(at)" and their kin are
+  undone (`deobfuscate`) before links and addresses are looked for;
+- **payment apps** ("Venmo me", "zelle me the difference", "I take Wise transfers", "my Cash
+  App is $kira") and **crypto wallet addresses** (bc1…, 0x + 40 hex digits; legacy and TRON
+  addresses only next to a crypto word);
+- **video calls** ("a quick Zoom call", "hop on Google Meet", "FaceTime me");
+- **handles next to a platform name** ("IG @lena.trades", "snap: kirakeys", "u/kira_keys"),
+  and other messengers named in a contact phrase (TikTok, Wickr, KakaoTalk, Threema, Reddit);
+- **misspelt messenger names** ("telegrm", "discrod", "whatsaap", "teIegram"): one edit
+  (a letter added, dropped, changed, or two swapped) from a name of six letters or more, unless
+  the word is a real one ("discard", "telegrams").
+"""
+
+from __future__ import annotations
+
+import re
+
+from linkify_it import LinkifyIt  # type: ignore[import-untyped]
+from linkify_it.tlds import TLDS  # type: ignore[import-untyped]
+
+from mediator.domain.flags_text import LEFT, RIGHT, WordGate, compile_words, words_of
+
+# --- obfuscated punctuation ---------------------------------------------------------------
+
+_DOT_WORDS = r"dot|punkt|punto|ponto|kropka|точка|\."
+_OBF_DOT = re.compile(
+    rf"\s{{0,2}}(?:[(\[{{<]\s?(?:{_DOT_WORDS})\s?[)\]}}>]|\b(?:punkt|kropka)\b)\s{{0,2}}"
+)
+_OBF_AT = re.compile(r"\s{0,2}[(\[{<]\s?(?:at|@|ät|arroba|malpa|собака)\s?[)\]}>]\s{0,2}")
+_OBF_GATE = re.compile(
+    r"[(\[{<]\s?(?:dot|punkt|punto|ponto|kropka|точка|\.|at|@|ät|arroba|"
+    r"malpa|собака)\s?[)\]}>]|\b(?:punkt|kropka)\b"
+)
+
+
+_OBF_HINT = re.compile(r"[(\[{<]|punkt|kropka")
+
+
+def deobfuscate(text: str) -> str:
+    """`text` with "(dot)", "[.]", "(punkt)", "(at)"… written as "." and "@" (a new string;
+    offsets no longer match the message, so evidence found in it has no span)."""
+    if _OBF_HINT.search(text) is None or _OBF_GATE.search(text) is None:
+        return text
+    return _OBF_AT.sub("@", _OBF_DOT.sub(".", text))
+
+
+# --- links to any host --------------------------------------------------------------------
+
+_LINKIFY = LinkifyIt().tlds(TLDS)
+_TLD_SET = frozenset(tld.lower() for tld in TLDS)
+#: Something shaped like a host: "x.com", "www.", "://". A fast gate before linkify-it.
+_HOSTISH = re.compile(r"\.[a-z]{2}")
+#: The marketplace, the games' own stores and sites, and screenshot or file hosts: evidence,
+#: not a way out of the platform. A host matches itself and its subdomains.
+_BENIGN_HOSTS = (
+    "igitems.com", "steampowered.com", "steamcommunity.com", "steamstatic.com", "imgur.com",
+    "youtube.com", "youtu.be", "twitch.tv", "gyazo.com", "prnt.sc", "prntscr.com",
+    "lightshot.com", "google.com", "dropbox.com", "riotgames.com", "leagueoflegends.com",
+    "playvalorant.com", "blizzard.com", "battle.net", "ea.com", "epicgames.com",
+    "microsoft.com", "xbox.com", "playstation.com", "nintendo.com", "rockstargames.com",
+    "ubisoft.com", "wikipedia.org", "fandom.com", "op.gg", "u.gg", "tracker.gg", "dotabuff.com",
+    "reddit.com", "redd.it", "streamable.com", "medal.tv", "gmail.com", "outlook.com",
+    "example.com", "example.org", "example.net", "apple.com", "roblox.com", "minecraft.net",
+    "mojang.com", "gog.com", "humblebundle.com", "support.igitems.com",
+    # receipts and payment records quoted as evidence
+    "paypal.com", "stripe.com", "amazon.com", "amazon.de", "amazon.co.uk", "amazon.es",
+    "amazon.com.br", "mercadopago.com", "visa.com", "mastercard.com",
+)  # fmt: skip
+#: Top-level domains that count without "www." or a scheme: the commercial ones and the
+#: marketplace's countries. Not "it", "is", "so", "md", "py", "zip", "mov": words and files.
+_BARE_TLDS = frozenset(
+    [
+        "com",
+        "net",
+        "org",
+        "shop",
+        "store",
+        "io",
+        "gg",
+        "xyz",
+        "site",
+        "online",
+        "top",
+        "biz",
+        "info",
+        "app",
+        "dev",
+        "club",
+        "deals",
+        "market",
+        "trade",
+        "games",
+        "game",
+        "live",
+        "link",
+        "pro",
+        "vip",
+        "ru",
+        "de",
+        "pl",
+        "eu",
+        "uk",
+        "br",
+        "pt",
+        "es",
+        "mx",
+        "ua",
+        "at",
+        "ch",
+        "fr",
+        "nl",
+        "cz",
+    ]
+)
+
+
+def unknown_link(text: str) -> str | None:
+    """The first link in `text` to a host that is not the marketplace's or a game's (see
+    `_BENIGN_HOSTS`), as written; or None. E-mail addresses are left to the address rule."""
+    if ("://" not in text and _HOSTISH.search(text) is None) or not _LINKIFY.test(text):
+        return None
+    for match in _LINKIFY.match(text) or ():
+        if match.schema == "mailto:" or "@" in match.raw:
+            continue
+        raw: str = match.raw
+        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", raw).split("/")[0].split(":")[0]
+        host = host.removeprefix("www.")
+        if any(host == b or host.endswith("." + b) for b in _BENIGN_HOSTS):
+            continue
+        explicit = raw.startswith(("http://", "https://", "www.")) or "://" in raw
+        labels = host.split(".")
+        if len(labels) < 2 or labels[-1] not in _TLD_SET:
+            continue
+        if not explicit and (labels[-1] not in _BARE_TLDS or len(labels[-2]) < 3):
+            continue
+        return raw.rstrip(".,;:!?)")
+    return None
+
+
+# --- payment apps and wallets ---------------------------------------------------------------
+
+_PAY_APPS = r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum"
+_PAYMENT = compile_words(
+    rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik) me\b"
+    rf"|\b(?:venmo|zelle|cash ?app) (?:it|you|u|the (?:money|rest|difference|payment))\b"
+    # the US person-to-person apps are outside any marketplace's checkout wherever named
+    rf"|\b(?:over|on|via|through|thru|by|with|using|take|accept|have|got|my) "
+    rf"(?:venmo|zelle|cash ?app)\b"
+    rf"|\b(?:over|on|via|through|thru|using) (?:{_PAY_APPS})\b(?! card| account)"
+    rf"|\b(?:pay|send|transfer|wire)\w* (?:me |it |the (?:money|rest|difference) |"
+    rf"(?:\w+ )?)?(?:on|via|with|through|by|over|using|to my|per) (?:my )?(?:{_PAY_APPS}|"
+    rf"crypto|btc|bitcoin|usdt|eth|ethereum|ltc|binance)\b(?! card)"
+    rf"|\b(?:pay|send|transfer|wire)\w* (?:me|it|the (?:money|rest|difference)) (?:on|via|with|"
+    rf"through|by|over|using|to my|per) (?:my )?paypal\b"
+    rf"|\b(?:i|we) (?:take|accept|prefer|do|also take|can take)\b[^.!?\n]{{0,10}}\b(?:{_PAY_APPS}|"
+    rf"paypal f&f|crypto|btc|bitcoin|usdt)\b"
+    rf"|\bmy (?:{_PAY_APPS}|cashtag|paypal)(?: tag| handle| id| is|:| @| \$)"
+    rf"|\$[a-z][a-z0-9_]{{2,20}}\b(?=[^.!?\n]{{0,30}}\bcash ?app)"
+    rf"|\bcash ?app\b[^.!?\n]{{0,20}}\$[a-z][a-z0-9_]{{2,20}}\b"
+    rf"|\b(?:{_PAY_APPS}) (?:transfer|payment)s?\b(?=[^.!?\n]{{0,20}}\b(?:cheaper|instead|"
+    rf"directly|outside|fees?|too|also)\b)"
+)
+_PAYMENT_GATE = WordGate(
+    "venmo", "zelle", "cash", "cashapp", "revolut", "paypal", "skrill", "bizum", "pix", "blik",
+    "wise", "payoneer", "paysafe", "neteller", "cashtag", "crypto", "btc", "bitcoin", "usdt",
+    "eth", "ethereum", "ltc", "binance",
+)  # fmt: skip
+_WALLET = re.compile(
+    r"(?<![a-z0-9])(?:bc1[a-z0-9]{25,60}|0x[0-9a-f]{40}|ltc1[a-z0-9]{25,60})(?![a-z0-9])"
+)
+_WALLET_CUED = re.compile(r"(?<![a-z0-9])(?:t[1-9a-z]{33}|[13][1-9a-z]{25,34})(?![a-z0-9])")
+_CRYPTO_CUE = re.compile(
+    r"\b(?:btc|bitcoin|usdt|trc-?20|erc-?20|eth|ethereum|wallet|crypto|ltc|tron|trx|address)\b"
+)
+
+
+def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
+    """(reason, words) for a payment outside the platform's checkout, or None."""
+    if (wallet := _WALLET.search(text)) is not None:
+        return "crypto wallet address", wallet.group()
+    cued = _WALLET_CUED.search(text) if _CRYPTO_CUE.search(text) is not None else None
+    if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
+        return "crypto wallet address", cued.group()
+    if _PAYMENT_GATE(words, text) and (match := _PAYMENT.search(text)) is not None:
+        return "payment outside the platform", match.group()
+    return None
+
+
+# --- video calls, other messengers, handles -----------------------------------------------
+
+_CALLS: tuple[tuple[str, str], ...] = (
+    ("Zoom", r"\bzoom (?:call|meeting|me|session|chat|link)\b|\b(?:on|via|over|hop on|join|"
+     r"jump on|get on) (?:a |my |our )?zoom\b(?! lens| level| in| out)"),
+    ("Google Meet", r"\bgoogle meet\b(?! link in)|\bmeet\.google\b|\b(?:on|via|over|hop on|join) "
+     r"(?:a )?(?:google )?meet (?:call|link|session)\b"),
+    ("FaceTime", r"\bfacetime (?:me|call|you|u)\b|\b(?:on|via|over) facetime\b|\bfacetime\?"),
+    ("Microsoft Teams", r"\b(?:on|via|over|hop on|join) (?:ms |microsoft )?teams "
+     r"(?:call|meeting)\b|\b(?:me|us)\b[^.!?\n]{0,20}\b(?:on|via|over) (?:ms |microsoft )?teams\b"),
+    ("TikTok", rf"{LEFT}tik ?tok{RIGHT}(?=[^.!?\n]{{0,12}}@)|\b(?:on|my|via|dm me on) tik ?tok\b"),
+    ("Wickr", r"\bwickr\b"),
+    ("KakaoTalk", r"\bkakao(?: ?talk)?\b"),
+    ("Threema", r"\bthreema\b"),
+    ("Reddit", r"\b(?:dm|pm|message|msg|chat|hmu|find|add) me on reddit\b"
+     r"|(?<![\w/])u/[a-z0-9_-]{3,20}"),
+    ("LINE", r"\b(?:on|my|via) line,? id\b|\bline id\b"
+     r"|\b(?:hmu|msg|message|add me|dm) (?:me )?on line\b"),
+)  # fmt: skip
+_CALL = compile_words("|".join(f"(?P<c{i}>{src})" for i, (_, src) in enumerate(_CALLS)))
+_CALL_NAMES = {f"c{i}": name for i, (name, _) in enumerate(_CALLS)}
+_CALL_GATE = WordGate(
+    "zoom", "google", "meet", "facetime", "teams", "tiktok", "tik", "wickr", "kakao",
+    "kakaotalk", "threema", "reddit", "u/*", "line id*", "line, id*", "on line*",
+)  # fmt: skip
+#: A platform's name or short name, then ":"/"@"/"id", then a handle: "IG @lena.trades".
+_HANDLE = compile_words(
+    r"\b(?:ig|insta|instagram|snap|snapchat|tiktok|tik tok|twitter|tg|telegram|discord|dc|"
+    r"wickr|kik|kakao|kakaotalk|line|threema|fb|vk|wechat|skype|signal|viber|whatsapp|wa)"
+    r"(?: id| name| handle| user(?:name)?| is)?\s?(?::|=|-|@|is)\s?@?([a-z0-9_][a-z0-9_.]{2,29})"
+    r"|\b(?:ig|insta|snap|tiktok|twitter|tg|telegram)\s@([a-z0-9_][a-z0-9_.]{2,29})"
+    r"|\bmy (?:snap|ig|insta|tiktok|tg|kik|skype|line|wechat) (?:is |= )"
+    r"@?([a-z0-9_][a-z0-9_.]{2,29})"
+)
+_HANDLE_GATE = WordGate(
+    "ig", "insta", "instagram", "snap", "snapchat", "tiktok", "tik", "twitter", "tg", "telegram",
+    "discord", "dc", "wickr", "kik", "kakao", "kakaotalk", "line", "threema", "fb", "vk",
+    "wechat", "skype", "signal", "viber", "whatsapp", "wa",
+)  # fmt: skip
+#: Not a handle: numbers, prices, times and words that follow "snap:" in a product's text.
+_NOT_HANDLE = re.compile(r"^\d[\d.]*$|^(?:the|a|an|and|or|not|no|yes|it|is|on|off|broken)$")
+
+
+#: "IG" is also "in game": "my IG name is Kira_07, add me in game".
+_IN_GAME = re.compile(r"\b(?:in[ -]?game|ingame|ign|character|guild|server|lobby|party)\b")
+
+
+def call_or_messenger(text: str, words: frozenset[str]) -> tuple[str, str] | None:
+    if _CALL_GATE(words, text) and (match := _CALL.search(text)) is not None:
+        return f"mentions {_CALL_NAMES[match.lastgroup or '']}", match.group()
+    if _HANDLE_GATE(words, text):
+        for match in _HANDLE.finditer(text):
+            handle = next(g for g in match.groups() if g is not None)
+            in_game = match.group().startswith("ig") and _IN_GAME.search(text) is not None
+            if _NOT_HANDLE.match(handle) is None and not in_game:
+                return "handle on another platform", match.group()
+    return None
+
+
+# --- misspelt messenger names ---------------------------------------------------------------
+
+_FUZZY_NAMES = {
+    "discord": "Discord", "telegram": "Telegram", "whatsapp": "WhatsApp", "whatsap": "WhatsApp",
+    "instagram": "Instagram", "snapchat": "Snapchat", "facebook": "Facebook",
+}  # fmt: skip
+#: Real words one edit from a name.
+_REAL_WORDS = frozenset(
+    [
+        "discard",
+        "discards",
+        "discords",
+        "discordant",
+        "telegrams",
+        "telegraph",
+        "instagrams",
+        "facebooks",
+        "snapchats",
+        "whatsapps",
+        "discorda",
+        "discordo",
+        "discordar",
+        "discordam",
+        "discordas",
+        "discordei",
+        "discordou",
+        "discorde",
+        "discordes",
+        "discordia",
+        "discordo",
+    ]
+)
+
+
+def _one_edit_variants(name: str) -> set[str]:
+    """Every string one edit from `name`: a letter dropped, swapped, changed or added."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(name[:i], name[i:]) for i in range(len(name) + 1)]
+    variants = {a + b[1:] for a, b in splits if b}
+    variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    variants |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    variants |= {a + c + b for a, b in splits for c in letters}
+    return variants
+
+
+#: Misspellings → the messenger: built once (about 3,000 strings), so that a message costs one
+#: set intersection with its words.
+_MISSPELT: dict[str, str] = {
+    variant: label
+    for name, label in _FUZZY_NAMES.items()
+    for variant in _one_edit_variants(name)
+    if variant not in _REAL_WORDS and variant not in _FUZZY_NAMES
+}
+_MISSPELT_KEYS = frozenset(_MISSPELT)
+
+
+def misspelt_messenger(words: frozenset[str]) -> tuple[str, str] | None:
+    """(name, word) for a word one edit from a messenger's name, or None."""
+    found = words & _MISSPELT_KEYS
+    if not found:
+        return None
+    token = min(found)
+    return _MISSPELT[token], token
+
+
+def contact_form_evidence(text: str, clear: str | None = None) -> tuple[str, str] | None:
+    """(reason, words) for the contact forms of this module, on normalised `text`, or None.
+    Links are looked for in `clear`, `deobfuscate(text)` (computed when not given)."""
+    words = words_of(text)
+    found = payment(text, words) or call_or_messenger(text, words)
+    if found is not None:
+        return f"{found[0]}: '{_short(found[1])}'", found[1]
+    if (link := unknown_link(deobfuscate(text) if clear is None else clear)) is not None:
+        return f"link to {link}", link
+    return None
+
+
+def _short(matched: str) -> str:
+    """A matched phrase, tidy and bounded, for the reason text."""
+    flat = " ".join(matched.split())
+    return flat if len(flat) <= 30 else flat[:29] + "…"
