@@ -23,6 +23,9 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "flags_labelled.jsonl"
 HELD_OUT = DATA.with_name("flags_heldout.jsonl")
 #: A second, smaller held-out batch written after the issue-21 changes and scored once.
 HELD_OUT_2 = DATA.with_name("flags_heldout_2.jsonl")
+#: A third batch (160), written blind to the detector and the first two sets by a session that
+#: read only the policy, frozen before the third round of changes, scored before and after them.
+HELD_OUT_3 = DATA.with_name("flags_heldout_3.jsonl")
 _BODY_KEYS = ("body", "body_repeat", "body_lines")
 
 
