@@ -3,12 +3,13 @@
     /work/venv/bin/python bench/flags.py [--messages 50000] [--tuning-only]
 
 Prints per-rule precision, recall and F1 first on the held-out sets
-(`tests/data/flags_heldout*.jsonl`, frozen on 2026-12-07, never read by the detector or its tuning; the third, written blind to the
-detector and the first two, first: it is the honest figure), then on the tuning set
-`tests/data/flags_labelled.jsonl`, the misclassified messages of each,
-throughput over generated chat messages from `mediator.seed` (messages per second), and the time
-for a 1 MB message. `--tuning-only` (or MEDIATOR_FLAGS_TUNING_ONLY=1) skips the held-out sets
-entirely, without opening them: for work on the detector, which must never look at them.
+(`tests/data/flags_heldout*.jsonl`, frozen on 2026-12-07, never read by the detector or its
+tuning; the third, written blind to the detector and the first two, first: it is the honest
+figure), then on the tuning set `tests/data/flags_labelled.jsonl`, the misclassified messages of
+each, throughput over generated chat messages from `mediator.seed` (messages per second), and
+the time for a 1 MB message. `--tuning-only` (or MEDIATOR_FLAGS_TUNING_ONLY=1) skips the
+held-out sets entirely, without opening them: for work on the detector, which must never look at
+them.
 """
 
 from __future__ import annotations
