@@ -191,6 +191,9 @@ def test_a_version_1_store_is_migrated_to_the_current_schema_on_open(tmp_path: P
         db.execute("ALTER TABLE decisions DROP COLUMN macro_version")
         db.execute("DROP TABLE bulk_items")  # v12
         db.execute("DROP TABLE bulk_jobs")
+        db.execute("DROP INDEX ix_disputes_sort_decided")  # v13
+        db.execute("ALTER TABLE disputes DROP COLUMN decided_by")
+        db.execute("ALTER TABLE disputes DROP COLUMN decided_at")
         for index in ("ix_disputes_escalated", "ix_disputes_first_decided", "ix_disputes_opened_at",
                       "ix_disputes_cause_opened", "ix_info_requests_asked_at",
                       "ix_decisions_period", "ix_disputes_flagged",
