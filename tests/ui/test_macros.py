@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
 
 from mediator.app import MANUAL, MediatorApp
@@ -53,6 +55,25 @@ def team_macros(store: SqlStore) -> MacroRef:
         now=NOW,
     )
     return edited.ref
+
+
+async def type_refund_then_apply_partial(
+    app: MediatorApp, pilot: Pilot[Any], screen: DisputeScreen, refund: str
+) -> None:
+    """Type `refund` into the form, then pick and apply PARTIAL: its `{refund}` has a value,
+    so the picker goes straight to the preview."""
+    amount = screen.query_one(ResolutionForm).query_one("#refund_amount", Input)
+    amount.focus()
+    amount.value = ""
+    await pilot.press(*refund, "escape", "m")
+    await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker")
+    picker = app.screen
+    await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+    await pilot.press(*"partial", "enter")
+    await until(pilot, lambda: isinstance(app.screen, MacroPreview), "straight to preview")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.screen is screen, "applied")
+    await settle(app, pilot)
 
 
 def text_of(widget: Static) -> str:
@@ -106,18 +127,7 @@ async def test_a_macro_with_a_prompted_refund_is_checked_by_the_policy(
         assert isinstance(app.screen, DisputeScreen), "an over-refund never reaches the confirm"
         assert told(app)[-1].title == "Decision not submitted"
         # the agent types a valid refund, and applies the macro again: no question this time
-        amount = form.query_one("#refund_amount", Input)
-        amount.focus()
-        amount.value = ""
-        await pilot.press(*"20.00", "escape", "m")
-        await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker again")
-        again = app.screen
-        await until(pilot, lambda: again.query_one(OptionList).option_count == 2, "macros")
-        await pilot.press(*"partial", "enter")
-        await until(pilot, lambda: isinstance(app.screen, MacroPreview), "straight to preview")
-        await pilot.press("enter")
-        await until(pilot, lambda: app.screen is screen, "applied")
-        await settle(app, pilot)
+        await type_refund_then_apply_partial(app, pilot, screen, "20.00")
         twenty = format_amount(Decimal("20.00"), order.currency)
         assert form.query_one("#rationale", TextArea).text == (
             f"Partial refund of {twenty}; the buyer keeps the item."
@@ -250,17 +260,7 @@ async def test_a_decision_from_a_restored_draft_names_its_macro(
     async with first.run_test(size=SIZE) as pilot:
         screen = await open_most_urgent(first, pilot)
         form = screen.query_one(ResolutionForm)
-        amount = form.query_one("#refund_amount", Input)
-        amount.focus()
-        await pilot.press(*"20.00", "escape", "m")
-        await until(pilot, lambda: isinstance(first.screen, MacroPicker), "the picker")
-        picker = first.screen
-        await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
-        await pilot.press(*"partial", "enter")
-        await until(pilot, lambda: isinstance(first.screen, MacroPreview), "the preview")
-        await pilot.press("enter")
-        await until(pilot, lambda: first.screen is screen, "applied")
-        await settle(first, pilot)
+        await type_refund_then_apply_partial(first, pilot, screen, "20.00")
         assert form.macro == ref
         dispute_id = screen.dispute_id
     second = console()
