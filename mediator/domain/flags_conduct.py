@@ -54,6 +54,23 @@ _THREATS = (
     r"|\bpost (?:your|ur) (?:address|home|face|details|info)\b|\bkill (?:yo)?urself\b|\bkys\b"
     r"|\b(?:hope|wish) (?:you|u) (?:die|get cancer|rot)\b|\bdie in a fire\b|\bgo die\b"
     r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b"
+    # issue 21 (third round): veiled threats against the account or shop
+    r"|\b(?:shame|pity|sad|terrible|awful)\b[^.!?\n]{0,15}\bif (?:something|anything)\b"
+    r"[^.!?\n]{0,20}\bhappen\w* to (?:your|ur)\b"
+    r"|\bnice (?:account|shop|store|business|profile|rating|reputation|listing|channel)s? "
+    r"(?:you'?ve |you )?(?:have|got) (?:there|here)\b"
+    r"|(?:^|\.\.\.|…)\s{0,3}accidents (?:can |do |will )?happen\b\s?(?:\.\.\.|…|$)"
+    r"|\baccidents (?:can |do )?happen to (?:accounts|sellers|shops|people like you)\b"
+    r"|\bpena se (?:algo|alguma coisa)\b[^.!?\n]{0,10}\b(?:acontec|ocorr)\w* (?:com|a|à) "
+    r"(?:sua|tua|seu|teu)\b"
+    r"|\b(?:pena|lástima)\b[^.!?\n]{0,10}\b(?:que|si)\b[^.!?\n]{0,10}\b(?:pas|ocurr)\w*"
+    r"[^.!?\n]{0,10}\b(?:tu|a tu)\b"
+    r"|\bschade\b[^.!?\n]{0,10}\bwenn\b[^.!?\n]{0,20}\b(?:deinem|deiner|dein)\b[^.!?\n]{0,20}"
+    r"\b(?:etwas|was) (?:passier|zustöß|geschieh)\w*"
+    r"|\bszkoda\b[^.!?\n]{0,10}\b(?:gdyby|jakby|by)\b[^.!?\n]{0,20}\bco[śs] (?:się )?sta\w*"
+    r"[^.!?\n]{0,10}\b(?:twoim|twoją|twoja|twoje)\b"
+    r"|\bжаль,? если\b[^.!?\n]{0,30}(?:твоим|твоей|тво\w*)[^.!?\n]{0,20}что-?то случит\w*"
+    r"|\bжаль,? если\b[^.!?\n]{0,10}что-?то случит\w*[^.!?\n]{0,10}(?:твоим|твоей|тво\w*)"
     r"|\bich finde dich\b(?!\s(?:nicht|im|in|auf|online|bei|als|unter))"
     r"|\bich weiss?,? wo du wohnst\b"
     r"|\bte voy a (?:encontrar|buscar|matar)\b"
@@ -219,6 +236,9 @@ _THREAT_GATE = gate(
     "number", "laden", "geschäft", "weiß", "bereuen", "ojalá", "arrepen", "sé dónde",
     "acabar com", "sei onde", "obyś", "gdzie mieszkasz", "pożałujesz", "достану", "чтоб",
     "где ты живешь", "пожалеешь",
+    # issue 21 (third round)
+    "shame", "pity", "sad", "terrible", "awful", "nice", "accidents", "pena", "lástima",
+    "schade", "szkoda", "жаль",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"

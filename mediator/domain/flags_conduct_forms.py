@@ -430,11 +430,17 @@ _ABUSE_FORM_GATE = WordGate(
 )  # fmt: skip
 
 #: The speaker about themselves: "I feel like an idiot", "I'm such a loser", "made me look stupid".
-_SELF = re.compile(
-    r"\b(?:i'?m|i am|i was|i feel|i felt|feel like|i look|i looked|i acted|i've been|"
-    r"i have been|makes? me (?:look|feel)|made me (?:look|feel)|myself)\b"
+_SELF = compile_words(
+    r"(?:\b(?:i'?m|i am|i was|i feel|i felt|feel like|i look|i looked|i acted|i've been|"
+    r"i have been|makes? me (?:look|feel)|made me (?:look|feel)|myself"
+    # issue 21 (third round): the same in de/es/pt/pl/ru
+    r"|ich (?:komme|kam) mir|ich fühle mich|ich fühlte mich|ich bin|ich war|me siento|me sentí|"
+    r"soy|fui|me sinto|me senti|sinto-me|eu sou|fui|czuję się|czułem się|czułam się|jestem|"
+    r"byłem|byłam)\b|(?:чувствую себя|почувствовал себя|я|был|была|выгляжу|сам))"
     r"(?: (?:so|such|like|a|an|total|complete|absolute|real|bit|of|kind|sort|an|the|biggest|"
-    r"such|just|being|being an?))*\s?$"
+    r"such|just|being|being an?|wie|ein|eine|einen|total|richtig|como|un|una|um|uma|completo|"
+    r"completa|total|verdadeiro|jak|taki|kompletny|totalny|полным|полный|таким|такой|"
+    r"настоящим|как))*\s?$"
 )
 #: Someone else's words reported: "he called me an idiot", "он назвал меня идиотом".
 _REPORTED = compile_words(

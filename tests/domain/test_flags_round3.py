@@ -1,0 +1,162 @@
+"""Issue 21, third round: the kinds a blind batch showed the detector still got wrong.
+
+P-COMM-ONPLATFORM: a messenger named in a report or refusal of the other party's request, or in
+passing (an account linked to it, a listing's "no discord", a question whether it is allowed),
+in de/es/pt/pl/ru as in English; payments at the marketplace's own checkout; tracking numbers
+are not phones. Caught now: IBANs (mod-97), card numbers (Luhn) next to a pay word, Pix keys,
+PayPal friends and family in every language, Bizum/Pix/BLIK with a number or "direct", spaced
+Cyrillic handles, spaced e-mail addresses with digits for letters.
+P-COMM-CONDUCT: the speaker's own feelings in every language are not insults; veiled threats
+against an account or shop are threats.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mediator.domain.flags import CONDUCT, ONPLATFORM, flag_message
+from mediator.domain.flags_contact_forms import bank_details
+
+
+def rules(body: str) -> set[str]:
+    return {flag.rule_id for flag in flag_message(body)} - {"P-COMM-SPAM-LONG"}
+
+
+def flag(body: str, rule: str):  # type: ignore[no-untyped-def]
+    return next(f for f in flag_message(body) if f.rule_id == rule)
+
+
+OFF_PLATFORM = [
+    "przelej na konto PL61 1090 1014 0000 0712 1981 2874",
+    "überweise auf DE89 3704 0044 0532 0130 00 bitte",
+    "transfiere a ES91 2100 0418 4502 0005 1332",
+    "скинь на карту 4276 3800 1234 5679",
+    "pay to my card 4111 1111 1111 1111 directly",
+    "minha chave pix é 123.456.789-00",
+    "chave pix: kira.vendas@gmail.com",
+    "manda no pix, chave 11987654321",
+    "zahl per PayPal Freunde & Familie",
+    "paga por PayPal amigos y familiares",
+    "paga por paypal amigos e família",
+    "zapłać przez PayPal znajomi i rodzina",
+    "bizum al 612 345 678 y te lo mando",
+    "pix direto pra mim que sai mais barato",
+    "blik na numer 512 345 678",
+    "т е л е г р а м:  g o l d _ r u _ 2 4",
+    "r 0 b e r t . s a l e s @ 0utl00k . c0m",
+    "schreib mir auf Telegram, geht schneller",
+    "agrégame a Discord y lo hablamos",
+    "me chama no whatsapp que eu te passo o desconto",
+    "napisz do mnie na Telegramie",
+    "пиши в телеграм, там дешевле",
+    "pay me via pix instead of the checkout, cheaper",
+    "chave pix 123.456.789-09, manda direto",
+]
+CONDUCT_CASES = [
+    "would be a real shame if something happened to your account... just saying",
+    "nice account you have there, would be a pity to lose it",
+    "accidents happen",
+    "vou te achar",
+    "te voy a encontrar",
+    "znajdę cię",
+    "я тебя найду",
+    "ich finde dich",
+    "bonito negocio, seria uma pena se algo acontecesse com sua conta",
+    "szkoda by było, gdyby coś się stało z twoim kontem",
+    "будет жаль, если с твоим аккаунтом что-то случится",
+    "wäre schade, wenn deinem Konto etwas passiert",
+]
+#: Hard negatives: reports, refusals, passing mentions, checkout, tracking, own feelings.
+NEGATIVES = [
+    "Der Verkäufer wollte, dass ich ihm auf Telegram schreibe, ich habe abgelehnt.",
+    "El vendedor me pidió que lo agregara a Discord, le dije que no.",
+    "Ele pediu pra eu chamar no whatsapp, eu recusei.",
+    "Kazał mi pisać na Telegramie, odmówiłem.",
+    "Он предложил перейти в телеграм, я отказался.",
+    "The buyer wrote to me on Instagram to pressure me, I answered that I only talk here.",
+    "O comprador me mandou mensagem no Instagram pra me pressionar, respondi que só falo aqui.",
+    "Der Käufer hat mir auf WhatsApp geschrieben, um Druck zu machen; ich antworte nur hier.",
+    "the account is still linked to someone's Discord",
+    "Das Konto ist noch mit dem Discord des Vorbesitzers verknüpft.",
+    "la cuenta sigue vinculada al Discord de otra persona",
+    'the listing says "no discord", fine by me',
+    "someone in global chat told me to join their Discord - is that allowed? I'd rather buy here",
+    (
+        "alguien en el chat global me dijo que entrara a su Discord, ¿está permitido?"
+        " prefiero comprar aquí"
+    ),
+    "paid via Pix at the site's checkout, the order shows paid",
+    "paguei via pix no checkout do site, o pedido aparece como pago",
+    "I paid via PayPal at checkout, the order says paid",
+    "zapłaciłem przez BLIK przy kasie na stronie, zamówienie opłacone",
+    "número de seguimiento LX 612 345 678 ES, contacto por la plataforma",
+    "Sendungsnummer: LX 612 345 678 ES, Kontakt über die Plattform",
+    "numer śledzenia RR 123 456 785 PL, numer kontaktowy w profilu",
+    "трек номер RA 644 000 455 RU",
+    "UPS tracking 1Z 999 AA1 012 3456 784, contact the carrier",
+    "me sinto um idiota por ter comprado isso",
+    "чувствую себя идиотом, что не проверил",
+    "czuję się jak idiota, że nie sprawdziłem",
+    "me siento un idiota por no revisar",
+    "ich komme mir wie ein Idiot vor",
+    "he said it would be a shame if the item broke",
+    "it would be a shame to lose the trade, can you check again?",
+    "in the game accidents happen to everyone",
+    "Pagué con Bizum en el checkout de la web, el pedido sale como pagado",
+    "zapłaciłem BLIK-iem na stronie, zamówienie opłacone",
+    "оплатил через сайт картой, заказ оплачен",
+    "order 4111 1111 1111 1111 was refunded",
+    "die Bestellnummer ist DE89 ab jetzt egal",
+    "I feel like an idiot for not checking the description",
+    "he said it would be a shame if the trade got cancelled",
+    "sorry I dropped the ball, accidents happen to everyone in raids",
+    "sie hat mich gebeten, ihr auf Discord zu schreiben, ich habe nein gesagt",
+]
+
+
+@pytest.mark.parametrize("body", OFF_PLATFORM)
+def test_off_platform_found(body: str) -> None:
+    assert rules(body) == {ONPLATFORM}
+
+
+@pytest.mark.parametrize("body", CONDUCT_CASES)
+def test_conduct_found(body: str) -> None:
+    assert rules(body) == {CONDUCT}
+
+
+@pytest.mark.parametrize("body", NEGATIVES)
+def test_hard_negative_not_flagged(body: str) -> None:
+    assert rules(body) == set()
+
+
+def test_iban_reason_and_span() -> None:
+    body = "przelej na konto PL61 1090 1014 0000 0712 1981 2874 dzięki"
+    found = flag(body, ONPLATFORM)
+    assert found.reason == "IBAN PL61 1090 1014 0000 0712 1981 2874"
+    assert found.span is not None
+    assert body[found.span[0] : found.span[1]] == "PL61 1090 1014 0000 0712 1981 2874"
+
+
+def test_iban_with_a_wrong_checksum_is_not_one() -> None:
+    assert bank_details("pl62 1090 1014 0000 0712 1981 2874") is None
+
+
+def test_card_reason_and_span() -> None:
+    body = "скинь на карту 4276 3800 1234 5679"
+    found = flag(body, ONPLATFORM)
+    assert found.reason == "card number 4276 3800 1234 5679"
+    assert found.span is not None
+    assert body[found.span[0] : found.span[1]] == "4276 3800 1234 5679"
+
+
+def test_card_failing_luhn_or_without_pay_word_is_not_flagged() -> None:
+    assert rules("скинь на карту 4276 3800 1234 5674") == set()
+    assert rules("the serial on the box is 4276 3800 1234 5679") == set()
+
+
+def test_spaced_cyrillic_handle_is_joined() -> None:
+    assert "Telegram" in flag("т е л е г р а м:  g o l d _ r u _ 2 4", ONPLATFORM).reason
+
+
+def test_quoted_veiled_threat_is_a_report() -> None:
+    assert rules("he said it would be a shame if something happened to your account") == set()
