@@ -55,6 +55,13 @@ _THREATS = (
     r"|\b(?:hope|wish) (?:you|u) (?:die|get cancer|rot)\b|\bdie in a fire\b|\bgo die\b"
     r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b"
     # issue 21 (third round): veiled threats against the account or shop
+    r"|\b(?:shame|pity)\b[^.!?\n]{0,10}\bif (?:your|ur) (?:account|shop|store|listing|rating|"
+    r"reviews?|profile|business)\b[^.!?\n]{0,12}\b(?:got|gets|were|was|suddenly)\b"
+    r"|\b(?:hate|hating) (?:for|to see) (?:something|anything)\b[^.!?\n]{0,20}\bhappen\w* to "
+    r"(?:your|ur)\b"
+    r"|\bthings (?:can |could |might |do )?happen to (?:your|ur|accounts?|shops?|sellers?)\b"
+    r"|\b(?:shame|pity) (?:if you|to) los\w* (?:your|this|that|such a) (?:nice |good )?(?:account|"
+    r"shop|store|rating|reputation|business)\b"
     r"|\b(?:shame|pity|sad|terrible|awful)\b[^.!?\n]{0,15}\bif (?:something|anything)\b"
     r"[^.!?\n]{0,20}\bhappen\w* to (?:your|ur)\b"
     r"|\bnice (?:account|shop|store|business|profile|rating|reputation|listing|channel)s? "
@@ -73,7 +80,8 @@ _THREATS = (
     r"|\bжаль,? если\b[^.!?\n]{0,10}что-?то случит\w*[^.!?\n]{0,10}(?:твоим|твоей|тво\w*)"
     r"|\bich finde dich\b(?!\s(?:nicht|im|in|auf|online|bei|als|unter))"
     r"|\bich weiss?,? wo du wohnst\b"
-    r"|\bte voy a (?:encontrar|buscar|matar)\b"
+    r"|\bte voy a matar\b"
+    r"|\bich (?:werde|werd|will) dich finden\b(?=\s{0,3}(?:$|[.!,;?…]|und\b|wo\b))"
     # issue 21: wishing harm on a person or their business
     r"|\b(?:hope|wish|pray)\w* (?:that )?(?:you|u|your|ur)\b[^.!?\n]{0,30}\b(?:burns?|burned|"
     r"burnt|die|dies|died|rots?|suffers?|crash\w*|bankrupt|goes under|get (?:hit|run over|sick|"
@@ -238,7 +246,7 @@ _THREAT_GATE = gate(
     "где ты живешь", "пожалеешь",
     # issue 21 (third round)
     "shame", "pity", "sad", "terrible", "awful", "nice", "accidents", "pena", "lástima",
-    "schade", "szkoda", "жаль",
+    "schade", "szkoda", "жаль", "hate", "hating", "things", "dich finden",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"

@@ -232,6 +232,18 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"\b(?:paypal|pp) ?(?:f ?& ?f|ff|friends)\b|\bfriends ?(?:and|&|n) ?family\b"
         r"|\b(?:freunde|amigos|znajomi|znajomych|друзья|друзей) ?(?:&|und|y|e|i|и) ?(?:familie|"
         r"familia|familiares|família|rodzina|rodziny|семья|семьи)\b"
+        r"|\b(?:familie|familia|família|rodzina|семья) ?(?:&|und|y|e|i|и) ?(?:freunde|amigos|"
+        r"znajomi|друзья)\b|\b(?:paypal|pp)\b[^.!?\n]{0,12}\b(?:como|als|jako|как) (?:amigos?|"
+        r"freunde|znajom\w*|друз\w*)\b"
+        # a bank transfer straight to someone, in any of the languages
+        r"|\b(?:send|transfer|wire|pay)\w* (?:the money |it |me )?(?:straight|directly|direct) to "
+        r"my (?:bank|account|card)\b"
+        r"|\büberweis\w* (?:es |mir |das |mir das |mir es )*(?:direkt|auf mein konto)\b"
+        r"|\btransfi[eé]r\w* (?:directo|directamente|a mi cuenta)\b"
+        r"|\b(?:me )?transfere\w* (?:direto|diretamente|na (?:minha )?conta|pra minha conta)\b"
+        r"|\bprzelej\w* (?:mi )?(?:bezpośrednio|na (?:moje |mój )?(?:konto|rachunek))\b"
+        r"|\b(?:переведи|скинь|кинь|отправь)\w*\b[^.!?\n]{0,12}(?:на (?:карту|сбер|тиньк|киви|"
+        r"qiwi|юмани|счет)|по сбп|по номеру)|\bпо сбп\b"
         r"|\b(?:pay|send|refund|transfer)\w* (?:me|you|it)\b[^.!?\n]{0,30}?\b(?:paypal|venmo|"
         r"revolut|zelle|cash ?app|skrill|crypto|btc|bitcoin|usdt|bank transfer|western union)\b",
     ),
@@ -258,6 +270,8 @@ _PHRASE_GATE = gate(
     # payment and trade
     "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
     "usdt", "bank", "western", "freunde", "amigos", "znajom", "друз", "direct", "cancel",
+    "familie", "familia", "rodzina", "семья", "straight", "überweis", "transfi", "transfere",
+    "przelej", "переведи", "скинь", "кинь", "отправь", "сбп",
     "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
 
@@ -310,7 +324,7 @@ def _contact_evidence(
     ) is not None:
         return bank
     if (
-        "@" in text
+        ("@" in text or " dot " in text)
         and _ADDRESS.search(text) is None
         and (loose := _loose_address(text)) is not None
         and _CREDENTIALS.search(text) is None
@@ -405,7 +419,8 @@ _TRACKING_AFTER = re.compile(r"^ ?[a-z]{2}(?![a-z])")
 #: An address with spaces around "@" and "." and digits for letters:
 #: "r0bert.sales@ 0utl00k . c0m".
 _LOOSE_ADDRESS = re.compile(
-    r"(?<![\w.])[a-z0-9][\w.+-]{0,63}\s{0,3}@\s{0,3}([a-z0-9]{2,20})\s{0,3}\.\s{0,3}([a-z0-9]{2,4})"
+    r"(?<![\w.])[a-z0-9][\w.+-]{0,63}\s{0,3}(?:@|\bat\b)\s{0,3}([a-z0-9]{2,20})\s{0,3}"
+    r"(?:\.|\bdot\b)\s{0,3}([a-z0-9]{2,4})"
     r"(?![a-z0-9])"
 )
 _UNLEET = str.maketrans("013457", "oleast")
@@ -547,11 +562,15 @@ _REPORTED_BEFORE = compile_words(
     r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
     r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
     r"messaged)\W{0,3}$"
+    r"|\b(?:he|she|they|someone|somebody|a guy|the (?:seller|buyer|guy|other \w+|\w+)) "
+    r"(?:wanted|suggested|proposed|offered|insisted|invited|pushed|kept pushing|tried|"
+    r"kept trying|sent|spammed)\b[^.!?\n]{0,40}$"
     r"|\b(?:wrote|messaged|texted|dm'?e?d|contacted|reached out to|pinged|added) (?:me|us) "
     r"(?:on|via|through|over) $"
     # issue 21 (third round): the other party's request reported, in de/es/pt/pl/ru
     r"|\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|drängte|"
-    r"hat mir|haben mir|schrieb mir)\b[^.!?\n]{0,40}$"
+    r"hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich|wollte mich)"
+    r"\b[^.!?\n]{0,40}$"
     r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|quería|quiso|intentó|insistió|"
     r"me escribió|me escribieron)\b[^.!?\n]{0,40}$"
     r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|queria|quis|tentou|"
@@ -577,9 +596,15 @@ _REFUSED_AFTER = compile_words(
     r"|\bprefiro (?:comprar|ficar|falar) aqui\b"
     r"|\bodmówi\w*|\bpowiedział\w* (?:że )?nie\b|\btylko (?:tutaj|tu)\b|\bdozwolon\w*"
     r"|отказал\w*|\bсказал\w* нет\b|\bтолько (?:здесь|тут)\b|можно ли|\bразрешен\w*"
+    # a first-person refusal in any of the languages
+    r"|\bdidn'?t (?:join|answer|reply|accept|add|respond)\b|\bnicht (?:geantwortet|reagiert|"
+    r"eingegangen|gemacht|beigetreten)\b|\bno (?:acepté|quise|respondí|contesté)\b"
+    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodził|zgodziła|chciał|"
+    r"chciała|odpisał|odpisała|odpowiedział|dołączył)\w*|\bне (?:стал|стала|согласил\w*|"
+    r"ответил\w*|пошел|пошла|буду)\b"
 )
 #: "the listing says "no discord"": a messenger ruled out, not proposed.
-_RULED_OUT = re.compile(r"(?:^|[\"'(:]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
+_RULED_OUT = re.compile(r"(?:^|[\"'(:,]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
 #: The account is tied to a messenger: "still linked to someone's Discord", "mit dem Discord …
 #: verknüpft", "vinculada al Discord", "привязан к дискорду".
 _LINKED_BEFORE = compile_words(
@@ -618,6 +643,10 @@ def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
     after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
     if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
         return True
+    # "He wanted to move to Telegram. I refused.": the refusal may be the next sentence.
+    then = re.split(r"[.!?\n]", text[match.end() : match.end() + 120])
+    if len(then) > 1 and _REFUSED_AFTER.search(then[0] + " " + then[1]) is not None:
+        return True
     if _RULED_OUT.search(before) is not None or _LINKED_BEFORE.search(before) is not None:
         return True
     if _LINKED_AFTER.search(after) is not None:
@@ -635,6 +664,9 @@ _ALLOWED_LATER = compile_words(
     r"|\brather (?:buy|stay|trade|deal) here\b"
     r"|\bist (?:das|es) erlaubt\b|\b(?:está|es) permitido\b|\bé permitido\b|\bpode isso\b"
     r"|\bczy (?:to|tak) (?:jest )?(?:dozwolone|można)\b|\bтак можно\b|\bэто разрешено\b"
+    r"|\bshould i (?:report|trust|worry|ignore|block)\b|\bis (?:this|that|it) (?:a )?scam\b"
+    r"|\b(?:soll ich das melden|ist das betrug|debo (?:reportar|denunciar)|es una estafa|"
+    r"devo denunciar|é golpe|czy to oszustwo|zgłosić|это развод|пожаловаться)\b"
 )
 
 

@@ -178,7 +178,8 @@ _PAYMENT = compile_words(
 _CHECKOUT = compile_words(
     r"\bcheck-?out\b|\bkasse\b|\bcaixa do site\b|\bna kasie\b|\bprzy kasie\b|\bna stronie\b"
     r"|\b(?:on|at|through) the (?:site|website|marketplace|platform)\b|\b(?:no|pelo) site\b"
-    r"|\ben la (?:web|página)\b|\bauf der (?:seite|website|plattform)\b|\bна сайте\b|\bчерез сайт\b"
+    r"|\b(?:en|de) la (?:web|página)\b|\bpasarela\b|\bauf der (?:seite|website|plattform)\b"
+    r"|\bна сайте\b|\bчерез сайт\b"
     r"|\border (?:shows|says|is|was|marked)\b[^.!?\n]{0,12}\bpaid\b"
     r"|\bpedido\b[^.!?\n]{0,20}\bpago\b"
     r"|\bzamówienie\b[^.!?\n]{0,15}\bopłacon\w*|\bзаказ\b[^.!?\n]{0,15}\bоплачен\w*"
@@ -245,7 +246,13 @@ _NOT_A_CARD = compile_words(
 )
 _CPF = re.compile(r"(?<![\d.])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\d.]\d)")
 #: "chave pix", "pix key", "chave do pix": a key for a payment straight to the seller.
-_PIX_KEY = re.compile(r"\bchave(?: (?:do |de |da )?pix)?\b|\bpix (?:key|chave)\b")
+_PIX_KEY = re.compile(
+    r"\bchave (?:do |de |da )?pix\b|\bpix\b[^.!?\n]{0,15}\bchave\b|\bchave\b[^.!?\n]{0,15}\bpix\b"
+    r"|\bpix key\b"
+)
+#: A Polish account number (NRB) without its country code: an IBAN once "PL" is put first.
+_NRB = re.compile(r"(?<![\w.])\d{2}(?: ?\d{4}){6}(?![\w.]\d)")
+_NRB_CUE = compile_words(r"\b(?:konto|konta|rachunek|rachunku|przelej\w*|przelew\w*|nr)\b")
 
 
 def _iban_ok(raw: str) -> str | None:
@@ -279,6 +286,10 @@ def bank_details(text: str) -> tuple[str, str] | None:
             if (iban := _iban_ok(raw)) is not None:
                 return f"IBAN {iban}", raw
             raw = re.sub(r"[ -]?[a-z0-9]{1,4}$", "", raw)
+    if _NRB_CUE.search(text) is not None:
+        for match in _NRB.finditer(text):
+            if (iban := _iban_ok("pl" + match.group())) is not None:
+                return f"account number (IBAN {iban})", match.group()
     for match in _CARD.finditer(text):
         raw = match.group()
         digits = re.sub(r"\D", "", raw)
@@ -290,7 +301,7 @@ def bank_details(text: str) -> tuple[str, str] | None:
             continue
         if _CARD_CUE.search(before) is not None or _CARD_CUE.search(after) is not None:
             return f"card number {' '.join(raw.split())}", raw
-    if "pix" in text:
+    if "pix" in text and not _at_checkout(text):
         if (key := _PIX_KEY.search(text)) is not None:
             return "Pix key", key.group()
         if (cpf := _CPF.search(text)) is not None:
