@@ -245,8 +245,8 @@ _THREAT_GATE = gate(
     "acabar com", "sei onde", "obyś", "gdzie mieszkasz", "pożałujesz", "достану", "чтоб",
     "где ты живешь", "пожалеешь",
     # issue 21 (third round)
-    "shame", "pity", "sad", "terrible", "awful", "nice", "accidents", "pena", "lástima",
-    "schade", "szkoda", "жаль", "hate", "hating", "things", "dich finden",
+    "shame", "pity", "happen", "have there", "got there", "pena", "lástima", "schade", "szkoda",
+    "жаль", "dich finden",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"

@@ -22,6 +22,11 @@ Decisions for ambiguous cases (the labelled set records them):
 - Adding someone *in game* or *on Steam* to deliver (trade offers, duo queue, party invites) is
   delivery, not a move off the platform.
 - An account's own login address delivered with its password is the product, not contact.
+- A messenger named in a report or refusal of the other party's request, in any of the six
+  languages ("kazał mi pisać na Telegramie, odmówiłem"; the refusal may be the next sentence),
+  or in passing (an account linked to it, a listing's "no discord", "is that allowed?") is not
+  a proposal. Digits between two-letter codes ("LX 612 345 678 ES") or next to a tracking or
+  carrier word are a parcel's number, not a phone.
 - Signal, IG, "whats", "zap", "tg", "dc" and LINE are only read as messengers in contact phrases
   ("on Signal", "IG DM", "my tg"), since the bare words mean other things.
 """
@@ -270,7 +275,7 @@ _PHRASE_GATE = gate(
     # payment and trade
     "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
     "usdt", "bank", "western", "freunde", "amigos", "znajom", "друз", "direct", "cancel",
-    "familie", "familia", "rodzina", "семья", "straight", "überweis", "transfi", "transfere",
+    "familie", "familia", "rodzina", "семья", "straight to my", "überweis", "transfi", "transfere",
     "przelej", "переведи", "скинь", "кинь", "отправь", "сбп",
     "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
@@ -319,7 +324,7 @@ def _contact_evidence(
             return f"email address {address}", address
     elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
-    if (sum(map(str.isdigit, text)) >= 11 or "chave" in text) and (
+    if (_LONG_NUMBER.search(text) is not None or "chave" in text) and (
         bank := bank_details(text)
     ) is not None:
         return bank
@@ -361,6 +366,10 @@ def _contact_evidence(
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
+
+
+#: A run of digits long enough for an IBAN's, a card's or an account's (a fast gate).
+_LONG_NUMBER = re.compile(r"\d[\d .-]{11,}\d")
 
 
 def _short(matched: str) -> str:

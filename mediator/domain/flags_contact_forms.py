@@ -15,6 +15,11 @@
 - **video calls** ("a quick Zoom call", "hop on Google Meet", "FaceTime me");
 - **handles next to a platform name** ("IG @lena.trades", "snap: kirakeys", "u/kira_keys"),
   and other messengers named in a contact phrase (TikTok, Wickr, KakaoTalk, Threema, Reddit);
+- **bank details** (third round, `bank_details`): an IBAN valid under mod-97 anywhere, a Polish
+  account number next to "konto"/"przelej", a card number valid under Luhn next to a pay word,
+  a Pix key ("chave pix", a CPF number next to "pix"). A payment app named for a payment made
+  at the marketplace's own checkout ("via Pix at the site's checkout, the order shows paid") is
+  not a payment outside, unless the message sets it against the checkout ("instead", "cheaper");
 - **misspelt messenger names** ("telegrm", "discrod", "whatsaap", "teIegram"): one edit
   (a letter added, dropped, changed, or two swapped) from a name of six letters or more, unless
   the word is a real one ("discard", "telegrams").
