@@ -39,6 +39,7 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
 from mediator.domain.flags_contact_forms import (
+    at_checkout,
     bank_details,
     contact_form_evidence,
     deobfuscate,
@@ -364,6 +365,8 @@ def _contact_evidence(
             if _reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
+            if reason == "payment outside the platform" and at_checkout(text):
+                continue
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
 
@@ -577,17 +580,21 @@ _REPORTED_BEFORE = compile_words(
     r"|\b(?:wrote|messaged|texted|dm'?e?d|contacted|reached out to|pinged|added) (?:me|us) "
     r"(?:on|via|through|over) $"
     # issue 21 (third round): the other party's request reported, in de/es/pt/pl/ru
-    r"|\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|drängte|"
-    r"hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich|wollte mich)"
+    r"|(?<!ich )\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|"
+    r"drängte|hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich)"
     r"\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|quería|quiso|intentó|insistió|"
-    r"me escribió|me escribieron)\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|queria|quis|tentou|"
-    r"insistiu|me mandou|me chamou|me escreveu)\b[^.!?\n]{0,40}$"
-    r"|\b(?:kazał|kazała|kazali|prosił|prosiła|poprosił|poprosiła|chciał|chciała|napisał|"
-    r"napisała|proponował|zaproponował|zaproponowała|namawiał|namawiała)\w*\b[^.!?\n]{0,40}$"
-    r"|(?:предложил|предлагал|просил|попросил|хотел|написал|звал|позвал|сказал|уговаривал)"
-    r"\w*\b[^.!?\n]{0,40}$"
+    r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|me escribió|me escribieron)\b[^.!?\n]{0,40}$"
+    r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|me mandou|me chamou|"
+    r"me escreveu)\b[^.!?\n]{0,40}$"
+    # "quería", "queria", "quis" are also the speaker's own: only with a third person
+    r"|\b(?:él|ella|ele|ela|el (?:vendedor|comprador|tipo)|o (?:vendedor|comprador|cara)|"
+    r"la (?:vendedora|compradora)|a (?:vendedora|compradora)) (?:quería|queria|quiso|quis|"
+    r"intentó|tentou|insistió|insistiu)\b[^.!?\n]{0,40}$"
+    r"|\b(?:kazał|kazała|kazali|prosił|prosiła|prosili|poprosił|poprosiła|chciał|chciała|"
+    r"chcieli|napisał|napisała|proponował|zaproponował|zaproponowała|namawiał|namawiała)"
+    r"\b[^.!?\n]{0,40}$"
+    r"|(?<!я )(?:предложил|предлагал|просил|попросил|хотел|написал|звал|позвал|сказал|"
+    r"уговаривал)\w*\b[^.!?\n]{0,40}$"
 )
 _REFUSED_AFTER = compile_words(
     r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
@@ -595,7 +602,7 @@ _REFUSED_AFTER = compile_words(
     r"|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
     r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
     r"|\bonly (?:talk|chat|speak|deal|trade|communicate|write|reply)\w* here\b"
-    r"|\bis (?:that|this|it) (?:allowed|ok|okay|legit|safe|against)\b"
+    r"|\bis (?:that|this|it) (?:allowed|legit|against)\b"
     r"|\brather (?:buy|stay|trade|pay|talk|keep it|deal) here\b"
     # de/es/pt/pl/ru: refused, said no, only here, is that allowed
     r"|\babgelehnt\b|\blehnte\b|\bnein gesagt\b|\bnur hier\b|\berlaubt\b"
@@ -606,19 +613,21 @@ _REFUSED_AFTER = compile_words(
     r"|\bodmówi\w*|\bpowiedział\w* (?:że )?nie\b|\btylko (?:tutaj|tu)\b|\bdozwolon\w*"
     r"|отказал\w*|\bсказал\w* нет\b|\bтолько (?:здесь|тут)\b|можно ли|\bразрешен\w*"
     # a first-person refusal in any of the languages
-    r"|\bdidn'?t (?:join|answer|reply|accept|add|respond)\b|\bnicht (?:geantwortet|reagiert|"
+    r"|\b(?:i|we) didn'?t (?:join|answer|reply|accept|add|respond)\b"
+    r"|\b(?:ich )?(?:habe|hab) (?:ihm |ihr |darauf )?nicht (?:geantwortet|reagiert|"
     r"eingegangen|gemacht|beigetreten)\b|\bno (?:acepté|quise|respondí|contesté)\b"
-    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodził|zgodziła|chciał|"
-    r"chciała|odpisał|odpisała|odpowiedział|dołączył)\w*|\bне (?:стал|стала|согласил\w*|"
-    r"ответил\w*|пошел|пошла|буду)\b"
+    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodziłem|zgodziłam|chciałem|"
+    r"chciałam|odpisałem|odpisałam|odpowiedziałem|odpowiedziałam|dołączyłem|dołączyłam)\b"
+    r"|\bя (?:ему |ей |им )?не (?:стал|стала|согласил\w*|ответил\w*|пошел|пошла)\b"
 )
 #: "the listing says "no discord"": a messenger ruled out, not proposed.
 _RULED_OUT = re.compile(r"(?:^|[\"'(:,]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
 #: The account is tied to a messenger: "still linked to someone's Discord", "mit dem Discord …
 #: verknüpft", "vinculada al Discord", "привязан к дискорду".
 _LINKED_BEFORE = compile_words(
-    r"\b(?:linked|connected|tied|bound|attached|vinculad[oa]s?|ligad[oa]|powiązan\w*|podpięt\w*|"
-    r"привязан\w*)\b[^.!?\n]{0,25}$"
+    r"(?:\b(?:linked|connected|tied|bound|attached) (?:to|with)|\bvinculad[oa]s? (?:a|al|ao|à|"
+    r"com|con)|\bligad[oa]s? (?:a|ao|à|com)|\bpowiązan\w* z|\bpodpięt\w* (?:do|pod)|"
+    r"\bпривязан\w* к)\b[^.!?\n,]{0,25}$"
 )
 _LINKED_AFTER = compile_words(
     r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
@@ -669,7 +678,7 @@ def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
 
 
 _ALLOWED_LATER = compile_words(
-    r"\bis (?:that|this|it) (?:allowed|ok|okay|legit|against)\b"
+    r"\bis (?:that|this|it) (?:allowed|legit|against)\b"
     r"|\brather (?:buy|stay|trade|deal) here\b"
     r"|\bist (?:das|es) erlaubt\b|\b(?:está|es) permitido\b|\bé permitido\b|\bpode isso\b"
     r"|\bczy (?:to|tak) (?:jest )?(?:dozwolone|można)\b|\bтак можно\b|\bэто разрешено\b"

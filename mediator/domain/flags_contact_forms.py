@@ -192,11 +192,12 @@ _CHECKOUT = compile_words(
 )
 _NOT_CHECKOUT = compile_words(
     r"\b(?:instead|outside|skip|bypass|avoid|statt|außerhalb|en vez|en lugar|fuera|em vez|fora|"
-    r"zamiast|poza|вместо|вне|cheaper|directly|direct|direto|directo)\b"
+    r"zamiast|poza|вместо|вне|cheaper|directly|direct|direto|directo|not|nicht|nie|não|не)\b"
 )
 
 
-def _at_checkout(text: str) -> bool:
+def at_checkout(text: str) -> bool:
+    """Whether `text` is about a payment made at the marketplace's own checkout."""
     return _CHECKOUT.search(text) is not None and _NOT_CHECKOUT.search(text) is None
 
 
@@ -222,7 +223,7 @@ def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
         return "crypto wallet address", cued.group()
     match = _PAYMENT.search(text) if _PAYMENT_GATE(words, text) else None
-    if match is not None and not _at_checkout(text):
+    if match is not None and not at_checkout(text):
         return "payment outside the platform", match.group()
     return None
 
@@ -237,11 +238,11 @@ _IBAN = re.compile(
 _CARD = re.compile(r"(?<![\d.,])\d{4}(?:[ -]?\d){9,15}(?![\d.,]\d)")
 #: Words of paying or transferring next to a card number ("скинь на карту", "pay to my card").
 _CARD_CUE = compile_words(
-    r"\b(?:card|karte|kreditkarte|tarjeta|cartão|cartao|karta|kartę|karty|kartu|"
-    r"visa|"
-    r"mastercard|maestro|mir|pay|paid|transfer|send|wire|zahl\w*|überweis\w*|transfier\w*|"
-    r"pag[ao]\w*|deposit\w*|przelej|przelew\w*|zapłać|wpłać)\b|карт\w*|скин\w*|кин\w*|переве\w*|"
-    r"оплат\w*|плати"
+    r"\b(?:pay|send|transfer|wire|zahl|zahle|überweis\w*|transfiere\w*|transfiéreme|paga|pague|"
+    r"deposita\w*|przelej|przelew|zapłać|wpłać)\b|\b(?:to|on) (?:my|this) card\b"
+    r"|\bauf (?:meine|die|diese) karte\b|\ba (?:mi|la|esta) tarjeta\b"
+    r"|\b(?:no|pro|para o|pra o) (?:meu )?cartão\b|\bna (?:moją |tę )?kartę\b"
+    r"|\bна (?:мою |эту )?карт\w*|\b(?:скинь|кинь|переведи|отправь|оплати)\w*"
 )
 #: An order, invoice or tracking number is not a card.
 _NOT_A_CARD = compile_words(
@@ -306,7 +307,7 @@ def bank_details(text: str) -> tuple[str, str] | None:
             continue
         if _CARD_CUE.search(before) is not None or _CARD_CUE.search(after) is not None:
             return f"card number {' '.join(raw.split())}", raw
-    if "pix" in text and not _at_checkout(text):
+    if "pix" in text and not at_checkout(text):
         if (key := _PIX_KEY.search(text)) is not None:
             return "Pix key", key.group()
         if (cpf := _CPF.search(text)) is not None:

@@ -229,3 +229,36 @@ def test_spaced_cyrillic_handle_is_joined() -> None:
 
 def test_quoted_veiled_threat_is_a_report() -> None:
     assert rules("he said it would be a shame if something happened to your account") == set()
+
+
+#: The third round's own rules must not swallow the speaker's invitations ("queria", "ich
+#: wollte", "я предложил" are also first person) nor a buyer's own card or checkout payment.
+OWN_RULES_POSITIVE = [
+    "queria saber se posso te chamar no whatsapp",
+    "ich wollte fragen, ob wir auf Discord weiterreden können",
+    "я предложил перейти в телеграм, так проще",
+    "napisałem ci na Telegramie, odpisz",
+    "пиши в телеграм, здесь я отвечать не буду",
+    "add me on discord, you didn't answer here",
+    "add me on discord, is that ok?",
+    "we connected, now add me on discord",
+    "оплати по СБП на мой номер, не на сайте",
+    "pay me via pix, not on the site",
+    "transfer to my card 4111 1111 1111 1111",
+]
+OWN_RULES_NEGATIVE = [
+    "оплатил по СБП на сайте, заказ оплачен",
+    "paid with card 4111 1111 1111 1111 and got charged twice",
+    "el vendedor quería que habláramos por Telegram, no acepté",
+    "der Verkäufer meinte, ich soll ihm auf WhatsApp schreiben, hab ich nicht gemacht",
+]
+
+
+@pytest.mark.parametrize("body", OWN_RULES_POSITIVE)
+def test_first_person_invitations_still_flagged(body: str) -> None:
+    assert rules(body) == {ONPLATFORM}
+
+
+@pytest.mark.parametrize("body", OWN_RULES_NEGATIVE)
+def test_own_payments_and_reports_not_flagged(body: str) -> None:
+    assert rules(body) == set()
