@@ -66,7 +66,18 @@ _THREATS = (
     r"[^.!?\n]{0,20}\bhappen\w* to (?:your|ur)\b"
     r"|\bnice (?:account|shop|store|business|profile|rating|reputation|listing|channel)s? "
     r"(?:you'?ve |you )?(?:have|got) (?:there|here)\b"
-    r"|(?:^|\.\.\.|…)\s{0,3}accidents (?:can |do |will )?happen\b\s?(?:\.\.\.|…|$)"
+    r"|(?:^|\.\.\.|…)\s{0,3}(?:accidents|unfälle|acidentes|accidentes|wypadki|несчастные случаи)"
+    r" (?:can |do |will |können |podem |pueden |się )?(?:happen|passieren|acontecem|ocurren|pasan|"
+    r"zdarzają się|się zdarzają|случаются|бывают)\b\s?,?\s?(?:\.\.\.|…|$|just saying|nur so gesagt|"
+    r"só (?:dizendo|falando)|solo digo|tylko mówię|просто говорю)"
+    r"|\b(?:account|conta|cuenta|konto|аккаунт\w*|акк|loja|tienda|sklep|магазин|shop|store)\b"
+    r"[^.!?\n]{0,40}\b(?:pena|lástima|schade|szkoda|жаль|жалко|shame|pity)\b[^.!?\n]{0,30}"
+    r"(?:\b(?:perd|verlier|strac|lose|los)\w*|потеря\w*)"
+    r"|\b(?:pena|lástima|schade|szkoda|shame|pity)\b[^.!?\n]{0,20}\b(?:perder|verlieren|stracić|"
+    r"lose)\b[^.!?\n]{0,12}\b(?:conta|cuenta|konto|account|shop|loja|tienda|sklep)\b"
+    r"|(?:\b(?:pena|lástima|schade|szkoda|shame|pity)\b|жаль|жалко)[^.!?\n]{0,45}"
+    r"(?:\b(?:banned|suspended|closed|gesperrt|gebannt|banid[ao]|suspens[ao]|baneada|"
+    r"suspendida|zbanowan\w*|zablokowan\w*)\b|забан\w*|заблокир\w*)"
     r"|\baccidents (?:can |do )?happen to (?:accounts|sellers|shops|people like you)\b"
     r"|\bpena se (?:algo|alguma coisa)\b[^.!?\n]{0,10}\b(?:acontec|ocorr)\w* (?:com|a|à) "
     r"(?:sua|tua|seu|teu)\b"
@@ -246,7 +257,8 @@ _THREAT_GATE = gate(
     "где ты живешь", "пожалеешь",
     # issue 21 (third round)
     "shame", "pity", "happen", "have there", "got there", "pena", "lástima", "schade", "szkoda",
-    "жаль", "dich finden",
+    "жаль", "dich finden", "жалко", "unfälle", "acidentes", "accidentes", "wypadki",
+    "несчастные",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"

@@ -467,10 +467,26 @@ _REPORTED = compile_words(
 )
 
 
+#: A feeling verb in the first person a few words before the word: "me sinto péssimo e um idiota",
+#: "czuję się głupio, jak kompletny idiota"; not when "you" comes between ("I feel you're an …").
+_SELF_FEEL = compile_words(
+    r"(?:\bi (?:feel|felt)|\bme (?:sinto|senti|siento|sentí)|\bczuję się|\bczułem się|"
+    r"\bczułam się|чувствую себя|себя чувствую|почувствовал\w* себя|\bfühle? mich|\bfühlte mich|"
+    r"\bfühl mich|\bkomme mir|\bkam mir)\b([^.!?;\n]{0,30})$"
+)
+_SECOND_PERSON = compile_words(
+    r"\b(?:you|u|ur|du|dich|dir|tu|te|ti|você|voce|vc|ty|cię|ciebie|ты|тебя|вы)\b"
+)
+
+
 def self_directed(text: str, start: int) -> bool:
     """Whether the word at `start` is the speaker's about themselves ("I feel like an idiot")."""
-    before = re.split(r"[.!?;,\n]", text[max(0, start - 40) : start])[-1]
-    return _SELF.search(before) is not None
+    window = text[max(0, start - 40) : start]
+    before = re.split(r"[.!?;,\n]", window)[-1]
+    if _SELF.search(before) is not None:
+        return True
+    feel = _SELF_FEEL.search(window)
+    return feel is not None and _SECOND_PERSON.search(feel.group(1)) is None
 
 
 def reported(text: str, start: int) -> bool:

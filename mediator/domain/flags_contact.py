@@ -229,8 +229,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"[^.!?\n]{0,12}\b(?:your|ur) (?:phone |mobile |cell |whatsapp )?(?:number|no\.?|#)"
         r"|\bruf\w* (?:mich|dich) an\b|\bich rufe? dich an\b|\bhandynummer\b"
         r"|\b(?:deine|meine) (?:handy|telefon)?nummer\b|\bllámame\b(?! loco)|\bte llamo\b"
-        r"|\bmi (?:número|teléfono|celular|móvil)\b|\bme liga\b|\bte ligo\b"
-        r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b|\bzadzwoń\b"
+        r"|\bmi (?:número|teléfono|celular|móvil)\b(?! de (?:pedido|seguimiento|orden|factura|"
+        r"envío|cliente|ticket))|\bme liga\b|\bte ligo\b"
+        r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b(?! de (?:pedido|rastreio|rastreamento|"
+        r"protocolo|ordem|cliente|ticket))|\bzadzwoń\b"
         r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
     ),
     (

@@ -262,3 +262,57 @@ def test_first_person_invitations_still_flagged(body: str) -> None:
 @pytest.mark.parametrize("body", OWN_RULES_NEGATIVE)
 def test_own_payments_and_reports_not_flagged(body: str) -> None:
     assert rules(body) == set()
+
+
+#: Tracking numbers of several carriers next to "number" words, IBANs without a pay word, spaced
+#: handles and addresses, veiled threats and own feelings in more wordings.
+MORE_OFF_PLATFORM = [
+    "my number is 612 345 678, call me",
+    "IBAN DE89 3704 0044 0532 0130 00, Kontoinhaber Max",
+    "cuenta ES91 2100 0418 4502 0005 1332 a nombre de Juan",
+    "d i s c o r d:  k i r a _ 2 2",
+    "в а т с а п  +7 912 345 67 89",
+    "k.i.r.a.s.h.o.p @ g m 4 i l . c 0 m",
+    "mail: kira (at) g m a i l (dot) c o m",
+]
+MORE_CONDUCT = [
+    "seria uma pena perder essa conta bonita, né",
+    "es wäre doch schade, wenn dein Account plötzlich gesperrt würde",
+    "unfälle passieren, nur so gesagt",
+    "accidents happen... just saying",
+    "would be a shame if your shop got a bunch of 1-star reviews",
+    "ładne konto, szkoda by było je stracić",
+    "хороший аккаунт, жалко будет, если его забанят",
+    "qué bonita cuenta, sería una lástima que la perdieras",
+]
+MORE_NEGATIVES = [
+    "Correos: PQ4B6L0712345670128001K, el número está en el pedido",
+    "Poczta Polska numer przesyłki 00359007738600123456, proszę sprawdzić",
+    "трек-номер 80085312345678, номер для отслеживания на сайте почты",
+    "UPS: 1Z 999 AA1 01 2345 6784, number from the label",
+    "o código de rastreio é LB 123 456 789 BR, meu número de pedido é 5531",
+    "Sendungsnummer 00340434161234567890, Telefonnummer hinterlegt im Profil",
+    "tracking RR 123 456 789 DE — contact DHL if it stalls",
+    "me sinto péssimo e um idiota por ter caído nisso",
+    "czuję się głupio, jak kompletny idiota",
+    "я себя чувствую полным идиотом",
+    "ich fühl mich wie ein Vollidiot",
+    "me siento como una idiota total",
+    "it would be a shame if the delivery got delayed again",
+    "the seller said it would be a pity if something happened to my account",
+]
+
+
+@pytest.mark.parametrize("body", MORE_OFF_PLATFORM)
+def test_more_off_platform(body: str) -> None:
+    assert rules(body) == {ONPLATFORM}
+
+
+@pytest.mark.parametrize("body", MORE_CONDUCT)
+def test_more_conduct(body: str) -> None:
+    assert rules(body) == {CONDUCT}
+
+
+@pytest.mark.parametrize("body", MORE_NEGATIVES)
+def test_more_negatives(body: str) -> None:
+    assert rules(body) == set()
