@@ -54,9 +54,45 @@ _THREATS = (
     r"|\bpost (?:your|ur) (?:address|home|face|details|info)\b|\bkill (?:yo)?urself\b|\bkys\b"
     r"|\b(?:hope|wish) (?:you|u) (?:die|get cancer|rot)\b|\bdie in a fire\b|\bgo die\b"
     r"|\b(?:you're|you are|ur) dead\b|\bgo to hell\b"
+    # issue 21 (third round): veiled threats against the account or shop
+    r"|\b(?:shame|pity)\b[^.!?\n]{0,10}\bif (?:your|ur) (?:account|shop|store|listing|rating|"
+    r"reviews?|profile|business)\b[^.!?\n]{0,12}\b(?:got|gets|were|was|suddenly)\b"
+    r"|\b(?:hate|hating) (?:for|to see) (?:something|anything)\b[^.!?\n]{0,20}\bhappen\w* to "
+    r"(?:your|ur)\b"
+    r"|\bthings (?:can |could |might |do )?happen to (?:your|ur|accounts?|shops?|sellers?)\b"
+    r"|\b(?:shame|pity) (?:if you|to) los\w* (?:your|this|that|such a) (?:nice |good )?(?:account|"
+    r"shop|store|rating|reputation|business)\b"
+    r"|\b(?:shame|pity|sad|terrible|awful)\b[^.!?\n]{0,15}\bif (?:something|anything)\b"
+    r"[^.!?\n]{0,20}\bhappen\w* to (?:your|ur)\b"
+    r"|\bnice (?:account|shop|store|business|profile|rating|reputation|listing|channel)s? "
+    r"(?:you'?ve |you )?(?:have|got) (?:there|here)\b"
+    r"|(?:^|\.\.\.|…)\s{0,3}(?:accidents|unfälle|acidentes|accidentes|wypadki|несчастные случаи)"
+    r" (?:can |do |will |können |podem |pueden |się )?(?:happen|passieren|acontecem|ocurren|pasan|"
+    r"zdarzają się|się zdarzają|случаются|бывают)\b\s?,?\s?(?:\.\.\.|…|$|just saying|nur so gesagt|"
+    r"só (?:dizendo|falando)|solo digo|tylko mówię|просто говорю)"
+    r"|\b(?:account|conta|cuenta|konto|аккаунт\w*|акк|loja|tienda|sklep|магазин|shop|store)\b"
+    r"[^.!?\n]{0,40}\b(?:pena|lástima|schade|szkoda|жаль|жалко|shame|pity)\b[^.!?\n]{0,30}"
+    r"(?:\b(?:perd|verlier|strac|lose|los)\w*|потеря\w*)"
+    r"|\b(?:pena|lástima|schade|szkoda|shame|pity)\b[^.!?\n]{0,20}\b(?:perder|verlieren|stracić|"
+    r"lose)\b[^.!?\n]{0,12}\b(?:conta|cuenta|konto|account|shop|loja|tienda|sklep)\b"
+    r"|(?:\b(?:pena|lástima|schade|szkoda|shame|pity)\b|жаль|жалко)[^.!?\n]{0,45}"
+    r"(?:\b(?:banned|suspended|closed|gesperrt|gebannt|banid[ao]|suspens[ao]|baneada|"
+    r"suspendida|zbanowan\w*|zablokowan\w*)\b|забан\w*|заблокир\w*)"
+    r"|\baccidents (?:can |do )?happen to (?:accounts|sellers|shops|people like you)\b"
+    r"|\bpena se (?:algo|alguma coisa)\b[^.!?\n]{0,10}\b(?:acontec|ocorr)\w* (?:com|a|à) "
+    r"(?:sua|tua|seu|teu)\b"
+    r"|\b(?:pena|lástima)\b[^.!?\n]{0,10}\b(?:que|si)\b[^.!?\n]{0,10}\b(?:pas|ocurr)\w*"
+    r"[^.!?\n]{0,10}\b(?:tu|a tu)\b"
+    r"|\bschade\b[^.!?\n]{0,10}\bwenn\b[^.!?\n]{0,20}\b(?:deinem|deiner|dein)\b[^.!?\n]{0,20}"
+    r"\b(?:etwas|was) (?:passier|zustöß|geschieh)\w*"
+    r"|\bszkoda\b[^.!?\n]{0,10}\b(?:gdyby|jakby|by)\b[^.!?\n]{0,20}\bco[śs] (?:się )?sta\w*"
+    r"[^.!?\n]{0,10}\b(?:twoim|twoją|twoja|twoje)\b"
+    r"|\bжаль,? если\b[^.!?\n]{0,30}(?:твоим|твоей|тво\w*)[^.!?\n]{0,20}что-?то случит\w*"
+    r"|\bжаль,? если\b[^.!?\n]{0,10}что-?то случит\w*[^.!?\n]{0,10}(?:твоим|твоей|тво\w*)"
     r"|\bich finde dich\b(?!\s(?:nicht|im|in|auf|online|bei|als|unter))"
     r"|\bich weiss?,? wo du wohnst\b"
-    r"|\bte voy a (?:encontrar|buscar|matar)\b"
+    r"|\bte voy a matar\b"
+    r"|\bich (?:werde|werd|will) dich finden\b(?=\s{0,3}(?:$|[.!,;?…]|und\b|wo\b))"
     # issue 21: wishing harm on a person or their business
     r"|\b(?:hope|wish|pray)\w* (?:that )?(?:you|u|your|ur)\b[^.!?\n]{0,30}\b(?:burns?|burned|"
     r"burnt|die|dies|died|rots?|suffers?|crash\w*|bankrupt|goes under|get (?:hit|run over|sick|"
@@ -219,6 +255,10 @@ _THREAT_GATE = gate(
     "number", "laden", "geschäft", "weiß", "bereuen", "ojalá", "arrepen", "sé dónde",
     "acabar com", "sei onde", "obyś", "gdzie mieszkasz", "pożałujesz", "достану", "чтоб",
     "где ты живешь", "пожалеешь",
+    # issue 21 (third round)
+    "shame", "pity", "happen", "have there", "got there", "pena", "lástima", "schade", "szkoda",
+    "жаль", "dich finden", "жалко", "unfälle", "acidentes", "accidentes", "wypadki",
+    "несчастные",
 )  # fmt: skip
 _ABUSE_GATE = compile_words(
     r"f[u*#@v]{1,3}c?k|"

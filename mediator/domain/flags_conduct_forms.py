@@ -264,6 +264,12 @@ _INSULT_FORMS = (
 )
 
 #: Threat forms, each with the words its gate needs (one of them).
+#: After "I'll find you" in any language: the end of the clause, "and", "wherever", "in
+#: person", not an object ("te voy a encontrar un buen precio").
+_FIND_END = (
+    r"(?=\s{0,3}(?:$|[.!,;?…]|(?:y|e|i|и|und|and|donde|onde|wo|gdzie|где|wherever|cuando|"
+    r"quando|irl|pessoalmente|en persona|osobiście|лично)\b))"
+)
 _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         r"\b(?:track|hunt|chase|run) (?:you|u|ya) down\b(?! in (?:the )?game| in-game| ingame)",
@@ -385,25 +391,32 @@ _THREAT_ENTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         r"\bte vas a enterar\s?(?:[.!]|$)|\bme las vas a pagar\b"
         r"|\b(?:vas|va|vai|vais) a? ?pagar (?:caro|por esto|por eso|por isso)\b"
-        r"|\bte (?:voy|vamos) a (?:encontrar|buscar|matar|pegar|destrozar|reventar)\b"
-        r"(?! (?:en el juego|en juego|online))",
-        ("enterar", "pagar", "voy", "vamos"),
+        r"|\bte (?:voy|vamos) a (?:matar|pegar|destrozar|reventar)\b"
+        r"(?! (?:en el juego|en juego|online))"
+        rf"|\bte (?:voy|vamos) a (?:encontrar|buscar)\b{_FIND_END}|\bte (?:encontraré|buscaré)\b"
+        rf"{_FIND_END}|\bvoy a ir (?:por|a por) ti\b",
+        ("enterar", "pagar", "voy", "vamos", "encontraré", "buscaré"),
     ),
     (
         r"\bvai se arrepender\b|\bvou te (?:matar|destruir|arrebentar|quebrar)\b"
-        r"|\bvou te (?:pegar|achar|encontrar)\s?(?:[.!]|$)|\bvou acabar com (?:sua|tua) vida\b",
-        ("arrepender", "vou"),
+        r"|\bvou te (?:pegar|achar|encontrar)\s?(?:[.!]|$)|\bvou acabar com (?:sua|tua) vida\b"
+        rf"|\b(?:vou|vamos) te (?:pegar|achar|encontrar)\b{_FIND_END}"
+        rf"|\b(?:vou|vamos|irei) atrás de (?:você|voce|vc|ti)\b{_FIND_END}"
+        rf"|\bte (?:acharei|encontrarei)\b{_FIND_END}",
+        ("arrepender", "vou", "vamos", "irei", "acharei", "encontrarei"),
     ),
     (
         r"\bzapłacisz (?:mi )?za to\s?(?:[.!]|$)|\bpożałujesz\b|\bdopadnę cię\b"
-        r"|\bzniszczę cię\b|\bznajdę cię\b(?! w grze)",
-        ("zapłacisz", "pożałujesz", "dopadnę", "zniszczę", "znajdę"),
+        r"|\bzniszczę cię\b|\bznajdę cię\b(?! w grze)|\bdorwę cię\b(?! w grze)"
+        rf"|\bcię znajdę\b{_FIND_END}",
+        ("zapłacisz", "pożałujesz", "dopadnę", "zniszczę", "znajdę", "dorwę"),
     ),
     (
         r"(?:я тебя найду|найду тебя)(?! в игре| в списке| в друзьях)"
+        rf"|\bя (?:тебя )?(?:вычислю|отыщу)(?: тебя)?\b{_FIND_END}"
         r"|(?:\bи|ты) (?:за это )?ответишь\s?(?:[.!]|$)|ответишь за (?:это|всё|все)"
         r"|пожалеешь|тебе конец\s?(?:[.!]|$)|я тебя (?:уничтожу|закопаю|достану)|\bсдохни\b",
-        ("найду", "ответишь", "пожалеешь", "конец", "тебя", "сдохни"),
+        ("найду", "ответишь", "пожалеешь", "конец", "тебя", "сдохни", "вычислю", "отыщу"),
     ),
 )
 _THREAT_FORMS = tuple(
@@ -430,11 +443,19 @@ _ABUSE_FORM_GATE = WordGate(
 )  # fmt: skip
 
 #: The speaker about themselves: "I feel like an idiot", "I'm such a loser", "made me look stupid".
-_SELF = re.compile(
-    r"\b(?:i'?m|i am|i was|i feel|i felt|feel like|i look|i looked|i acted|i've been|"
-    r"i have been|makes? me (?:look|feel)|made me (?:look|feel)|myself)\b"
+_SELF = compile_words(
+    r"(?:\b(?:i'?m|i am|i was|i feel|i felt|feel like|i look|i looked|i acted|i've been|"
+    r"i have been|makes? me (?:look|feel)|made me (?:look|feel)|myself"
+    # issue 21 (third round): the same in de/es/pt/pl/ru
+    r"|ich (?:komme|kam) mir|ich fühle mich|ich fühlte mich|ich bin|ich war|bin ich für|"
+    r"war ich für|me siento|me sentí|sou|estou|me acho|ze mnie|"
+    r"soy|fui|me sinto|me senti|sinto-me|eu sou|fui|czuję się|czułem się|czułam się|jestem|"
+    r"byłem|byłam)\b|(?:чувствую себя|почувствовал себя|я|был|была|выгляжу|сам))"
     r"(?: (?:so|such|like|a|an|total|complete|absolute|real|bit|of|kind|sort|an|the|biggest|"
-    r"such|just|being|being an?))*\s?$"
+    r"such|just|being|being an?|wie|ein|eine|einen|total|richtig|como|un|una|um|uma|completo|"
+    r"completa|total|verdadeiro|mesmo|mesma|muy|tan|echt|wirklich|naprawdę|"
+    r"jak|taki|kompletny|totalny|полным|полный|таким|такой|реально|"
+    r"настоящим|как))*\s?$"
 )
 #: Someone else's words reported: "he called me an idiot", "он назвал меня идиотом".
 _REPORTED = compile_words(
@@ -446,10 +467,26 @@ _REPORTED = compile_words(
 )
 
 
+#: A feeling verb in the first person a few words before the word: "me sinto péssimo e um idiota",
+#: "czuję się głupio, jak kompletny idiota"; not when "you" comes between ("I feel you're an …").
+_SELF_FEEL = compile_words(
+    r"(?:\bi (?:feel|felt)|\bme (?:sinto|senti|siento|sentí)|\bczuję się|\bczułem się|"
+    r"\bczułam się|чувствую себя|себя чувствую|почувствовал\w* себя|\bfühle? mich|\bfühlte mich|"
+    r"\bfühl mich|\bkomme mir|\bkam mir)\b([^.!?;\n]{0,30})$"
+)
+_SECOND_PERSON = compile_words(
+    r"\b(?:you|u|ur|du|dich|dir|tu|te|ti|você|voce|vc|ty|cię|ciebie|ты|тебя|вы)\b"
+)
+
+
 def self_directed(text: str, start: int) -> bool:
     """Whether the word at `start` is the speaker's about themselves ("I feel like an idiot")."""
-    before = re.split(r"[.!?;,\n]", text[max(0, start - 40) : start])[-1]
-    return _SELF.search(before) is not None
+    window = text[max(0, start - 40) : start]
+    before = re.split(r"[.!?;,\n]", window)[-1]
+    if _SELF.search(before) is not None:
+        return True
+    feel = _SELF_FEEL.search(window)
+    return feel is not None and _SECOND_PERSON.search(feel.group(1)) is None
 
 
 def reported(text: str, start: int) -> bool:

@@ -22,6 +22,11 @@ Decisions for ambiguous cases (the labelled set records them):
 - Adding someone *in game* or *on Steam* to deliver (trade offers, duo queue, party invites) is
   delivery, not a move off the platform.
 - An account's own login address delivered with its password is the product, not contact.
+- A messenger named in a report or refusal of the other party's request, in any of the six
+  languages ("kazał mi pisać na Telegramie, odmówiłem"; the refusal may be the next sentence),
+  or in passing (an account linked to it, a listing's "no discord", "is that allowed?") is not
+  a proposal. Digits between two-letter codes ("LX 612 345 678 ES") or next to a tracking or
+  carrier word are a parcel's number, not a phone.
 - Signal, IG, "whats", "zap", "tg", "dc" and LINE are only read as messengers in contact phrases
   ("on Signal", "IG DM", "my tg"), since the bare words mean other things.
 """
@@ -34,6 +39,8 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
 from mediator.domain.flags_contact_forms import (
+    at_checkout,
+    bank_details,
     contact_form_evidence,
     deobfuscate,
     misspelt_messenger,
@@ -222,13 +229,29 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"[^.!?\n]{0,12}\b(?:your|ur) (?:phone |mobile |cell |whatsapp )?(?:number|no\.?|#)"
         r"|\bruf\w* (?:mich|dich) an\b|\bich rufe? dich an\b|\bhandynummer\b"
         r"|\b(?:deine|meine) (?:handy|telefon)?nummer\b|\bllámame\b(?! loco)|\bte llamo\b"
-        r"|\bmi (?:número|teléfono|celular|móvil)\b|\bme liga\b|\bte ligo\b"
-        r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b|\bzadzwoń\b"
+        r"|\bmi (?:número|teléfono|celular|móvil)\b(?! de (?:pedido|seguimiento|orden|factura|"
+        r"envío|cliente|ticket))|\bme liga\b|\bte ligo\b"
+        r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b(?! de (?:pedido|rastreio|rastreamento|"
+        r"protocolo|ordem|cliente|ticket))|\bzadzwoń\b"
         r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
     ),
     (
         "payment outside the platform",
         r"\b(?:paypal|pp) ?(?:f ?& ?f|ff|friends)\b|\bfriends ?(?:and|&|n) ?family\b"
+        r"|\b(?:freunde|amigos|znajomi|znajomych|друзья|друзей) ?(?:&|und|y|e|i|и) ?(?:familie|"
+        r"familia|familiares|família|rodzina|rodziny|семья|семьи)\b"
+        r"|\b(?:familie|familia|família|rodzina|семья) ?(?:&|und|y|e|i|и) ?(?:freunde|amigos|"
+        r"znajomi|друзья)\b|\b(?:paypal|pp)\b[^.!?\n]{0,12}\b(?:como|als|jako|как) (?:amigos?|"
+        r"freunde|znajom\w*|друз\w*)\b"
+        # a bank transfer straight to someone, in any of the languages
+        r"|\b(?:send|transfer|wire|pay)\w* (?:the money |it |me )?(?:straight|directly|direct) to "
+        r"my (?:bank|account|card)\b"
+        r"|\büberweis\w* (?:es |mir |das |mir das |mir es )*(?:direkt|auf mein konto)\b"
+        r"|\btransfi[eé]r\w* (?:directo|directamente|a mi cuenta)\b"
+        r"|\b(?:me )?transfere\w* (?:direto|diretamente|na (?:minha )?conta|pra minha conta)\b"
+        r"|\bprzelej\w* (?:mi )?(?:bezpośrednio|na (?:moje |mój )?(?:konto|rachunek))\b"
+        r"|\b(?:переведи|скинь|кинь|отправь)\w*\b[^.!?\n]{0,12}(?:на (?:карту|сбер|тиньк|киви|"
+        r"qiwi|юмани|счет)|по сбп|по номеру)|\bпо сбп\b"
         r"|\b(?:pay|send|refund|transfer)\w* (?:me|you|it)\b[^.!?\n]{0,30}?\b(?:paypal|venmo|"
         r"revolut|zelle|cash ?app|skrill|crypto|btc|bitcoin|usdt|bank transfer|western union)\b",
     ),
@@ -254,7 +277,10 @@ _PHRASE_GATE = gate(
     "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
     # payment and trade
     "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
-    "usdt", "bank", "western", "direct", "cancel", "outside", "cheaper", "bio", "profile",
+    "usdt", "bank", "western", "freunde", "amigos", "znajom", "друз", "direct", "cancel",
+    "familie", "familia", "rodzina", "семья", "straight to my", "überweis", "transfi", "transfere",
+    "przelej", "переведи", "скинь", "кинь", "отправь", "сбп",
+    "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
 
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
@@ -301,6 +327,17 @@ def _contact_evidence(
             return f"email address {address}", address
     elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
+    if (_LONG_NUMBER.search(text) is not None or "chave" in text) and (
+        bank := bank_details(text)
+    ) is not None:
+        return bank
+    if (
+        ("@" in text or " dot " in text)
+        and _ADDRESS.search(text) is None
+        and (loose := _loose_address(text)) is not None
+        and _CREDENTIALS.search(text) is None
+    ):
+        return f"email address (spaced out) {loose}", loose
     if (phone := _phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
     text = written
@@ -330,8 +367,14 @@ def _contact_evidence(
             if _reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
+            if reason == "payment outside the platform" and at_checkout(text):
+                continue
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
+
+
+#: A run of digits long enough for an IBAN's, a card's or an account's (a fast gate).
+_LONG_NUMBER = re.compile(r"\d[\d .-]{11,}\d")
 
 
 def _short(matched: str) -> str:
@@ -377,7 +420,54 @@ _NOT_A_PHONE = compile_words(
     r"\b(?:order|invoice|inv|tracking|transaction|ref|reference|id|ticket|serial|build|"
     r"bestell\w*|rechnung\w*|pedido|factura|fatura|zamówieni\w*|faktur\w*|заказ\w*|счет\w*)\b"
     r"|\bsteam ?id\b|#"
+    # issue 21 (third round): tracking numbers
+    r"|\b(?:tracking|track|trace|sendung\w*|paket\w*|seguimiento|envío|rastreio|rastreamento|"
+    r"objeto|śledzeni\w*|przesyłk\w*|paczk\w*|трек\w*|отслеживан\w*|посылк\w*|"
+    r"ups|dhl|dpd|gls|fedex|usps|correos|ctt|inpost|poczta|почта|сдэк|cdek)\b"
 )
+#: A postal item's number: two letters, nine digits, two letters ("LX 612 345 678 ES").
+_TRACKING_AROUND = re.compile(r"[a-z]{2} ?$")
+_TRACKING_AFTER = re.compile(r"^ ?[a-z]{2}(?![a-z])")
+
+
+#: An address with spaces around "@" and "." and digits for letters:
+#: "r0bert.sales@ 0utl00k . c0m".
+_LOOSE_ADDRESS = re.compile(
+    r"(?<![\w.])[a-z0-9][\w.+-]{0,63}\s{0,3}(?:@|\bat\b)\s{0,3}([a-z0-9]{2,20})\s{0,3}"
+    r"(?:\.|\bdot\b)\s{0,3}([a-z0-9]{2,4})"
+    r"(?![a-z0-9])"
+)
+_UNLEET = str.maketrans("013457", "oleast")
+_MAIL_HOST_SET = frozenset(_MAIL_HOSTS.split("|"))
+_MAIL_TLDS = frozenset(
+    (
+        "com",
+        "net",
+        "org",
+        "de",
+        "ru",
+        "pl",
+        "me",
+        "br",
+        "es",
+        "co",
+        "uk",
+        "fr",
+        "it",
+        "ch",
+        "at",
+        "nl",
+        "ua",
+    )
+)
+
+
+def _loose_address(text: str) -> str | None:
+    for match in _LOOSE_ADDRESS.finditer(text):
+        host = match.group(1).translate(_UNLEET)
+        if host in _MAIL_HOST_SET and match.group(2).translate(_UNLEET) in _MAIL_TLDS:
+            return match.group()
+    return None
 
 
 def _contact_address(text: str) -> str | None:
@@ -422,7 +512,7 @@ def _phone_number(text: str) -> tuple[str, str] | None:
     plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)
     if "+" in plus:
         for match in PhoneNumberMatcher(plus, "ZZ", leniency=Leniency.POSSIBLE):
-            if _phone_context_ok(plus, match.start):
+            if _phone_context_ok(plus, match.start, match.end):
                 return _format(match.number), match.raw_string
     if _PHONE_CUE.search(text) is None:
         return None
@@ -430,14 +520,16 @@ def _phone_number(text: str) -> tuple[str, str] | None:
     # marketplace's countries with libphonenumber's matcher.
     for candidate in _NATIONAL_CANDIDATE.finditer(text):
         raw = candidate.group().strip(" \t.-/(")
-        if not _phone_context_ok(text, candidate.start()) or _DATE.fullmatch(raw):
+        if not _phone_context_ok(text, candidate.start(), candidate.end()) or _DATE.fullmatch(raw):
             continue
         if (number := national_number(re.sub(r"\D", "", raw))) is not None:
             region = phonenumbers.region_code_for_number(number)
             return f"{_format(number)} (a national number; {region} assumed)", raw
     for region in _NATIONAL_REGIONS:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if _phone_context_ok(text, match.start) and not _DATE.fullmatch(match.raw_string):
+            if _phone_context_ok(text, match.start, match.end) and not _DATE.fullmatch(
+                match.raw_string
+            ):
                 return _format(match.number), match.raw_string
     return None
 
@@ -446,9 +538,13 @@ def _phone_number(text: str) -> tuple[str, str] | None:
 _NATIONAL_CANDIDATE = re.compile(r"(?<![\w+])\(?\d[\d \t.\-/()]{5,20}\d(?![\w])")
 
 
-def _phone_context_ok(text: str, start: int) -> bool:
-    before = re.split(r"[.!?;,\n]", text[max(0, start - 25) : start])[-1]
-    return _NOT_A_PHONE.search(before) is None
+def _phone_context_ok(text: str, start: int, end: int | None = None) -> bool:
+    before = re.split(r"[.!?;,\n]", text[max(0, start - 40) : start])[-1]
+    if _NOT_A_PHONE.search(before) is not None:
+        return False
+    if end is not None and _TRACKING_AROUND.search(text, max(0, start - 3), start) is not None:
+        return _TRACKING_AFTER.search(text[end : end + 4]) is None
+    return True
 
 
 def _format(number: phonenumbers.PhoneNumber) -> str:
@@ -473,17 +569,70 @@ def _negated(text: str, start: int) -> bool:
 
 #: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
 #: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
-_REPORTED_BEFORE = re.compile(
-    r"\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)) (?:asked|told|wanted|"
-    r"tried to get|tried to make|kept asking|begged) (?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
+_REPORTED_BEFORE = compile_words(
+    r"\b(?:he|she|they|someone|somebody|a guy|some \w+|the (?:seller|buyer|guy|other \w+|\w+))"
+    r"(?: [\w' ]{0,25})? (?:asked|told|wanted|tried to get|tried to make|kept asking|begged) "
+    r"(?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
     r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
     r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
     r"messaged)\W{0,3}$"
+    r"|\b(?:he|she|they|someone|somebody|a guy|the (?:seller|buyer|guy|other \w+|\w+)) "
+    r"(?:wanted|suggested|proposed|offered|insisted|invited|pushed|kept pushing|tried|"
+    r"kept trying|sent|spammed)\b[^.!?\n]{0,40}$"
+    r"|\b(?:wrote|messaged|texted|dm'?e?d|contacted|reached out to|pinged|added) (?:me|us) "
+    r"(?:on|via|through|over) $"
+    # issue 21 (third round): the other party's request reported, in de/es/pt/pl/ru
+    r"|(?<!ich )\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|"
+    r"drängte|hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich)"
+    r"\b[^.!?\n]{0,40}$"
+    r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|me escribió|me escribieron)\b[^.!?\n]{0,40}$"
+    r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|me mandou|me chamou|"
+    r"me escreveu)\b[^.!?\n]{0,40}$"
+    # "quería", "queria", "quis" are also the speaker's own: only with a third person
+    r"|\b(?:él|ella|ele|ela|el (?:vendedor|comprador|tipo)|o (?:vendedor|comprador|cara)|"
+    r"la (?:vendedora|compradora)|a (?:vendedora|compradora)) (?:quería|queria|quiso|quis|"
+    r"intentó|tentou|insistió|insistiu)\b[^.!?\n]{0,40}$"
+    r"|\b(?:kazał|kazała|kazali|prosił|prosiła|prosili|poprosił|poprosiła|chciał|chciała|"
+    r"chcieli|napisał|napisała|proponował|zaproponował|zaproponowała|namawiał|namawiała)"
+    r"\b[^.!?\n]{0,40}$"
+    r"|(?<!я )(?:предложил|предлагал|просил|попросил|хотел|написал|звал|позвал|сказал|"
+    r"уговаривал)\w*\b[^.!?\n]{0,40}$"
 )
-_REFUSED_AFTER = re.compile(
+_REFUSED_AFTER = compile_words(
     r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
-    r"'m reporting|ignored)\b|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
+    r"'m reporting|ignored|answered that|told (?:him|her|them) (?:no|that))\b"
+    r"|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
     r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
+    r"|\bonly (?:talk|chat|speak|deal|trade|communicate|write|reply)\w* here\b"
+    r"|\bis (?:that|this|it) (?:allowed|legit|against)\b"
+    r"|\brather (?:buy|stay|trade|pay|talk|keep it|deal) here\b"
+    # de/es/pt/pl/ru: refused, said no, only here, is that allowed
+    r"|\babgelehnt\b|\blehnte\b|\bnein gesagt\b|\bnur hier\b|\berlaubt\b"
+    r"|\bdije que no\b|\bme negué\b|\brechacé\b|\bsolo (?:hablo|aquí|por aquí)\b"
+    r"|\bpermitido\b|\bprefiero (?:comprar|seguir|hablar) aquí\b"
+    r"|\brecusei\b|\bdisse que não\b|\bneguei\b|\bsó (?:falo|converso|aqui|por aqui)\b"
+    r"|\bprefiro (?:comprar|ficar|falar) aqui\b"
+    r"|\bodmówi\w*|\bpowiedział\w* (?:że )?nie\b|\btylko (?:tutaj|tu)\b|\bdozwolon\w*"
+    r"|отказал\w*|\bсказал\w* нет\b|\bтолько (?:здесь|тут)\b|можно ли|\bразрешен\w*"
+    # a first-person refusal in any of the languages
+    r"|\b(?:i|we) didn'?t (?:join|answer|reply|accept|add|respond)\b"
+    r"|\b(?:ich )?(?:habe|hab) (?:ihm |ihr |darauf )?nicht (?:geantwortet|reagiert|"
+    r"eingegangen|gemacht|beigetreten)\b|\bno (?:acepté|quise|respondí|contesté)\b"
+    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodziłem|zgodziłam|chciałem|"
+    r"chciałam|odpisałem|odpisałam|odpowiedziałem|odpowiedziałam|dołączyłem|dołączyłam)\b"
+    r"|\bя (?:ему |ей |им )?не (?:стал|стала|согласил\w*|ответил\w*|пошел|пошла)\b"
+)
+#: "the listing says "no discord"": a messenger ruled out, not proposed.
+_RULED_OUT = re.compile(r"(?:^|[\"'(:,]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
+#: The account is tied to a messenger: "still linked to someone's Discord", "mit dem Discord …
+#: verknüpft", "vinculada al Discord", "привязан к дискорду".
+_LINKED_BEFORE = compile_words(
+    r"(?:\b(?:linked|connected|tied|bound|attached) (?:to|with)|\bvinculad[oa]s? (?:a|al|ao|à|"
+    r"com|con)|\bligad[oa]s? (?:a|ao|à|com)|\bpowiązan\w* z|\bpodpięt\w* (?:do|pod)|"
+    r"\bпривязан\w* к)\b[^.!?\n,]{0,25}$"
+)
+_LINKED_AFTER = compile_words(
+    r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
 )
 
 
@@ -514,7 +663,31 @@ def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
     after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
     if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
         return True
+    # "He wanted to move to Telegram. I refused.": the refusal may be the next sentence.
+    then = re.split(r"[.!?\n]", text[match.end() : match.end() + 120])
+    if len(then) > 1 and _REFUSED_AFTER.search(then[0] + " " + then[1]) is not None:
+        return True
+    if _RULED_OUT.search(before) is not None or _LINKED_BEFORE.search(before) is not None:
+        return True
+    if _LINKED_AFTER.search(after) is not None:
+        return True
+    # "…told me to join their Discord - is that allowed? I'd rather buy here": a question about
+    # the rules, which may end the sentence after the name.
+    beyond = text[match.end() : match.end() + 150]
+    if _ALLOWED_LATER.search(beyond) is not None:
+        return True
     return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
+
+
+_ALLOWED_LATER = compile_words(
+    r"\bis (?:that|this|it) (?:allowed|legit|against)\b"
+    r"|\brather (?:buy|stay|trade|deal) here\b"
+    r"|\bist (?:das|es) erlaubt\b|\b(?:está|es) permitido\b|\bé permitido\b|\bpode isso\b"
+    r"|\bczy (?:to|tak) (?:jest )?(?:dozwolone|można)\b|\bтак можно\b|\bэто разрешено\b"
+    r"|\bshould i (?:report|trust|worry|ignore|block)\b|\bis (?:this|that|it) (?:a )?scam\b"
+    r"|\b(?:soll ich das melden|ist das betrug|debo (?:reportar|denunciar)|es una estafa|"
+    r"devo denunciar|é golpe|czy to oszustwo|zgłosić|это развод|пожаловаться)\b"
+)
 
 
 def _policy(text: str, match: re.Match[str]) -> bool:

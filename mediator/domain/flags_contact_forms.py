@@ -15,6 +15,11 @@
 - **video calls** ("a quick Zoom call", "hop on Google Meet", "FaceTime me");
 - **handles next to a platform name** ("IG @lena.trades", "snap: kirakeys", "u/kira_keys"),
   and other messengers named in a contact phrase (TikTok, Wickr, KakaoTalk, Threema, Reddit);
+- **bank details** (third round, `bank_details`): an IBAN valid under mod-97 anywhere, a Polish
+  account number next to "konto"/"przelej", a card number valid under Luhn next to a pay word,
+  a Pix key ("chave pix", a CPF number next to "pix"). A payment app named for a payment made
+  at the marketplace's own checkout ("via Pix at the site's checkout, the order shows paid") is
+  not a payment outside, unless the message sets it against the checkout ("instead", "cheaper");
 - **misspelt messenger names** ("telegrm", "discrod", "whatsaap", "teIegram"): one edit
   (a letter added, dropped, changed, or two swapped) from a name of six letters or more, unless
   the word is a real one ("discard", "telegrams").
@@ -168,7 +173,34 @@ _PAYMENT = compile_words(
     rf"|\bcash ?app\b[^.!?\n]{{0,20}}\$[a-z][a-z0-9_]{{2,20}}\b"
     rf"|\b(?:{_PAY_APPS}) (?:transfer|payment)s?\b(?=[^.!?\n]{{0,20}}\b(?:cheaper|instead|"
     rf"directly|outside|fees?|too|also)\b)"
+    # issue 21 (third round): Bizum, Pix or BLIK with a number, or "direct"
+    rf"|\b(?:bizum|pix|blik)\b[^.!?\n]{{0,15}}?(?:\+?\d[\d \-]{{7,14}}\d|\bdirect\w*|"
+    rf"\bdirecto\b|\bdireto\b|\bbezpośredni\w*|напрямую)"
+    rf"|\b(?:direct\w*|directo|direto|bezpośredni\w*)\b[^.!?\n]{{0,10}}\b(?:bizum|pix|blik)\b"
 )
+#: Paid at the marketplace's own checkout ("paid via Pix at the site's checkout, the order shows
+#: paid"): a payment on the platform, unless the message sets it against something outside.
+_CHECKOUT = compile_words(
+    r"\bcheck-?out\b|\bkasse\b|\bcaixa do site\b|\bna kasie\b|\bprzy kasie\b|\bna stronie\b"
+    r"|\b(?:on|at|through) the (?:site|website|marketplace|platform)\b|\b(?:no|pelo) site\b"
+    r"|\b(?:en|de) la (?:web|página)\b|\bpasarela\b|\bauf der (?:seite|website|plattform)\b"
+    r"|\bна сайте\b|\bчерез сайт\b"
+    r"|\border (?:shows|says|is|was|marked)\b[^.!?\n]{0,12}\bpaid\b"
+    r"|\bpedido\b[^.!?\n]{0,20}\bpago\b"
+    r"|\bzamówienie\b[^.!?\n]{0,15}\bopłacon\w*|\bзаказ\b[^.!?\n]{0,15}\bоплачен\w*"
+    r"|\bbestellung\b[^.!?\n]{0,15}\bbezahlt\b"
+)
+_NOT_CHECKOUT = compile_words(
+    r"\b(?:instead|outside|skip|bypass|avoid|statt|außerhalb|en vez|en lugar|fuera|em vez|fora|"
+    r"zamiast|poza|вместо|вне|cheaper|directly|direct|direto|directo|not|nicht|nie|não|не)\b"
+)
+
+
+def at_checkout(text: str) -> bool:
+    """Whether `text` is about a payment made at the marketplace's own checkout."""
+    return _CHECKOUT.search(text) is not None and _NOT_CHECKOUT.search(text) is None
+
+
 _PAYMENT_GATE = WordGate(
     "venmo", "zelle", "cash", "cashapp", "revolut", "paypal", "skrill", "bizum", "pix", "blik",
     "wise", "payoneer", "paysafe", "neteller", "cashtag", "crypto", "btc", "bitcoin", "usdt",
@@ -190,8 +222,96 @@ def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     cued = _WALLET_CUED.search(text) if _CRYPTO_CUE.search(text) is not None else None
     if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
         return "crypto wallet address", cued.group()
-    if _PAYMENT_GATE(words, text) and (match := _PAYMENT.search(text)) is not None:
+    match = _PAYMENT.search(text) if _PAYMENT_GATE(words, text) else None
+    if match is not None and not at_checkout(text):
         return "payment outside the platform", match.group()
+    return None
+
+
+# --- bank accounts, cards and Pix keys (issue 21, third round) ----------------------------
+
+#: An IBAN as written: country, check digits, then groups of four (spaced or not).
+_IBAN = re.compile(
+    r"(?<![a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]{4}){2,7}(?:[ -]?[a-z0-9]{1,3})?(?![a-z0-9])"
+)
+#: A card number as written: 13-19 digits, in groups or not.
+_CARD = re.compile(r"(?<![\d.,])\d{4}(?:[ -]?\d){9,15}(?![\d.,]\d)")
+#: Words of paying or transferring next to a card number ("скинь на карту", "pay to my card").
+_CARD_CUE = compile_words(
+    r"\b(?:pay|send|transfer|wire|zahl|zahle|überweis\w*|transfiere\w*|transfiéreme|paga|pague|"
+    r"deposita\w*|przelej|przelew|zapłać|wpłać)\b|\b(?:to|on) (?:my|this) card\b"
+    r"|\bauf (?:meine|die|diese) karte\b|\ba (?:mi|la|esta) tarjeta\b"
+    r"|\b(?:no|pro|para o|pra o) (?:meu )?cartão\b|\bna (?:moją |tę )?kartę\b"
+    r"|\bна (?:мою |эту )?карт\w*|\b(?:скинь|кинь|переведи|отправь|оплати)\w*"
+)
+#: An order, invoice or tracking number is not a card.
+_NOT_A_CARD = compile_words(
+    r"\b(?:order|invoice|tracking|transaction|ref|reference|ticket|serial|key|code|bestell\w*|"
+    r"rechnung\w*|sendung\w*|pedido|factura|fatura|seguimiento|rastreio|zamówieni\w*|"
+    r"śledzeni\w*|заказ\w*|трек\w*)\b|#"
+)
+_CPF = re.compile(r"(?<![\d.])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\d.]\d)")
+#: "chave pix", "pix key", "chave do pix": a key for a payment straight to the seller.
+_PIX_KEY = re.compile(
+    r"\bchave (?:do |de |da )?pix\b|\bpix\b[^.!?\n]{0,15}\bchave\b|\bchave\b[^.!?\n]{0,15}\bpix\b"
+    r"|\bpix key\b"
+)
+#: A Polish account number (NRB) without its country code: an IBAN once "PL" is put first.
+_NRB = re.compile(r"(?<![\w.])\d{2}(?: ?\d{4}){6}(?![\w.]\d)")
+_NRB_CUE = compile_words(r"\b(?:konto|konta|rachunek|rachunku|przelej\w*|przelew\w*|nr)\b")
+
+
+def _iban_ok(raw: str) -> str | None:
+    """`raw` as a valid IBAN (mod-97 checksum), formatted, or None."""
+    compact = re.sub(r"[ -]", "", raw).upper()
+    if not 15 <= len(compact) <= 34 or sum(c.isdigit() for c in compact) < 10:
+        return None
+    moved = compact[4:] + compact[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    if int(digits) % 97 != 1:
+        return None
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def bank_details(text: str) -> tuple[str, str] | None:
+    """(reason, words) for an IBAN (mod-97), a card number (Luhn) next to a pay word, or a Pix
+    key, given for a payment straight to someone: a payment outside the platform's checkout."""
+    for match in _IBAN.finditer(text):
+        raw = match.group()
+        for _ in range(3):
+            if (iban := _iban_ok(raw)) is not None:
+                return f"IBAN {iban}", raw
+            raw = re.sub(r"[ -]?[a-z0-9]{1,4}$", "", raw)
+    if _NRB_CUE.search(text) is not None:
+        for match in _NRB.finditer(text):
+            if (iban := _iban_ok("pl" + match.group())) is not None:
+                return f"account number (IBAN {iban})", match.group()
+    for match in _CARD.finditer(text):
+        raw = match.group()
+        digits = re.sub(r"\D", "", raw)
+        if not 13 <= len(digits) <= 19 or not _luhn(digits) or len(set(digits)) < 2:
+            continue
+        before = re.split(r"[.!?;\n]", text[max(0, match.start() - 40) : match.start()])[-1]
+        after = re.split(r"[.!?;\n]", text[match.end() : match.end() + 30])[0]
+        if _NOT_A_CARD.search(before) is not None:
+            continue
+        if _CARD_CUE.search(before) is not None or _CARD_CUE.search(after) is not None:
+            return f"card number {' '.join(raw.split())}", raw
+    if "pix" in text and not at_checkout(text):
+        if (key := _PIX_KEY.search(text)) is not None:
+            return "Pix key", key.group()
+        if (cpf := _CPF.search(text)) is not None:
+            return f"Pix key (CPF) {cpf.group()}", cpf.group()
     return None
 
 

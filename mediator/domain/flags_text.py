@@ -131,8 +131,9 @@ def normalise(text: str) -> str:
 
 
 #: Three or more single characters separated by single spaces: "w h a t s a p p", "k y s",
-#: "n o o r @ g m a i l . c o m". Joined into one word by `unspace`.
-_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?!\S)")
+#: "n o o r @ g m a i l . c o m", in any script ("т е л е г р а м:"; a colon or comma may end
+#: the last letter). Joined into one word by `unspace`.
+_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s][:,;!?]?(?!\S)")
 
 
 def unspace(text: str) -> str:
