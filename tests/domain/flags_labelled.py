@@ -26,6 +26,8 @@ HELD_OUT_2 = DATA.with_name("flags_heldout_2.jsonl")
 #: A third batch (160), written blind to the detector and the first two sets by a session that
 #: read only the policy, frozen before the third round of changes, scored before and after them.
 HELD_OUT_3 = DATA.with_name("flags_heldout_3.jsonl")
+#: A fourth (160), written blind like the third, scored before the third round and after it.
+HELD_OUT_4 = DATA.with_name("flags_heldout_4.jsonl")
 _BODY_KEYS = ("body", "body_repeat", "body_lines")
 
 
