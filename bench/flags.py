@@ -33,6 +33,7 @@ from tests.domain.flags_labelled import (
     HELD_OUT_2,
     HELD_OUT_3,
     HELD_OUT_4,
+    HELD_OUT_5,
     Example,
     evaluate,
     load,
@@ -196,9 +197,23 @@ HELD_OUT_4_BEFORE = (
 )
 
 
+#: The fifth batch scored on commit 9b2b193, before the fourth round (which never saw it).
+HELD_OUT_5_BEFORE = (
+    "before the fourth round: ONPLATFORM P 0.857 R 0.857, CONDUCT P 0.941 R 0.842, "
+    "SPAM-LONG P 1.000 R 1.000"
+)
+
+
 def held_out() -> None:
     quality(
-        "fourth HELD-OUT batch (tests/data/flags_heldout_4.jsonl, written blind, the honest one)",
+        "fifth HELD-OUT batch (tests/data/flags_heldout_5.jsonl, written blind, the honest one)",
+        load(HELD_OUT_5),
+        show_wrong=True,
+    )
+    print(f"  {HELD_OUT_5_BEFORE}")
+    quality(
+        "fourth HELD-OUT batch (tests/data/flags_heldout_4.jsonl, written blind; scored before "
+        "and after the third round)",
         load(HELD_OUT_4),
         show_wrong=True,
     )

@@ -28,6 +28,8 @@ HELD_OUT_2 = DATA.with_name("flags_heldout_2.jsonl")
 HELD_OUT_3 = DATA.with_name("flags_heldout_3.jsonl")
 #: A fourth (160), written blind like the third, scored before the third round and after it.
 HELD_OUT_4 = DATA.with_name("flags_heldout_4.jsonl")
+#: A fifth (200), written blind like the third and fourth, frozen before the fourth round.
+HELD_OUT_5 = DATA.with_name("flags_heldout_5.jsonl")
 _BODY_KEYS = ("body", "body_repeat", "body_lines")
 
 

@@ -573,7 +573,13 @@ def test_flags_never_load_textual_or_sql() -> None:
 
 def test_detector_and_tuning_never_read_the_held_out_set() -> None:
     """The held-out set (issue 21) measures unseen text only if nothing tunes on it."""
-    from tests.domain.flags_labelled import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4
+    from tests.domain.flags_labelled import (
+        HELD_OUT,
+        HELD_OUT_2,
+        HELD_OUT_3,
+        HELD_OUT_4,
+        HELD_OUT_5,
+    )
 
     root = Path(__file__).resolve().parents[2]
     readers = [*(root / "mediator" / "domain").glob("flags*.py"), Path(__file__)]
@@ -586,4 +592,5 @@ def test_detector_and_tuning_never_read_the_held_out_set() -> None:
     assert {e.note.split()[0] for e in load(HELD_OUT_2)} == {"heldout-2"}
     assert {e.note.split()[0] for e in load(HELD_OUT_3)} == {"heldout-3"}
     assert {e.note.split()[0] for e in load(HELD_OUT_4)} == {"heldout-4"}
+    assert {e.note.split()[0] for e in load(HELD_OUT_5)} == {"heldout5"}
     assert not any(e.note.startswith("heldout") for e in EXAMPLES)
