@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mediator.domain.models import message_key
+from mediator.domain.models import Message, message_key
 from mediator.store.base import NotFound
 from mediator.store.http import HttpStore
 from tests.api.conftest import Api
@@ -30,7 +30,8 @@ async def test_the_http_store_reads_the_same_windows_as_the_sql_store(long_api: 
         assert await store.get_dispute("D-1") == await direct.get_dispute("D-1")
         everything = list((await direct.get_dispute("D-1")).dispute.messages)
         assert await store.dispute_messages("D-1") == everything
-        read, before = [], None
+        read: list[Message] = []
+        before = None
         while window := await store.dispute_messages("D-1", before=before, limit=7):
             read = window + read
             before = message_key(window[0])
