@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
+from itertools import pairwise
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -49,7 +50,7 @@ class HeldStore(SqlStore):
 @asynccontextmanager
 async def opened(
     tmp_path: Path, *, held: bool = False
-) -> AsyncIterator[tuple[HeldStore, MediatorApp, Pilot[MediatorApp], Transcript]]:
+) -> AsyncIterator[tuple[HeldStore, MediatorApp, Pilot[None], Transcript]]:
     path = tmp_path / "big.db"
     seeded = SqlStore.open(f"sqlite:///{path}")
     seeded.import_disputes([long_dispute(1, MESSAGES)])
@@ -81,7 +82,7 @@ async def whole_timeline(store: SqlStore, app: MediatorApp) -> list[TimelineEntr
 async def test_it_opens_on_the_newest_window_with_the_newest_entry_selected(
     tmp_path: Path,
 ) -> None:
-    async with opened(tmp_path) as (store, app, pilot, transcript):
+    async with opened(tmp_path) as (store, app, _pilot, transcript):
         full = await whole_timeline(store, app)
         assert transcript.more_before and store.reads == 0
         messages = [e for e in transcript.all_entries if e.ref and e.ref.startswith("M-")]
@@ -122,7 +123,7 @@ async def test_page_up_crosses_every_seam_without_losing_or_repeating_an_entry(
             if seen[-1] == 0:
                 break
         assert seen[-1] == 0, "the first entry was never reached"
-        assert all(a > b for a, b in zip(seen, seen[1:], strict=False)), "always further up"
+        assert all(a > b for a, b in pairwise(seen)), "always further up"
         assert list(transcript.all_entries) == full
         assert store.reads >= 1 + (MESSAGES - NEWEST_WINDOW) // OLDER_WINDOW
 
