@@ -149,11 +149,11 @@ def _newest_messages(
         ((m.author == seller) & (m.sent_at >= row.opened_at) & (m.channel != note), asc),
         ((m.author == staff) & (m.channel == Channel.DISPUTE_CHAT.value), desc),
     ]
-    first = (window[0][3], window[0][0])
-    older: dict[str, Sequence[Any]] = {}
+    shown = {r[0] for r in window}  # not a key comparison here: PostgreSQL's collation orders
+    older: dict[str, Sequence[Any]] = {}  # the ids, as it did the window
     for where, order in wanted:
         found = conn.execute(select(*columns).where(mine, where).order_by(*order).limit(1)).first()
-        if found is not None and (found[3], found[0]) < first:
+        if found is not None and found[0] not in shown:
             older[found[0]] = found
     ahead = sorted(older.values(), key=lambda f: (f[3], f[0]))
     return [*ahead, *window], newest
