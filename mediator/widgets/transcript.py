@@ -164,7 +164,9 @@ class Transcript(ScrollView, can_focus=True):
     """
 
     show: reactive[Show] = reactive(Show.ALL)
-    selected: reactive[int] = reactive(0, always_update=True)
+    #: Not `repaint`: `watch_selected` repaints the two entries whose selection changed (a
+    #: repaint of the whole view on every key was most of a scroll key's time, issue 18).
+    selected: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Opened(Message):
         """The agent opened `entry` (Enter or double click)."""
