@@ -38,6 +38,10 @@ models and `store.api_models`, so both ends read and write the same classes):
   reviewer proposed it, or took part in the dispute); a proposal reviewed already is 409
   `already_reviewed` with the proposal as it stands;
 - `GET /disputes/{id}/history` lists the dispute's audit entries, oldest first (any staff);
+- a long transcript is read window by window (issue 18): `GET /disputes/{id}?newest=N` has only
+  the N newest messages and the older ones the timers rest on (`window`), and
+  `GET /disputes/{id}/messages?before_at=&before_id=&limit=` the messages before a (time, id)
+  key, oldest first;
 - bulk actions (issue 19) are jobs: `POST /bulk-jobs` creates one (its `id` is the client's
   idempotency key; 202) and runs it in the background, `GET /bulk-jobs/{id}` polls its
   progress and refused disputes, `POST /bulk-jobs/{id}/run` resumes one whose server stopped,
