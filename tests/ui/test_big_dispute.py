@@ -49,11 +49,16 @@ class HeldStore(SqlStore):
 
 @asynccontextmanager
 async def opened(
-    tmp_path: Path, *, held: bool = False
+    tmp_path: Path, *, held: bool = False, first_body: str | None = None
 ) -> AsyncIterator[tuple[HeldStore, MediatorApp, Pilot[None], Transcript]]:
     path = tmp_path / "big.db"
     seeded = SqlStore.open(f"sqlite:///{path}")
-    seeded.import_disputes([long_dispute(1, MESSAGES)])
+    dispute = long_dispute(1, MESSAGES)
+    if first_body is not None:
+        first, *rest = dispute.messages
+        first = first.model_copy(update={"body": first_body})
+        dispute = dispute.model_copy(update={"messages": (first, *rest)})
+    seeded.import_disputes([dispute])
     seeded.close_sync()
     store = HeldStore.open(f"sqlite:///{path}")
     assert isinstance(store, HeldStore)
@@ -171,3 +176,16 @@ async def test_a_filter_reads_on_until_it_has_entries_to_show(tmp_path: Path) ->
         await settle(app, pilot)
         assert transcript.entries == [e for e in full if Show.DISPUTE_CHAT.accepts(e)]
         assert transcript.current == transcript.entries[-1]
+
+
+async def test_the_policy_counts_the_flags_of_messages_not_yet_shown(tmp_path: Path) -> None:
+    """The policy screen's flagged messages are every message's, not the window's."""
+    body = "add me on whatsapp +44 7700 900123"
+    async with opened(tmp_path, first_body=body) as (store, app, _pilot, transcript):
+        screen = app.screen
+        assert isinstance(screen, DisputeScreen) and transcript.more_before
+        messages = (await store.get_dispute("D-1")).dispute.messages
+        first = next(m for m in messages if m.body == body)  # among the oldest
+        assert first.id not in {e.ref for e in transcript.all_entries}
+        fired = await screen.fired_rules()
+        assert any(first.id in text for _, text in fired["P-COMM-ONPLATFORM"])
