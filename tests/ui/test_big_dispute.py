@@ -20,11 +20,12 @@ from mediator.domain.models import Message, MessageKey
 from mediator.domain.timeline import TimelineEntry, build_timeline
 from mediator.screens.dispute import DisputeScreen
 from mediator.screens.reviewed import NEWEST_WINDOW, OLDER_WINDOW
+from mediator.store.base import StoreError, StoreUnavailable
 from mediator.store.sql import SqlStore
 from mediator.widgets.transcript import Show, Transcript
 from tests.store.conftest import long_dispute
 
-from .conftest import NOW, settle, until
+from .conftest import NOW, settle, told, until
 
 SIZE = (140, 45)
 #: Seams inside minutes of three messages with the same time: 1,251 - 200 = 1,051 and
@@ -37,6 +38,7 @@ class HeldStore(SqlStore):
 
     held: asyncio.Event | None = None
     reads: int = 0
+    fail: StoreError | None = None
 
     async def dispute_messages(
         self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
@@ -44,6 +46,8 @@ class HeldStore(SqlStore):
         self.reads += 1
         if self.held is not None:
             await self.held.wait()
+        if self.fail is not None:
+            raise self.fail
         return await super().dispute_messages(dispute_id, before=before, limit=limit)
 
 
@@ -189,3 +193,21 @@ async def test_the_policy_counts_the_flags_of_messages_not_yet_shown(tmp_path: P
         assert first.id not in {e.ref for e in transcript.all_entries}
         fired = await screen.fired_rules()
         assert any(first.id in text for _, text in fired["P-COMM-ONPLATFORM"])
+
+
+async def test_a_failed_read_is_reported_and_the_keys_move_on_what_is_shown(
+    tmp_path: Path,
+) -> None:
+    async with opened(tmp_path) as (store, app, pilot, transcript):
+        full = await whole_timeline(store, app)
+        shown = list(transcript.entries)
+        store.fail = StoreUnavailable("the API is down")
+        await pilot.press("home")
+        await settle(app, pilot)
+        assert any(t.title == "Reading the older messages failed" for t in told(app))
+        assert transcript.entries == shown and transcript.current == shown[0]
+        assert transcript.more_before, "asked again when the agent next reaches the top"
+        store.fail = None
+        await pilot.press("up")
+        await settle(app, pilot)
+        assert transcript.current == full[-len(shown) - 1]
