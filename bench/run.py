@@ -2,6 +2,7 @@
 
     /work/venv/bin/python bench/run.py [--sizes 1000,1000000] [--smoke] [--reseed]
     /work/venv/bin/python bench/run.py --api-only [--smoke] [--api-workers 1,2]
+    /work/venv/bin/python bench/run.py --only big [--smoke]
 
 Stores are seeded once into `bench/.cache/N.db` with `mediator seed` (that run is the seed
 measurement; a cached store reports "cached" unless `--reseed`). Every measurement runs in a fresh
@@ -602,6 +603,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reseed", action="store_true", help="seed the stores again")
     parser.add_argument("--api-only", action="store_true", help="only the API rows (bench/api.py)")
     parser.add_argument(
+        "--only",
+        choices=["big"],
+        help="only these rows: big = the 10,000-message dispute (opened, scrolled, from the queue)",
+    )
+    parser.add_argument(
         "--api-workers",
         default=str(api.DEFAULT_WORKERS),
         help=f"`mediator serve --workers` values to measure, e.g. 1,2 ({api.DEFAULT_WORKERS})",
@@ -618,6 +624,13 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     failed = False
+    if args.only == "big":
+        rows = measure_big_rows(args.smoke)
+        header = [*machine(), f"took {time.perf_counter() - started:,.0f} s"]
+        print("\n".join(header))
+        print()
+        print(text_table(rows))
+        return 0
     if args.api_only:
         sizes = []
     stores: dict[int, Path] = {}
@@ -673,12 +686,7 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
         log(f"sorted pages at {n:,}")
         rows.append(measure_sorted(n, path))
 
-    log("big dispute")
-    big_rows, big_rss = measure_big(1 if smoke else 3, 50 if smoke else 100)
-    rows += big_rows
-    rows.append(rss_row("10,000 msgs + 500 ev", big_rss, "big dispute open"))
-    log("opening disputes from the queue")
-    rows += measure_open(2 if smoke else 4, 3 if smoke else 5, 50 if smoke else 100)
+    rows += measure_big_rows(smoke)
 
     rows.append(measure_import(5_000 if smoke else 100_000))
 
@@ -689,6 +697,17 @@ def measure_ui(stores: dict[int, Path], smoke: bool, reps: int, scale: float) ->
             Row("naive DataTable: start → first frame (reference, issue: 15.4 s)", "100,000",
                 ms(float(naive["ms"])), "", "", "reference", "—")
         )  # fmt: skip
+    return rows
+
+
+def measure_big_rows(smoke: bool) -> list[Row]:
+    """The big dispute's rows (issue 18): opened and scrolled, and opened from the queue beside
+    a small one (`--only big` runs just these)."""
+    log("big dispute")
+    rows, big_rss = measure_big(1 if smoke else 3, 50 if smoke else 100)
+    rows.append(rss_row("10,000 msgs + 500 ev", big_rss, "big dispute open"))
+    log("opening disputes from the queue")
+    rows += measure_open(2 if smoke else 4, 3 if smoke else 5, 50 if smoke else 100)
     return rows
 
 

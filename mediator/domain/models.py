@@ -145,6 +145,14 @@ class Message(StrictModel):
     author_name: str | None = None
 
 
+#: A message's place in its dispute's transcript: (sent_at, id), the keyset of windowed reads.
+MessageKey = tuple[datetime, str]
+
+
+def message_key(message: Message) -> MessageKey:
+    return (message.sent_at, message.id)
+
+
 class Evidence(StrictModel):
     id: EvidenceId
     kind: EvidenceKind
@@ -327,10 +335,20 @@ class DisputeRecord(Claimable):
     info_request: InfoRequest | None = None
     #: The agent a supervisor returned the dispute's proposal to (issue 16), or None.
     returned_to: str | None = None
+    #: A windowed read (`Store.get_dispute(newest=…)`, issue 18): the last `window` messages of
+    #: `dispute.messages` are the dispute's newest, in a row; the ones before them are only
+    #: those the timers rest on (`domain.deadlines`), and the rest are read with
+    #: `Store.dispute_messages`. None: `dispute.messages` holds every message.
+    window: int | None = None
 
     @property
     def id(self) -> str:
         return self.dispute.id
+
+    @property
+    def complete(self) -> bool:
+        """Every message of the dispute is in `dispute.messages`."""
+        return self.window is None
 
     @property
     def claim(self) -> Claim | None:

@@ -16,7 +16,7 @@ from mediator.domain.audit import AuditAction, AuditEntry
 from mediator.domain.enums import Actor, Channel, EscalationCause
 from mediator.domain.flags import Flag, flag_message
 from mediator.domain.history import change_summary
-from mediator.domain.models import Decision, DisputeRecord
+from mediator.domain.models import Decision, DisputeRecord, Message, MessageKey, message_key
 from mediator.domain.money import format_amount
 from mediator.domain.review import ReviewState, review_state, state_words
 
@@ -99,19 +99,7 @@ def build_timeline(
     if d.escalated_at is not None:
         cause = ESCALATION_CAUSES.get(d.escalation_cause, "") if d.escalation_cause else ""
         entries.append(TimelineEntry(d.escalated_at, EntryKind.EVENT, "Escalated to staff", cause))
-    for m in d.messages:
-        entries.append(
-            TimelineEntry(
-                m.sent_at,
-                EntryKind.MESSAGE,
-                m.channel.label,
-                m.body,
-                actor=m.author,
-                channel=m.channel,
-                ref=m.id,
-                author_name=m.author_name,
-            )
-        )
+    entries += [message_entry(m) for m in d.messages]
     for e in d.evidence:
         entries.append(
             TimelineEntry(
@@ -132,6 +120,75 @@ def build_timeline(
     ]
     entries.sort(key=lambda e: e.sort_key)
     return entries
+
+
+def message_entry(m: Message) -> TimelineEntry:
+    return TimelineEntry(
+        m.sent_at,
+        EntryKind.MESSAGE,
+        m.channel.label,
+        m.body,
+        actor=m.author,
+        channel=m.channel,
+        ref=m.id,
+        author_name=m.author_name,
+    )
+
+
+@dataclass(slots=True)
+class TimelineWindow:
+    """The part of a windowed dispute's timeline not yet shown (issue 18): the transcript is
+    read newest first, window by window (`Store.dispute_messages`, a keyset on (sent_at, id)).
+
+    `oldest` is the key of the oldest message shown (the next read is of the messages before
+    it; None once every message is shown); `held` are the other entries (events, evidence,
+    decisions, history) that sort before it, shown with the window they fall in, so that the
+    timeline, window after window, is in exactly `build_timeline`'s order."""
+
+    oldest: MessageKey | None
+    held: list[TimelineEntry]
+
+    @property
+    def more(self) -> bool:
+        """Older messages remain to be read."""
+        return self.oldest is not None
+
+    def older(self, messages: Iterable[Message], *, complete: bool) -> list[TimelineEntry]:
+        """The entries before those shown, once `messages` (the ones before `oldest`, oldest
+        first) are read; `complete`: no message is older than them."""
+        read = [message_entry(m) for m in messages]
+        if complete or not read:
+            entries, self.held, self.oldest = [*read, *self.held], [], None
+        else:
+            cut = read[0].sort_key
+            self.oldest = (read[0].at, read[0].ref or "")
+            entries = read + [e for e in self.held if e.sort_key >= cut]
+            self.held = [e for e in self.held if e.sort_key < cut]
+        entries.sort(key=lambda e: e.sort_key)
+        return entries
+
+
+def windowed_timeline(
+    record: DisputeRecord, history: Iterable[AuditEntry] = ()
+) -> tuple[list[TimelineEntry], TimelineWindow]:
+    """`build_timeline` of a windowed read (`DisputeRecord.window`): the newest messages and
+    every other entry from the oldest of them on, and what is before them, to be shown as the
+    older messages are read (`TimelineWindow.older`). A complete record: the whole timeline."""
+    if record.window is None:
+        return build_timeline(record, history), TimelineWindow(None, [])
+    d = record.dispute
+    shown = d.messages[len(d.messages) - record.window :] if record.window else ()
+    entries = build_timeline(
+        record.model_copy(update={"dispute": d.model_copy(update={"messages": ()})}), history
+    )
+    if not shown:  # a windowed read of a dispute without messages
+        return entries, TimelineWindow(None, [])
+    first = message_entry(shown[0])
+    cut = first.sort_key
+    window = TimelineWindow(message_key(shown[0]), [e for e in entries if e.sort_key < cut])
+    newest = [*(message_entry(m) for m in shown), *(e for e in entries if e.sort_key >= cut)]
+    newest.sort(key=lambda e: e.sort_key)
+    return newest, window
 
 
 def decision_entry(decision: Decision) -> TimelineEntry:

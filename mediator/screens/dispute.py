@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -39,7 +39,7 @@ from mediator.domain.review import (
     review_state,
 )
 from mediator.domain.text import one_line, visible
-from mediator.domain.timeline import EntryKind
+from mediator.domain.timeline import EntryKind, TimelineEntry, build_timeline
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.claiming import ClaimsTheDispute
 from mediator.screens.discard import DiscardWork
@@ -54,7 +54,12 @@ from mediator.screens.modals import (
 )
 from mediator.screens.opening import HoldsKeys, PausesCollection
 from mediator.screens.policy import PolicyScreen
-from mediator.screens.reviewed import ShowsReviews, proposed_words, what_and_refund
+from mediator.screens.reviewed import (
+    NEWEST_WINDOW,
+    ShowsReviews,
+    proposed_words,
+    what_and_refund,
+)
 from mediator.screens.words import conflict_notice, decided, refusal
 from mediator.store.base import (
     Claimed,
@@ -106,6 +111,10 @@ class DisputeScreen(
         "draft_save": ("Saving your draft", "What you typed is still on screen."),
         "discard_draft": ("Discarding the draft", "The form is as it was."),
         "macro": ("Applying the macro", "Your form is as it was."),
+        "older": (
+            "Reading the older messages",
+            "The newer ones are shown; they are read again when you reach the top.",
+        ),
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -186,6 +195,8 @@ class DisputeScreen(
         self.refresh_bindings()
 
     def failed(self, group: str) -> None:
+        if group == "older":
+            self.query_one(Transcript).older_failed()
         if group == "load":
             self.resume_collection()
             self.drop_keys()
@@ -209,7 +220,7 @@ class DisputeScreen(
     async def load(self, *, keep_form: bool = False) -> None:
         history = asyncio.ensure_future(self._read_history())  # meanwhile: one layout, not two
         try:
-            record = await self.app.store.get_dispute(self.dispute_id)
+            record = await self.app.store.get_dispute(self.dispute_id, newest=NEWEST_WINDOW)
         except StoreError as error:
             history.cancel()
             self.resume_collection()
@@ -520,7 +531,12 @@ class DisputeScreen(
             return {}
         form = self._form()
         draft = form.policy_draft() if form is not None else None
-        entries = self.query_one(Transcript).all_entries
+        transcript = self.query_one(Transcript)
+        if record.complete:
+            entries: Sequence[TimelineEntry] = transcript.all_entries
+        else:  # a windowed read (issue 18): every message counts, read now
+            record = await self.app.store.get_dispute(self.dispute_id)
+            entries = build_timeline(record, self.history)
         return await asyncio.to_thread(fired_rules, record, draft, entries, self.app.clock.now())
 
     @work(exclusive=True, group="policy", exit_on_error=False)

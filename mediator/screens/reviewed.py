@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.content import Content
 from textual.widgets import Static
 
@@ -20,7 +21,7 @@ from mediator.domain.models import Decision, DisputeRecord
 from mediator.domain.resolution import DECIDABLE
 from mediator.domain.review import pending_proposal, returned_proposal, reviewed_at
 from mediator.domain.text import one_line
-from mediator.domain.timeline import build_timeline
+from mediator.domain.timeline import TimelineWindow, windowed_timeline
 from mediator.screens.words import refusal
 from mediator.store.base import StoreError
 from mediator.widgets._text import local_time, plain
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     _Screen = Screen[None]
 else:
     _Screen = object
+
+#: Messages read at a time: the dispute's newest when it opens, then each older window.
+NEWEST_WINDOW = 200
+OLDER_WINDOW = 500
 
 
 def proposed_words(decision: Decision) -> str:
@@ -61,6 +66,8 @@ class ShowsReviews(_Screen):
 
     #: The dispute's audit entries as last read (oldest first).
     history: tuple[AuditEntry, ...] = ()
+    #: What of the timeline is not yet shown (a windowed read, issue 18).
+    window: TimelineWindow = TimelineWindow(None, [])
 
     async def read_history(self) -> None:
         """Read the dispute's history into `history` (read with the dispute, so that the
@@ -78,7 +85,33 @@ class ShowsReviews(_Screen):
         self.history = tuple(entries)
 
     def show_timeline(self, record: DisputeRecord) -> None:
-        self.query_one(Transcript).set_entries(build_timeline(record, self.history))
+        """The timeline, or its newest window of a windowed read (issue 18): the older entries
+        are read as the transcript asks for them (`Transcript.Older`, `read_older`)."""
+        entries, self.window = windowed_timeline(record, self.history)
+        self.query_one(Transcript).set_entries(entries, more_before=self.window.more)
+
+    def on_transcript_older(self, event: Transcript.Older) -> None:
+        event.stop()
+        self.read_older(event.everything)
+
+    @work(exclusive=True, group="older", exit_on_error=False)
+    async def read_older(self, everything: bool) -> None:
+        """The window before the oldest message shown (all of them: `everything`), a keyset
+        read on (sent_at, id), prepended to the transcript; a read made stale by a reload of
+        the dispute meanwhile is dropped."""
+        window = self.window
+        transcript = self.query_one(Transcript)
+        if window.oldest is None:
+            transcript.prepend_entries(window.older((), complete=True), more_before=False)
+            return
+        limit = None if everything else OLDER_WINDOW
+        found = await self.app.store.dispute_messages(
+            self.dispute_id, before=window.oldest, limit=limit
+        )
+        if window is not self.window:
+            return
+        entries = window.older(found, complete=limit is None or len(found) < limit)
+        transcript.prepend_entries(entries, more_before=window.more)
 
     def review_banner(self, record: DisputeRecord) -> tuple[str, Content | None]:
         """The banner's class and text for `record` ("" and None: no banner)."""

@@ -38,6 +38,10 @@ models and `store.api_models`, so both ends read and write the same classes):
   reviewer proposed it, or took part in the dispute); a proposal reviewed already is 409
   `already_reviewed` with the proposal as it stands;
 - `GET /disputes/{id}/history` lists the dispute's audit entries, oldest first (any staff);
+- a long transcript is read window by window (issue 18): `GET /disputes/{id}?newest=N` has only
+  the N newest messages and the older ones the timers rest on (`window`), and
+  `GET /disputes/{id}/messages?before_at=&before_id=&limit=` the messages before a (time, id)
+  key, oldest first;
 - bulk actions (issue 19) are jobs: `POST /bulk-jobs` creates one (its `id` is the client's
   idempotency key; 202) and runs it in the background, `GET /bulk-jobs/{id}` polls its
   progress and refused disputes, `POST /bulk-jobs/{id}/run` resumes one whose server stopped,
@@ -50,7 +54,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -79,6 +83,7 @@ from mediator.store.api_models import (
     HandOverBody,
     Health,
     InfoRequestBody,
+    Messages,
     NoteBody,
     ProposedBody,
 )
@@ -97,6 +102,8 @@ TOKEN_CACHE_SECONDS = 10.0
 TOKEN_CACHE_SIZE = 10_000
 #: Largest queue page a client may ask for.
 MAX_PAGE = 500
+#: Most messages of a dispute asked for by number (`newest`, `limit`; no `limit`: all).
+MAX_MESSAGES = 100_000
 
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
@@ -307,10 +314,46 @@ def create_app(store: ServedStore, clock: Clock, *, owns_store: bool = False) ->
         tags=["disputes"],
         **_route(200, DisputeRecord, 404, 422, headers=etag),
     )
-    async def get_dispute(dispute_id: DisputePath, who: Staff) -> Response:
-        """The dispute (IMPORT_FORMAT.md), its version (also the ETag), decisions and request."""
-        record = await store.get_dispute(dispute_id)
+    async def get_dispute(
+        dispute_id: DisputePath,
+        who: Staff,
+        newest: Annotated[
+            int | None,
+            Query(ge=1, le=MAX_MESSAGES, description="only the newest messages (`window`)"),
+        ] = None,
+    ) -> Response:
+        """The dispute (IMPORT_FORMAT.md), its version (also the ETag), decisions and request.
+        With `newest`: only that many of the newest messages, and the older ones its timers
+        rest on (`window` says how many are the newest; the rest: `…/messages`)."""
+        record = await store.get_dispute(dispute_id, newest=newest)
         return _json(record, headers={"ETag": f'"{record.version}"'})
+
+    @app.get(
+        "/disputes/{dispute_id}/messages",
+        tags=["disputes"],
+        **_route(200, Messages, 404, 422),
+    )
+    async def dispute_messages(
+        dispute_id: DisputePath,
+        who: Staff,
+        before_at: Annotated[
+            datetime | None, Query(description="with `before_id`: the messages before this key")
+        ] = None,
+        before_id: Annotated[StorableText | None, Query(max_length=64)] = None,
+        limit: Annotated[int | None, Query(ge=1, le=MAX_MESSAGES)] = None,
+    ) -> Response:
+        """The transcript window by window (issue 18), oldest first: the newest `limit`
+        messages (all: none given) before (`before_at`, `before_id`), a keyset on the
+        messages' time and id (none given: the newest)."""
+        if (before_at is None) != (before_id is None):
+            problem = "before_at and before_id go together"
+            raise errors.invalid(problem, [("before_at", problem)])
+        if before_at is not None and before_at.tzinfo is None:
+            problem = "before_at: an ISO time with its offset"
+            raise errors.invalid(problem, [("before_at", problem)])
+        before = None if before_at is None or before_id is None else (before_at, before_id)
+        found = await store.dispute_messages(dispute_id, before=before, limit=limit)
+        return _json(Messages(messages=found))
 
     @app.post(
         "/disputes/{dispute_id}/decisions",

@@ -23,6 +23,7 @@ from mediator.domain.models import (
     Decision,
     DecisionId,
     DisputeRecord,
+    Message,
     Pair,
     RequestModel,
     StorableText,
@@ -172,6 +173,13 @@ class History(StrictModel):
     when, what changed)."""
 
     entries: list[AuditEntry]
+
+
+class Messages(StrictModel):
+    """`GET /disputes/{id}/messages`: a window of the dispute's transcript (issue 18), oldest
+    first: the newest `limit` messages before the key (`before_at`, `before_id`)."""
+
+    messages: list[Message]
 
 
 class AlreadyReviewedBody(ErrorBody):

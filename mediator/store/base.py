@@ -35,7 +35,7 @@ from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
-from mediator.domain.models import Pair, StrictModel
+from mediator.domain.models import MessageKey, Pair, StrictModel
 from mediator.domain.queue import COUNT_CAP as COUNT_CAP
 from mediator.domain.queue import QueueCounts as QueueCounts
 from mediator.domain.queue import QueueKey as QueueKey
@@ -264,8 +264,19 @@ class Store(Protocol):
         totals: they do not depend on the query."""
         ...
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
-        """The whole dispute with its messages, evidence and decisions. Raises `NotFound`."""
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
+        """The whole dispute with its messages, evidence and decisions. Raises `NotFound`.
+
+        With `newest`, a windowed read (issue 18): only the newest `newest` messages, and the
+        older ones the timers rest on (`DisputeRecord.window`); the rest are read window by
+        window with `dispute_messages`. A dispute with no more messages comes whole."""
+        ...
+
+    async def dispute_messages(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[Message]:
+        """The newest `limit` messages (None: all) before `before`, a (sent_at, id) key (None:
+        the newest), oldest first: the transcript read window by window. Raises `NotFound`."""
         ...
 
     async def record_decision(

@@ -25,7 +25,7 @@ from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.enums import Actor
 from mediator.domain.macros import Macro, MacroBody
-from mediator.domain.models import Decision, DecisionDraft, DisputeRecord, InfoRequest
+from mediator.domain.models import Decision, DecisionDraft, DisputeRecord, InfoRequest, MessageKey
 from mediator.domain.models import Message as ChatMessage
 from mediator.domain.queue import QueueCounts, QueueKey, QueuePage, QueueQuery
 from mediator.domain.report import Period, Summary
@@ -117,8 +117,14 @@ class DeferredStore:
 
     # -- everything else waits for the real store --------------------------------------------
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
-        return await (await self._opened()).get_dispute(dispute_id)
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
+        return await (await self._opened()).get_dispute(dispute_id, newest=newest)
+
+    async def dispute_messages(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[ChatMessage]:
+        store = await self._opened()
+        return await store.dispute_messages(dispute_id, before=before, limit=limit)
 
     async def record_decision(
         self,

@@ -39,6 +39,7 @@ from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import RESET, Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
+from mediator.domain.models import MessageKey
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import (
     Proposal,
@@ -63,6 +64,7 @@ from mediator.store.api_models import (
     InvalidBody,
     MacroEdit,
     MacroList,
+    Messages,
     NoteBody,
     ProposedBody,
     Reviews,
@@ -222,11 +224,31 @@ class HttpStore:
             idempotent=True,
         )
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
         action = f"reading {dispute_id}"
+        params = None if newest is None else {"newest": str(newest)}
         return await self._answer(
-            DisputeRecord, "GET", _path(dispute_id), action=action, idempotent=True
+            DisputeRecord, "GET", _path(dispute_id), params=params, action=action, idempotent=True
         )
+
+    async def dispute_messages(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[Message]:
+        params: dict[str, str] = {}
+        if before is not None:
+            params["before_at"] = before[0].isoformat()
+            params["before_id"] = before[1]
+        if limit is not None:
+            params["limit"] = str(limit)
+        answer = await self._answer(
+            Messages,
+            "GET",
+            f"{_path(dispute_id)}/messages",
+            params=params,
+            action=f"reading the messages of {dispute_id}",
+            idempotent=True,
+        )
+        return answer.messages
 
     async def record_decision(
         self,

@@ -36,6 +36,7 @@ from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
+from mediator.domain.models import MessageKey
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
@@ -211,8 +212,13 @@ class OutboxStore:
     ) -> QueueCounts:
         return await self.api.queue_counts(query, now=now, totals=totals)
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
-        return await self.api.get_dispute(dispute_id)
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
+        return await self.api.get_dispute(dispute_id, newest=newest)
+
+    async def dispute_messages(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[Message]:
+        return await self.api.dispute_messages(dispute_id, before=before, limit=limit)
 
     async def add_note(self, dispute_id: str, body: str, *, actor: str, now: datetime) -> Message:
         return await self.api.add_note(dispute_id, body, actor=actor, now=now)

@@ -3,12 +3,18 @@
 Entries are laid out per width into lines once (bodies are previewed: at most `PREVIEW_LINES`
 lines and `PREVIEW_CHARS` characters each, so a 1 MB message costs no more than a short one),
 and only the visible lines are rendered. Untrusted text is sanitised and drawn as plain `Text`.
+
+A long transcript comes window by window, newest first (issue 18): while older entries remain
+to be read, the widget asks for them (`Older`) as the view or the selection nears its top, or
+all of them at once for Home; they arrive with `prepend_entries`, and the keys that moved past
+the top meanwhile are carried out then, in order.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from enum import Enum
+from itertools import accumulate
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -29,6 +35,10 @@ from mediator.domain.timeline import EntryKind, TimelineEntry
 from mediator.widgets._text import local_time
 
 PREVIEW_LINES = 12
+#: Older entries are asked for when the selection is this many entries from the first shown, or
+#: the view this many screens from the top.
+PREFETCH_ENTRIES = 40
+PREFETCH_SCREENS = 2
 PREVIEW_CHARS = 2_000
 #: Rendered entries kept; the rest are re-rendered when scrolled back into view.
 RENDER_CACHE = 512
@@ -154,7 +164,9 @@ class Transcript(ScrollView, can_focus=True):
     """
 
     show: reactive[Show] = reactive(Show.ALL)
-    selected: reactive[int] = reactive(0, always_update=True)
+    #: Not `repaint`: `watch_selected` repaints the two entries whose selection changed (a
+    #: repaint of the whole view on every key was most of a scroll key's time, issue 18).
+    selected: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Opened(Message):
         """The agent opened `entry` (Enter or double click)."""
@@ -162,6 +174,14 @@ class Transcript(ScrollView, can_focus=True):
         def __init__(self, entry: TimelineEntry) -> None:
             super().__init__()
             self.entry = entry
+
+    class Older(Message):
+        """Read the entries before the first shown: the next window, or `everything` (Home);
+        answered with `prepend_entries` (or `older_failed`)."""
+
+        def __init__(self, *, everything: bool) -> None:
+            super().__init__()
+            self.everything = everything
 
     def __init__(self, *, tz: object, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -172,6 +192,11 @@ class Transcript(ScrollView, can_focus=True):
         self._heights: list[int] = []  # lines of each entry (see `_height`)
         self._rendered: dict[int, list[Strip]] = {}  # entry index → its strips, once shown
         self._width = 0
+        #: Older entries remain to be read (`Older`); asked for: None, a window, or everything.
+        self.more_before = False
+        self._asked: str | None = None
+        #: Moves past the first entry shown, waiting for the older entries (run in order).
+        self._waiting: list[tuple[str, int]] = []
 
     # ----- data -------------------------------------------------------------------------
     @property
@@ -179,12 +204,77 @@ class Transcript(ScrollView, can_focus=True):
         """Every entry, whatever the `Show` filter hides."""
         return tuple(self._all)
 
-    def set_entries(self, entries: list[TimelineEntry], *, select_last: bool = True) -> None:
+    def set_entries(
+        self, entries: list[TimelineEntry], *, select_last: bool = True, more_before: bool = False
+    ) -> None:
+        """Show `entries`; `more_before`: older ones remain, to be asked for (`Older`)."""
         self._all = entries
+        self.more_before = more_before
+        self._asked = None
+        self._waiting = []
         self._apply_filter(select_last=select_last)
+        self._prefetch()
+
+    def prepend_entries(self, entries: list[TimelineEntry], *, more_before: bool) -> None:
+        """The entries just before those shown (as asked for with `Older`), in order: the view
+        and the selection stay on the same entries, and the moves that waited for them run."""
+        self._all = [*entries, *self._all]
+        self.more_before = more_before
+        self._asked = None
+        shown = [e for e in entries if self.show.accepts(e)]
+        if shown:
+            width = self._width
+            heights = [_height(e, width) for e in shown]
+            added = sum(heights)
+            self.entries = [*shown, *self.entries]
+            self._heights = heights + self._heights
+            self._starts = list(accumulate(self._heights, initial=0))[:-1]
+            self._rendered = {i + len(shown): lines for i, lines in self._rendered.items()}
+            self.virtual_size = Size(width, self.virtual_size.height + added)
+            self.set_reactive(Transcript.selected, self.selected + len(shown))
+            self._scroll_now(int(self.scroll_y) + added)
+            self.refresh()
+        waiting, self._waiting = self._waiting, []
+        for action, value in waiting:
+            self._run(action, value)
+        self._prefetch()
+
+    def older_failed(self) -> None:
+        """The older entries could not be read: the moves that waited are carried out on the
+        entries shown; they are asked for again when the agent next reaches the top."""
+        self._asked = None
+        waiting, self._waiting = self._waiting, []
+        more, self.more_before = self.more_before, False
+        try:
+            for action, value in waiting:
+                self._run(action, value)
+        finally:
+            self.more_before = more
+
+    def _ask(self, *, everything: bool) -> None:
+        if not self.more_before or self._asked == "everything":
+            return
+        if self._asked == "window" and not everything:
+            return
+        self._asked = "everything" if everything else "window"
+        self.post_message(self.Older(everything=everything))
+
+    def _prefetch(self) -> None:
+        """Ask for the next window before the agent reaches the top (scrolling or moving)."""
+        if not self.more_before or self._asked is not None:
+            return
+        view = max(self.scrollable_content_region.height, 1)
+        if self.selected < PREFETCH_ENTRIES or self.scroll_y < PREFETCH_SCREENS * view:
+            self._ask(everything=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < old:
+            self._prefetch()
 
     def watch_show(self) -> None:
         self._apply_filter(select_last=True)
+        self._prefetch()
 
     def cycle_show(self) -> Show:
         members = list(Show)
@@ -376,13 +466,44 @@ class Transcript(ScrollView, can_focus=True):
     def _scroll_now(self, y: int) -> None:
         self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
+    def _run(self, action: str, value: int) -> None:
+        {"move": self.action_move, "page": self.action_page, "move_to": self.action_move_to}[
+            action
+        ](value)
+
+    def _wait(self, action: str, value: int, *, everything: bool = False) -> bool:
+        """Whether the move waits for older entries: it would go past the first shown while
+        more remain, or an earlier move waits (keys are carried out in the order typed)."""
+        if self._waiting or self.more_before:
+            if not self._waiting and not self._past_top(action, value):
+                return False
+            self._waiting.append((action, value))
+            self._ask(everything=everything)
+            return True
+        return False
+
+    def _past_top(self, action: str, value: int) -> bool:
+        if action == "move_to":
+            return value >= 0  # Home: the very first entry
+        if action == "move":
+            return self.selected + value < 0
+        if not self._starts or not 0 <= self.selected < len(self._starts):
+            return True
+        view = self.scrollable_content_region.height
+        return self._starts[self.selected] + value * view < 0
+
     def action_move(self, delta: int) -> None:
+        if self._wait("move", delta):
+            return
         if self.entries:
             self.selected = max(0, min(self.selected + delta, len(self.entries) - 1))
             self._scroll_to_selected()
+            self._prefetch()
 
     def action_page(self, direction: int) -> None:
         """Move the selection by about one screen of lines, without animation."""
+        if self._wait("page", direction):
+            return
         if not self.entries or not self._starts:
             return
         target = self._starts[self.selected] + direction * self.scrollable_content_region.height
@@ -391,11 +512,15 @@ class Transcript(ScrollView, can_focus=True):
             index += direction
         self.selected = max(0, min(index, len(self.entries) - 1))
         self._scroll_to_selected()
+        self._prefetch()
 
     def action_move_to(self, index: int) -> None:
+        if self._wait("move_to", index, everything=index >= 0):
+            return
         if self.entries:
             self.selected = index % len(self.entries)
             self._scroll_to_selected()
+            self._prefetch()
 
     def action_open(self) -> None:
         if (entry := self.current) is not None:

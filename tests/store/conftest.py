@@ -181,3 +181,50 @@ def sqlite_url(tmp_path: Path) -> str:
 def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL schema (for tests of PostgreSQL's own behaviour)."""
     yield from _postgres_url(request)
+
+
+def long_dispute(n: int, messages: int, *, status: str = "awaiting_info") -> Dispute:
+    """A dispute with a long transcript for the windowed reads (issue 18): messages three to a
+    minute (the same `sent_at`), their ids within a minute the reverse of the order they were
+    written in, so that only (sent_at, id) orders them; evidence at the same minutes. The
+    seller's only message and staff's only dispute-chat message are the second and third, and
+    the last four are staff notes: the timers rest on messages a window of the four newest
+    leaves out."""
+    data = dispute_data(n, status=status, messages=0, evidence=0)
+    opened = datetime.fromisoformat(data["opened_at"])
+
+    def iso(at: datetime) -> str:
+        return at.isoformat().replace("+00:00", "Z")
+
+    rows = []
+    for i in range(messages):
+        channel, author = "dispute_chat", "buyer"
+        if i == 1:
+            author = "seller"
+        elif i == 2:
+            author = "staff"
+        elif i >= messages - 4:
+            channel, author = "staff_note", "staff"
+        rows.append(
+            {
+                "id": f"M-{n}-{i // 3:04d}-{2 - i % 3}",
+                "channel": channel,
+                "author": author,
+                "sent_at": iso(opened + timedelta(minutes=1 + i // 3)),
+                "body": f"message {i} of dispute {n}",
+            }
+        )
+    data["messages"] = rows
+    data["evidence"] = [
+        {
+            "id": f"E-{n}-{i}",
+            "kind": "photo",
+            "submitted_by": "buyer",
+            "submitted_at": iso(opened + timedelta(minutes=1 + 5 * i)),
+            "caption": f"photo {i}",
+            "uri": None,
+            "sha256": None,
+        }
+        for i in range(max(1, messages // 15))
+    ]
+    return Dispute.model_validate_json(json.dumps(data))

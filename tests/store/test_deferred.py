@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from mediator.domain.models import message_key
 from mediator.domain.queue import QueueQuery
 from mediator.store.base import Store, StoreUnavailable
 from mediator.store.deferred import DeferredStore
 from mediator.store.sql import SqlStore
 from mediator.store.sql.peek import first_page, peekable
-from tests.store.conftest import BASE, make_dispute
+from tests.store.conftest import BASE, long_dispute, make_dispute
 
 
 @pytest.fixture
@@ -137,3 +138,18 @@ def test_the_cli_opens_older_or_unknown_stores_first(url: str, tmp_path: Path) -
 
     assert deferred_store(url) is not None
     assert deferred_store(f"sqlite:///{tmp_path / 'nothing-here.db'}") is None
+
+
+async def test_the_windowed_reads_go_to_the_store_once_open(url: str) -> None:
+    """Issue 18: `get_dispute(newest=…)` and `dispute_messages` pass through as they are."""
+    with SqlStore.open(url) as real:
+        real.import_disputes([long_dispute(7, 40)])
+        whole = real.get_dispute_sync("D-7")
+    store = deferred(url, Opener(url))
+    store.go()
+    windowed = await store.get_dispute("D-7", newest=10)
+    assert windowed.window == 10 and windowed.dispute.messages[-10:] == whole.dispute.messages[-10:]
+    before = message_key(whole.dispute.messages[-10])
+    older = await store.dispute_messages("D-7", before=before, limit=5)
+    assert older == list(whole.dispute.messages[-15:-10])
+    await store.close()

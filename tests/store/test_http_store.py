@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from mediator.domain import Actor, Channel, DecisionDraft, Outcome, Status
+from mediator.domain.models import message_key
 from mediator.domain.review import ReviewRule, ReviewState, ReviewVerdict, review_state
 from mediator.store.base import (
     IdempotencyMismatch,
@@ -30,7 +31,7 @@ from mediator.store.http import HttpStore, NotAllowed
 from mediator.store.outbox import Outbox, OutboxStore
 from mediator.store.sql import SqlStore
 from tests.api.servers import RestartableServer
-from tests.store.conftest import NOW, example_disputes
+from tests.store.conftest import NOW, example_disputes, long_dispute
 
 RATIONALE = "Left earbud defective per photo E-1."
 PARTIAL = DecisionDraft(
@@ -341,3 +342,19 @@ async def test_reviews_go_through_the_outbox_store_and_are_never_kept_offline(
         await agent.close()
         await sam.close()
     assert db.get_dispute_sync("D-10001").dispute.status is Status.RESOLVED
+
+
+async def test_the_outbox_store_reads_the_transcript_window_by_window(
+    server: RestartableServer, db: SqlStore, token: str, tmp_path: Path
+) -> None:
+    """Issue 18: through the outbox store (the console's over the API), as the SQL store."""
+    db.import_disputes([long_dispute(7, 40)])
+    store = OutboxStore(fast(server.url, token), Outbox(tmp_path / "o.db", server.url))
+    try:
+        assert await store.get_dispute("D-7", newest=10) == db.get_dispute_sync("D-7", newest=10)
+        before = message_key(db.get_dispute_sync("D-7").dispute.messages[-10])
+        assert await store.dispute_messages(
+            "D-7", before=before, limit=5
+        ) == db.dispute_messages_sync("D-7", before=before, limit=5)
+    finally:
+        await store.close()

@@ -78,10 +78,10 @@ class HostileStore:
             page = page.model_copy(update={"rows": (row, *page.rows)})
         return page
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
         if dispute_id == HOSTILE_ID:
-            return self.hostile
-        record: DisputeRecord = await self.inner.get_dispute(dispute_id)
+            return self.hostile  # whole: its few messages are within any window
+        record: DisputeRecord = await self.inner.get_dispute(dispute_id, newest=newest)
         return record
 
     async def record_decision(self, dispute_id: str, draft: DecisionDraft, **_: Any) -> Decision:

@@ -146,10 +146,10 @@ class ReadsWhenLetGo(SqlStore):
 
     let_go: asyncio.Event | None = None
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
         assert self.let_go is not None
         await self.let_go.wait()
-        return await super().get_dispute(dispute_id)
+        return await super().get_dispute(dispute_id, newest=newest)
 
 
 async def test_the_footer_has_the_dispute_keys_when_the_claim_is_answered_first(

@@ -47,6 +47,7 @@ from mediator.domain.bulk_actions import BulkRequest, BulkStatus
 from mediator.domain.changes import Change
 from mediator.domain.claims import LEASE, Claim
 from mediator.domain.macros import Macro, MacroBody
+from mediator.domain.models import MessageKey
 from mediator.domain.report import Period, Summary
 from mediator.domain.review import Proposal, ReviewOutcome, ReviewRule, ReviewVerdict
 from mediator.store.base import (
@@ -281,12 +282,21 @@ class SqlStore:
         except FAILURES as exc:
             raise store_error(exc, self.label, "counting the queue") from None
 
-    def get_dispute_sync(self, dispute_id: str) -> DisputeRecord:
+    def get_dispute_sync(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
         try:
             with read_tx(self.engine) as conn:
-                return writes.get_dispute(conn, dispute_id, self.clock)
+                return writes.get_dispute(conn, dispute_id, self.clock, newest=newest)
         except FAILURES as exc:
             raise store_error(exc, self.label, f"reading {dispute_id}") from None
+
+    def dispute_messages_sync(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[Message]:
+        try:
+            with read_tx(self.engine) as conn:
+                return writes.dispute_messages(conn, dispute_id, before=before, limit=limit)
+        except FAILURES as exc:
+            raise store_error(exc, self.label, f"reading the messages of {dispute_id}") from None
 
     def record_decision_sync(
         self,
@@ -603,8 +613,15 @@ class SqlStore:
     ) -> QueueCounts:
         return await self._call(SqlStore.queue_counts_sync, query, now=now, totals=totals)
 
-    async def get_dispute(self, dispute_id: str) -> DisputeRecord:
-        return await self._call(SqlStore.get_dispute_sync, dispute_id)
+    async def get_dispute(self, dispute_id: str, *, newest: int | None = None) -> DisputeRecord:
+        return await self._call(SqlStore.get_dispute_sync, dispute_id, newest=newest)
+
+    async def dispute_messages(
+        self, dispute_id: str, *, before: MessageKey | None = None, limit: int | None = None
+    ) -> list[Message]:
+        return await self._call(
+            SqlStore.dispute_messages_sync, dispute_id, before=before, limit=limit
+        )
 
     async def record_decision(
         self,

@@ -10,6 +10,7 @@ locks the trail's head), so a refused write leaves no entry either.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from mediator.domain.audit import AuditAction
 from mediator.domain.changes import ChangeKind
 from mediator.domain.claims import Claim
 from mediator.domain.deadlines import auto_escalation
+from mediator.domain.models import MessageKey
 from mediator.domain.review import final_decision, pending_proposal
 from mediator.store.base import InvalidDecision, NotFound, VersionConflict
 from mediator.store.sql import audit, claims
@@ -43,6 +45,7 @@ from mediator.store.sql.rows import (
     dispute_from_rows,
     info_request_from_row,
     info_request_values,
+    message_from_row,
     message_values,
 )
 from mediator.store.sql.schema import (
@@ -77,13 +80,20 @@ def _dispute_row(conn: Connection, dispute_id: str, *, lock: bool = False) -> Ro
     return row
 
 
-def _record(conn: Connection, row: Row[Any], clock: StoreClock = None) -> DisputeRecord:
+def _record(
+    conn: Connection, row: Row[Any], clock: StoreClock = None, *, newest: int | None = None
+) -> DisputeRecord:
     m, e, r = messages.c, evidence.c, decisions.c
-    message_rows = conn.execute(
-        select(*(m[name] for name in MESSAGE_COLUMNS))
-        .where(m.dispute_id == row.id)
-        .order_by(m.sent_at, m.id)
-    )
+    window: int | None = None
+    message_rows: Any
+    if newest is None:
+        message_rows = conn.execute(
+            select(*(m[name] for name in MESSAGE_COLUMNS))
+            .where(m.dispute_id == row.id)
+            .order_by(m.sent_at, m.id)
+        )
+    else:
+        message_rows, window = _newest_messages(conn, row, newest)
     evidence_rows = conn.execute(
         select(*(e[name] for name in EVIDENCE_COLUMNS))
         .where(e.dispute_id == row.id)
@@ -110,13 +120,69 @@ def _record(conn: Connection, row: Row[Any], clock: StoreClock = None) -> Disput
         claimed_until=None if claim is None else claim.until,
         claimed_from=None if claim is None else claim.handed_by,
         returned_to=row.returned_to,
+        window=window,
     )
 
 
-def get_dispute(conn: Connection, dispute_id: str, clock: StoreClock = None) -> DisputeRecord:
+def _newest_messages(
+    conn: Connection, row: Row[Any], newest: int
+) -> tuple[list[Sequence[Any]], int | None]:
+    """The rows of the dispute's `newest` messages, and before them the few older ones its
+    timers rest on (`domain.deadlines`: the newest chat message, the seller's first after the
+    opening, staff's newest in the dispute chat), each a one-row read on the (dispute_id,
+    sent_at, id) index; and the window's length (None: that was every message)."""
+    m = messages.c
+    columns = [m[name] for name in MESSAGE_COLUMNS]
+    mine = m.dispute_id == row.id
+    window: list[Sequence[Any]] = list(
+        conn.execute(
+            select(*columns).where(mine).order_by(m.sent_at.desc(), m.id.desc()).limit(newest + 1)
+        )
+    )
+    if len(window) <= newest:
+        return window[::-1], None
+    window = window[:newest][::-1]
+    note, seller, staff = Channel.STAFF_NOTE.value, Actor.SELLER.value, Actor.STAFF.value
+    desc, asc = (m.sent_at.desc(), m.id.desc()), (m.sent_at, m.id)
+    wanted = [
+        (m.channel != note, desc),
+        ((m.author == seller) & (m.sent_at >= row.opened_at) & (m.channel != note), asc),
+        ((m.author == staff) & (m.channel == Channel.DISPUTE_CHAT.value), desc),
+    ]
+    shown = {r[0] for r in window}  # not a key comparison here: PostgreSQL's collation orders
+    older: dict[str, Sequence[Any]] = {}  # the ids, as it did the window
+    for where, order in wanted:
+        found = conn.execute(select(*columns).where(mine, where).order_by(*order).limit(1)).first()
+        if found is not None and found[0] not in shown:
+            older[found[0]] = found
+    ahead = sorted(older.values(), key=lambda f: (f[3], f[0]))
+    return [*ahead, *window], newest
+
+
+def get_dispute(
+    conn: Connection, dispute_id: str, clock: StoreClock = None, *, newest: int | None = None
+) -> DisputeRecord:
     """The whole dispute: messages by (sent_at, id), evidence by (submitted_at, id), decisions,
-    and its claim while it is held (by the store's clock)."""
-    return _record(conn, _dispute_row(conn, dispute_id), clock)
+    and its claim while it is held (by the store's clock). With `newest`: only the newest
+    messages (`DisputeRecord.window`)."""
+    return _record(conn, _dispute_row(conn, dispute_id), clock, newest=newest)
+
+
+def dispute_messages(
+    conn: Connection, dispute_id: str, *, before: MessageKey | None, limit: int | None
+) -> list[Message]:
+    """The dispute's newest `limit` messages (None: all) before the key `before` (None: the
+    newest of all), oldest first: a keyset read on (sent_at, id)."""
+    _dispute_row(conn, dispute_id)  # NotFound
+    m = messages.c
+    stmt = select(*(m[name] for name in MESSAGE_COLUMNS)).where(m.dispute_id == dispute_id)
+    if before is not None:
+        at, id_ = before
+        stmt = stmt.where((m.sent_at < at) | ((m.sent_at == at) & (m.id < id_)))
+    stmt = stmt.order_by(m.sent_at.desc(), m.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [message_from_row(r) for r in conn.execute(stmt)][::-1]
 
 
 def add_note(
