@@ -46,7 +46,16 @@ from mediator.domain.flags_contact_forms import (
     misspelt_messenger,
 )
 from mediator.domain.flags_phones import national_number
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word, words_of
+from mediator.domain.flags_text import (
+    LEFT,
+    RIGHT,
+    any_gate,
+    compile_words,
+    deaccent,
+    gate,
+    word,
+    words_of,
+)
 
 # --- hard evidence ------------------------------------------------------------------------
 
@@ -272,16 +281,21 @@ _PHRASE_GATE = gate(
     # email
     "mail", "correo", "почт", "inbox",
     # call or text
-    "call", "text", "ring", "phone", "sms", "txt", "ur number", "ur no", "ur #", "ur mobile",
-    "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número", "teléfono", "celular", "móvil",
+    "call", "text", "ring", "phone me", "by phone", "by the phone", "over phone",
+    "over the phone", "via phone", "via the phone", "ur phone", "sms", "txt", "ur number",
+    "ur no", "ur #", "ur mobile", "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número",
+    "teléfono", "celular", "móvil",
     "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
     # payment and trade
-    "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
-    "usdt", "bank", "western", "freunde", "amigos", "znajom", "друз", "direct", "cancel",
+    "paypal", "ppf", "pp f", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto",
+    "btc", "bitcoin", "usdt", "bank", "western", "freunde", "amigo", "znajom", "друз", "direct",
+    "cancel",
     "familie", "familia", "rodzina", "семья", "straight to my", "überweis", "transfi", "transfere",
     "przelej", "переведи", "скинь", "кинь", "отправь", "сбп",
     "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
+#: Whether the messenger or phrase gates can pass: one scan of the squashed text.
+_ANY_GATE = any_gate(text=(_MESSENGER_GATE, _PHRASE_GATE), squashed=(_MESSENGER_GATE_SQUASHED,))
 
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
 _NEGATION = compile_words(
@@ -341,7 +355,9 @@ def _contact_evidence(
     if (phone := _phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
     text = written
-    if (
+    # most chat lines pass none of the gates below: one scan tells
+    quiet = gated and _ANY_GATE.search(squashed) is None
+    if not quiet and (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
         or _MESSENGER_GATE.search(text) is not None
@@ -360,7 +376,7 @@ def _contact_evidence(
         return misspelt
     if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
         return f"Discord tag {tag}", tag
-    if not gated or _PHRASE_GATE.search(text) is not None:
+    if not quiet and (not gated or _PHRASE_GATE.search(text) is not None):
         for match in _PHRASE.finditer(text):
             if _negated(text, match.start()) or _policy(text, match):
                 continue
@@ -405,6 +421,7 @@ _DIGIT_WORD = compile_words(
     + "|".join(sorted({re.escape(w) for w in _DIGIT_WORDS}, key=len, reverse=True))
     + r")\b"
 )
+_DIGIT_WORD_SET = frozenset(_DIGIT_WORDS)
 _DIGIT_WORD_RUN = compile_words(
     rf"(?:{_DIGIT_WORD.pattern})(?:[\s,-]{{1,3}}(?:{_DIGIT_WORD.pattern})){{6,24}}"
 )
@@ -478,9 +495,14 @@ def _contact_address(text: str) -> str | None:
     return None
 
 
+def _digit_word(text: str) -> bool:
+    """Whether `text` has a digit written as a word (as `_DIGIT_WORD` finds, by its words)."""
+    return not _DIGIT_WORD_SET.isdisjoint(words_of(text))
+
+
 def _phone_text(text: str) -> str:
     """`text` with digits written as words and "o" for zero turned into digits."""
-    if _DIGIT_WORD.search(text) is not None:
+    if _digit_word(text):
         text = _DIGIT_WORD_RUN.sub(
             lambda m: "".join(_DIGIT_WORDS[w] for w in _DIGIT_WORD.findall(m.group())), text
         )
@@ -503,7 +525,7 @@ def _phone_number(text: str) -> tuple[str, str] | None:
     every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
     message. Digits next to an order, invoice or tracking word are not taken for a phone.
     """
-    if sum(map(str.isdigit, text)) < 7 and not _DIGIT_WORD.search(text):
+    if sum(map(str.isdigit, text)) < 7 and not _digit_word(text):
         return None
     text = _phone_text(text)
     if sum(map(str.isdigit, text)) < 7:

@@ -215,11 +215,23 @@ _CRYPTO_CUE = re.compile(
 )
 
 
+#: A word `_CRYPTO_CUE` needs ("trc-20" is the words "trc" and "20"): a fast gate.
+_CRYPTO_WORDS = frozenset(
+    ("btc", "bitcoin", "usdt", "trc", "trc20", "erc", "erc20", "eth", "ethereum", "wallet"),
+) | frozenset(("crypto", "ltc", "tron", "trx", "address"))
+
+
 def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     """(reason, words) for a payment outside the platform's checkout, or None."""
-    if (wallet := _WALLET.search(text)) is not None:
+    if ("bc1" in text or "0x" in text or "ltc1" in text) and (
+        wallet := _WALLET.search(text)
+    ) is not None:
         return "crypto wallet address", wallet.group()
-    cued = _WALLET_CUED.search(text) if _CRYPTO_CUE.search(text) is not None else None
+    cued = (
+        _WALLET_CUED.search(text)
+        if not _CRYPTO_WORDS.isdisjoint(words) and _CRYPTO_CUE.search(text) is not None
+        else None
+    )
     if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
         return "crypto wallet address", cued.group()
     match = _PAYMENT.search(text) if _PAYMENT_GATE(words, text) else None

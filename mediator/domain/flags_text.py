@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 #: Characters of a message examined for contact and conduct flags: the head, where people write,
 #: and the tail, where spammers put their contact details. Text in between is not scanned; a
@@ -203,8 +204,57 @@ def gate(*stems: str) -> re.Pattern[str]:
     position. A rule runs only when its gate finds a stem, so a gate must list a stem for every
     way its rule can match; `tests/domain/test_flags.py` checks gated against ungated results.
     """
-    unique = sorted({deaccent(stem) for stem in stems}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(stem) for stem in unique))
+    unique = frozenset(deaccent(stem) for stem in stems)
+    pattern = re.compile(_trie(unique))
+    _STEMS[pattern] = unique
+    return pattern
+
+
+#: The stems of each `gate`, for `any_gate`.
+_STEMS: dict[re.Pattern[str], frozenset[str]] = {}
+
+
+def any_gate(
+    *,
+    text: tuple[re.Pattern[str], ...] = (),
+    squashed: tuple[re.Pattern[str], ...] = (),
+    also: str = "",
+) -> re.Pattern[str]:
+    """One search of the squashed text that finds something whenever any of the `gate`s would:
+    those looked for in the `text` and those looked for in the `squashed` text (and `also`, a
+    pattern for the squashed text, for a gate that is not a list of stems).
+
+    A module asks it first and skips its gated rules when it finds nothing, which is what most
+    chat lines come to: one scan instead of one per gate. It is sound because `squash` maps each
+    character on its own (or drops it): a stem found in the text appears, squashed, in the
+    squashed text ("find you" as "findyou").
+    """
+    stems = {squash(stem) for one in text for stem in _STEMS[one]}
+    stems |= {stem for one in squashed for stem in _STEMS[one]}
+    if "" in stems:
+        return re.compile("")
+    return re.compile((f"{also}|" if also else "") + _trie(stems))
+
+
+def _trie(stems: Collection[str]) -> str:
+    """Regex source matching where any of `stems` starts, as a trie: "ab|ac" → "a(?:b|c)".
+
+    `re` tries the alternatives of a branch one after another at every position of the text;
+    sharing prefixes leaves one alternative per distinct first character (three to four times
+    faster on chat text, measured). A stem that has another stem as its prefix is dropped: the
+    shorter one already answers a search, which is all a gate is used for.
+    """
+    heads: dict[str, set[str]] = {}
+    for stem in stems:
+        heads.setdefault(stem[0], set()).add(stem[1:])
+    branches = []
+    for head, tails in sorted(heads.items()):
+        if "" in tails:
+            branches.append(re.escape(head))
+            continue
+        rest = _trie(tails)
+        branches.append(re.escape(head) + (f"(?:{rest})" if len(tails) > 1 else rest))
+    return "|".join(branches)
 
 
 _WORDS = re.compile(r"\w+")
