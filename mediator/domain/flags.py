@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 from mediator.domain.flags_conduct import conduct_evidence
 from mediator.domain.flags_contact import off_platform_evidence
-from mediator.domain.flags_text import SCAN_HEAD, normalise, scan_window, squash, unspace
+from mediator.domain.flags_text import (
+    SCAN_HEAD,
+    normalise,
+    scan_window,
+    squash,
+    unleet,
+    unspace,
+)
 
 ONPLATFORM = "P-COMM-ONPLATFORM"
 CONDUCT = "P-COMM-CONDUCT"
@@ -80,6 +87,9 @@ def flag_message(body: str) -> tuple[Flag, ...]:
     found = conduct_evidence(text, squashed)
     if found is None and again is not None:
         found = conduct_evidence(*again)
+    if found is None and (read := unleet(text)) != text:
+        # a third reading: "u r a l1ttle r4t", "vc é mt burr0" (the forms read words as written)
+        found = conduct_evidence(read, squash(read))
     if found is not None:
         shouting = " (shouting)" if _shouting(body) else ""
         flags.append(Flag(CONDUCT, found[0] + shouting, locate(body, found[1])))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from mediator.domain.flags_conduct_accuse import accuse_evidence
 from mediator.domain.flags_conduct_forms import a_thing, form_evidence, reported, self_directed
 from mediator.domain.flags_text import LEFT, RIGHT, any_gate, compile_words, gate, word
 
@@ -346,7 +347,12 @@ def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[s
     if not gated or _ACCUSE_GATE.search(squashed):
         for accusation in _ACCUSE.finditer(text):
             start = accusation.start()
-            if not (_reported(text, start) or _negated(text, start) or _asking(text, accusation)):
+            if not (
+                _reported(text, start)
+                or reported(text, start)
+                or _negated(text, start)
+                or _asking(text, accusation)
+            ):
                 return f"accusation: '{_NAMES[accusation.lastgroup or '']}'", accusation.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
         phrase = match.group().strip(" .!?,\n")
@@ -355,8 +361,9 @@ def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[s
 
 
 def _form(text: str, *, gated: bool) -> tuple[str, str] | None:
-    """Threats, wishes of harm and insults read by their form (`flags_conduct_forms`)."""
-    if (form := form_evidence(text, gated=gated)) is not None:
+    """Threats, wishes of harm and insults read by their form (`flags_conduct_forms`), then
+    accusations by verb, threats to expose and short abuse (`flags_conduct_accuse`)."""
+    if (form := form_evidence(text, gated=gated) or accuse_evidence(text, gated=gated)) is not None:
         kind, words = form
         return f"{kind}: '{_short(words)}'", words
     return None

@@ -102,15 +102,20 @@ _MAIL_HOSTS = (
 )
 _MAIL_HOST_GATE = gate(*_MAIL_HOSTS.split("|"))
 _SPELLED_ADDRESS = re.compile(
-    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}(?:@|\(at\)|\[at\]|\{at\}|\bat\b)\s{0,3}"
-    rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\bdot\b)\s{{0,3}}"
+    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}(?:@|\(at\)|\[at\]|\{at\}|\b(?:at|arroba|собака|małpa|"
+    r"malpa)\b)\s{0,3}"
+    rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\b(?:dot|punto|ponto|punkt|kropka|"
+    rf"точка)\b)\s{{0,3}}"
     r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
 )
 #: A machine sender quoted as evidence ("From: noreply@steampowered.com", a receipt from
 #: billing@…): not an address anyone is asked to write to.
 _SYSTEM_SENDER = re.compile(
     r"(?<![\w.+-])(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon|notifications?|billing|"
-    r"receipts?|orders?|invoices?|support|help|service|security|accounts?|info)"
+    r"receipts?|orders?|invoices?|support|help|service|security|accounts?|info|"
+    # the same in es/pt/de/pl
+    r"notificaciones|notificacoes|avisos|no-?responder|nao-?responda|soporte|suporte|ayuda|ajuda|"
+    r"pedidos|facturacion|faturamento|benachrichtigungen?|rechnungen?|powiadomienia|pomoc)"
     r"@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}(?![\w@])"
 )
 #: An address next to a password is the account being delivered, not contact.
@@ -181,6 +186,7 @@ _MESSENGERS: tuple[tuple[str, str], ...] = (
     ("Twitter", rf"{_P}twitter{RIGHT}|{_P}dms? (?:me )?on x{RIGHT}"),
     ("Viber", rf"{_P}(?:viber|вайбер\w*){RIGHT}"),
     ("Kik", rf"{_P}kik{RIGHT}"),
+    ("VK", rf"{_ON} (?:vk|вк){RIGHT}|{_P}(?:вконтакте|vkontakte){RIGHT}"),
     ("LINE", rf"{_P}line (?:id|app){RIGHT}|{_P}add me on line{RIGHT}"),
 )
 _MESSENGER = compile_words(
@@ -196,7 +202,7 @@ _MESSENGER_GATE_SQUASHED = gate(
 _MESSENGER_GATE = gate(
     "dc", "disc", "whats", "zap", "tg", "tele", "тг", "signal", "wechat", "weixin", "微信", "snap",
     "insta", "инст", "ig dm", "igdm", "dm", "my ig", "messenger", "fb", "twitter", "viber",
-    "вайбер", "kik", "line id", "line app", "on line",
+    "вайбер", "kik", "vk", "вк", "vkontakte", "line id", "line app", "on line",
 )  # fmt: skip
 #: The messenger is what was bought ("Discord Nitro", "Instagram account with 12k followers").
 _PRODUCT_AFTER = re.compile(
@@ -212,6 +218,13 @@ _PRODUCT_BEFORE = re.compile(r"\b(?:aged|verified|old|og|selling|sold)\s{1,3}$")
 # --- soft evidence: phrases ---------------------------------------------------------------
 
 _EMAIL = r"(?:e-?mail|gmail)"
+#: The phone itself, not its number: "meu celular quebrou", "mi teléfono no lee el QR".
+_DEVICE = (
+    r" (?:se |no |não |nuevo|nueva|novo|nova|viejo|velho|antigo|quebr|romp|rompi|cay|caiu|muri|"
+    r"morr|qued|fic|trav|descarg|descarreg|apag|estrag|falh|fall|está (?:sin|sem|roto|rota|"
+    r"quebrad|muerto|apagad|descargad)|esta (?:sin|sem|roto|rota|quebrad|muerto|apagad|"
+    r"descargad))"
+)
 _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "asks to use email",
@@ -239,9 +252,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"|\bruf\w* (?:mich|dich) an\b|\bich rufe? dich an\b|\bhandynummer\b"
         r"|\b(?:deine|meine) (?:handy|telefon)?nummer\b|\bllámame\b(?! loco)|\bte llamo\b"
         r"|\bmi (?:número|teléfono|celular|móvil)\b(?! de (?:pedido|seguimiento|orden|factura|"
-        r"envío|cliente|ticket))|\bme liga\b|\bte ligo\b"
+        rf"envío|cliente|ticket))(?!{_DEVICE})|\bme liga\b|\bte ligo\b"
         r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b(?! de (?:pedido|rastreio|rastreamento|"
-        r"protocolo|ordem|cliente|ticket))|\bzadzwoń\b"
+        rf"protocolo|ordem|cliente|ticket))(?!{_DEVICE})|\bzadzwoń\b"
         r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
     ),
     (
@@ -300,7 +313,10 @@ _ANY_GATE = any_gate(text=(_MESSENGER_GATE, _PHRASE_GATE), squashed=(_MESSENGER_
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
 _NEGATION = compile_words(
     r"\b(?:not|don'?t|dont|never|avoid|won'?t|refus\w*|instead of|rather than|nicht|kein\w*|"
-    r"nie|nunca|não|не|нельзя|без)\b"
+    r"nie|nunca|não|не|нельзя|без|нет)\b"
+    # es: "no" before a verb ("no uséis WhatsApp", "no tengo Telegram"), not "no worries"
+    r"|\bno (?:us|compart|d[ae]|ten|pas|envi|escrib|agreg|añad|contact|habl|acept|quier|pued|"
+    r"pong|manej|agrega)\w*"
 )
 #: Policy talk and reminders ("keep all communication here", "off-platform chats…").
 _POLICY = compile_words(
@@ -488,11 +504,18 @@ def _loose_address(text: str) -> str | None:
 
 
 def _contact_address(text: str) -> str | None:
-    """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`)."""
+    """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`) nor
+    the marketplace's own ("notificaciones@igitems.com")."""
     for match in _ADDRESS.finditer(text):
-        if _SYSTEM_SENDER.fullmatch(match.group()) is None:
+        if _SYSTEM_SENDER.fullmatch(match.group()) is None and not match.group().endswith(
+            _OWN_DOMAINS
+        ):
             return match.group()
     return None
+
+
+#: The marketplace's own mail domains: its notifications quoted as evidence.
+_OWN_DOMAINS = ("@igitems.com", ".igitems.com")
 
 
 def _digit_word(text: str) -> bool:
@@ -584,9 +607,34 @@ def _discord_tag(text: str) -> str | None:
 
 
 def _negated(text: str, start: int) -> bool:
-    before = text[max(0, start - 60) : start]
-    clause = re.split(r"[.!?;,\n]", before)[-1]
-    return _NEGATION.search(clause) is not None
+    clauses = re.split(r"[.!?;,\n]", text[max(0, start - 90) : start])
+    clause = clauses.pop()
+    if len(clause) > 60:
+        clause = clause[-60:]
+    if _NEGATION.search(clause) is not None:
+        return True
+    # a list of messengers under one negation: "never share your WhatsApp, Telegram or Discord"
+    for _ in range(3):
+        if not clauses or _LIST_ITEM.fullmatch(clause) is None:
+            return False
+        clause = clauses.pop()
+        if _LIST_END.search(clause) is None:
+            return False
+        if _NEGATION.search(clause) is not None:
+            return True
+    return False
+
+
+#: What stands between two names of a list: nothing, or a name and "or", "ni", "и"…
+_LIST_ITEM = re.compile(
+    r"\s*(?:[\w'-]+\s+)?(?:or|and|nor|ni|o|y|ou|e|oder|und|lub|albo|czy|ani|i|или|и)?\s*"
+)
+#: A clause that ends with a messenger's name (the list's previous item).
+_LIST_END = compile_words(
+    r"(?:whats ?app|telegram|discord|signal|skype|snapchat|snap|instagram|insta|facebook|"
+    r"messenger|viber|wechat|e-?mail|phone number|tg|kik|line|twitter|vk|zap|телеграм\w*|"
+    r"ватсап\w*|вотсап\w*|дискорд\w*|вайбер\w*)\s*$"
+)
 
 
 #: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
@@ -653,6 +701,13 @@ _LINKED_BEFORE = compile_words(
     r"com|con)|\bligad[oa]s? (?:a|ao|à|com)|\bpowiązan\w* z|\bpodpięt\w* (?:do|pod)|"
     r"\bпривязан\w* к)\b[^.!?\n,]{0,25}$"
 )
+#: A threat to expose someone there ("… if your address ended up on Twitter", "I'll post your
+#: face on my Instagram"): conduct, not a way to talk or trade off the platform.
+_EXPOSED_BEFORE = compile_words(
+    r"\b(?:end(?:s|ed)? up|ending up|posted|post (?:it|them|this|(?:your|ur) \w+)|leak\w*|"
+    r"spread\w*|plaster\w*|all over|expos\w*|goes (?:viral|public))\b[^.!?\n]{0,15}"
+    r"\b(?:on|to|in|across)(?: my| the| your)?\s?$"
+)
 _LINKED_AFTER = compile_words(
     r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
 )
@@ -691,7 +746,7 @@ def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
         return True
     if _RULED_OUT.search(before) is not None or _LINKED_BEFORE.search(before) is not None:
         return True
-    if _LINKED_AFTER.search(after) is not None:
+    if _LINKED_AFTER.search(after) is not None or _EXPOSED_BEFORE.search(before) is not None:
         return True
     # "…told me to join their Discord - is that allowed? I'd rather buy here": a question about
     # the rules, which may end the sentence after the name.

@@ -32,6 +32,7 @@ import re
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]
 from linkify_it.tlds import TLDS  # type: ignore[import-untyped]
 
+from mediator.domain.flags_contact_market import market_or_payment
 from mediator.domain.flags_text import LEFT, RIGHT, WordGate, compile_words, words_of
 
 # --- obfuscated punctuation ---------------------------------------------------------------
@@ -455,7 +456,11 @@ def contact_form_evidence(text: str, clear: str | None = None) -> tuple[str, str
     """(reason, words) for the contact forms of this module, on normalised `text`, or None.
     Links are looked for in `clear`, `deobfuscate(text)` (computed when not given)."""
     words = words_of(text)
-    found = payment(text, words) or call_or_messenger(text, words)
+    found = (
+        payment(text, words)
+        or call_or_messenger(text, words)
+        or market_or_payment(text, at_checkout)
+    )
     if found is not None:
         return f"{found[0]}: '{_short(found[1])}'", found[1]
     if (link := unknown_link(deobfuscate(text) if clear is None else clear)) is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 #: Characters of a message examined for contact and conduct flags: the head, where people write,
 #: and the tail, where spammers put their contact details. Text in between is not scanned; a
@@ -142,6 +142,23 @@ def unspace(text: str) -> str:
     if " " not in text:
         return text
     return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)
+
+
+#: A word that mixes letters with digits or "@"/"$" standing for letters: "l0ser", "sc4mmed",
+#: "burr0", "1d10t" (at least one letter and one such character).
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[^\W\d_])(?=[\w@$]*[\d@$])[\w@$]{3,20}(?![\w@$])")
+_HAS_LEET = re.compile(r"[^\W\d_][\d@$]|[\d@$][^\W\d_]")
+_DIGITISH = re.compile(r"[\d@$]")
+_UNLEET = str.maketrans("48390157@$", "abegoistas")
+
+
+def unleet(text: str) -> str:
+    """`text` (normalised) with the look-alike digits of mixed words read as letters: "u r a
+    l1ttle r4t" → "u r a little rat"; numbers, prices and dates stay as they are. A third
+    reading for the conduct rules' sentence forms, which match words as written."""
+    if _DIGITISH.search(text) is None or _HAS_LEET.search(text) is None:
+        return text
+    return _LEET_WORD.sub(lambda m: m.group().translate(_UNLEET), text)
 
 
 def _fold_mixed_word(match: re.Match[str]) -> str:
@@ -281,18 +298,26 @@ class WordGate:
     rule runs only when its gate passes, so the words must cover every way the rule matches
     (`tests/domain/test_flags.py` checks gated against ungated results)."""
 
-    __slots__ = ("_exact", "_prefixes")
+    __slots__ = ("_ascii", "_exact", "_other", "_prefixes")
 
     def __init__(self, *stems: str) -> None:
         self._exact = frozenset(deaccent(s) for s in stems if not s.endswith("*"))
         self._prefixes = tuple(deaccent(s[:-1]) for s in stems if s.endswith("*"))
+        self._ascii = _prefix_search([p for p in self._prefixes if p.isascii()])
+        self._other = _prefix_search(list(self._prefixes))
 
     def __call__(self, words: frozenset[str], text: str) -> bool:
         """Whether any stem is among `words` (`words_of(text)`), or a prefix anywhere in
-        `text` (a substring test in C: a little wider than a word's start, which is safe)."""
+        `text` (a substring test, all prefixes in one scan: a little wider than a word's
+        start, which is safe; prefixes in other scripts are not looked for in ASCII text)."""
         if not self._exact.isdisjoint(words):
             return True
-        return any(prefix in text for prefix in self._prefixes)
+        search = self._ascii if text.isascii() else self._other
+        return search is not None and search(text) is not None
+
+
+def _prefix_search(prefixes: list[str]) -> Callable[[str], re.Match[str] | None] | None:
+    return re.compile(_trie(prefixes)).search if prefixes else None
 
 
 class GateSet:

@@ -545,6 +545,8 @@ FLAG_MODULES = [
     "flags_phones",
     "flags_conduct",
     "flags_conduct_forms",
+    "flags_conduct_accuse",
+    "flags_contact_market",
 ]
 
 

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mediator.domain import flags_conduct, flags_contact
+from mediator.domain import flags_conduct, flags_conduct_accuse, flags_contact, flags_contact_market
 from mediator.domain.flags_conduct import conduct
 from mediator.domain.flags_contact import off_platform
-from mediator.domain.flags_text import normalise, squash
+from mediator.domain.flags_text import normalise, squash, words_of
 
 #: Characters normalised text is made of (lower case, no accents, space, tab and newline),
 #: Latin and Cyrillic, and the ellipsis some threats end with.
@@ -37,6 +37,16 @@ _GATED = {
     "targeted": flags_conduct._TARGETED_RE,
     "messenger": flags_contact._MESSENGER,
     "phrase": flags_contact._PHRASE,
+    # issue 21, fourth round
+    "exposure": flags_conduct_accuse._EXPOSE,
+    "accusation by verb": flags_conduct_accuse._ACCUSE_VERB,
+    "supposed crime": flags_conduct_accuse._SUPPOSED,
+    "short abuse": flags_conduct_accuse._ABUSE,
+}
+#: Gated patterns of the contact forms, whose gates are always on: checked directly.
+_FORM_GATES = {
+    "another marketplace": (flags_contact_market._MARKET, flags_contact_market._MARKET_GATE),
+    "payment": (flags_contact_market._PAYMENT, flags_contact_market._PAYMENT_GATE),
 }
 
 
@@ -55,5 +65,18 @@ def test_gates_pass_whatever_the_rule_matches(name: str) -> None:
         squashed = squash(text)
         assert conduct(text, squashed) == conduct(text, squashed, gated=False), text
         assert off_platform(text, squashed) == off_platform(text, squashed, gated=False), text
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(_FORM_GATES))
+def test_contact_form_gates_pass_whatever_the_rule_matches(name: str) -> None:
+    pattern, gate = _FORM_GATES[name]
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_matching(pattern))
+    def check(text: str) -> None:
+        assume(normalise(text) == text and pattern.search(text) is not None)
+        assert gate(words_of(text), text), text
 
     check()
