@@ -352,6 +352,7 @@ def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[s
                 or reported(text, start)
                 or _negated(text, start)
                 or _asking(text, accusation)
+                or _SOMEONE_BEFORE_YOU.search(text, max(0, start - 30), start) is not None
             ):
                 return f"accusation: '{_NAMES[accusation.lastgroup or '']}'", accusation.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
@@ -367,6 +368,12 @@ def _form(text: str, *, gated: bool) -> tuple[str, str] | None:
         kind, words = form
         return f"{kind}: '{_short(words)}'", words
     return None
+
+
+#: "the guy before you stole my code": someone else, placed by "you".
+_SOMEONE_BEFORE_YOU = re.compile(
+    r"\b(?:guy|seller|person|one|buyer|owner|man|woman|someone|somebody) (?:before|after) $"
+)
 
 
 def _reported(text: str, start: int) -> bool:

@@ -142,6 +142,10 @@ _EXPOSE = compile_words(
     r"|\b(?:you|u)(?:'re not going to| won'?t|'ll not| will not) (?:like|enjoy) what (?:i|we) "
     r"(?:do|'ll do|will do|have planned|do next)\b"
     r"|\bmake (?:your|ur) (?:face|name|address|number|details) (?:famous|known|public|viral)\b"
+    rf"|\b(?:your|ur) {_DETAILS}\b[^.!?\n]{{0,25}}\ball over (?:the )?(?:internet|net|web|forums?|"
+    r"twitter|reddit|social media|tiktok)\b"
+    r"|\b(?:you(?:'ll| will)|you'?re going to|you don'?t know|you have no idea) (?:see )?what "
+    r"(?:i'm|i am|we're|we are|i'll be) capable of\b"
     r"|\b(?:better )?(?:hope|pray) (?:we|i) never (?:meet|see each other|cross paths)\b"
     # de, es, pt, pl, ru: a shame if your address… ; I know where you work
     r"|\b(?:schade|blöd)\b[^.!?\n]{0,10}\bwenn (?:deine?|dein) (?:adresse|name|nummer|"
@@ -163,13 +167,17 @@ _EXPOSE_GATE = WordGate(
     "twitter", "reddit", "tiktok", "forum", "forums", "social", "leak", "publish", "expose", "dox",
     "doxx", "spread", "post", "shame", "pity", "sad", "terrible", "awful", "school", "street",
     "city", "town", "building", "office", "company", "gym", "club", "work", "study", "like",
-    "enjoy", "famous", "known", "meet", "cross", "see", "schade", "blöd", "pena", "lastima",
+    "enjoy", "famous", "known", "web", "capable", "meet", "cross", "see", "schade", "blöd",
+    "pena", "lastima",
     "szkoda", "жаль", "жалко", "trabajas", "estudias", "trabalha", "estuda", "arbeitest",
     "schule", "pracujesz", "uczysz", "работаешь", "учишься",
 )  # fmt: skip
 
 _ABUSE = compile_words(
     r"\b(?:you|u) (?:disgust|sicken|repulse) me\b|\b(?:you|u) make me sick\b"
+    r"|\b(?:you're|you are|ur|u r|youre) (?:the )?(?:worst|lowest|most disgusting|most pathetic) "
+    r"(?:kind of |type of |sort of |excuse for an? )?(?:human|person|people|seller|trader|scum)\b"
+    r"|\b(?:que|qué) (?:asco|nojo) de (?:persona|pessoa|tipo|gente|vendedor|vendedora)\b"
     r"|\bhow (?:dumb|stupid|useless|incompetent|clueless|pathetic|thick|retarded) (?:are|r|can) "
     r"(?:you|u)\b"
     r"|\b(?:you|u)(?:'re| are| r) (?:too|so|this|that) (?:dumb|stupid|useless|incompetent|"
@@ -188,7 +196,8 @@ _ABUSE = compile_words(
     r"idiota|lixo|otario|babaca|imbecil|palhaco|ridiculo|ridicula|patetico|patetica)\b"
 )
 _ABUSE_GATE = WordGate(
-    "disgust", "sicken", "repulse", "sick", "dumb", "stupid", "useless", "incompetent",
+    "disgust", "sicken", "repulse", "sick", "worst", "lowest", "most", "asco", "nojo", "dumb",
+    "stupid", "useless", "incompetent",
     "clueless", "pathetic", "thick", "retarded", "lazy", "trap", "pie", "piehole", "gob", "hole",
     "boca", "pico", "hocico", "lascar", "danar", "coquinho", "mordę", "ryj", "japę", "pysk",
     "gębę", "dziób", "рот", "пасть", "варежку", "хлебало", "letzte", "erbärmlich", "widerlich",

@@ -181,7 +181,8 @@ _MESSENGERS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Facebook",
-        rf"{_P}(?:{word('facebook')}|messenger){RIGHT}|{_ON} fb{RIGHT}",
+        rf"{_P}(?:{word('facebook')}|messenger){RIGHT}|{_ON} fb{RIGHT}"
+        rf"|{_ON} fejs(?:ie|a|ik)?{RIGHT}",
     ),
     ("Twitter", rf"{_P}twitter{RIGHT}|{_P}dms? (?:me )?on x{RIGHT}"),
     ("Viber", rf"{_P}(?:viber|вайбер\w*){RIGHT}"),
@@ -202,7 +203,7 @@ _MESSENGER_GATE_SQUASHED = gate(
 _MESSENGER_GATE = gate(
     "dc", "disc", "whats", "zap", "tg", "tele", "тг", "signal", "wechat", "weixin", "微信", "snap",
     "insta", "инст", "ig dm", "igdm", "dm", "my ig", "messenger", "fb", "twitter", "viber",
-    "вайбер", "kik", "vk", "вк", "vkontakte", "line id", "line app", "on line",
+    "вайбер", "kik", "fejs", "vk", "вк", "vkontakte", "line id", "line app", "on line",
 )  # fmt: skip
 #: The messenger is what was bought ("Discord Nitro", "Instagram account with 12k followers").
 _PRODUCT_AFTER = re.compile(
@@ -255,11 +256,17 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         rf"envío|cliente|ticket))(?!{_DEVICE})|\bme liga\b|\bte ligo\b"
         r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b(?! de (?:pedido|rastreio|rastreamento|"
         rf"protocolo|ordem|cliente|ticket))(?!{_DEVICE})|\bzadzwoń\b"
-        r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
+        r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер"
+        # "pásame tu número", "me passa seu telefone", "gib mir deine Nummer"; "por teléfono"
+        r"|\b(?:pásame|pasame|dame|mándame|mandame|envíame|enviame|passa|manda|gib|schick)\b"
+        r"[^.!?\n]{0,10}\b(?:tu|teu|seu|deine) (?:número|telefone|teléfono|celular|móvil|nummer|"
+        r"handynummer)\b"
+        r"|\b(?:por|pelo|przez|по) (?:teléfono|telefone|telefon|telefonie|телефону)\b",
     ),
     (
         "payment outside the platform",
         r"\b(?:paypal|pp) ?(?:f ?& ?f|ff|friends)\b|\bfriends ?(?:and|&|n) ?family\b"
+        r"|\b(?:per |via |por |pelo |przez )?(?:paypal|pp) (?:freunde|amigos|znajomi|друзья)\b"
         r"|\b(?:freunde|amigos|znajomi|znajomych|друзья|друзей) ?(?:&|und|y|e|i|и) ?(?:familie|"
         r"familia|familiares|família|rodzina|rodziny|семья|семьи)\b"
         r"|\b(?:familie|familia|família|rodzina|семья) ?(?:&|und|y|e|i|и) ?(?:freunde|amigos|"
@@ -294,7 +301,8 @@ _PHRASE_GATE = gate(
     # email
     "mail", "correo", "почт", "inbox",
     # call or text
-    "call", "text", "ring", "phone me", "by phone", "by the phone", "over phone",
+    "call", "text", "ring", "telefon", "телефон", "phone me", "by phone", "by the phone",
+    "over phone",
     "over the phone", "via phone", "via the phone", "ur phone", "sms", "txt", "ur number",
     "ur no", "ur #", "ur mobile", "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número",
     "teléfono", "celular", "móvil",
@@ -401,6 +409,8 @@ def _contact_evidence(
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             if reason == "payment outside the platform" and at_checkout(text):
                 continue
+            if reason == "asks to use email" and _RECEIVED.search(_clause_before(text, match)):
+                continue  # "I got the code by email from noreply@…": a receipt, not a request
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
 
@@ -708,6 +718,12 @@ _EXPOSED_BEFORE = compile_words(
     r"spread\w*|plaster\w*|all over|expos\w*|goes (?:viral|public))\b[^.!?\n]{0,15}"
     r"\b(?:on|to|in|across)(?: my| the| your)?\s?$"
 )
+#: A question about the rules before the name: "is it allowed to share Discord names here?"
+_ALLOWED_BEFORE = compile_words(
+    r"\b(?:is it|is that|is this|am i|are we|are you) (?:allowed|ok|okay|fine|permitted|against "
+    r"the rules) to\b|\bdarf (?:man|ich)\b|\bse puede\b|\b(?:pode|posso)\b[^.!?\n]{0,5}\?"
+    r"|\bczy (?:można|wolno)\b|\bможно ли\b"
+)
 _LINKED_AFTER = compile_words(
     r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
 )
@@ -748,6 +764,8 @@ def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
         return True
     if _LINKED_AFTER.search(after) is not None or _EXPOSED_BEFORE.search(before) is not None:
         return True
+    if _ALLOWED_BEFORE.search(before) is not None:
+        return True
     # "…told me to join their Discord - is that allowed? I'd rather buy here": a question about
     # the rules, which may end the sentence after the name.
     beyond = text[match.end() : match.end() + 150]
@@ -765,6 +783,17 @@ _ALLOWED_LATER = compile_words(
     r"|\b(?:soll ich das melden|ist das betrug|debo (?:reportar|denunciar)|es una estafa|"
     r"devo denunciar|é golpe|czy to oszustwo|zgłosić|это развод|пожаловаться)\b"
 )
+
+
+#: Something received by e-mail, reported: "I got the code by email".
+_RECEIVED = compile_words(
+    r"\b(?:got|get|received|receive|came|comes|arrived|was sent|were sent|bekommen|erhalten|"
+    r"kam|recib\w*|llegó|receb\w*|chegou|dostał\w*|przyszł\w*|получил\w*|пришл\w*|пришел)\b"
+)
+
+
+def _clause_before(text: str, match: re.Match[str]) -> str:
+    return re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
 
 
 def _policy(text: str, match: re.Match[str]) -> bool:
