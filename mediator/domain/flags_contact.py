@@ -35,9 +35,13 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
-
+from mediator.domain.flags_contact_context import (
+    is_product,
+    negated,
+    policy,
+    received_before,
+    reported_or_refused,
+)
 from mediator.domain.flags_contact_forms import (
     at_checkout,
     bank_details,
@@ -45,13 +49,12 @@ from mediator.domain.flags_contact_forms import (
     deobfuscate,
     misspelt_messenger,
 )
-from mediator.domain.flags_phones import national_number
+from mediator.domain.flags_phones import phone_number
 from mediator.domain.flags_text import (
     LEFT,
     RIGHT,
     any_gate,
     compile_words,
-    deaccent,
     gate,
     word,
     words_of,
@@ -121,13 +124,6 @@ _SYSTEM_SENDER = re.compile(
 #: An address next to a password is the account being delivered, not contact.
 _CREDENTIALS = compile_words(
     r"\b(?:log ?in|login|password|passwort|senha|hasło|пароль)\b|\b(?:pass|pw|pwd) ?:"
-)
-_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
-_PHONE_CUE = compile_words(
-    r"\b(?:bel|bellen|app?el\w*|chiama\w*|numero|numéro|telefono|téléphone|portable|"
-    r"cellulare|telefoon|mobiel|call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
-    r"my (?:number|no|num)|number is|num is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
-    r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
 )
 _TAG = re.compile(r"(?<![\w#@.])([a-z][\w.]{1,31})#(\d{4})(?![\w#])")
 _TAG_CONTACT = re.compile(
@@ -205,17 +201,6 @@ _MESSENGER_GATE = gate(
     "insta", "инст", "ig dm", "igdm", "dm", "my ig", "messenger", "fb", "twitter", "viber",
     "вайбер", "kik", "fejs", "vk", "вк", "vkontakte", "line id", "line app", "on line",
 )  # fmt: skip
-#: The messenger is what was bought ("Discord Nitro", "Instagram account with 12k followers").
-_PRODUCT_AFTER = re.compile(
-    r"[\s:-]{0,2}(?:\+|(?:nitro|gift|card|account|accounts|acc|accs|followers|likes|views|"
-    r"stickers?|premium|boosts?|members|subscription|sub|badges?|bot|business|verification|"
-    r"emojis?|credits?|stars|server (?:boosts?|setup)|classic|channel (?:members|subscribers))\b)"
-    # …or an account the message talks about, not a channel it proposes.
-    r"|[\s:-]{0,2}(?:got |was |is |has been )?(?:hacked|banned|linked|connected|attached|"
-    r"unlinked|verified|suspended)\b"
-)
-_PRODUCT_BEFORE = re.compile(r"\b(?:aged|verified|old|og|selling|sold)\s{1,3}$")
-
 # --- soft evidence: phrases ---------------------------------------------------------------
 
 _EMAIL = r"(?:e-?mail|gmail)"
@@ -318,22 +303,6 @@ _PHRASE_GATE = gate(
 #: Whether the messenger or phrase gates can pass: one scan of the squashed text.
 _ANY_GATE = any_gate(text=(_MESSENGER_GATE, _PHRASE_GATE), squashed=(_MESSENGER_GATE_SQUASHED,))
 
-#: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
-_NEGATION = compile_words(
-    r"\b(?:not|don'?t|dont|never|avoid|won'?t|refus\w*|instead of|rather than|nicht|kein\w*|"
-    r"nie|nunca|não|не|нельзя|без|нет)\b"
-    # es: "no" before a verb ("no uséis WhatsApp", "no tengo Telegram"), not "no worries"
-    r"|\bno (?:us|compart|d[ae]|ten|pas|envi|escrib|agreg|añad|contact|habl|acept|quier|pued|"
-    r"pong|manej|agrega)\w*"
-)
-#: Policy talk and reminders ("keep all communication here", "off-platform chats…").
-_POLICY = compile_words(
-    r"off[ -]?platform|\bnot (?:be )?(?:considered|acknowledged|protected|allowed)\b|\bforfeit"
-    r"|\bkeep (?:all |the |your |our )?(?:communication|conversation|chat|it|everything) "
-    r"(?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
-    r"|\bstay (?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
-)
-
 
 def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
     """Why `text` (normalised; `squashed` is `squash(text)`) moves the conversation off the
@@ -376,7 +345,7 @@ def _contact_evidence(
         and _CREDENTIALS.search(text) is None
     ):
         return f"email address (spaced out) {loose}", loose
-    if (phone := _phone_number(text)) is not None:
+    if (phone := phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
     text = written
     # most chat lines pass none of the gates below: one scan tells
@@ -388,10 +357,10 @@ def _contact_evidence(
     ):
         for match in _MESSENGER.finditer(text):
             if (
-                _negated(text, match.start())
-                or _is_product(text, match)
-                or _policy(text, match)
-                or _reported_or_refused(text, match)
+                negated(text, match.start())
+                or is_product(text, match)
+                or policy(text, match)
+                or reported_or_refused(text, match)
             ):
                 continue
             name = _MESSENGER_NAMES[match.lastgroup or ""]
@@ -402,14 +371,14 @@ def _contact_evidence(
         return f"Discord tag {tag}", tag
     if not quiet and (not gated or _PHRASE_GATE.search(text) is not None):
         for match in _PHRASE.finditer(text):
-            if _negated(text, match.start()) or _policy(text, match):
+            if negated(text, match.start()) or policy(text, match):
                 continue
-            if _reported_or_refused(text, match):
+            if reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             if reason == "payment outside the platform" and at_checkout(text):
                 continue
-            if reason == "asks to use email" and _RECEIVED.search(_clause_before(text, match)):
+            if reason == "asks to use email" and received_before(text, match):
                 continue  # "I got the code by email from noreply@…": a receipt, not a request
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
@@ -423,54 +392,6 @@ def _short(matched: str) -> str:
     """A matched phrase, tidy and bounded, for the reason text."""
     flat = " ".join(matched.split())
     return flat if len(flat) <= 30 else flat[:29] + "…"
-
-
-#: Digits written as words ("seven seven zero zero…"), in the marketplace's languages.
-_DIGIT_WORDS = {
-    deaccent(word): digit
-    for word, digit in {
-        **dict.fromkeys(("zero", "oh", "null", "cero", "zero", "ноль", "нуль"), "0"),
-        **dict.fromkeys(("one", "eins", "uno", "um", "jeden", "один"), "1"),
-        **dict.fromkeys(("two", "zwei", "dos", "dois", "dwa", "два"), "2"),
-        **dict.fromkeys(("three", "drei", "tres", "três", "trzy", "три"), "3"),
-        **dict.fromkeys(("four", "vier", "cuatro", "quatro", "cztery", "четыре"), "4"),
-        **dict.fromkeys(("five", "fünf", "cinco", "pięć", "пять"), "5"),
-        **dict.fromkeys(("six", "sechs", "seis", "sześć", "шесть"), "6"),
-        **dict.fromkeys(("seven", "sieben", "siete", "sete", "siedem", "семь"), "7"),
-        **dict.fromkeys(("eight", "acht", "ocho", "oito", "osiem", "восемь"), "8"),
-        **dict.fromkeys(("nine", "neun", "nueve", "nove", "dziewięć", "девять"), "9"),
-        "plus": "+",
-    }.items()
-}
-_DIGIT_WORD = compile_words(
-    r"\b(?:"
-    + "|".join(sorted({re.escape(w) for w in _DIGIT_WORDS}, key=len, reverse=True))
-    + r")\b"
-)
-_DIGIT_WORD_SET = frozenset(_DIGIT_WORDS)
-_DIGIT_WORD_RUN = compile_words(
-    rf"(?:{_DIGIT_WORD.pattern})(?:[\s,-]{{1,3}}(?:{_DIGIT_WORD.pattern})){{6,24}}"
-)
-#: A run of digits with the letter o (or O) for zero: "77OO 9OO 123".
-_O_FOR_ZERO = re.compile(r"(?<![a-z])[\do][\do \t.-]{5,20}[\do](?![a-z])")
-#: Regions whose national numbers (without +) are looked for: the marketplace's users' countries.
-#: International numbers (+44…, 0044…) are recognised for every region. Trying all 245 regions
-#: on a national number costs 8-35 ms per candidate with phonenumbers (measured), too slow for
-#: import and seed.
-_NATIONAL_REGIONS = ("GB", "US", "DE", "AT", "ES", "MX", "PT", "BR", "PL", "RU", "UA")
-#: An order, invoice or tracking number: digits next to these words are not a phone number.
-_NOT_A_PHONE = compile_words(
-    r"\b(?:order|invoice|inv|tracking|transaction|ref|reference|id|ticket|serial|build|"
-    r"bestell\w*|rechnung\w*|pedido|factura|fatura|zamówieni\w*|faktur\w*|заказ\w*|счет\w*)\b"
-    r"|\bsteam ?id\b|#"
-    # issue 21 (third round): tracking numbers
-    r"|\b(?:tracking|track|trace|sendung\w*|paket\w*|seguimiento|envío|rastreio|rastreamento|"
-    r"objeto|śledzeni\w*|przesyłk\w*|paczk\w*|трек\w*|отслеживан\w*|посылк\w*|"
-    r"ups|dhl|dpd|gls|fedex|usps|correos|ctt|inpost|poczta|почта|сдэк|cdek)\b"
-)
-#: A postal item's number: two letters, nine digits, two letters ("LX 612 345 678 ES").
-_TRACKING_AROUND = re.compile(r"[a-z]{2} ?$")
-_TRACKING_AFTER = re.compile(r"^ ?[a-z]{2}(?![a-z])")
 
 
 #: An address with spaces around "@" and "." and digits for letters:
@@ -528,84 +449,6 @@ def _contact_address(text: str) -> str | None:
 _OWN_DOMAINS = ("@igitems.com", ".igitems.com")
 
 
-def _digit_word(text: str) -> bool:
-    """Whether `text` has a digit written as a word (as `_DIGIT_WORD` finds, by its words)."""
-    return not _DIGIT_WORD_SET.isdisjoint(words_of(text))
-
-
-def _phone_text(text: str) -> str:
-    """`text` with digits written as words and "o" for zero turned into digits."""
-    if _digit_word(text):
-        text = _DIGIT_WORD_RUN.sub(
-            lambda m: "".join(_DIGIT_WORDS[w] for w in _DIGIT_WORD.findall(m.group())), text
-        )
-    if "o" in text:
-        text = _O_FOR_ZERO.sub(
-            lambda m: (
-                m.group().replace("o", "0")
-                if sum(c.isdigit() for c in m.group()) >= 4
-                else m.group()
-            ),
-            text,
-        )
-    return text
-
-
-def _phone_number(text: str) -> tuple[str, str] | None:
-    """A phone number in `text`, formatted internationally, and as written; or None.
-
-    libphonenumber's matcher (`phonenumbers`) finds the numbers: in international form for
-    every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
-    message. Digits next to an order, invoice or tracking word are not taken for a phone.
-    """
-    if sum(map(str.isdigit, text)) < 7 and not _digit_word(text):
-        return None
-    text = _phone_text(text)
-    if sum(map(str.isdigit, text)) < 7:
-        return None
-    # 00 44… is +44…
-    plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)
-    if "+" in plus:
-        for match in PhoneNumberMatcher(plus, "ZZ", leniency=Leniency.POSSIBLE):
-            if _phone_context_ok(plus, match.start, match.end):
-                return _format(match.number), match.raw_string
-    if _PHONE_CUE.search(text) is None:
-        return None
-    # Mobile numbers of every region first (`flags_phones`), then landlines of the
-    # marketplace's countries with libphonenumber's matcher.
-    for candidate in _NATIONAL_CANDIDATE.finditer(text):
-        raw = candidate.group().strip(" \t.-/(")
-        if not _phone_context_ok(text, candidate.start(), candidate.end()) or _DATE.fullmatch(raw):
-            continue
-        if (number := national_number(re.sub(r"\D", "", raw))) is not None:
-            region = phonenumbers.region_code_for_number(number)
-            return f"{_format(number)} (a national number; {region} assumed)", raw
-    for region in _NATIONAL_REGIONS:
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if _phone_context_ok(text, match.start, match.end) and not _DATE.fullmatch(
-                match.raw_string
-            ):
-                return _format(match.number), match.raw_string
-    return None
-
-
-#: A national number as written: digits with spaces, dots, dashes, slashes or brackets.
-_NATIONAL_CANDIDATE = re.compile(r"(?<![\w+])\(?\d[\d \t.\-/()]{5,20}\d(?![\w])")
-
-
-def _phone_context_ok(text: str, start: int, end: int | None = None) -> bool:
-    before = re.split(r"[.!?;,\n]", text[max(0, start - 40) : start])[-1]
-    if _NOT_A_PHONE.search(before) is not None:
-        return False
-    if end is not None and _TRACKING_AROUND.search(text, max(0, start - 3), start) is not None:
-        return _TRACKING_AFTER.search(text[end : end + 4]) is None
-    return True
-
-
-def _format(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-
-
 def _discord_tag(text: str) -> str | None:
     for match in _TAG.finditer(text):
         if match.group(1) in _REGIONS:
@@ -614,119 +457,6 @@ def _discord_tag(text: str) -> str | None:
             return match.group()
         return None
     return None
-
-
-def _negated(text: str, start: int) -> bool:
-    clauses = re.split(r"[.!?;,\n]", text[max(0, start - 90) : start])
-    clause = clauses.pop()
-    if len(clause) > 60:
-        clause = clause[-60:]
-    if _NEGATION.search(clause) is not None:
-        return True
-    # a list of messengers under one negation: "never share your WhatsApp, Telegram or Discord"
-    for _ in range(3):
-        if not clauses or _LIST_ITEM.fullmatch(clause) is None:
-            return False
-        clause = clauses.pop()
-        if _LIST_END.search(clause) is None:
-            return False
-        if _NEGATION.search(clause) is not None:
-            return True
-    return False
-
-
-#: What stands between two names of a list: nothing, or a name and "or", "ni", "и"…
-_LIST_ITEM = re.compile(
-    r"\s*(?:[\w'-]+\s+)?(?:or|and|nor|ni|o|y|ou|e|oder|und|lub|albo|czy|ani|i|или|и)?\s*"
-)
-#: A clause that ends with a messenger's name (the list's previous item).
-_LIST_END = compile_words(
-    r"(?:whats ?app|telegram|discord|signal|skype|snapchat|snap|instagram|insta|facebook|"
-    r"messenger|viber|wechat|e-?mail|phone number|tg|kik|line|twitter|vk|zap|телеграм\w*|"
-    r"ватсап\w*|вотсап\w*|дискорд\w*|вайбер\w*)\s*$"
-)
-
-
-#: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
-#: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
-_REPORTED_BEFORE = compile_words(
-    r"\b(?:he|she|they|someone|somebody|a guy|some \w+|the (?:seller|buyer|guy|other \w+|\w+))"
-    r"(?: [\w' ]{0,25})? (?:asked|told|wanted|tried to get|tried to make|kept asking|begged) "
-    r"(?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
-    r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
-    r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
-    r"messaged)\W{0,3}$"
-    r"|\b(?:he|she|they|someone|somebody|a guy|the (?:seller|buyer|guy|other \w+|\w+)) "
-    r"(?:wanted|suggested|proposed|offered|insisted|invited|pushed|kept pushing|tried|"
-    r"kept trying|sent|spammed)\b[^.!?\n]{0,40}$"
-    r"|\b(?:wrote|messaged|texted|dm'?e?d|contacted|reached out to|pinged|added) (?:me|us) "
-    r"(?:on|via|through|over) $"
-    # issue 21 (third round): the other party's request reported, in de/es/pt/pl/ru
-    r"|(?<!ich )\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|"
-    r"drängte|hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich)"
-    r"\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|me escribió|me escribieron)\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|me mandou|me chamou|"
-    r"me escreveu)\b[^.!?\n]{0,40}$"
-    # "quería", "queria", "quis" are also the speaker's own: only with a third person
-    r"|\b(?:él|ella|ele|ela|el (?:vendedor|comprador|tipo)|o (?:vendedor|comprador|cara)|"
-    r"la (?:vendedora|compradora)|a (?:vendedora|compradora)) (?:quería|queria|quiso|quis|"
-    r"intentó|tentou|insistió|insistiu)\b[^.!?\n]{0,40}$"
-    r"|\b(?:kazał|kazała|kazali|prosił|prosiła|prosili|poprosił|poprosiła|chciał|chciała|"
-    r"chcieli|napisał|napisała|proponował|zaproponował|zaproponowała|namawiał|namawiała)"
-    r"\b[^.!?\n]{0,40}$"
-    r"|(?<!я )(?:предложил|предлагал|просил|попросил|хотел|написал|звал|позвал|сказал|"
-    r"уговаривал)\w*\b[^.!?\n]{0,40}$"
-)
-_REFUSED_AFTER = compile_words(
-    r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
-    r"'m reporting|ignored|answered that|told (?:him|her|them) (?:no|that))\b"
-    r"|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
-    r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
-    r"|\bonly (?:talk|chat|speak|deal|trade|communicate|write|reply)\w* here\b"
-    r"|\bis (?:that|this|it) (?:allowed|legit|against)\b"
-    r"|\brather (?:buy|stay|trade|pay|talk|keep it|deal) here\b"
-    # de/es/pt/pl/ru: refused, said no, only here, is that allowed
-    r"|\babgelehnt\b|\blehnte\b|\bnein gesagt\b|\bnur hier\b|\berlaubt\b"
-    r"|\bdije que no\b|\bme negué\b|\brechacé\b|\bsolo (?:hablo|aquí|por aquí)\b"
-    r"|\bpermitido\b|\bprefiero (?:comprar|seguir|hablar) aquí\b"
-    r"|\brecusei\b|\bdisse que não\b|\bneguei\b|\bsó (?:falo|converso|aqui|por aqui)\b"
-    r"|\bprefiro (?:comprar|ficar|falar) aqui\b"
-    r"|\bodmówi\w*|\bpowiedział\w* (?:że )?nie\b|\btylko (?:tutaj|tu)\b|\bdozwolon\w*"
-    r"|отказал\w*|\bсказал\w* нет\b|\bтолько (?:здесь|тут)\b|можно ли|\bразрешен\w*"
-    # a first-person refusal in any of the languages
-    r"|\b(?:i|we) didn'?t (?:join|answer|reply|accept|add|respond)\b"
-    r"|\b(?:ich )?(?:habe|hab) (?:ihm |ihr |darauf )?nicht (?:geantwortet|reagiert|"
-    r"eingegangen|gemacht|beigetreten)\b|\bno (?:acepté|quise|respondí|contesté)\b"
-    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodziłem|zgodziłam|chciałem|"
-    r"chciałam|odpisałem|odpisałam|odpowiedziałem|odpowiedziałam|dołączyłem|dołączyłam)\b"
-    r"|\bя (?:ему |ей |им )?не (?:стал|стала|согласил\w*|ответил\w*|пошел|пошла)\b"
-)
-#: "the listing says "no discord"": a messenger ruled out, not proposed.
-_RULED_OUT = re.compile(r"(?:^|[\"'(:,]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
-#: The account is tied to a messenger: "still linked to someone's Discord", "mit dem Discord …
-#: verknüpft", "vinculada al Discord", "привязан к дискорду".
-_LINKED_BEFORE = compile_words(
-    r"(?:\b(?:linked|connected|tied|bound|attached) (?:to|with)|\bvinculad[oa]s? (?:a|al|ao|à|"
-    r"com|con)|\bligad[oa]s? (?:a|ao|à|com)|\bpowiązan\w* z|\bpodpięt\w* (?:do|pod)|"
-    r"\bпривязан\w* к)\b[^.!?\n,]{0,25}$"
-)
-#: A threat to expose someone there ("… if your address ended up on Twitter", "I'll post your
-#: face on my Instagram"): conduct, not a way to talk or trade off the platform.
-_EXPOSED_BEFORE = compile_words(
-    r"\b(?:end(?:s|ed)? up|ending up|posted|post (?:it|them|this|(?:your|ur) \w+)|leak\w*|"
-    r"spread\w*|plaster\w*|all over|expos\w*|goes (?:viral|public))\b[^.!?\n]{0,15}"
-    r"\b(?:on|to|in|across)(?: my| the| your)?\s?$"
-)
-#: A question about the rules before the name: "is it allowed to share Discord names here?"
-_ALLOWED_BEFORE = compile_words(
-    r"\b(?:is it|is that|is this|am i|are we|are you) (?:allowed|ok|okay|fine|permitted|against "
-    r"the rules) to\b|\bdarf (?:man|ich)\b|\bse puede\b|\b(?:pode|posso)\b[^.!?\n]{0,5}\?"
-    r"|\bczy (?:można|wolno)\b|\bможно ли\b"
-)
-_LINKED_AFTER = compile_words(
-    r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
-)
 
 
 def _misspelt(text: str) -> tuple[str, str] | None:
@@ -738,72 +468,10 @@ def _misspelt(text: str) -> tuple[str, str] | None:
     name, token = found
     match = re.search(rf"\b{re.escape(token)}\b", text)
     if match is None or (
-        _negated(text, match.start())
-        or _is_product(text, match)
-        or _policy(text, match)
-        or _reported_or_refused(text, match)
+        negated(text, match.start())
+        or is_product(text, match)
+        or policy(text, match)
+        or reported_or_refused(text, match)
     ):
         return None
     return f"mentions {name} (misspelt): '{token}'", token
-
-
-#: "the telegram I received from support": the old word for a message, not the messenger.
-_A_MESSAGE = re.compile(r"^\s?(?:i|we) (?:received|got)\b|^\s?from\b")
-
-
-def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
-    before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
-    after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
-    if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
-        return True
-    # "He wanted to move to Telegram. I refused.": the refusal may be the next sentence.
-    then = re.split(r"[.!?\n]", text[match.end() : match.end() + 120])
-    if len(then) > 1 and _REFUSED_AFTER.search(then[0] + " " + then[1]) is not None:
-        return True
-    if _RULED_OUT.search(before) is not None or _LINKED_BEFORE.search(before) is not None:
-        return True
-    if _LINKED_AFTER.search(after) is not None or _EXPOSED_BEFORE.search(before) is not None:
-        return True
-    if _ALLOWED_BEFORE.search(before) is not None:
-        return True
-    # "…told me to join their Discord - is that allowed? I'd rather buy here": a question about
-    # the rules, which may end the sentence after the name.
-    beyond = text[match.end() : match.end() + 150]
-    if _ALLOWED_LATER.search(beyond) is not None:
-        return True
-    return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
-
-
-_ALLOWED_LATER = compile_words(
-    r"\bis (?:that|this|it) (?:allowed|legit|against)\b"
-    r"|\brather (?:buy|stay|trade|deal) here\b"
-    r"|\bist (?:das|es) erlaubt\b|\b(?:está|es) permitido\b|\bé permitido\b|\bpode isso\b"
-    r"|\bczy (?:to|tak) (?:jest )?(?:dozwolone|można)\b|\bтак можно\b|\bэто разрешено\b"
-    r"|\bshould i (?:report|trust|worry|ignore|block)\b|\bis (?:this|that|it) (?:a )?scam\b"
-    r"|\b(?:soll ich das melden|ist das betrug|debo (?:reportar|denunciar)|es una estafa|"
-    r"devo denunciar|é golpe|czy to oszustwo|zgłosić|это развод|пожаловаться)\b"
-)
-
-
-#: Something received by e-mail, reported: "I got the code by email".
-_RECEIVED = compile_words(
-    r"\b(?:got|get|received|receive|came|comes|arrived|was sent|were sent|bekommen|erhalten|"
-    r"kam|recib\w*|llegó|receb\w*|chegou|dostał\w*|przyszł\w*|получил\w*|пришл\w*|пришел)\b"
-)
-
-
-def _clause_before(text: str, match: re.Match[str]) -> str:
-    return re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
-
-
-def _policy(text: str, match: re.Match[str]) -> bool:
-    """Whether the sentence around `match` is policy talk ("…; keep it here on the platform")."""
-    before = re.split(r"[.!?\n]", text[max(0, match.start() - 200) : match.start()])[-1]
-    after = re.split(r"[.!?\n]", text[match.start() : match.start() + 200])[0]
-    return _POLICY.search(before + after) is not None
-
-
-def _is_product(text: str, match: re.Match[str]) -> bool:
-    after = text[match.end() : match.end() + 40]
-    before = text[max(0, match.start() - 20) : match.start()]
-    return _PRODUCT_AFTER.match(after) is not None or _PRODUCT_BEFORE.search(before) is not None

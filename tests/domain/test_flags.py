@@ -547,6 +547,7 @@ FLAG_MODULES = [
     "flags_conduct_forms",
     "flags_conduct_accuse",
     "flags_contact_market",
+    "flags_contact_context",
 ]
 
 
