@@ -111,6 +111,12 @@ _SPELLED_ADDRESS = re.compile(
     rf"точка)\b)\s{{0,3}}"
     r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
 )
+#: An address with one symbol for both "@" and ".": "jess.k 🔸 proton 🔸 me".
+_SYMBOL_ADDRESS = re.compile(
+    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}([^\w\s.@,;:!?()\[\]'\"-])\s{0,3}"
+    rf"(?:{_MAIL_HOSTS})\s{{0,3}}\1\s{{0,3}}"
+    r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
+)
 #: A machine sender quoted as evidence ("From: noreply@steampowered.com", a receipt from
 #: billing@…): not an address anyone is asked to write to.
 _SYSTEM_SENDER = re.compile(
@@ -329,10 +335,14 @@ def _contact_evidence(
     and "(at)" undone), messengers and phrases on the text as `written`."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
         return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
-    if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
+    if (not gated or "@" in text) and (
+        address := _contact_address(text, obfuscated=text is not written)
+    ) is not None:
         if _CREDENTIALS.search(text) is None:
             return f"email address {address}", address
-    elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
+    elif (not gated or _MAIL_HOST_GATE.search(text)) and (
+        spelled := _SPELLED_ADDRESS.search(text) or _SYMBOL_ADDRESS.search(text)
+    ):
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (_LONG_NUMBER.search(text) is not None or "chave" in text) and (
         bank := bank_details(text)
@@ -434,13 +444,14 @@ def _loose_address(text: str) -> str | None:
     return None
 
 
-def _contact_address(text: str) -> str | None:
+def _contact_address(text: str, *, obfuscated: bool = False) -> str | None:
     """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`) nor
-    the marketplace's own ("notificaciones@igitems.com")."""
+    the marketplace's own ("notificaciones@igitems.com"). A machine sender's name counts when
+    the message hid the address ("support (at) fastcodes (dot) net": `obfuscated`)."""
     for match in _ADDRESS.finditer(text):
-        if _SYSTEM_SENDER.fullmatch(match.group()) is None and not match.group().endswith(
-            _OWN_DOMAINS
-        ):
+        if match.group().endswith(_OWN_DOMAINS):
+            continue
+        if obfuscated or _SYSTEM_SENDER.fullmatch(match.group()) is None:
             return match.group()
     return None
 

@@ -143,7 +143,7 @@ _LINKED_BEFORE = compile_words(
 _EXPOSED_BEFORE = compile_words(
     r"\b(?:end(?:s|ed)? up|ending up|posted|post (?:it|them|this|(?:your|ur) \w+)|leak\w*|"
     r"spread\w*|plaster\w*|all over|expos\w*|goes (?:viral|public))\b[^.!?\n]{0,15}"
-    r"\b(?:on|to|in|across)(?: my| the| your)?\s?$"
+    r"\b(?:on|to|in|across)(?: my| the| your)?\s?$|\beveryone (?:on|in|at) (?:my )?$"
 )
 #: A question about the rules before the name: "is it allowed to share Discord names here?"
 _ALLOWED_BEFORE = compile_words(

@@ -33,6 +33,7 @@ from linkify_it import LinkifyIt  # type: ignore[import-untyped]
 from linkify_it.tlds import TLDS  # type: ignore[import-untyped]
 
 from mediator.domain.flags_contact_market import market_or_payment
+from mediator.domain.flags_phones import has_digit_word, phone_text
 from mediator.domain.flags_text import LEFT, RIGHT, WordGate, compile_words, words_of
 
 # --- obfuscated punctuation ---------------------------------------------------------------
@@ -154,9 +155,16 @@ def unknown_link(text: str) -> str | None:
 
 # --- payment apps and wallets ---------------------------------------------------------------
 
-_PAY_APPS = r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum"
+_PAY_APPS = (
+    r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum|"
+    r"mb ?way|payid|gcash|mercado ?pago|picpay|nequi|yape"
+)
 _PAYMENT = compile_words(
-    rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik) me\b"
+    rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik|gcash|mb ?way) me\b"
+    # issue 21 (fourth round): a Mercado Pago alias, a BLIK code to come
+    r"|\b(?:mercado ?pago|mp)\b[^.!?\n]{0,15}\b(?:alias|cvu)\b"
+    r"|\balias\b[^.!?\n]{0,8}\bmercado ?pago\b"
+    r"|\bblik\w*\b[^.!?\n]{0,20}\bkod\w*"
     rf"|\b(?:venmo|zelle|cash ?app) (?:it|you|u|the (?:money|rest|difference|payment))\b"
     # the US person-to-person apps are outside any marketplace's checkout wherever named
     rf"|\b(?:over|on|via|through|thru|by|with|using|take|accept|have|got|my) "
@@ -205,7 +213,8 @@ def at_checkout(text: str) -> bool:
 _PAYMENT_GATE = WordGate(
     "venmo", "zelle", "cash", "cashapp", "revolut", "paypal", "skrill", "bizum", "pix", "blik",
     "wise", "payoneer", "paysafe", "neteller", "cashtag", "crypto", "btc", "bitcoin", "usdt",
-    "eth", "ethereum", "ltc", "binance",
+    "eth", "ethereum", "ltc", "binance", "mb", "mbway", "payid", "gcash", "mercado",
+    "mercadopago", "picpay", "nequi", "yape", "mp", "alias", "blik*",
 )  # fmt: skip
 _WALLET = re.compile(
     r"(?<![a-z0-9])(?:bc1[a-z0-9]{25,60}|0x[0-9a-f]{40}|ltc1[a-z0-9]{25,60})(?![a-z0-9])"
@@ -236,9 +245,16 @@ def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
         return "crypto wallet address", cued.group()
     match = _PAYMENT.search(text) if _PAYMENT_GATE(words, text) else None
+    if match is None and not _NUMBERED_APPS.isdisjoint(words) and has_digit_word(text):
+        # "bizum al seis uno dos, tres cuatro cinco…": the number in words
+        match = _PAYMENT.search(phone_text(text))
     if match is not None and not at_checkout(text):
         return "payment outside the platform", match.group()
     return None
+
+
+#: Apps paid to a phone number, which may be written in words.
+_NUMBERED_APPS = frozenset(("bizum", "pix", "blik", "mbway", "payid", "gcash", "yape", "nequi"))
 
 
 # --- bank accounts, cards and Pix keys (issue 21, third round) ----------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mediator.domain.flags_text import WordGate, compile_words, words_of
+from mediator.domain.flags_text import GateSet, WordGate, compile_words, words_of
 
 _MARKETS = (
     r"ebay|g2a|g2g|kinguin|eneba|kleinanzeigen|ebay kleinanzeigen|wallapop|vinted|allegro|olx|"
@@ -97,10 +97,15 @@ _PAYMENT_GATE = WordGate(
 )  # fmt: skip
 
 
+_ANY = GateSet([_MARKET_GATE, _PAYMENT_GATE])
+
+
 def market_or_payment(text: str, at_checkout: Callable[[str], bool]) -> tuple[str, str] | None:
     """(reason, words) for another marketplace offered or money sent straight to someone, or
     None. `at_checkout(text)`: the message is about a payment at the marketplace's checkout."""
     words = words_of(text)
+    if not _ANY.any(words, text):
+        return None
     if (
         _MARKET_GATE(words, text)
         and (match := _MARKET.search(text)) is not None

@@ -161,14 +161,14 @@ _TRACKING_AROUND = re.compile(r"[a-z]{2} ?$")
 _TRACKING_AFTER = re.compile(r"^ ?[a-z]{2}(?![a-z])")
 
 
-def _digit_word(text: str) -> bool:
+def has_digit_word(text: str) -> bool:
     """Whether `text` has a digit written as a word (as `_DIGIT_WORD` finds, by its words)."""
     return not _DIGIT_WORD_SET.isdisjoint(words_of(text))
 
 
-def _phone_text(text: str) -> str:
+def phone_text(text: str) -> str:
     """`text` with digits written as words and "o" for zero turned into digits."""
-    if _digit_word(text):
+    if has_digit_word(text):
         text = _DIGIT_WORD_RUN.sub(
             lambda m: "".join(_DIGIT_WORDS[w] for w in _DIGIT_WORD.findall(m.group())), text
         )
@@ -191,9 +191,9 @@ def phone_number(text: str) -> tuple[str, str] | None:
     every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
     message. Digits next to an order, invoice or tracking word are not taken for a phone.
     """
-    if sum(map(str.isdigit, text)) < 7 and not _digit_word(text):
+    if sum(map(str.isdigit, text)) < 7 and not has_digit_word(text):
         return None
-    text = _phone_text(text)
+    text = phone_text(text)
     if sum(map(str.isdigit, text)) < 7:
         return None
     # 00 44… is +44…

@@ -322,9 +322,10 @@ def _prefix_search(prefixes: list[str]) -> Callable[[str], re.Match[str] | None]
 
 class GateSet:
     """Many `WordGate`s answered at once: which of them pass for a message, for one set
-    intersection and a dictionary look-up per matching word (instead of one call per gate)."""
+    intersection and a dictionary look-up per matching word (instead of one call per gate);
+    `any` answers whether one does, for a module to skip all its rules at once."""
 
-    __slots__ = ("_by_word", "_keys", "_prefixes")
+    __slots__ = ("_ascii", "_by_word", "_keys", "_prefixes", "_search", "_search_ascii")
 
     def __init__(self, gates: list[WordGate]) -> None:
         by_word: dict[str, set[int]] = {}
@@ -336,13 +337,23 @@ class GateSet:
         self._by_word = {stem: frozenset(ids) for stem, ids in by_word.items()}
         self._keys = frozenset(by_word)
         self._prefixes = tuple(prefixes)
+        self._ascii = tuple((prefix, index) for prefix, index in prefixes if prefix.isascii())
+        self._search = _prefix_search([prefix for prefix, _ in prefixes])
+        self._search_ascii = _prefix_search([prefix for prefix, _ in self._ascii])
 
     def passing(self, words: frozenset[str], text: str) -> set[int]:
         """The indexes of the gates that pass for `words` (`words_of(text)`) and `text`."""
         found: set[int] = set()
         for stem in words & self._keys:
             found |= self._by_word[stem]
-        for prefix, index in self._prefixes:
+        for prefix, index in self._ascii if text.isascii() else self._prefixes:
             if prefix in text:
                 found.add(index)
         return found
+
+    def any(self, words: frozenset[str], text: str) -> bool:
+        """Whether any of the gates passes (one set test and at most one scan)."""
+        if not self._keys.isdisjoint(words):
+            return True
+        search = self._search_ascii if text.isascii() else self._search
+        return search is not None and search(text) is not None

@@ -15,7 +15,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mediator.domain import flags_conduct, flags_conduct_accuse, flags_contact, flags_contact_market
+from mediator.domain import (
+    flags_conduct,
+    flags_conduct_accuse,
+    flags_contact,
+    flags_contact_forms,
+    flags_contact_market,
+)
 from mediator.domain.flags_conduct import conduct
 from mediator.domain.flags_contact import off_platform
 from mediator.domain.flags_text import normalise, squash, words_of
@@ -47,6 +53,7 @@ _GATED = {
 _FORM_GATES = {
     "another marketplace": (flags_contact_market._MARKET, flags_contact_market._MARKET_GATE),
     "payment": (flags_contact_market._PAYMENT, flags_contact_market._PAYMENT_GATE),
+    "payment app": (flags_contact_forms._PAYMENT, flags_contact_forms._PAYMENT_GATE),
 }
 
 
