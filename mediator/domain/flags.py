@@ -16,7 +16,9 @@ expressions use bounded quantifiers: no catastrophic backtracking.
 
 Each flag carries its reason and, when the words it rests on can be found in the body, their
 span (`locate`), which the transcript highlights. Letters spaced out one by one ("k y s") are
-joined in a second reading that a rule uses only when the text as written gives it nothing.
+joined in a second reading that a rule uses only when the text as written gives it nothing; the
+conduct rules have a third, with look-alike digits inside words read as letters ("u r a l1ttle
+r4t"), since their sentence forms match words as written.
 
 The labelled set `tests/data/flags_labelled.jsonl` measures precision and recall per rule
 (`bench/flags.py` prints them); the decisions on ambiguous cases are in the rule modules.

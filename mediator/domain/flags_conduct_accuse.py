@@ -225,14 +225,14 @@ _RULES = (
 
 
 #: All the gates above at once: most messages pass none, and cost one set test.
-_ANY = GateSet([_EXPOSE_GATE, _ACCUSE_VERB_GATE, _CRIME_GATE, _COLLUSION, _ABUSE_GATE])
+_ANY = GateSet([_EXPOSE_GATE, _ACCUSE_VERB_GATE, _CRIME_GATE, _COLLUDERS, _ABUSE_GATE])
 
 
 def accuse_evidence(text: str, *, gated: bool = True) -> tuple[str, str] | None:
     """(kind, the words) of an accusation, exposure threat or short abuse, or None."""
     words = words_of(text) if gated else frozenset()
     if gated and not _ANY.any(words, text):
-        return None  # `_supposed_gate` needs `_CRIME_GATE` or `_COLLUSION`
+        return None  # `_supposed_gate` needs `_CRIME_GATE` or `_COLLUDERS`
     for kind, pattern, rule_gate in _RULES:
         if gated and not rule_gate(words, text):
             continue

@@ -117,6 +117,8 @@ _SYMBOL_ADDRESS = re.compile(
     rf"(?:{_MAIL_HOSTS})\s{{0,3}}\1\s{{0,3}}"
     r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
 )
+#: The ASCII characters `_SYMBOL_ADDRESS` may take for "@" and ".": a fast gate.
+_ASCII_SYMBOL = re.compile(r"[#$*~+|^=&%/\\<>{}`]")
 #: A machine sender quoted as evidence ("From: noreply@steampowered.com", a receipt from
 #: billing@…): not an address anyone is asked to write to.
 _SYSTEM_SENDER = re.compile(
@@ -341,7 +343,8 @@ def _contact_evidence(
         if _CREDENTIALS.search(text) is None:
             return f"email address {address}", address
     elif (not gated or _MAIL_HOST_GATE.search(text)) and (
-        spelled := _SPELLED_ADDRESS.search(text) or _SYMBOL_ADDRESS.search(text)
+        spelled := _SPELLED_ADDRESS.search(text)
+        or ((not text.isascii() or _ASCII_SYMBOL.search(text)) and _SYMBOL_ADDRESS.search(text))
     ):
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (_LONG_NUMBER.search(text) is not None or "chave" in text) and (

@@ -29,7 +29,7 @@ _PRODUCT_BEFORE = re.compile(r"\b(?:aged|verified|old|og|selling|sold)\s{1,3}$")
 #: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
 _NEGATION = compile_words(
     r"\b(?:not|don'?t|dont|never|avoid|won'?t|refus\w*|instead of|rather than|nicht|kein\w*|"
-    r"nie|nunca|não|не|нельзя|без|нет)\b"
+    r"nie|nunca|não|не|нельзя|без|у меня нет|у нас нет|нет у меня)\b"
     # es: "no" before a verb ("no uséis WhatsApp", "no tengo Telegram"), not "no worries"
     r"|\bno (?:us|compart|d[ae]|ten|pas|envi|escrib|agreg|añad|contact|habl|acept|quier|pued|"
     r"pong|manej|agrega)\w*"

@@ -31,17 +31,21 @@ _MARKETS = (
 _OFFER = (
     r"(?:\b(?:i|we) (?:also |still |can )?(?:sell|list|post)\w*|\b(?:i|we) (?:also |still )?"
     r"(?:have|got) (?:it|this|them|the same|one|more|it cheaper)\b|\bmy (?:shop|store|listing|"
-    r"offer|page)s?\b|\bfrom me\b|\bbuy (?:it |them |this |one )?(?:from me )?(?:on|at|via)\b|"
+    r"offer|page)s?\b|\bfrom me\b|"
     r"\b(?:find|search|look (?:for|up)|add|message|contact) (?:me|my (?:name|shop|store))\b|"
-    r"\binstead\b|\bno fees?\b|\bwithout (?:the )?fees?\b|"
+    # a proposal, not the speaker leaving ("I'll buy it on eBay instead")
+    r"\b(?:let'?s|we (?:can|could)|you (?:can|could)|can you|could you) (?:do|finish|trade|"
+    r"deal|buy|sell|pay|sort)\w*|\bdo (?:this|it|the (?:deal|trade))\b|\bno fees?\b|"
+    r"\bwithout (?:the )?fees?\b|"
     r"\b(?:ich (?:verkaufe|biete)|ich (?:habe|hab) (?:es|das|den|die|ihn) auch|von mir|bei mir|"
-    r"schreib\w* mir|kauf (?:es|das|ihn|sie)|stattdessen|ohne gebühr\w*)\b|"
-    r"\b(?:tengo el mismo|tengo la misma|vendo|búscame|cómpramelo|conmigo|en vez|en lugar|"
+    r"schreib\w* mir|kauf (?:es|das|ihn|sie)|lass uns|machen wir|ohne gebühr\w*)\b|"
+    r"\b(?:tengo el mismo|tengo la misma|vendo|búscame|cómpramelo|conmigo|hagámoslo|hagamos|"
     r"sin comisión|escríbeme)\b|"
-    r"\b(?:tenho (?:o mesmo|a mesma|igual)|vendo|comigo|me procura|em vez|sem taxa)\b|"
+    r"\b(?:tenho (?:o mesmo|a mesma|igual)|vendo|comigo|me procura|bora fazer|vamos fazer|"
+    r"sem taxa)\b|"
     r"\b(?:mam (?:to samo|taki sam\w*|ten sam\w*)|sprzedaję|kup (?:tam|u mnie|ode mnie)|"
-    r"ode mnie|zamiast|bez prowizji|napisz (?:tam|do mnie))\b|"
-    r"(?:продаю|у меня есть|купи (?:там|у меня)|вместо|без комисси\w*|"
+    r"ode mnie|zróbmy|bez prowizji|napisz (?:tam|do mnie))\b|"
+    r"(?:продаю|у меня есть|купи (?:там|у меня)|давай|без комисси\w*|"
     r"(?:на)?пиши (?:туда|мне|там)))"
 )
 _MARKET = compile_words(
