@@ -77,8 +77,8 @@ _AGENT = (
     r"продаешь|перепродаешь)|\b(?:pagaste|compraste|usaste|vendes|revendes))\b"
 )
 _CRIME = (
-    r"(?:(?:stolen|gestohlen(?:e|en|er|es)?|geklaut(?:e|en|er|es)?|robad[ao]s?|roubad[ao]s?)\b|"
-    r"kradzion|ukradzion|украден|ворован|краден)"
+    r"(?:(?:stolen|gestohlen(?:e|en|er|es)?|geklaut(?:e|en|er|es)?|robad[ao]s?|roubad[ao]s?|"
+    r"u?kradzion(?:a|e|y|ej|ych|ym|ymi|ego|emu))\b|украден|ворован|краден)"
 )
 _SUPPOSED = compile_words(
     r"\b(?:i bet|probably|obviously|clearly|i'm sure|i am sure|no doubt|wette|bestimmt|"
@@ -98,11 +98,12 @@ _SUPPOSED = compile_words(
     r"geschmiert|sobornad[oa]s?|comprad[oa]s? por|subornad[oa]s?|przekupion\w*|подкуплен\w*|"
     r"в доле)\b"
 )
+_PL_ENDINGS = ("a", "e", "y", "ej", "ych", "ym", "ymi", "ego", "emu")
 _CRIME_GATE = WordGate(
     "stolen", "gestohlen", "gestohlene", "gestohlenen", "gestohlener", "gestohlenes", "geklaut",
     "geklaute", "geklauten", "geklauter", "geklautes", "robado", "robada", "robados", "robadas",
-    "roubado", "roubada", "roubados", "roubadas", "kradzion*", "ukradzion*", "украден*",
-    "ворован*", "краден*",
+    "roubado", "roubada", "roubados", "roubadas", "украден*", "ворован*", "краден*",
+    *(f"{u}kradzion{end}" for u in ("", "u") for end in _PL_ENDINGS),
 )  # fmt: skip
 _COLLUDERS = WordGate(
     "support", "staff", "admin", "admins", "mods", "moderators", "moderator", "site", "igitems",
