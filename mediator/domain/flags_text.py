@@ -163,7 +163,15 @@ def unleet(text: str) -> str:
         return text
     if _HAS_LEET.search(text) is None:
         return text
-    return _LEET_WORD.sub(lambda m: m.group().translate(_UNLEET), text)
+    return _LEET_WORD.sub(_unleet_word, text)
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    """The word with its look-alike digits read as letters, if that makes a word of letters
+    from at least two written ones ("r4t" → "rat"; "24h", "4k60", "a1" stay)."""
+    word = match.group()
+    read = word.translate(_UNLEET)
+    return read if read.isalpha() and sum(c.isalpha() for c in word) >= 2 else word
 
 
 def _fold_mixed_word(match: re.Match[str]) -> str:
