@@ -10,6 +10,7 @@ on text put together from fragments.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -49,11 +50,20 @@ _GATED = {
     "supposed crime": flags_conduct_accuse._SUPPOSED,
     "short abuse": flags_conduct_accuse._ABUSE,
 }
+
+
+def _has_mail_host(words: frozenset[str]) -> bool:
+    return not flags_contact._MAIL_HOST_SET.isdisjoint(words)
+
+
 #: Gated patterns of the contact forms, whose gates are always on: checked directly.
-_FORM_GATES = {
+_FORM_GATES: dict[str, tuple[re.Pattern[str], Callable[[frozenset[str], str], bool]]] = {
     "another marketplace": (flags_contact_market._MARKET, flags_contact_market._MARKET_GATE),
     "payment": (flags_contact_market._PAYMENT, flags_contact_market._PAYMENT_GATE),
     "payment app": (flags_contact_forms._PAYMENT, flags_contact_forms._PAYMENT_GATE),
+    # the spelled-out addresses' host is a word of its own
+    "spelled address": (flags_contact._SPELLED_ADDRESS, lambda words, _: _has_mail_host(words)),
+    "symbol address": (flags_contact._SYMBOL_ADDRESS, lambda words, _: _has_mail_host(words)),
 }
 
 
