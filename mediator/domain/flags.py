@@ -16,7 +16,9 @@ expressions use bounded quantifiers: no catastrophic backtracking.
 
 Each flag carries its reason and, when the words it rests on can be found in the body, their
 span (`locate`), which the transcript highlights. Letters spaced out one by one ("k y s") are
-joined in a second reading that a rule uses only when the text as written gives it nothing.
+joined in a second reading that a rule uses only when the text as written gives it nothing; the
+conduct rules have a third, with look-alike digits inside words read as letters ("u r a l1ttle
+r4t"), since their sentence forms match words as written.
 
 The labelled set `tests/data/flags_labelled.jsonl` measures precision and recall per rule
 (`bench/flags.py` prints them); the decisions on ambiguous cases are in the rule modules.
@@ -30,7 +32,14 @@ from dataclasses import dataclass
 
 from mediator.domain.flags_conduct import conduct_evidence
 from mediator.domain.flags_contact import off_platform_evidence
-from mediator.domain.flags_text import SCAN_HEAD, normalise, scan_window, squash, unspace
+from mediator.domain.flags_text import (
+    SCAN_HEAD,
+    normalise,
+    scan_window,
+    squash,
+    unleet,
+    unspace,
+)
 
 ONPLATFORM = "P-COMM-ONPLATFORM"
 CONDUCT = "P-COMM-CONDUCT"
@@ -80,6 +89,9 @@ def flag_message(body: str) -> tuple[Flag, ...]:
     found = conduct_evidence(text, squashed)
     if found is None and again is not None:
         found = conduct_evidence(*again)
+    if found is None and (read := unleet(text)) != text:
+        # a third reading: "u r a l1ttle r4t", "vc é mt burr0" (the forms read words as written)
+        found = conduct_evidence(read, squash(read))
     if found is not None:
         shouting = " (shouting)" if _shouting(body) else ""
         flags.append(Flag(CONDUCT, found[0] + shouting, locate(body, found[1])))

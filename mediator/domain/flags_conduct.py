@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import re
 
+from mediator.domain.flags_conduct_accuse import accuse_evidence
 from mediator.domain.flags_conduct_forms import a_thing, form_evidence, reported, self_directed
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, gate, word
+from mediator.domain.flags_text import LEFT, RIGHT, any_gate, compile_words, gate, word
 
 
 def _words(*items: str) -> str:
@@ -242,34 +243,36 @@ _NAMES.update({f"a{i}": name for i, (name, _) in enumerate(_ACCUSATIONS)})
 # Gates (see `flags_text.gate`): threats and abuse are looked for in the text, the word lists in
 # the squashed text, where "1d10t" and "s c a m m e r" read as plain words.
 _THREAT_GATE = gate(
-    "find", "where", "watch", "regret", "pay for", "life", "dox", "swat", "ddos", "hack", "kill",
-    "hurt", "destroy", "beat", "end you", "end u", "end ur", "ruin", "stab", "shoot", "post",
-    "kys", "hope", "wish", "fire", "go die", "dead", "hell", "wohnst", "vou te", "te voy",
-    "znajdę", "найду",
+    "find you", "find u", "finde dich", "where you", "where u", "out who", "watch", "regret",
+    "pay for", "ur life", "dox", "swat", "ddos", "hack", "kill", "hurt", "destroy", "beat",
+    "end you", "end u", "ruin", "stab", "shoot", "post your", "post ur", "kys", "hope", "wish",
+    "fire", "go die", "dead", "to hell", "wohnst", "vou te", "te voy", "znajdę", "найду",
     # issue 21
-    "pray", "cancer", "die already", "drop dead", "address", "home", "house", "workplace",
-    "family", "parents", "figure out", "come to", "coming to", "show up", "showing up",
-    "drive to", "driving to", "come by",
-    "eye open", "be sorry", "what happens", "make sure", "get you", "get u", "messag", "spam",
-    "call", "text", "bother", "harass", "ping", "review", "face", "name", "photo", "picture",
-    "number", "laden", "geschäft", "weiß", "bereuen", "ojalá", "arrepen", "sé dónde",
-    "acabar com", "sei onde", "obyś", "gdzie mieszkasz", "pożałujesz", "достану", "чтоб",
-    "где ты живешь", "пожалеешь",
+    "pray", "cancer", "die already", "drop dead", "ur address", "ur home", "ur house",
+    "ur place", "ur door", "ur work", "ur family", "ur parents", "eye open", "be sorry",
+    "what happens", "make sure", "get you", "get u",
+    # "i'll / i will / going to / gonna / keep" + message, spam, call… ("…(keep )?calling you")
+    *(
+        f"{before} {verb}"
+        for before in ("ll", "will", "to", "gonna", "keep")
+        for verb in ("messag", "spam", "call", "text", "bother", "harass", "ping")
+    ),
+    *(f"review{s} {on}" for s in ("", "s") for on in ("on", "under", "for")),
+    "dein", "bereuen", "ojalá", "arrepen", "sé dónde", "acabar com", "sei onde", "obyś",
+    "gdzie mieszkasz", "pożałujesz", "достану", "чтоб", "где ты живешь", "пожалеешь",
     # issue 21 (third round)
-    "shame", "pity", "happen", "have there", "got there", "pena", "lástima", "schade", "szkoda",
-    "жаль", "dich finden", "жалко", "unfälle", "acidentes", "accidentes", "wypadki",
-    "несчастные",
+    "shame", "pity", "happen", "have there", "got there", "have here", "got here", "pena",
+    "lástima", "schade", "szkoda", "жаль", "dich finden", "жалко", "accidents", "unfälle",
+    "acidentes", "accidentes", "wypadki", "несчастные",
 )  # fmt: skip
-_ABUSE_GATE = compile_words(
-    r"f[u*#@v]{1,3}c?k|"
-    + gate(
-        "f***", "fck", "fk", "phuck", "f u c k", "stfu", "gtfo", "shut", "screw", "bite me",
-        "foder", "tomar no cu", "boca", "cállate", "fresse", "maul", "verpiss", "pierdal",
-        "pierdol", "иди на", "пош", "заткн", "f off", "f yourself", "f urself",
-        "klappe", "mierda", "merda", "foder", "diabła", "иди ты", "answer me", "reply me",
-        "respond me", "refund me", "pay me",
-    ).pattern
+_ABUSE_WORDS = gate(
+    "fck", "fk", "phuck", "f u c k", "stfu", "gtfo", "shut", "screw", "bite me",
+    "foder", "tomar no cu", "boca", "cállate", "fresse", "maul", "verpiss", "pierdal",
+    "pierdol", "иди на", "пош", "заткн", "f off", "f yourself", "f urself",
+    "klappe", "mierda", "merda", "foder", "diabła", "иди ты", "answer me", "reply me",
+    "respond me", "refund me", "pay me",
 )  # fmt: skip
+_ABUSE_GATE = compile_words(r"f[u*#@v]{1,3}c?k|f\*\*\*|" + _ABUSE_WORDS.pattern)
 _INSULT_GATE = gate(
     "idiot", "moron", "imbecil", "retard", "dumbass", "jackass", "asshole", "arsehole",
     "arschloch", "bitch", "сук", "kurwo", "bastard", "dickhead", "wanker", "twat", "cunt",
@@ -282,15 +285,23 @@ _INSULT_GATE = gate(
 )  # fmt: skip
 _ACCUSE_GATE = gate(
     "scam", "fraud", "кидал", "liar", "lügner", "mentiros", "kłamc", "thief", "thiev", "ladr",
-    "dieb", "crook", "lying", "lie", "lügst", "stole", "stealing", "ripped", "rob", "betrüg",
+    "dieb", "crook", "lying", "lie", "lügst", "stole", "stealing", "ripped", "urob", "betrüg",
     "estafador", "golpista", "oszus", "złodziej", "мошенник", "вор", "лжец",
 )  # fmt: skip
 _TARGETED_GATE = gate(
     "stupid", "dumb", "useless", "pathetic", "worthless", "trash", "garbage", "joke", "estúpido",
     "inútil", "burr", "lixo", "merda", "głup", "туп", "clown", "donkey", "muppet", "rat", "snake",
     "parasite", "pig", "cow", "козел", "liar", "thief", "scam", "loser", "fraud", "crook",
-    "incompetent", "disgusting", "brain", "clueless", "waste", "pathetic", "dumb",
+    "incompetent", "disgusting", "brain", "clueless", "waste", "pathetic", "dumb", "idiot",
+    "moron",
 )  # fmt: skip
+#: Whether any of the gates above can pass: one scan of the squashed text, where "f*ck" reads
+#: "fck" ("f***" is looked for apart: it squashes to "f").
+_ANY_GATE = any_gate(
+    text=(_THREAT_GATE, _ABUSE_WORDS),
+    squashed=(_INSULT_GATE, _ACCUSE_GATE, _TARGETED_GATE),
+    also=r"f[u#av]{0,3}c?k",
+)
 
 #: "he called me a …", "called the seller 'a …'", "he said I was a …": words reported.
 _REPORTED = re.compile(
@@ -315,6 +326,8 @@ def conduct(text: str, squashed: str, *, gated: bool = True) -> str | None:
 
 def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[str, str] | None:
     """(reason, the part of `text` it rests on), as `conduct`, or None."""
+    if gated and _ANY_GATE.search(squashed) is None and "f*" not in text:
+        return _form(text, gated=gated)  # none of the gates below passes: most chat lines
     if not gated or _THREAT_GATE.search(text):
         for threat in _THREAT.finditer(text):
             if not reported(text, threat.start()):
@@ -334,16 +347,33 @@ def conduct_evidence(text: str, squashed: str, *, gated: bool = True) -> tuple[s
     if not gated or _ACCUSE_GATE.search(squashed):
         for accusation in _ACCUSE.finditer(text):
             start = accusation.start()
-            if not (_reported(text, start) or _negated(text, start) or _asking(text, accusation)):
+            if not (
+                _reported(text, start)
+                or reported(text, start)
+                or _negated(text, start)
+                or _asking(text, accusation)
+                or _SOMEONE_BEFORE_YOU.search(text, max(0, start - 30), start) is not None
+            ):
                 return f"accusation: '{_NAMES[accusation.lastgroup or '']}'", accusation.group()
     if (not gated or _TARGETED_GATE.search(squashed)) and (match := _TARGETED_RE.search(text)):
         phrase = match.group().strip(" .!?,\n")
         return f"insult: '{_short(phrase)}'", phrase
-    # issue 21: threats, wishes of harm and insults read by their form (`flags_conduct_forms`)
-    if (form := form_evidence(text, gated=gated)) is not None:
+    return _form(text, gated=gated)
+
+
+def _form(text: str, *, gated: bool) -> tuple[str, str] | None:
+    """Threats, wishes of harm and insults read by their form (`flags_conduct_forms`), then
+    accusations by verb, threats to expose and short abuse (`flags_conduct_accuse`)."""
+    if (form := form_evidence(text, gated=gated) or accuse_evidence(text, gated=gated)) is not None:
         kind, words = form
         return f"{kind}: '{_short(words)}'", words
     return None
+
+
+#: "the guy before you stole my code": someone else, placed by "you".
+_SOMEONE_BEFORE_YOU = re.compile(
+    r"\b(?:guy|seller|person|one|buyer|owner|man|woman|someone|somebody) (?:before|after) $"
+)
 
 
 def _reported(text: str, start: int) -> bool:

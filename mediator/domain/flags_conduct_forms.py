@@ -462,7 +462,9 @@ _REPORTED = compile_words(
     r"(?:\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy|other \w+)|he's|she's) "
     r"(?:said|says|told (?:me|us|him|her)|wrote|typed|called (?:me|us|him|her|it))\b"
     r"|\bназвал\w* (?:меня|его|ее|её|нас)|\bnannte (?:mich|ihn|sie|uns)|\bme llamo\b"
-    r"|\bme chamou de\b|\bnazwał\w* (?:mnie|go|ją)|\b(?:he|she|they) (?:call|called) me)"
+    r"|\bme chamou de\b|\bnazwał\w* (?:mnie|go|ją)|\b(?:he|she|they) (?:call|called) me"
+    # "er hat mich einen Betrüger genannt": the verb comes after the word
+    r"|\b(?:hat|haben|hatte|hatten) (?:mich|uns|ihn|sie) (?:als |einen |eine |ein ))"
     r"[^.!?\n]{0,25}$"
 )
 

@@ -35,9 +35,13 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
-
+from mediator.domain.flags_contact_context import (
+    is_product,
+    negated,
+    policy,
+    received_before,
+    reported_or_refused,
+)
 from mediator.domain.flags_contact_forms import (
     at_checkout,
     bank_details,
@@ -45,8 +49,16 @@ from mediator.domain.flags_contact_forms import (
     deobfuscate,
     misspelt_messenger,
 )
-from mediator.domain.flags_phones import national_number
-from mediator.domain.flags_text import LEFT, RIGHT, compile_words, deaccent, gate, word, words_of
+from mediator.domain.flags_phones import phone_number
+from mediator.domain.flags_text import (
+    LEFT,
+    RIGHT,
+    any_gate,
+    compile_words,
+    gate,
+    word,
+    words_of,
+)
 
 # --- hard evidence ------------------------------------------------------------------------
 
@@ -91,29 +103,35 @@ _MAIL_HOSTS = (
     "gmail|googlemail|yahoo|hotmail|outlook|live|protonmail|proton|icloud|gmx|web|yandex|mail|"
     "aol|wp|o2|onet|interia|uol|bol|terra|qq|163"
 )
-_MAIL_HOST_GATE = gate(*_MAIL_HOSTS.split("|"))
+_MAIL_HOST_SET = frozenset(_MAIL_HOSTS.split("|"))
 _SPELLED_ADDRESS = re.compile(
-    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}(?:@|\(at\)|\[at\]|\{at\}|\bat\b)\s{0,3}"
-    rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\bdot\b)\s{{0,3}}"
+    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}(?:@|\(at\)|\[at\]|\{at\}|\b(?:at|arroba|собака|małpa|"
+    r"malpa)\b)\s{0,3}"
+    rf"(?:{_MAIL_HOSTS})\s{{0,3}}(?:\.|\(dot\)|\[dot\]|\{{dot\}}|\b(?:dot|punto|ponto|punkt|kropka|"
+    rf"точка)\b)\s{{0,3}}"
     r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
 )
+#: An address with one symbol for both "@" and ".": "jess.k 🔸 proton 🔸 me".
+_SYMBOL_ADDRESS = re.compile(
+    r"(?<![\w.])[a-z0-9][\w.-]{0,63}\s{0,3}([^\w\s.@,;:!?()\[\]'\"-])\s{0,3}"
+    rf"(?:{_MAIL_HOSTS})\s{{0,3}}\1\s{{0,3}}"
+    r"(?:com|net|org|de|ru|pl|me|br|es|co|uk|fr|it|ch|at|nl|ua)(?![a-z])"
+)
+#: The ASCII characters `_SYMBOL_ADDRESS` may take for "@" and ".": a fast gate.
+_ASCII_SYMBOL = re.compile(r"[#$*~+|^=&%/\\<>{}`]")
 #: A machine sender quoted as evidence ("From: noreply@steampowered.com", a receipt from
 #: billing@…): not an address anyone is asked to write to.
 _SYSTEM_SENDER = re.compile(
     r"(?<![\w.+-])(?:no-?reply|do-?not-?reply|donotreply|mailer-daemon|notifications?|billing|"
-    r"receipts?|orders?|invoices?|support|help|service|security|accounts?|info)"
+    r"receipts?|orders?|invoices?|support|help|service|security|accounts?|info|"
+    # the same in es/pt/de/pl
+    r"notificaciones|notificacoes|avisos|no-?responder|nao-?responda|soporte|suporte|ayuda|ajuda|"
+    r"pedidos|facturacion|faturamento|benachrichtigungen?|rechnungen?|powiadomienia|pomoc)"
     r"@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}(?![\w@])"
 )
 #: An address next to a password is the account being delivered, not contact.
 _CREDENTIALS = compile_words(
     r"\b(?:log ?in|login|password|passwort|senha|hasło|пароль)\b|\b(?:pass|pw|pwd) ?:"
-)
-_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d\d")
-_PHONE_CUE = compile_words(
-    r"\b(?:bel|bellen|app?el\w*|chiama\w*|numero|numéro|telefono|téléphone|portable|"
-    r"cellulare|telefoon|mobiel|call\w*|text|sms|phone|mobile|cell|tel|ring|whats\w*|viber|signal|zap|reach|contact|"
-    r"my (?:number|no|num)|number is|num is|handy\w*|telefon\w*|nummer|ruf\w*|anruf\w*|numer\w*|"
-    r"número|telefone|celular|llam\w*|liga|ligo|ligar|ligue|zadzwoń|номер\w*|позвони\w*|звони\w*|тел)\b"
 )
 _TAG = re.compile(r"(?<![\w#@.])([a-z][\w.]{1,31})#(\d{4})(?![\w#])")
 _TAG_CONTACT = re.compile(
@@ -167,11 +185,13 @@ _MESSENGERS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Facebook",
-        rf"{_P}(?:{word('facebook')}|messenger){RIGHT}|{_ON} fb{RIGHT}",
+        rf"{_P}(?:{word('facebook')}|messenger){RIGHT}|{_ON} fb{RIGHT}"
+        rf"|{_ON} fejs(?:ie|a|ik)?{RIGHT}",
     ),
     ("Twitter", rf"{_P}twitter{RIGHT}|{_P}dms? (?:me )?on x{RIGHT}"),
     ("Viber", rf"{_P}(?:viber|вайбер\w*){RIGHT}"),
     ("Kik", rf"{_P}kik{RIGHT}"),
+    ("VK", rf"{_ON} (?:vk|вк){RIGHT}|{_P}(?:вконтакте|vkontakte){RIGHT}"),
     ("LINE", rf"{_P}line (?:id|app){RIGHT}|{_P}add me on line{RIGHT}"),
 )
 _MESSENGER = compile_words(
@@ -187,22 +207,18 @@ _MESSENGER_GATE_SQUASHED = gate(
 _MESSENGER_GATE = gate(
     "dc", "disc", "whats", "zap", "tg", "tele", "тг", "signal", "wechat", "weixin", "微信", "snap",
     "insta", "инст", "ig dm", "igdm", "dm", "my ig", "messenger", "fb", "twitter", "viber",
-    "вайбер", "kik", "line id", "line app", "on line",
+    "вайбер", "kik", "fejs", "vk", "вк", "vkontakte", "line id", "line app", "on line",
 )  # fmt: skip
-#: The messenger is what was bought ("Discord Nitro", "Instagram account with 12k followers").
-_PRODUCT_AFTER = re.compile(
-    r"[\s:-]{0,2}(?:\+|(?:nitro|gift|card|account|accounts|acc|accs|followers|likes|views|"
-    r"stickers?|premium|boosts?|members|subscription|sub|badges?|bot|business|verification|"
-    r"emojis?|credits?|stars|server (?:boosts?|setup)|classic|channel (?:members|subscribers))\b)"
-    # …or an account the message talks about, not a channel it proposes.
-    r"|[\s:-]{0,2}(?:got |was |is |has been )?(?:hacked|banned|linked|connected|attached|"
-    r"unlinked|verified|suspended)\b"
-)
-_PRODUCT_BEFORE = re.compile(r"\b(?:aged|verified|old|og|selling|sold)\s{1,3}$")
-
 # --- soft evidence: phrases ---------------------------------------------------------------
 
 _EMAIL = r"(?:e-?mail|gmail)"
+#: The phone itself, not its number: "meu celular quebrou", "mi teléfono no lee el QR".
+_DEVICE = (
+    r" (?:se |no |não |nuevo|nueva|novo|nova|viejo|velho|antigo|quebr|romp|rompi|cay|caiu|muri|"
+    r"morr|qued|fic|trav|descarg|descarreg|apag|estrag|falh|fall|está (?:sin|sem|roto|rota|"
+    r"quebrad|muerto|apagad|descargad)|esta (?:sin|sem|roto|rota|quebrad|muerto|apagad|"
+    r"descargad))"
+)
 _PHRASES: tuple[tuple[str, str], ...] = (
     (
         "asks to use email",
@@ -230,14 +246,20 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"|\bruf\w* (?:mich|dich) an\b|\bich rufe? dich an\b|\bhandynummer\b"
         r"|\b(?:deine|meine) (?:handy|telefon)?nummer\b|\bllámame\b(?! loco)|\bte llamo\b"
         r"|\bmi (?:número|teléfono|celular|móvil)\b(?! de (?:pedido|seguimiento|orden|factura|"
-        r"envío|cliente|ticket))|\bme liga\b|\bte ligo\b"
+        rf"envío|cliente|ticket))(?!{_DEVICE})|\bme liga\b|\bte ligo\b"
         r"|\b(?:meu|teu|seu) (?:número|telefone|celular)\b(?! de (?:pedido|rastreio|rastreamento|"
-        r"protocolo|ordem|cliente|ticket))|\bzadzwoń\b"
-        r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер",
+        rf"protocolo|ordem|cliente|ticket))(?!{_DEVICE})|\bzadzwoń\b"
+        r"|\b(?:mój|twój|daj|podaj)\w* numer\w*|позвони|\b(?:мой|твой|дай|скинь|напиши) номер"
+        # "pásame tu número", "me passa seu telefone", "gib mir deine Nummer"; "por teléfono"
+        r"|\b(?:pásame|pasame|dame|mándame|mandame|envíame|enviame|passa|manda|gib|schick)\b"
+        r"[^.!?\n]{0,10}\b(?:tu|teu|seu|deine) (?:número|telefone|teléfono|celular|móvil|nummer|"
+        r"handynummer)\b"
+        r"|\b(?:por|pelo|przez|по) (?:teléfono|telefone|telefon|telefonie|телефону)\b",
     ),
     (
         "payment outside the platform",
         r"\b(?:paypal|pp) ?(?:f ?& ?f|ff|friends)\b|\bfriends ?(?:and|&|n) ?family\b"
+        r"|\b(?:per |via |por |pelo |przez )?(?:paypal|pp) (?:freunde|amigos|znajomi|друзья)\b"
         r"|\b(?:freunde|amigos|znajomi|znajomych|друзья|друзей) ?(?:&|und|y|e|i|и) ?(?:familie|"
         r"familia|familiares|família|rodzina|rodziny|семья|семьи)\b"
         r"|\b(?:familie|familia|família|rodzina|семья) ?(?:&|und|y|e|i|и) ?(?:freunde|amigos|"
@@ -272,29 +294,22 @@ _PHRASE_GATE = gate(
     # email
     "mail", "correo", "почт", "inbox",
     # call or text
-    "call", "text", "ring", "phone", "sms", "txt", "ur number", "ur no", "ur #", "ur mobile",
-    "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número", "teléfono", "celular", "móvil",
+    "call", "text", "ring", "telefon", "телефон", "phone me", "by phone", "by the phone",
+    "over phone",
+    "over the phone", "via phone", "via the phone", "ur phone", "sms", "txt", "ur number",
+    "ur no", "ur #", "ur mobile", "ur cell", "ur whatsapp", "ruf", "nummer", "llam", "número",
+    "teléfono", "celular", "móvil",
     "me liga", "te ligo", "telefone", "zadzwoń", "numer", "позвони", "номер",
     # payment and trade
-    "paypal", "pp", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto", "btc",
-    "usdt", "bank", "western", "freunde", "amigos", "znajom", "друз", "direct", "cancel",
+    "paypal", "ppf", "pp f", "friends", "venmo", "revolut", "zelle", "cash", "skrill", "crypto",
+    "btc", "bitcoin", "usdt", "bank", "western", "freunde", "amigo", "znajom", "друз", "direct",
+    "cancel",
     "familie", "familia", "rodzina", "семья", "straight to my", "überweis", "transfi", "transfere",
     "przelej", "переведи", "скинь", "кинь", "отправь", "сбп",
     "outside", "cheaper", "bio", "profile",
 )  # fmt: skip
-
-#: A clause that says "not", "never", "avoid"… before the match ("do not contact me on X").
-_NEGATION = compile_words(
-    r"\b(?:not|don'?t|dont|never|avoid|won'?t|refus\w*|instead of|rather than|nicht|kein\w*|"
-    r"nie|nunca|não|не|нельзя|без)\b"
-)
-#: Policy talk and reminders ("keep all communication here", "off-platform chats…").
-_POLICY = compile_words(
-    r"off[ -]?platform|\bnot (?:be )?(?:considered|acknowledged|protected|allowed)\b|\bforfeit"
-    r"|\bkeep (?:all |the |your |our )?(?:communication|conversation|chat|it|everything) "
-    r"(?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
-    r"|\bstay (?:here|on (?:the )?(?:platform|igitems|site|marketplace))\b"
-)
+#: Whether the messenger or phrase gates can pass: one scan of the squashed text.
+_ANY_GATE = any_gate(text=(_MESSENGER_GATE, _PHRASE_GATE), squashed=(_MESSENGER_GATE_SQUASHED,))
 
 
 def off_platform(text: str, squashed: str, *, gated: bool = True) -> str | None:
@@ -322,10 +337,17 @@ def _contact_evidence(
     and "(at)" undone), messengers and phrases on the text as `written`."""
     if (not gated or "/" in text) and (link := _LINK.search(text)) is not None:
         return f"link to {_LINK_HOSTS[link.group(1)]}", link.group()
-    if (not gated or "@" in text) and (address := _contact_address(text)) is not None:
+    if (not gated or "@" in text) and (
+        address := _contact_address(text, obfuscated=text is not written)
+    ) is not None:
         if _CREDENTIALS.search(text) is None:
             return f"email address {address}", address
-    elif (not gated or _MAIL_HOST_GATE.search(text)) and (spelled := _SPELLED_ADDRESS.search(text)):
+    # The spelled-out addresses' host stands between an "at" and a "dot" (or a symbol): a word of
+    # its own, so the gate is a set test ("delivery" does not pass for "live").
+    elif (not gated or not _MAIL_HOST_SET.isdisjoint(words_of(text))) and (
+        spelled := _SPELLED_ADDRESS.search(text)
+        or ((not text.isascii() or _ASCII_SYMBOL.search(text)) and _SYMBOL_ADDRESS.search(text))
+    ):
         return f"email address (spelled out) {_short(spelled.group())}", spelled.group()
     if (_LONG_NUMBER.search(text) is not None or "chave" in text) and (
         bank := bank_details(text)
@@ -338,20 +360,22 @@ def _contact_evidence(
         and _CREDENTIALS.search(text) is None
     ):
         return f"email address (spaced out) {loose}", loose
-    if (phone := _phone_number(text)) is not None:
+    if (phone := phone_number(text)) is not None:
         return f"phone number {phone[0]}", phone[1]
     text = written
-    if (
+    # most chat lines pass none of the gates below: one scan tells
+    quiet = gated and _ANY_GATE.search(squashed) is None
+    if not quiet and (
         not gated
         or _MESSENGER_GATE_SQUASHED.search(squashed) is not None
         or _MESSENGER_GATE.search(text) is not None
     ):
         for match in _MESSENGER.finditer(text):
             if (
-                _negated(text, match.start())
-                or _is_product(text, match)
-                or _policy(text, match)
-                or _reported_or_refused(text, match)
+                negated(text, match.start())
+                or is_product(text, match)
+                or policy(text, match)
+                or reported_or_refused(text, match)
             ):
                 continue
             name = _MESSENGER_NAMES[match.lastgroup or ""]
@@ -360,15 +384,17 @@ def _contact_evidence(
         return misspelt
     if (not gated or "#" in text) and (tag := _discord_tag(text)) is not None:
         return f"Discord tag {tag}", tag
-    if not gated or _PHRASE_GATE.search(text) is not None:
+    if not quiet and (not gated or _PHRASE_GATE.search(text) is not None):
         for match in _PHRASE.finditer(text):
-            if _negated(text, match.start()) or _policy(text, match):
+            if negated(text, match.start()) or policy(text, match):
                 continue
-            if _reported_or_refused(text, match):
+            if reported_or_refused(text, match):
                 continue
             reason = _PHRASE_REASONS[match.lastgroup or ""]
             if reason == "payment outside the platform" and at_checkout(text):
                 continue
+            if reason == "asks to use email" and received_before(text, match):
+                continue  # "I got the code by email from noreply@…": a receipt, not a request
             return f"{reason}: '{_short(match.group())}'", match.group()
     return None
 
@@ -383,53 +409,6 @@ def _short(matched: str) -> str:
     return flat if len(flat) <= 30 else flat[:29] + "…"
 
 
-#: Digits written as words ("seven seven zero zero…"), in the marketplace's languages.
-_DIGIT_WORDS = {
-    deaccent(word): digit
-    for word, digit in {
-        **dict.fromkeys(("zero", "oh", "null", "cero", "zero", "ноль", "нуль"), "0"),
-        **dict.fromkeys(("one", "eins", "uno", "um", "jeden", "один"), "1"),
-        **dict.fromkeys(("two", "zwei", "dos", "dois", "dwa", "два"), "2"),
-        **dict.fromkeys(("three", "drei", "tres", "três", "trzy", "три"), "3"),
-        **dict.fromkeys(("four", "vier", "cuatro", "quatro", "cztery", "четыре"), "4"),
-        **dict.fromkeys(("five", "fünf", "cinco", "pięć", "пять"), "5"),
-        **dict.fromkeys(("six", "sechs", "seis", "sześć", "шесть"), "6"),
-        **dict.fromkeys(("seven", "sieben", "siete", "sete", "siedem", "семь"), "7"),
-        **dict.fromkeys(("eight", "acht", "ocho", "oito", "osiem", "восемь"), "8"),
-        **dict.fromkeys(("nine", "neun", "nueve", "nove", "dziewięć", "девять"), "9"),
-        "plus": "+",
-    }.items()
-}
-_DIGIT_WORD = compile_words(
-    r"\b(?:"
-    + "|".join(sorted({re.escape(w) for w in _DIGIT_WORDS}, key=len, reverse=True))
-    + r")\b"
-)
-_DIGIT_WORD_RUN = compile_words(
-    rf"(?:{_DIGIT_WORD.pattern})(?:[\s,-]{{1,3}}(?:{_DIGIT_WORD.pattern})){{6,24}}"
-)
-#: A run of digits with the letter o (or O) for zero: "77OO 9OO 123".
-_O_FOR_ZERO = re.compile(r"(?<![a-z])[\do][\do \t.-]{5,20}[\do](?![a-z])")
-#: Regions whose national numbers (without +) are looked for: the marketplace's users' countries.
-#: International numbers (+44…, 0044…) are recognised for every region. Trying all 245 regions
-#: on a national number costs 8-35 ms per candidate with phonenumbers (measured), too slow for
-#: import and seed.
-_NATIONAL_REGIONS = ("GB", "US", "DE", "AT", "ES", "MX", "PT", "BR", "PL", "RU", "UA")
-#: An order, invoice or tracking number: digits next to these words are not a phone number.
-_NOT_A_PHONE = compile_words(
-    r"\b(?:order|invoice|inv|tracking|transaction|ref|reference|id|ticket|serial|build|"
-    r"bestell\w*|rechnung\w*|pedido|factura|fatura|zamówieni\w*|faktur\w*|заказ\w*|счет\w*)\b"
-    r"|\bsteam ?id\b|#"
-    # issue 21 (third round): tracking numbers
-    r"|\b(?:tracking|track|trace|sendung\w*|paket\w*|seguimiento|envío|rastreio|rastreamento|"
-    r"objeto|śledzeni\w*|przesyłk\w*|paczk\w*|трек\w*|отслеживан\w*|посылк\w*|"
-    r"ups|dhl|dpd|gls|fedex|usps|correos|ctt|inpost|poczta|почта|сдэк|cdek)\b"
-)
-#: A postal item's number: two letters, nine digits, two letters ("LX 612 345 678 ES").
-_TRACKING_AROUND = re.compile(r"[a-z]{2} ?$")
-_TRACKING_AFTER = re.compile(r"^ ?[a-z]{2}(?![a-z])")
-
-
 #: An address with spaces around "@" and "." and digits for letters:
 #: "r0bert.sales@ 0utl00k . c0m".
 _LOOSE_ADDRESS = re.compile(
@@ -438,7 +417,6 @@ _LOOSE_ADDRESS = re.compile(
     r"(?![a-z0-9])"
 )
 _UNLEET = str.maketrans("013457", "oleast")
-_MAIL_HOST_SET = frozenset(_MAIL_HOSTS.split("|"))
 _MAIL_TLDS = frozenset(
     (
         "com",
@@ -470,85 +448,20 @@ def _loose_address(text: str) -> str | None:
     return None
 
 
-def _contact_address(text: str) -> str | None:
-    """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`)."""
+def _contact_address(text: str, *, obfuscated: bool = False) -> str | None:
+    """The first e-mail address in `text` that is not a machine sender (`_SYSTEM_SENDER`) nor
+    the marketplace's own ("notificaciones@igitems.com"). A machine sender's name counts when
+    the message hid the address ("support (at) fastcodes (dot) net": `obfuscated`)."""
     for match in _ADDRESS.finditer(text):
-        if _SYSTEM_SENDER.fullmatch(match.group()) is None:
+        if match.group().endswith(_OWN_DOMAINS):
+            continue
+        if obfuscated or _SYSTEM_SENDER.fullmatch(match.group()) is None:
             return match.group()
     return None
 
 
-def _phone_text(text: str) -> str:
-    """`text` with digits written as words and "o" for zero turned into digits."""
-    if _DIGIT_WORD.search(text) is not None:
-        text = _DIGIT_WORD_RUN.sub(
-            lambda m: "".join(_DIGIT_WORDS[w] for w in _DIGIT_WORD.findall(m.group())), text
-        )
-    if "o" in text:
-        text = _O_FOR_ZERO.sub(
-            lambda m: (
-                m.group().replace("o", "0")
-                if sum(c.isdigit() for c in m.group()) >= 4
-                else m.group()
-            ),
-            text,
-        )
-    return text
-
-
-def _phone_number(text: str) -> tuple[str, str] | None:
-    """A phone number in `text`, formatted internationally, and as written; or None.
-
-    libphonenumber's matcher (`phonenumbers`) finds the numbers: in international form for
-    every region, and in national form for `_NATIONAL_REGIONS` when a call/text cue is in the
-    message. Digits next to an order, invoice or tracking word are not taken for a phone.
-    """
-    if sum(map(str.isdigit, text)) < 7 and not _DIGIT_WORD.search(text):
-        return None
-    text = _phone_text(text)
-    if sum(map(str.isdigit, text)) < 7:
-        return None
-    # 00 44… is +44…
-    plus = re.sub(r"(?<![\d+])00(?=[1-9]\d)", "+", text)
-    if "+" in plus:
-        for match in PhoneNumberMatcher(plus, "ZZ", leniency=Leniency.POSSIBLE):
-            if _phone_context_ok(plus, match.start, match.end):
-                return _format(match.number), match.raw_string
-    if _PHONE_CUE.search(text) is None:
-        return None
-    # Mobile numbers of every region first (`flags_phones`), then landlines of the
-    # marketplace's countries with libphonenumber's matcher.
-    for candidate in _NATIONAL_CANDIDATE.finditer(text):
-        raw = candidate.group().strip(" \t.-/(")
-        if not _phone_context_ok(text, candidate.start(), candidate.end()) or _DATE.fullmatch(raw):
-            continue
-        if (number := national_number(re.sub(r"\D", "", raw))) is not None:
-            region = phonenumbers.region_code_for_number(number)
-            return f"{_format(number)} (a national number; {region} assumed)", raw
-    for region in _NATIONAL_REGIONS:
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if _phone_context_ok(text, match.start, match.end) and not _DATE.fullmatch(
-                match.raw_string
-            ):
-                return _format(match.number), match.raw_string
-    return None
-
-
-#: A national number as written: digits with spaces, dots, dashes, slashes or brackets.
-_NATIONAL_CANDIDATE = re.compile(r"(?<![\w+])\(?\d[\d \t.\-/()]{5,20}\d(?![\w])")
-
-
-def _phone_context_ok(text: str, start: int, end: int | None = None) -> bool:
-    before = re.split(r"[.!?;,\n]", text[max(0, start - 40) : start])[-1]
-    if _NOT_A_PHONE.search(before) is not None:
-        return False
-    if end is not None and _TRACKING_AROUND.search(text, max(0, start - 3), start) is not None:
-        return _TRACKING_AFTER.search(text[end : end + 4]) is None
-    return True
-
-
-def _format(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+#: The marketplace's own mail domains: its notifications quoted as evidence.
+_OWN_DOMAINS = ("@igitems.com", ".igitems.com")
 
 
 def _discord_tag(text: str) -> str | None:
@@ -561,81 +474,6 @@ def _discord_tag(text: str) -> str | None:
     return None
 
 
-def _negated(text: str, start: int) -> bool:
-    before = text[max(0, start - 60) : start]
-    clause = re.split(r"[.!?;,\n]", before)[-1]
-    return _NEGATION.search(clause) is not None
-
-
-#: Someone else's proposal reported ("he asked me to add him on telegram"), one refused ("…, I
-#: refused"), or a messenger the speaker uses for something else ("I use Discord for my clan").
-_REPORTED_BEFORE = compile_words(
-    r"\b(?:he|she|they|someone|somebody|a guy|some \w+|the (?:seller|buyer|guy|other \w+|\w+))"
-    r"(?: [\w' ]{0,25})? (?:asked|told|wanted|tried to get|tried to make|kept asking|begged) "
-    r"(?:me|us) to\b|\b(?:i|we|our \w+|my \w+) "
-    r"(?:use|uses|used|play|plays|played|run|runs|moderate|have|has|had|am in|'m in) $"
-    r"|\b(?:he|she|they|someone|somebody|the (?:seller|buyer|guy)) (?:said|says|wrote|texted|"
-    r"messaged)\W{0,3}$"
-    r"|\b(?:he|she|they|someone|somebody|a guy|the (?:seller|buyer|guy|other \w+|\w+)) "
-    r"(?:wanted|suggested|proposed|offered|insisted|invited|pushed|kept pushing|tried|"
-    r"kept trying|sent|spammed)\b[^.!?\n]{0,40}$"
-    r"|\b(?:wrote|messaged|texted|dm'?e?d|contacted|reached out to|pinged|added) (?:me|us) "
-    r"(?:on|via|through|over) $"
-    # issue 21 (third round): the other party's request reported, in de/es/pt/pl/ru
-    r"|(?<!ich )\b(?:wollte|wollten|bat mich|baten mich|gebeten|sagte mir|meinte|forderte|"
-    r"drängte|hat mir|haben mir|schrieb mir|schlug vor|schlug mir|hat mich|haben mich)"
-    r"\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pidió|me pidieron|me dijo|me dijeron|me escribió|me escribieron)\b[^.!?\n]{0,40}$"
-    r"|\b(?:me pediu|pediu (?:pra|para)|me pediram|me disse|me falou|me mandou|me chamou|"
-    r"me escreveu)\b[^.!?\n]{0,40}$"
-    # "quería", "queria", "quis" are also the speaker's own: only with a third person
-    r"|\b(?:él|ella|ele|ela|el (?:vendedor|comprador|tipo)|o (?:vendedor|comprador|cara)|"
-    r"la (?:vendedora|compradora)|a (?:vendedora|compradora)) (?:quería|queria|quiso|quis|"
-    r"intentó|tentou|insistió|insistiu)\b[^.!?\n]{0,40}$"
-    r"|\b(?:kazał|kazała|kazali|prosił|prosiła|prosili|poprosił|poprosiła|chciał|chciała|"
-    r"chcieli|napisał|napisała|proponował|zaproponował|zaproponowała|namawiał|namawiała)"
-    r"\b[^.!?\n]{0,40}$"
-    r"|(?<!я )(?:предложил|предлагал|просил|попросил|хотел|написал|звал|позвал|сказал|"
-    r"уговаривал)\w*\b[^.!?\n]{0,40}$"
-)
-_REFUSED_AFTER = compile_words(
-    r"\b(?:i|we) (?:refused|declined|said no|did not|didn't|won't|will not|reported|am reporting|"
-    r"'m reporting|ignored|answered that|told (?:him|her|them) (?:no|that))\b"
-    r"|\bfor (?:my|our) (?:\w+ )?(?:clan|guild|team|raids?|friends|"
-    r"family|gaming|work|school)\b|\bfor the (?:\w+ )?(?:clan|guild|raids?)\b"
-    r"|\bonly (?:talk|chat|speak|deal|trade|communicate|write|reply)\w* here\b"
-    r"|\bis (?:that|this|it) (?:allowed|legit|against)\b"
-    r"|\brather (?:buy|stay|trade|pay|talk|keep it|deal) here\b"
-    # de/es/pt/pl/ru: refused, said no, only here, is that allowed
-    r"|\babgelehnt\b|\blehnte\b|\bnein gesagt\b|\bnur hier\b|\berlaubt\b"
-    r"|\bdije que no\b|\bme negué\b|\brechacé\b|\bsolo (?:hablo|aquí|por aquí)\b"
-    r"|\bpermitido\b|\bprefiero (?:comprar|seguir|hablar) aquí\b"
-    r"|\brecusei\b|\bdisse que não\b|\bneguei\b|\bsó (?:falo|converso|aqui|por aqui)\b"
-    r"|\bprefiro (?:comprar|ficar|falar) aqui\b"
-    r"|\bodmówi\w*|\bpowiedział\w* (?:że )?nie\b|\btylko (?:tutaj|tu)\b|\bdozwolon\w*"
-    r"|отказал\w*|\bсказал\w* нет\b|\bтолько (?:здесь|тут)\b|можно ли|\bразрешен\w*"
-    # a first-person refusal in any of the languages
-    r"|\b(?:i|we) didn'?t (?:join|answer|reply|accept|add|respond)\b"
-    r"|\b(?:ich )?(?:habe|hab) (?:ihm |ihr |darauf )?nicht (?:geantwortet|reagiert|"
-    r"eingegangen|gemacht|beigetreten)\b|\bno (?:acepté|quise|respondí|contesté)\b"
-    r"|\bnão (?:aceitei|quis|respondi|topei|entrei)\b|\bnie (?:zgodziłem|zgodziłam|chciałem|"
-    r"chciałam|odpisałem|odpisałam|odpowiedziałem|odpowiedziałam|dołączyłem|dołączyłam)\b"
-    r"|\bя (?:ему |ей |им )?не (?:стал|стала|согласил\w*|ответил\w*|пошел|пошла)\b"
-)
-#: "the listing says "no discord"": a messenger ruled out, not proposed.
-_RULED_OUT = re.compile(r"(?:^|[\"'(:,]|\b(?:says|said|reads|states|wrote))\s?\"?no\s?$")
-#: The account is tied to a messenger: "still linked to someone's Discord", "mit dem Discord …
-#: verknüpft", "vinculada al Discord", "привязан к дискорду".
-_LINKED_BEFORE = compile_words(
-    r"(?:\b(?:linked|connected|tied|bound|attached) (?:to|with)|\bvinculad[oa]s? (?:a|al|ao|à|"
-    r"com|con)|\bligad[oa]s? (?:a|ao|à|com)|\bpowiązan\w* z|\bpodpięt\w* (?:do|pod)|"
-    r"\bпривязан\w* к)\b[^.!?\n,]{0,25}$"
-)
-_LINKED_AFTER = compile_words(
-    r"^[^.!?\n,]{0,35}\b(?:verknüpft|verbunden|gekoppelt|vinculad[oa]|powiązan\w*|привязан\w*)"
-)
-
-
 def _misspelt(text: str) -> tuple[str, str] | None:
     """A messenger's name misspelt by one letter ("telegrm", "discrod"), in a context the exact
     name would be flagged in (not negated, not a product, not policy talk, not reported)."""
@@ -645,59 +483,10 @@ def _misspelt(text: str) -> tuple[str, str] | None:
     name, token = found
     match = re.search(rf"\b{re.escape(token)}\b", text)
     if match is None or (
-        _negated(text, match.start())
-        or _is_product(text, match)
-        or _policy(text, match)
-        or _reported_or_refused(text, match)
+        negated(text, match.start())
+        or is_product(text, match)
+        or policy(text, match)
+        or reported_or_refused(text, match)
     ):
         return None
     return f"mentions {name} (misspelt): '{token}'", token
-
-
-#: "the telegram I received from support": the old word for a message, not the messenger.
-_A_MESSAGE = re.compile(r"^\s?(?:i|we) (?:received|got)\b|^\s?from\b")
-
-
-def _reported_or_refused(text: str, match: re.Match[str]) -> bool:
-    before = re.split(r"[.!?;\n]", text[max(0, match.start() - 60) : match.start()])[-1]
-    after = re.split(r"[.!?\n]", text[match.end() : match.end() + 80])[0]
-    if before.endswith(("the ", "a ")) and _A_MESSAGE.search(after) is not None:
-        return True
-    # "He wanted to move to Telegram. I refused.": the refusal may be the next sentence.
-    then = re.split(r"[.!?\n]", text[match.end() : match.end() + 120])
-    if len(then) > 1 and _REFUSED_AFTER.search(then[0] + " " + then[1]) is not None:
-        return True
-    if _RULED_OUT.search(before) is not None or _LINKED_BEFORE.search(before) is not None:
-        return True
-    if _LINKED_AFTER.search(after) is not None:
-        return True
-    # "…told me to join their Discord - is that allowed? I'd rather buy here": a question about
-    # the rules, which may end the sentence after the name.
-    beyond = text[match.end() : match.end() + 150]
-    if _ALLOWED_LATER.search(beyond) is not None:
-        return True
-    return _REPORTED_BEFORE.search(before) is not None or _REFUSED_AFTER.search(after) is not None
-
-
-_ALLOWED_LATER = compile_words(
-    r"\bis (?:that|this|it) (?:allowed|legit|against)\b"
-    r"|\brather (?:buy|stay|trade|deal) here\b"
-    r"|\bist (?:das|es) erlaubt\b|\b(?:está|es) permitido\b|\bé permitido\b|\bpode isso\b"
-    r"|\bczy (?:to|tak) (?:jest )?(?:dozwolone|można)\b|\bтак можно\b|\bэто разрешено\b"
-    r"|\bshould i (?:report|trust|worry|ignore|block)\b|\bis (?:this|that|it) (?:a )?scam\b"
-    r"|\b(?:soll ich das melden|ist das betrug|debo (?:reportar|denunciar)|es una estafa|"
-    r"devo denunciar|é golpe|czy to oszustwo|zgłosić|это развод|пожаловаться)\b"
-)
-
-
-def _policy(text: str, match: re.Match[str]) -> bool:
-    """Whether the sentence around `match` is policy talk ("…; keep it here on the platform")."""
-    before = re.split(r"[.!?\n]", text[max(0, match.start() - 200) : match.start()])[-1]
-    after = re.split(r"[.!?\n]", text[match.start() : match.start() + 200])[0]
-    return _POLICY.search(before + after) is not None
-
-
-def _is_product(text: str, match: re.Match[str]) -> bool:
-    after = text[match.end() : match.end() + 40]
-    before = text[max(0, match.start() - 20) : match.start()]
-    return _PRODUCT_AFTER.match(after) is not None or _PRODUCT_BEFORE.search(before) is not None

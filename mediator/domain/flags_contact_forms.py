@@ -32,6 +32,8 @@ import re
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]
 from linkify_it.tlds import TLDS  # type: ignore[import-untyped]
 
+from mediator.domain.flags_contact_market import market_or_payment
+from mediator.domain.flags_phones import has_digit_word, phone_text
 from mediator.domain.flags_text import LEFT, RIGHT, WordGate, compile_words, words_of
 
 # --- obfuscated punctuation ---------------------------------------------------------------
@@ -153,9 +155,16 @@ def unknown_link(text: str) -> str | None:
 
 # --- payment apps and wallets ---------------------------------------------------------------
 
-_PAY_APPS = r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum"
+_PAY_APPS = (
+    r"venmo|cash ?app|zelle|revolut|wise|skrill|payoneer|paysafe|neteller|blik|pix|bizum|"
+    r"mb ?way|payid|gcash|mercado ?pago|picpay|nequi|yape"
+)
 _PAYMENT = compile_words(
-    rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik) me\b"
+    rf"\b(?:venmo|zelle|cash ?app|revolut|paypal|skrill|bizum|pix|blik|gcash|mb ?way) me\b"
+    # issue 21 (fourth round): a Mercado Pago alias, a BLIK code to come
+    r"|\b(?:mercado ?pago|mp)\b[^.!?\n]{0,15}\b(?:alias|cvu)\b"
+    r"|\balias\b[^.!?\n]{0,8}\bmercado ?pago\b"
+    r"|\bblik\w*\b[^.!?\n]{0,20}\bkod\w*"
     rf"|\b(?:venmo|zelle|cash ?app) (?:it|you|u|the (?:money|rest|difference|payment))\b"
     # the US person-to-person apps are outside any marketplace's checkout wherever named
     rf"|\b(?:over|on|via|through|thru|by|with|using|take|accept|have|got|my) "
@@ -204,7 +213,8 @@ def at_checkout(text: str) -> bool:
 _PAYMENT_GATE = WordGate(
     "venmo", "zelle", "cash", "cashapp", "revolut", "paypal", "skrill", "bizum", "pix", "blik",
     "wise", "payoneer", "paysafe", "neteller", "cashtag", "crypto", "btc", "bitcoin", "usdt",
-    "eth", "ethereum", "ltc", "binance",
+    "eth", "ethereum", "ltc", "binance", "mb", "mbway", "payid", "gcash", "mercado",
+    "mercadopago", "picpay", "nequi", "yape", "mp", "alias", "blik*",
 )  # fmt: skip
 _WALLET = re.compile(
     r"(?<![a-z0-9])(?:bc1[a-z0-9]{25,60}|0x[0-9a-f]{40}|ltc1[a-z0-9]{25,60})(?![a-z0-9])"
@@ -215,17 +225,36 @@ _CRYPTO_CUE = re.compile(
 )
 
 
+#: A word `_CRYPTO_CUE` needs ("trc-20" is the words "trc" and "20"): a fast gate.
+_CRYPTO_WORDS = frozenset(
+    ("btc", "bitcoin", "usdt", "trc", "trc20", "erc", "erc20", "eth", "ethereum", "wallet"),
+) | frozenset(("crypto", "ltc", "tron", "trx", "address"))
+
+
 def payment(text: str, words: frozenset[str]) -> tuple[str, str] | None:
     """(reason, words) for a payment outside the platform's checkout, or None."""
-    if (wallet := _WALLET.search(text)) is not None:
+    if ("bc1" in text or "0x" in text or "ltc1" in text) and (
+        wallet := _WALLET.search(text)
+    ) is not None:
         return "crypto wallet address", wallet.group()
-    cued = _WALLET_CUED.search(text) if _CRYPTO_CUE.search(text) is not None else None
+    cued = (
+        _WALLET_CUED.search(text)
+        if not _CRYPTO_WORDS.isdisjoint(words) and _CRYPTO_CUE.search(text) is not None
+        else None
+    )
     if cued is not None and sum(map(str.isdigit, cued.group())) >= 3:
         return "crypto wallet address", cued.group()
     match = _PAYMENT.search(text) if _PAYMENT_GATE(words, text) else None
+    if match is None and not _NUMBERED_APPS.isdisjoint(words) and has_digit_word(text):
+        # "bizum al seis uno dos, tres cuatro cinco…": the number in words
+        match = _PAYMENT.search(phone_text(text))
     if match is not None and not at_checkout(text):
         return "payment outside the platform", match.group()
     return None
+
+
+#: Apps paid to a phone number, which may be written in words.
+_NUMBERED_APPS = frozenset(("bizum", "pix", "blik", "mbway", "payid", "gcash", "yape", "nequi"))
 
 
 # --- bank accounts, cards and Pix keys (issue 21, third round) ----------------------------
@@ -443,7 +472,11 @@ def contact_form_evidence(text: str, clear: str | None = None) -> tuple[str, str
     """(reason, words) for the contact forms of this module, on normalised `text`, or None.
     Links are looked for in `clear`, `deobfuscate(text)` (computed when not given)."""
     words = words_of(text)
-    found = payment(text, words) or call_or_messenger(text, words)
+    found = (
+        payment(text, words)
+        or call_or_messenger(text, words)
+        or market_or_payment(text, at_checkout)
+    )
     if found is not None:
         return f"{found[0]}: '{_short(found[1])}'", found[1]
     if (link := unknown_link(deobfuscate(text) if clear is None else clear)) is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Collection
 
 #: Characters of a message examined for contact and conduct flags: the head, where people write,
 #: and the tail, where spammers put their contact details. Text in between is not scanned; a
@@ -143,6 +144,36 @@ def unspace(text: str) -> str:
     return _SPACED.sub(lambda m: m.group().replace(" ", ""), text)
 
 
+#: A word that mixes letters with digits or "@"/"$" standing for letters: "l0ser", "sc4mmed",
+#: "burr0", "1d10t" (at least one letter and one such character).
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[^\W\d_])(?=[\w@$]*[\d@$])[\w@$]{3,20}(?![\w@$])")
+_HAS_LEET = re.compile(r"[^\W\d_][\d@$]|[\d@$][^\W\d_]")
+_DIGITISH = re.compile(r"[\d@$]")
+_UNLEET = str.maketrans("48390157@$", "abegoistas")
+
+
+def unleet(text: str) -> str:
+    """`text` (normalised) with the look-alike digits of mixed words read as letters: "u r a
+    l1ttle r4t" → "u r a little rat"; numbers, prices and dates stay as they are. A third
+    reading for the conduct rules' sentence forms, which match words as written."""
+    if text.isascii():
+        if len(text.encode().translate(None, b"0123456789@$")) == len(text):
+            return text  # no digit, "@" or "$": most lines (a C scan, faster than a regex)
+    elif _DIGITISH.search(text) is None:
+        return text
+    if _HAS_LEET.search(text) is None:
+        return text
+    return _LEET_WORD.sub(_unleet_word, text)
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    """The word with its look-alike digits read as letters, if that makes a word of letters
+    from at least two written ones ("r4t" → "rat"; "24h", "4k60", "a1" stay)."""
+    word = match.group()
+    read = word.translate(_UNLEET)
+    return read if read.isalpha() and sum(c.isalpha() for c in word) >= 2 else word
+
+
 def _fold_mixed_word(match: re.Match[str]) -> str:
     token = match.group()
     if token.isascii() or not any("a" <= c <= "z" for c in token):
@@ -203,8 +234,57 @@ def gate(*stems: str) -> re.Pattern[str]:
     position. A rule runs only when its gate finds a stem, so a gate must list a stem for every
     way its rule can match; `tests/domain/test_flags.py` checks gated against ungated results.
     """
-    unique = sorted({deaccent(stem) for stem in stems}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(stem) for stem in unique))
+    unique = frozenset(deaccent(stem) for stem in stems)
+    pattern = re.compile(_trie(unique))
+    _STEMS[pattern] = unique
+    return pattern
+
+
+#: The stems of each `gate`, for `any_gate`.
+_STEMS: dict[re.Pattern[str], frozenset[str]] = {}
+
+
+def any_gate(
+    *,
+    text: tuple[re.Pattern[str], ...] = (),
+    squashed: tuple[re.Pattern[str], ...] = (),
+    also: str = "",
+) -> re.Pattern[str]:
+    """One search of the squashed text that finds something whenever any of the `gate`s would:
+    those looked for in the `text` and those looked for in the `squashed` text (and `also`, a
+    pattern for the squashed text, for a gate that is not a list of stems).
+
+    A module asks it first and skips its gated rules when it finds nothing, which is what most
+    chat lines come to: one scan instead of one per gate. It is sound because `squash` maps each
+    character on its own (or drops it): a stem found in the text appears, squashed, in the
+    squashed text ("find you" as "findyou").
+    """
+    stems = {squash(stem) for one in text for stem in _STEMS[one]}
+    stems |= {stem for one in squashed for stem in _STEMS[one]}
+    if "" in stems:
+        return re.compile("")
+    return re.compile((f"{also}|" if also else "") + _trie(stems))
+
+
+def _trie(stems: Collection[str]) -> str:
+    """Regex source matching where any of `stems` starts, as a trie: "ab|ac" → "a(?:b|c)".
+
+    `re` tries the alternatives of a branch one after another at every position of the text;
+    sharing prefixes leaves one alternative per distinct first character (three to four times
+    faster on chat text, measured). A stem that has another stem as its prefix is dropped: the
+    shorter one already answers a search, which is all a gate is used for.
+    """
+    heads: dict[str, set[str]] = {}
+    for stem in stems:
+        heads.setdefault(stem[0], set()).add(stem[1:])
+    branches = []
+    for head, tails in sorted(heads.items()):
+        if "" in tails:
+            branches.append(re.escape(head))
+            continue
+        rest = _trie(tails)
+        branches.append(re.escape(head) + (f"(?:{rest})" if len(tails) > 1 else rest))
+    return "|".join(branches)
 
 
 _WORDS = re.compile(r"\w+")
@@ -231,25 +311,34 @@ class WordGate:
     rule runs only when its gate passes, so the words must cover every way the rule matches
     (`tests/domain/test_flags.py` checks gated against ungated results)."""
 
-    __slots__ = ("_exact", "_prefixes")
+    __slots__ = ("_ascii", "_exact", "_other", "_prefixes")
 
     def __init__(self, *stems: str) -> None:
         self._exact = frozenset(deaccent(s) for s in stems if not s.endswith("*"))
         self._prefixes = tuple(deaccent(s[:-1]) for s in stems if s.endswith("*"))
+        self._ascii = _prefix_search([p for p in self._prefixes if p.isascii()])
+        self._other = _prefix_search(list(self._prefixes))
 
     def __call__(self, words: frozenset[str], text: str) -> bool:
         """Whether any stem is among `words` (`words_of(text)`), or a prefix anywhere in
-        `text` (a substring test in C: a little wider than a word's start, which is safe)."""
+        `text` (a substring test, all prefixes in one scan: a little wider than a word's
+        start, which is safe; prefixes in other scripts are not looked for in ASCII text)."""
         if not self._exact.isdisjoint(words):
             return True
-        return any(prefix in text for prefix in self._prefixes)
+        search = self._ascii if text.isascii() else self._other
+        return search is not None and search(text) is not None
+
+
+def _prefix_search(prefixes: list[str]) -> Callable[[str], re.Match[str] | None] | None:
+    return re.compile(_trie(prefixes)).search if prefixes else None
 
 
 class GateSet:
     """Many `WordGate`s answered at once: which of them pass for a message, for one set
-    intersection and a dictionary look-up per matching word (instead of one call per gate)."""
+    intersection and a dictionary look-up per matching word (instead of one call per gate);
+    `any` answers whether one does, for a module to skip all its rules at once."""
 
-    __slots__ = ("_by_word", "_keys", "_prefixes")
+    __slots__ = ("_ascii", "_by_word", "_keys", "_prefixes", "_search", "_search_ascii")
 
     def __init__(self, gates: list[WordGate]) -> None:
         by_word: dict[str, set[int]] = {}
@@ -261,13 +350,23 @@ class GateSet:
         self._by_word = {stem: frozenset(ids) for stem, ids in by_word.items()}
         self._keys = frozenset(by_word)
         self._prefixes = tuple(prefixes)
+        self._ascii = tuple((prefix, index) for prefix, index in prefixes if prefix.isascii())
+        self._search = _prefix_search([prefix for prefix, _ in prefixes])
+        self._search_ascii = _prefix_search([prefix for prefix, _ in self._ascii])
 
     def passing(self, words: frozenset[str], text: str) -> set[int]:
         """The indexes of the gates that pass for `words` (`words_of(text)`) and `text`."""
         found: set[int] = set()
         for stem in words & self._keys:
             found |= self._by_word[stem]
-        for prefix, index in self._prefixes:
+        for prefix, index in self._ascii if text.isascii() else self._prefixes:
             if prefix in text:
                 found.add(index)
         return found
+
+    def any(self, words: frozenset[str], text: str) -> bool:
+        """Whether any of the gates passes (one set test and at most one scan)."""
+        if not self._keys.isdisjoint(words):
+            return True
+        search = self._search_ascii if text.isascii() else self._search
+        return search is not None and search(text) is not None
