@@ -2,7 +2,7 @@
 
     /work/venv/bin/python bench/run.py [--sizes 1000,1000000] [--smoke] [--reseed]
     /work/venv/bin/python bench/run.py --api-only [--smoke] [--api-workers 1,2]
-    /work/venv/bin/python bench/run.py --only big [--smoke]
+    /work/venv/bin/python bench/run.py --only big|import [--smoke]
 
 Stores are seeded once into `bench/.cache/N.db` with `mediator seed` (that run is the seed
 measurement; a cached store reports "cached" unless `--reseed`). Every measurement runs in a fresh
@@ -604,8 +604,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-only", action="store_true", help="only the API rows (bench/api.py)")
     parser.add_argument(
         "--only",
-        choices=["big"],
-        help="only these rows: big = the 10,000-message dispute (opened, scrolled, from the queue)",
+        choices=["big", "import"],
+        help="only these rows: big = the 10,000-message dispute (opened, scrolled, from the "
+        "queue); import = `mediator import` of 100,000 lines (5,000 with --smoke)",
     )
     parser.add_argument(
         "--api-workers",
@@ -624,8 +625,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     failed = False
-    if args.only == "big":
-        rows = measure_big_rows(args.smoke)
+    if args.only is not None:
+        if args.only == "big":
+            rows = measure_big_rows(args.smoke)
+        else:
+            rows = [measure_import(5_000 if args.smoke else 100_000)]
         header = [*machine(), f"took {time.perf_counter() - started:,.0f} s"]
         print("\n".join(header))
         print()
