@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from mediator.commands import KeyHelp
+from mediator.domain.text import visible
 from mediator.widgets._text import plain
 
 
@@ -31,12 +33,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(plain(f"Keys: {self.title_text}"), classes="dialog-title")
             with VerticalScroll(id="help-list"):
                 for item in self.keys:
-                    yield Static(
-                        Content.from_markup(
-                            "[b]$key[/b]  $what", key=f"{item.key:>14}", what=item.description
-                        ),
-                        classes="help-row",
-                    )
+                    yield Static(_row(item), classes="help-row")
             yield Static(
                 "ctrl+p opens the command palette: every action above is there by name, and"
                 " any dispute by its id, order title, buyer or seller.",
@@ -45,3 +42,16 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+#: The key column's width: a description that wraps goes on under its own first line.
+KEY_WIDTH = 14
+
+
+def _row(item: KeyHelp) -> Table:
+    """One key and what it does, as plain text (a key may come from the agent's keymap)."""
+    grid = Table.grid(padding=(0, 2), expand=True)  # two spaces between, none at the edges
+    grid.add_column(width=KEY_WIDTH, justify="right", no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(visible(item.key), style="bold"), Text(visible(item.description)))
+    return grid

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.widgets import Select, Static
@@ -25,6 +26,15 @@ from mediator.store.sql.engine import read_tx
 from mediator.store.sql.schema import messages
 from mediator.widgets.queue_table import QueueTable
 from tests.ui.conftest import NOW, example_disputes, settle, told, until
+
+
+def help_row_text(row: Static) -> str:
+    """A help row as it reads, on one line (a row is a two-column grid: key, description)."""
+    console = Console(width=400, color_system=None)
+    with console.capture() as captured:
+        console.print(row.content)
+    return " ".join(captured.get().split())
+
 
 SIZE = (160, 45)
 NOTE = "Carrier delay confirmed"
@@ -151,7 +161,7 @@ async def test_space_and_shift_arrows_select_rows_and_mark_them(tmp_path: Path) 
         # every key is in the help screen (and so in the palette: the same list)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
-        listed = " ".join(str(r.render()) for r in app.screen.query(".help-row"))
+        listed = " ".join(help_row_text(r) for r in app.screen.query(".help-row").results(Static))
         for words in ("Select the dispute under the cursor", "Extend the selection to the "
                       "next row", "Select every dispute matching", "Clear the selection",
                       "A bulk action on the selected disputes"):  # fmt: skip
