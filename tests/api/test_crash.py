@@ -84,7 +84,8 @@ class Killer(threading.Thread):
     (returning once it answers `/healthz`).
 
     The moment is a few random milliseconds later, except that the first kill, given
-    `first_moment`, happens when that returns instead (see `lost_answer`).
+    `first_moment`, happens when that returns instead (see `lost_answer`). A kill waits for at
+    least one write to finish after the previous restart, so no two kills land on one write.
     """
 
     def __init__(
@@ -103,8 +104,13 @@ class Killer(threading.Thread):
 
     def run(self) -> None:
         try:
+            last = -1
             for i, point in enumerate(self.points):
-                while self.progress() < point:
+                # and at least one write finished since the last restart: when catching the
+                # first moment took long, progress is past the next point already, and an
+                # immediate second kill would interrupt the same retried submit again (seen in
+                # CI under load: two kills, one submit retried)
+                while self.progress() < max(point, last + 1):
                     if self.stop.wait(0.001):
                         return
                 if i == 0 and self.first_moment is not None:
@@ -113,6 +119,7 @@ class Killer(threading.Thread):
                     time.sleep(self.rng.uniform(0, 0.01))
                 self.server.kill()
                 self.server.start()
+                last = self.progress()
         except BaseException as exc:  # reported by the test, not lost in the thread
             self.error = exc
 
