@@ -7,7 +7,7 @@ shown in chronological order with the chat).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -153,7 +153,7 @@ class TimelineWindow:
         """Older messages remain to be read."""
         return self.oldest is not None
 
-    def older(self, messages: Iterable[Message], *, complete: bool) -> list[TimelineEntry]:
+    def older(self, messages: Sequence[Message], *, complete: bool) -> list[TimelineEntry]:
         """The entries before those shown, once `messages` (the ones before `oldest`, oldest
         first) are read; `complete`: no message is older than them."""
         read = [message_entry(m) for m in messages]
@@ -161,7 +161,7 @@ class TimelineWindow:
             entries, self.held, self.oldest = [*read, *self.held], [], None
         else:
             cut = read[0].sort_key
-            self.oldest = (read[0].at, read[0].ref or "")
+            self.oldest = message_key(messages[0])
             entries = read + [e for e in self.held if e.sort_key >= cut]
             self.held = [e for e in self.held if e.sort_key < cut]
         entries.sort(key=lambda e: e.sort_key)
@@ -178,17 +178,12 @@ def windowed_timeline(
         return build_timeline(record, history), TimelineWindow(None, [])
     d = record.dispute
     shown = d.messages[len(d.messages) - record.window :] if record.window else ()
-    entries = build_timeline(
+    others = build_timeline(
         record.model_copy(update={"dispute": d.model_copy(update={"messages": ()})}), history
     )
-    if not shown:  # a windowed read of a dispute without messages
-        return entries, TimelineWindow(None, [])
-    first = message_entry(shown[0])
-    cut = first.sort_key
-    window = TimelineWindow(message_key(shown[0]), [e for e in entries if e.sort_key < cut])
-    newest = [*(message_entry(m) for m in shown), *(e for e in entries if e.sort_key >= cut)]
-    newest.sort(key=lambda e: e.sort_key)
-    return newest, window
+    # every other entry is held until the window it falls in is read: this one, to begin with
+    window = TimelineWindow(None, others)
+    return window.older(shown, complete=False), window
 
 
 def decision_entry(decision: Decision) -> TimelineEntry:
