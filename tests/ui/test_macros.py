@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, OptionList, RadioButton, Static, TextArea
 
 from mediator.app import MANUAL, MediatorApp
@@ -66,14 +67,20 @@ async def type_refund_then_apply_partial(
     amount.focus()
     amount.value = ""
     await pilot.press(*refund, "escape", "m")
-    await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker")
-    picker = app.screen
-    await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+    await both_macros_listed(app, pilot)
     await pilot.press(*"partial", "enter")
     await until(pilot, lambda: isinstance(app.screen, MacroPreview), "straight to preview")
     await pilot.press("enter")
     await until(pilot, lambda: app.screen is screen, "applied")
     await settle(app, pilot)
+
+
+async def both_macros_listed(app: MediatorApp, pilot: Pilot[Any]) -> Screen[Any]:
+    """After `m`: the macro picker, once it lists both of `team_macros`."""
+    await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker opens")
+    picker = app.screen
+    await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+    return picker
 
 
 def text_of(widget: Static) -> str:
@@ -92,9 +99,7 @@ async def test_a_macro_with_a_prompted_refund_is_checked_by_the_policy(
         form = screen.query_one(ResolutionForm)
         assert form.refund_typed() is None  # the form has no refund yet
         await pilot.press("t", "m")
-        await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker opens")
-        picker = app.screen
-        await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+        picker = await both_macros_listed(app, pilot)
         await pilot.press(*"refunds part")
         await until(pilot, lambda: picker.query_one(OptionList).option_count == 1, "narrowed")
         await pilot.press("enter")
@@ -156,9 +161,7 @@ async def test_a_note_macro_opens_the_note_dialog_prefilled(
         assert screen.record is not None
         title = screen.record.dispute.order.title
         await pilot.press("t", "m")
-        await until(pilot, lambda: isinstance(app.screen, MacroPicker), "the picker opens")
-        picker = app.screen
-        await until(pilot, lambda: picker.query_one(OptionList).option_count == 2, "macros")
+        await both_macros_listed(app, pilot)
         await pilot.press(*"carrier", "enter")
         await until(pilot, lambda: isinstance(app.screen, MacroPreview), "the preview")
         await pilot.press("enter")
