@@ -4,6 +4,7 @@ the one-process path (rows, search index, flags, decisions, audit), all or nothi
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from mediator import bulk, cli
 from mediator.domain import Dispute
 from mediator.importer import parse_lines
-from mediator.seed import generate, generate_decided
+from mediator.seed import generate, generate_decided, generator
 from mediator.store import StoreError
 from mediator.store.sql import SqlStore
 from mediator.store.sql.prepared import Prepared, prepare
@@ -32,6 +33,7 @@ def workers_even_for_small_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "SEED_PROCESS_MIN", 0)
     monkeypatch.setattr(bulk, "LINES_PER_TASK", 37)  # tasks that end mid-batch
     monkeypatch.setattr(bulk, "SEED_CHUNK", 41)
+    monkeypatch.setattr(generator, "STREAM", 50)  # streams that end mid-chunk, and mid-batch
 
 
 def contents(url: str) -> dict[str, object]:
@@ -73,6 +75,78 @@ def test_a_seed_writes_what_the_one_process_path_writes(
     assert len(got["audit"]) == 3  # type: ignore[arg-type]
     flagged = [row for row in got["disputes"] if row.flagged_count]  # type: ignore[attr-defined]
     assert flagged  # the flag scan ran (in the writer, for a seed)
+
+
+def seed(url: str, *args: str) -> int:
+    return cli.main(["seed", "--disputes", "260", "--seed", "3", "--now", NOW_ARG, "--store", url,
+                     *args])  # fmt: skip
+
+
+def test_a_seed_is_the_same_whatever_the_number_of_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six streams (the last one short) from one, two and four generating processes, and from
+    this process alone: the same rows, byte for byte."""
+    monkeypatch.setattr(cli, "SEED_BATCH", 100)
+    urls = []
+    for processes in (1, 2, 4, 0):
+        monkeypatch.setattr(bulk, "workers", lambda k=processes: k)
+        if processes == 0:  # below SEED_PROCESS_MIN: generated in this process
+            monkeypatch.setattr(bulk, "SEED_PROCESS_MIN", 10_000)
+        urls.append(f"sqlite:///{tmp_path / f'{processes}.db'}")
+        assert seed(urls[-1], "--resolved-share", "0.3") == 0
+    first, *others = (contents(url) for url in urls)
+    assert len(first["disputes"]) == 260  # type: ignore[arg-type]
+    assert len(first["decisions"]) > 50  # type: ignore[arg-type]
+    for other in others:
+        assert other == first
+
+
+def test_the_feed_gives_the_streams_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SeedFeed.pairs` from three processes is `generate_decided`'s disputes made ready."""
+    monkeypatch.setattr(generator, "STREAM", 7)
+    want = [(prepare(d, sqlite=True), r) for d, r in generate_decided(95, seed=2, now=NOW)]
+    feed = bulk.SeedFeed(95, seed=2, now=NOW, resolved_share=None, sqlite=True, processes=3)
+    with feed:
+        got = list(feed.pairs())
+    assert got == want
+
+
+def test_a_generating_process_that_dies_fails_the_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generating process killed mid-way (here: it exits): the writer says so instead of
+    waiting for it, and the transaction is rolled back."""
+
+    def prepare_or_die(d: Dispute, **kwargs: Any) -> Prepared:
+        if d.id == "D-100151":  # stream 3: the second process's
+            os._exit(3)
+        return prepare(d, **kwargs)
+
+    monkeypatch.setattr(bulk, "prepare", prepare_or_die)  # before the processes are forked
+    monkeypatch.setattr(bulk, "workers", lambda: 2)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
+        seed(url)
+    with SqlStore.open(url) as store:
+        assert store.count_disputes() == 0
+
+
+def test_an_error_in_a_generating_process_fails_the_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def prepare_or_refuse(d: Dispute, **kwargs: Any) -> Prepared:
+        if d.id == "D-100201":
+            raise StoreError(f"{d.id}: refused")
+        return prepare(d, **kwargs)
+
+    monkeypatch.setattr(bulk, "prepare", prepare_or_refuse)
+    monkeypatch.setattr(bulk, "workers", lambda: 2)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    assert seed(url) == cli.EXIT_ERROR
+    assert "nothing was written: D-100201: refused" in capsys.readouterr().err
+    with SqlStore.open(url) as store:
+        assert store.count_disputes() == 0
 
 
 def test_an_import_writes_what_the_one_process_path_writes(

@@ -27,7 +27,8 @@ from mediator.domain import (
 )
 from mediator.domain.money import minor_units
 from mediator.importer import parse_lines
-from mediator.seed import generate, generate_decided
+from mediator.seed import generate, generate_decided, stream_decided, stream_size, streams
+from mediator.seed.generator import STREAM
 from mediator.seed.hostile import LONG_LINE
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -61,21 +62,50 @@ def test_same_inputs_give_identical_json() -> None:
     assert first == second
 
 
-#: sha256 of `generate_decided(1200, seed=7, now=NOW)` as JSON Lines, disputes and decisions, with
-#: the usual mix and with 30 % resolved: what the generator gave before issue 18 made it faster
-#: (issue 22: the defective flag only on delivered goods refunded, where the policy counts it).
-GOLDEN = "5ade87fe68bb43f3cd8531535a2517eb7e2c575e609400928cd62eb423fa5762"
+#: sha256 of `generate_decided(n, seed=7, now=NOW)` as JSON Lines, disputes and decisions, with
+#: the usual mix and with 30 % resolved. 1,000 disputes (stream 0): what the one random sequence
+#: gave before issue 18 split it into streams and made it faster (issue 22: the defective flag
+#: only on delivered goods refunded, where the policy counts it). 1,200 disputes: changed on
+#: purpose by the streams (issue 18): disputes 1,000 to 1,199 are stream 1's, from its own seed.
+GOLDEN = {
+    1000: "1a22a7d3e0eac455d79056db4709851b0858e0c66c0198c4bb0f62ebff65a29b",
+    1200: "1eabcb40227d80bb69fdead6ce3e1fa5cb5a4ad84dff5a78e69115cb8f1c9d1e",
+}
 
 
-def test_the_generated_data_is_byte_for_byte_what_it_was() -> None:
+@pytest.mark.parametrize("n", sorted(GOLDEN))
+def test_the_generated_data_is_byte_for_byte_what_it_was(n: int) -> None:
     """A faster generator must not change what it generates (issue 18)."""
+    assert STREAM == 1000  # the streams are part of what is generated
     digest = hashlib.sha256()
     for share in (None, 0.3):
-        for d, r in generate_decided(1200, seed=7, now=NOW, resolved_share=share):
+        for d, r in generate_decided(n, seed=7, now=NOW, resolved_share=share):
             digest.update(d.model_dump_json().encode() + b"\n")
             if r is not None:
                 digest.update(r.model_dump_json().encode() + b"\n")
-    assert digest.hexdigest() == GOLDEN
+    assert digest.hexdigest() == GOLDEN[n]
+
+
+def test_a_stream_is_made_without_the_others() -> None:
+    """Stream by stream, in any order, gives `generate_decided`'s disputes and decisions."""
+    n = 2 * STREAM + 37
+    assert streams(n) == 3 and stream_size(n, 2) == 37 and stream_size(n, 3) == 0
+    whole = [
+        (d.model_dump_json(), r and r.model_dump_json())
+        for d, r in generate_decided(n, seed=5, now=NOW, resolved_share=0.3)
+    ]
+    parts = {
+        stream: [
+            (d.model_dump_json(), r and r.model_dump_json())
+            for d, r in stream_decided(n, stream, seed=5, now=NOW, resolved_share=0.3)
+        ]
+        for stream in (2, 0, 1)
+    }
+    assert [len(parts[s]) for s in range(3)] == [STREAM, STREAM, 37]
+    assert parts[0] + parts[1] + parts[2] == whole
+    assert [d for d, _ in whole] == [
+        d.model_dump_json() for d in generate(n, seed=5, now=NOW, resolved_share=0.3)
+    ]
 
 
 def test_a_different_seed_or_now_gives_different_data() -> None:
@@ -99,6 +129,26 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="negative"):
         list(generate(-1, seed=1, now=NOW))
     assert list(generate(0, seed=1, now=NOW)) == []
+
+
+def test_a_later_stream_keeps_the_mix() -> None:
+    """Stream 1 (its own seed) is as valid and as mixed as stream 0: every reason, status,
+    kind, channel, cause and request; a full queue; hostile text and off-platform contact."""
+    ds = [d for d, _ in stream_decided(2 * STREAM, 1, seed=7, now=NOW)]
+    assert [d.id for d in ds[:1]] == [f"D-{100_001 + STREAM}"] and len(ds) == STREAM
+    for d in ds:
+        assert consistency_errors(d) == [], d.id
+    assert {d.reason for d in ds} == set(Reason)
+    assert {d.status for d in ds} == set(Status) - {Status.AWAITING_REVIEW}
+    assert {d.order.kind for d in ds} == set(OrderKind)
+    assert {m.channel for d in ds for m in d.messages} == set(Channel)
+    assert {d.escalation_cause for d in ds} == {*EscalationCause, None}
+    assert {d.buyer_request for d in ds} == {*BuyerRequest, None}
+    assert 0.6 < sum(d.status in QUEUE_STATUSES for d in ds) / len(ds) < 0.9
+    text = all_text(tuple(ds))
+    for needle in HOSTILE:
+        assert needle in text, repr(needle)
+    assert "discord" in text.lower() and "telegram" in text.lower()
 
 
 # --- validity --------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 """Deterministic demo disputes: same (n, seed, now) → the same disputes, byte for byte.
 
-All randomness comes from one `random.Random(seed)`; no wall clock, no uuid, no global state.
-Work per dispute is constant apart from its messages (no lookups that grow with n).
+The disputes come in streams of `STREAM` (dispute i is in stream i // STREAM), each with its own
+`random.Random` seeded from (seed, stream): stream 0 from `seed` alone, as the one sequence
+before issue 18 was, so seeds of up to `STREAM` disputes are what they were. Streams do not
+depend on each other, so `bulk.SeedFeed` generates them in several processes (issue 18); the
+output does not depend on how many. No wall clock, no uuid, no global state. Work per dispute is
+constant apart from its messages (no lookups that grow with n).
 `generate_decided` adds each resolved dispute's decision (`seed.decisions`), from randomness of
 its own: the disputes are the same with or without their decisions.
 """
@@ -78,6 +82,21 @@ _KIND_PICK = {
 }
 
 
+#: Disputes per random stream. Part of what a seed generates: changing it changes the disputes
+#: of every seed larger than it.
+STREAM = 1000
+
+
+def streams(n: int) -> int:
+    """How many streams `n` disputes take."""
+    return -(-n // STREAM)
+
+
+def stream_size(n: int, stream: int) -> int:
+    """How many of `n` disputes stream `stream` holds."""
+    return max(0, min(STREAM, n - stream * STREAM))
+
+
 def generate(
     n: int, *, seed: int, now: datetime, resolved_share: float | None = None
 ) -> Iterator[Dispute]:
@@ -87,8 +106,9 @@ def generate(
     of issue 17 wants 30 %), the others keeping their proportions; None: the usual mix (9 %).
     """
     gen = _Generator(n=n, seed=seed, now=now, resolved_share=resolved_share)
-    for index in range(n):
-        yield gen.dispute(index)[0]
+    for stream in range(streams(n)):
+        for dispute, _ in gen.stream(stream):
+            yield dispute
 
 
 def generate_decided(
@@ -97,14 +117,34 @@ def generate_decided(
     """`generate`'s disputes, each resolved one with its standing decision (None for the rest),
     written when the dispute was resolved."""
     gen = _Generator(n=n, seed=seed, now=now, resolved_share=resolved_share)
-    for index in range(n):
-        dispute, end = gen.dispute(index)
+    for stream in range(streams(n)):
+        yield from _decided(gen, stream)
+
+
+def stream_decided(
+    n: int, stream: int, *, seed: int, now: datetime, resolved_share: float | None = None
+) -> Iterator[tuple[Dispute, Decision | None]]:
+    """The disputes of `generate_decided(n, …)` in stream `stream` (`stream_size` of them, from
+    index `stream * STREAM`), with their decisions: made without the other streams."""
+    gen = _Generator(n=n, seed=seed, now=now, resolved_share=resolved_share)
+    return _decided(gen, stream)
+
+
+def _decided(gen: _Generator, stream: int) -> Iterator[tuple[Dispute, Decision | None]]:
+    seed = gen.seed
+    for dispute, end in gen.stream(stream):
         decision = None
         if dispute.status is _S.RESOLVED:
             decision = decide(
                 dispute, resolved_at=gen.now + timedelta(seconds=end), now=gen.now, seed=seed
             )
         yield dispute, decision
+
+
+def _stream_rng(seed: int, stream: int) -> random.Random:
+    """Stream 0 draws from `Random(seed)`, the one sequence of the generator before streams;
+    the others from a string of (seed, stream), which `random` hashes with SHA-512."""
+    return random.Random(seed if stream == 0 else f"{seed}/stream {stream}")
 
 
 class _Generator:
@@ -116,11 +156,19 @@ class _Generator:
         if resolved_share is not None and not 0 <= resolved_share <= 1:
             raise ValueError("resolved_share must be between 0 and 1")
         self.n = n
+        self.seed = seed
         self.resolved_share = resolved_share
         self.rng = random.Random(seed)
         self.now = now.astimezone(UTC).replace(microsecond=0)
         self.buyers = max(10, n // 2)
         self.sellers = max(3, n // 60 + 3)  # per kind of order
+
+    def stream(self, stream: int) -> Iterator[tuple[Dispute, int]]:
+        """Each dispute of stream `stream` with when activity on it ended (`dispute`)."""
+        self.rng = _stream_rng(self.seed, stream)
+        first = stream * STREAM
+        for index in range(first, first + stream_size(self.n, stream)):
+            yield self.dispute(index)
 
     def at(self, offset: int | None) -> datetime | None:
         return None if offset is None else self.now + timedelta(seconds=offset)
