@@ -36,6 +36,7 @@ from mediator.domain import (
 )
 from mediator.domain.money import minor_units
 from mediator.seed import hostile, pieces, vocab
+from mediator.seed.build import built
 from mediator.seed.chat import DAY, HOUR, MINUTE, ChatPlan, Line, conversation
 from mediator.seed.decisions import decide
 from mediator.seed.rand import Weighted, between, pick
@@ -265,12 +266,14 @@ class _Generator:
         lines.sort(key=_first)
         item_base = (DISPUTE_BASE + number) * ITEMS_PER_DISPUTE
         messages = tuple(
-            Message(
+            built(
+                Message,
                 id=f"M-{item_base + position}",
                 channel=channel,
                 author=author,
                 sent_at=self.now + timedelta(seconds=t),
                 body=body,
+                author_name=None,
             )
             for position, (t, channel, author, body) in enumerate(lines, start=1)
         )
@@ -296,7 +299,8 @@ class _Generator:
         extra: dict[str, Any] = {}
         if rng.random() < 0.08:
             extra = {"source": "igitems", "region": pick(rng, ("EU", "NA", "ASIA", "LATAM"))}
-        dispute = Dispute(
+        dispute = built(
+            Dispute,
             id=f"D-{DISPUTE_BASE + number}",
             revision=revision,
             reason=reason,
@@ -308,7 +312,8 @@ class _Generator:
             buyer_request_amount=None
             if request_minor is None
             else pieces.amount(request_minor, places),
-            order=Order(
+            order=built(
+                Order,
                 id=f"O-{ORDER_BASE + number}",
                 kind=kind,
                 title=title,
@@ -321,8 +326,8 @@ class _Generator:
                 confirmed_at=self.at(confirmed),
                 paid_out_at=self.at(paid_out),
             ),
-            buyer=Party(id=buyer_id, name=buyer_name),
-            seller=Seller(id=seller_id, name=seller_name, trust_level=trust),
+            buyer=built(Party, id=buyer_id, name=buyer_name),
+            seller=built(Seller, id=seller_id, name=seller_name, trust_level=trust),
             messages=messages,
             evidence=evidence,
             extra=extra,
@@ -370,7 +375,8 @@ class _Generator:
                 if rng.random() < 0.4:
                     sha = f"{rng.getrandbits(256):064x}"
             items.append(
-                Evidence(
+                built(
+                    Evidence,
                     id=eid,
                     kind=ev_kind,
                     submitted_by=by,
@@ -386,7 +392,8 @@ class _Generator:
         self, evidence: tuple[Evidence, ...], item_base: int, text: str, opened: int
     ) -> tuple[Evidence, ...]:
         eid = f"E-{item_base + len(evidence) + 1}"
-        item = Evidence(
+        item = built(
+            Evidence,
             id=eid,
             kind=_E.SCREENSHOT,
             submitted_by=Actor.BUYER,
