@@ -17,7 +17,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -150,7 +150,9 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--selected { color: $accent; text-style: bold; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    #: The highlighted row's index in `rows`. Not a repainting reactive: `watch_cursor` repaints
+    #: the two lines that change (a repaint of every line was most of a cursor key's frame).
+    cursor: var[int] = var(0, always_update=True, init=False)
 
     class NeedRows(Message):
         """The table wants more rows: after `after`, before `before`, or a fresh window."""
@@ -217,6 +219,10 @@ class QueueTable(Widget, can_focus=True):
         self.top = 0
         self._painted_top = 0  # `top` when the whole table was last refreshed
         self._line_cache: dict[tuple[object, ...], Strip] = {}
+        #: The styles a frame paints with (`render_lines`), and the columns laid out for a
+        #: width: each cost more than a cached line when read per line.
+        self._paint = _Paint(Style(), {}, ())
+        self._layouts: dict[tuple[object, ...], list[tuple[Column, int]]] = {}
         self.now = now
         self._pending: set[str] = set()
         #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
@@ -275,6 +281,7 @@ class QueueTable(Widget, can_focus=True):
             )
         self.top = max(0, index - self._body_height() // 2) if keep or at_end else 0
         self._move_to(max(0, index))
+        self._refresh_all()  # new rows: every line may change, even with the view not scrolled
 
     def extend(self, page: QueuePage, *, after: bool) -> None:
         """Add a page read after the last row (`after=True`) or before the first."""
@@ -460,6 +467,15 @@ class QueueTable(Widget, can_focus=True):
 
     # ----- rendering --------------------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[Column, int]]:
+        key = (width, self.columns, self.sort)
+        layout = self._layouts.get(key)
+        if layout is None:
+            if len(self._layouts) > 16:
+                self._layouts.clear()
+            layout = self._layouts[key] = self._lay_out(width)
+        return layout
+
+    def _lay_out(self, width: int) -> list[tuple[Column, int]]:
         columns = list(self.columns)
 
         def fixed(cols: list[Column]) -> int:
@@ -502,18 +518,27 @@ class QueueTable(Widget, can_focus=True):
             "Order": row.order_title,
         }
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = self._paint.now(self)
+        return super().render_lines(crop)
+
+    def _style(self, name: str) -> Style:
+        return self._paint.components[name]
+
     def render_line(self, y: int) -> Strip:
+        if not self._paint.sources:  # a line asked for outside a frame's `render_lines`
+            self._paint = self._paint.now(self)
         width = self.size.width
-        base = self.rich_style
+        base = self._paint.base
         layout = self._layout(width)
         if y == 0:
-            style = self.get_component_rich_style("queue-table--header")
+            style = self._style("queue-table--header")
             text = " ".join(_fit(self._title(c, w), w, c.right) for c, w in layout)
             return Strip([Segment(_fit(text, width, False), style)], width)
         index = self.top + y - 1
         if index >= len(self.rows):
             if not self.rows and 1 <= y <= len(self.empty):
-                dim = self.get_component_rich_style("queue-table--dim")
+                dim = self._style("queue-table--dim")
                 line = "  " + self.empty[y - 1]
                 return Strip([Segment(_fit(line, width, False), dim)], width)
             return Strip.blank(width, base)
@@ -521,7 +546,7 @@ class QueueTable(Widget, can_focus=True):
         # A row's line depends only on these; cursor moves and repaints reuse it.
         key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
                row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
-               self.has_focus, base, row.id in self.selection)  # fmt: skip
+               self.has_focus, self._paint, row.id in self.selection)  # fmt: skip
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -541,30 +566,22 @@ class QueueTable(Widget, can_focus=True):
         if row.deadline_rule is None:
             pass  # nothing is running: resolved, closed
         elif left <= timedelta(0):
-            urgency = self.get_component_rich_style("queue-table--overdue")
+            urgency = self._style("queue-table--overdue")
         elif left <= timedelta(hours=4):
-            urgency = self.get_component_rich_style("queue-table--late")
-        flag_style = self.get_component_rich_style("queue-table--flagged")
+            urgency = self._style("queue-table--late")
+        flag_style = self._style("queue-table--flagged")
         status_style = (
-            self.get_component_rich_style("queue-table--awaiting")
-            if row.status == "awaiting_info"
-            else Style()
+            self._style("queue-table--awaiting") if row.status == "awaiting_info" else Style()
         )
         claim_style = Style()
         if row.returned_to is not None and row.returned_to == self.agent:
-            claim_style = self.get_component_rich_style("queue-table--returned")
+            claim_style = self._style("queue-table--returned")
         elif row.claimed_by is not None:
             mine = row.claimed_by == self.agent
-            claim_style = self.get_component_rich_style(
-                "queue-table--mine" if mine else "queue-table--claimed"
-            )
-        cursor = (
-            self.get_component_rich_style("queue-table--cursor")
-            if index == self.cursor
-            else Style()
-        )
+            claim_style = self._style("queue-table--mine" if mine else "queue-table--claimed")
+        cursor = self._style("queue-table--cursor") if index == self.cursor else Style()
         selected = row.id in self.selection
-        picked = self.get_component_rich_style("queue-table--selected") if selected else Style()
+        picked = self._style("queue-table--selected") if selected else Style()
         for i, (column, w) in enumerate(layout):
             style = (
                 urgency
@@ -585,6 +602,33 @@ class QueueTable(Widget, can_focus=True):
             mark = "●" if i == 0 and selected else " "
             segments.append(Segment(mark, base + picked + cursor))
         return Strip(segments).crop_extend(0, width, base + cursor)
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
+class _Paint:
+    """The table's Rich style and its component classes' styles, read once a frame. Textual
+    clears its own cache of component styles on every `refresh()`, and `rich_style` walks the
+    ancestors: read per line, they were most of a row's cost."""
+
+    base: Style
+    components: dict[str, Style]
+    #: What `components` was read from: the component classes' style objects, which Textual
+    #: makes anew whenever it applies the CSS to the table (a theme, a pseudo-class such as
+    #: :focus). Private to Textual (pinned in pyproject.toml); `get_component_styles` copies.
+    sources: tuple[object, ...]
+
+    def now(self, table: QueueTable) -> _Paint:
+        """This frame's styles: `self` again if nothing they come from has changed."""
+        names = sorted(table.COMPONENT_CLASSES)
+        sources = tuple(table._component_styles.get(name) for name in names)
+        base = table.rich_style
+        same = len(sources) == len(self.sources) and all(
+            a is b for a, b in zip(sources, self.sources, strict=True)
+        )
+        if same and base == self.base:
+            return self
+        components = {name: table.get_component_rich_style(name) for name in names}
+        return _Paint(base, components, sources)
 
 
 def _fit(text: str, width: int, right: bool) -> str:
