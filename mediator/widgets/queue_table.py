@@ -31,7 +31,8 @@ from mediator.widgets._text import cell, duration, local_time
 WINDOW_MAX = 600
 #: Rendered row lines kept for reuse (a screenful is ~50).
 LINE_CACHE = 1_000
-#: Ask for more rows when the cursor comes this close to an edge of the window.
+#: Ask for more rows when the cursor comes this close to an edge of the window (or two screens,
+#: if more): the next page is read before a page key reaches it.
 PREFETCH_MARGIN = 40
 
 
@@ -167,11 +168,13 @@ class QueueTable(Widget, can_focus=True):
             self.from_end = from_end
 
     class Highlighted(Message):
-        """The cursor moved to `row`."""
+        """The cursor moved to `row`; `by_agent`: by a key, a click or the wheel (not because
+        the rows were replaced)."""
 
-        def __init__(self, row: QueueRow | None) -> None:
+        def __init__(self, row: QueueRow | None, *, by_agent: bool = False) -> None:
             super().__init__()
             self.row = row
+            self.by_agent = by_agent
 
     class HeaderClicked(Message):
         """The agent clicked a column's title: `sort` is its order (None: not one)."""
@@ -225,6 +228,9 @@ class QueueTable(Widget, can_focus=True):
         self._layouts: dict[tuple[object, ...], list[tuple[Column, int]]] = {}
         self.now = now
         self._pending: set[str] = set()
+        #: Rows a key asked to move past the window's edge while the next page was being read
+        #: (negative: upwards): the move is finished when the page comes (`extend`).
+        self._owed = 0
         #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
         self.sort = SortKey.DUE
         self.descending = False
@@ -273,6 +279,7 @@ class QueueTable(Widget, can_focus=True):
         self.rows = list(page.rows)
         self.has_before, self.has_after = page.has_before, page.has_after
         self._pending.clear()
+        self._owed = 0
         index = len(self.rows) - 1 if at_end else 0
         if keep is not None:
             index = next(
@@ -284,7 +291,10 @@ class QueueTable(Widget, can_focus=True):
         self._refresh_all()  # new rows: every line may change, even with the view not scrolled
 
     def extend(self, page: QueuePage, *, after: bool) -> None:
-        """Add a page read after the last row (`after=True`) or before the first."""
+        """Add a page read after the last row (`after=True`) or before the first. The lines on
+        screen are repainted only if they change (a page read ahead of the cursor adds rows out
+        of sight); a move that waited for the page is finished."""
+        shown = self._shown()
         if after:
             self._pending.discard("after")
             known = {r.id for r in self.rows[-len(page.rows) :]} if page.rows else set()
@@ -295,7 +305,7 @@ class QueueTable(Widget, can_focus=True):
                 del self.rows[:overflow]
                 self.top = max(0, self.top - overflow)
                 self.has_before = True
-                self.cursor = max(0, self.cursor - overflow)
+                self.set_reactive(QueueTable.cursor, max(0, self.cursor - overflow))
         else:
             self._pending.discard("before")
             first = self.key_of(self.rows[0]) if self.rows else None
@@ -303,12 +313,22 @@ class QueueTable(Widget, can_focus=True):
             self.rows[:0] = new
             self.has_before = page.has_before
             self.top += len(new)
-            self.cursor += len(new)
+            self.set_reactive(QueueTable.cursor, self.cursor + len(new))
             overflow = len(self.rows) - WINDOW_MAX
             if overflow > 0:
                 del self.rows[-overflow:]
                 self.has_after = True
-        self._refresh_all()
+        if self._shown() != shown:
+            self._refresh_all()
+        else:
+            self._painted_top = self.top  # the same rows at the same places
+        owed, self._owed = self._owed, 0
+        if owed and (owed > 0) == after:
+            self._move_by(owed, by_agent=True)
+
+    def _shown(self) -> tuple[str, ...]:
+        """The ids of the rows on screen, top to bottom."""
+        return tuple(r.id for r in self.rows[self.top : self.top + self._body_height()])
 
     @property
     def current(self) -> QueueRow | None:
@@ -349,7 +369,7 @@ class QueueTable(Widget, can_focus=True):
         if row is None:
             return
         self.selection.setdefault(row.id, None)
-        self._move_to(self.cursor + delta)
+        self._move_to(self.cursor + delta, by_agent=True)
         if (moved := self.current) is not None:
             self.selection.setdefault(moved.id, None)
         self.selected_everything = False
@@ -373,10 +393,24 @@ class QueueTable(Widget, can_focus=True):
     def _body_height(self) -> int:
         return max(1, self.size.height - 1)
 
-    def _move_to(self, index: int) -> None:
+    def _move_by(self, delta: int, *, by_agent: bool) -> None:
+        """Move the cursor `delta` rows from where the keys so far put it (a move still waiting
+        for rows counts); past an edge of the window that has rows beyond it, the rest of the
+        move waits for them."""
+        target = self.cursor + self._owed + delta
+        last = len(self.rows) - 1
+        if target > last and self.has_after:
+            self._owed = target - last
+        elif target < 0 and self.has_before:
+            self._owed = target
+        else:
+            self._owed = 0
+        self._move_to(target, by_agent=by_agent)
+
+    def _move_to(self, index: int, *, by_agent: bool = False) -> None:
         if not self.rows:
             self.cursor = 0
-            self.post_message(self.Highlighted(None))
+            self.post_message(self.Highlighted(None, by_agent=by_agent))
             self._refresh_all()
             return
         index = max(0, min(index, len(self.rows) - 1))
@@ -386,35 +420,41 @@ class QueueTable(Widget, can_focus=True):
         elif index >= self.top + height:
             self.top = index - height + 1
         self.cursor = index
-        self._prefetch()
-        self.post_message(self.Highlighted(self.rows[index]))
+        # once this key's frame is drawn: a read started now would share the GIL with it
+        self.call_after_refresh(self._prefetch)
+        self.post_message(self.Highlighted(self.rows[index], by_agent=by_agent))
 
     def _prefetch(self) -> None:
-        near_end = self.cursor >= len(self.rows) - PREFETCH_MARGIN
+        if not self.rows:
+            return
+        margin = max(PREFETCH_MARGIN, 2 * self._body_height())
+        near_end = self.cursor >= len(self.rows) - margin
         if self.has_after and "after" not in self._pending and near_end:
             self._pending.add("after")
             self.post_message(self.NeedRows(after=self.key_of(self.rows[-1])))
-        if self.has_before and "before" not in self._pending and self.cursor < PREFETCH_MARGIN:
+        if self.has_before and "before" not in self._pending and self.cursor < margin:
             self._pending.add("before")
             self.post_message(self.NeedRows(before=self.key_of(self.rows[0])))
 
     def action_cursor(self, delta: int) -> None:
-        self._move_to(self.cursor + delta)
+        self._move_by(delta, by_agent=True)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self.cursor + direction * self._body_height())
+        self._move_by(direction * self._body_height(), by_agent=True)
 
     def action_jump_start(self) -> None:
+        self._owed = 0
         if self.has_before:
             self.post_message(self.NeedRows())
         else:
-            self._move_to(0)
+            self._move_to(0, by_agent=True)
 
     def action_jump_end(self) -> None:
+        self._owed = 0
         if self.has_after:
             self.post_message(self.NeedRows(from_end=True))
         else:
-            self._move_to(len(self.rows) - 1)
+            self._move_to(len(self.rows) - 1, by_agent=True)
 
     def action_select(self) -> None:
         if (row := self.current) is not None:
@@ -431,17 +471,17 @@ class QueueTable(Widget, can_focus=True):
         if event.y >= 1:
             index = self.top + event.y - 1
             if index < len(self.rows):
-                self._move_to(index)
+                self._move_to(index, by_agent=True)
                 if event.chain >= 2:
                     self.action_select()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        self._move_to(self.cursor + 3)
+        self._move_by(3, by_agent=True)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        self._move_to(self.cursor - 3)
+        self._move_by(-3, by_agent=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self._move_to(self.cursor)

@@ -4,14 +4,20 @@ the store's rows in order, and a change in the store while they are held is not 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from mediator.app import MANUAL, MediatorApp
 from mediator.clock import FrozenClock
-from mediator.domain.queue import QueueQuery
+from mediator.domain.queue import QueuePage, QueueQuery
+from mediator.screens.queue import QueueScreen
 from mediator.store.sql import SqlStore
 from mediator.widgets.queue_table import QueueTable
 
@@ -19,6 +25,8 @@ from .conftest import NOW, make_store, settle
 from .terminal_mirror import Mirror
 
 SIZE = (120, 30)
+#: The change feed followed, its bursts gathered for 50 ms; no other timer.
+LIVE = dataclasses.replace(MANUAL, live=0.05)
 
 
 @pytest.fixture
@@ -82,3 +90,102 @@ async def test_the_terminal_shows_the_rows_after_every_key(big: SqlStore) -> Non
         await pilot.press("backspace")
         await settle(app, pilot)
         shown_ok(mirror, table)
+
+
+class HeldPages:
+    """The store's reads of the rows after or before a key held back until `gate` is set (a
+    slow store): keys typed meanwhile run past the window's edge."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def queue_page(self, query: QueueQuery, **kwargs: Any) -> QueuePage:
+        page = await SqlStore.queue_page(self.store, query, **kwargs)
+        if kwargs.get("after") is not None or kwargs.get("before") is not None:
+            await self.gate.wait()
+        return page
+
+
+async def test_page_keys_typed_faster_than_the_reads_are_not_lost(big: SqlStore) -> None:
+    """Page down nine times while the pages past the window are still being read: each move
+    past the window's end is finished when its page comes."""
+    held = HeldPages(big)
+    big.queue_page = held.queue_page  # type: ignore[method-assign]
+    app = MediatorApp(big, clock=FrozenClock(NOW), agent="agent.test", every=MANUAL)
+    order = queue_ids(big)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        height = table.size.height - 1
+        held.gate.clear()
+        await pilot.press(*["pagedown"] * 9)
+        assert len(table.rows) == 120 and table.cursor == 119  # at the window's end, waiting
+        held.gate.set()
+        await settle(app, pilot)
+        assert table.current is not None and table.current.id == order[9 * height]
+        held.gate.clear()
+        await pilot.press(*["pageup"] * 8, *["down"] * 3)
+        held.gate.set()
+        await settle(app, pilot)
+        assert table.current is not None and table.current.id == order[height + 3]
+
+
+async def eventually(app: MediatorApp, pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    """Until `condition` holds: the change feed polls the file in wall-clock time."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the change never reached the queue"
+        await pilot.pause(0.02)
+    await settle(app, pilot)
+
+
+async def test_a_change_in_the_store_is_not_hidden_by_pages_read_ahead(
+    big: SqlStore, tmp_path: Path
+) -> None:
+    """The last page (read ahead for End) and a filter's first page and count (for a
+    backspace) are held until the data changes: a colleague's claim, seen on the change
+    feed, shows on End and on the filter typed again."""
+    app = MediatorApp(big, clock=FrozenClock(NOW), agent="agent.test", every=LIVE)
+    colleague = SqlStore.open(f"sqlite:///{tmp_path / 'keys.db'}")
+    order = queue_ids(big)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            table = screen.query_one(QueueTable)
+            await pilot.press("down")  # the agent moves: both ends are read ahead
+            await settle(app, pilot)
+            await pilot.press("end")  # shown from the page held: no read
+            await settle(app, pilot)
+            assert table.current is not None and table.current.id == order[-1]
+            assert table.current.claimed_by is None
+            await pilot.press("home")
+            await settle(app, pilot)
+
+            word = table.rows[5].buyer_name.split()[0]
+            await pilot.press("slash", *word)
+            await settle(app, pilot)
+            matches = [r.id for r in table.rows]
+            target = matches[0]
+            assert table.rows[0].claimed_by is None
+            await pilot.press(*["backspace"] * len(word), "escape")
+            await settle(app, pilot)
+
+            await colleague.claim(order[-1], actor="ana")
+            await colleague.claim(target, actor="ana")
+            epoch = screen._reads.epoch
+            await eventually(app, pilot, lambda: screen._reads.epoch > epoch)
+
+            await pilot.press("end")
+            await settle(app, pilot)
+            assert table.current is not None and table.current.id == order[-1]
+            assert table.current.claimed_by == "ana"
+            await pilot.press("slash", *word)
+            await settle(app, pilot)
+            assert [r.id for r in table.rows] == matches
+            assert table.rows[0].claimed_by == "ana"
+    finally:
+        colleague.close_sync()
