@@ -29,8 +29,11 @@ from mediator.widgets._text import cell, duration, local_time
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.
 WINDOW_MAX = 600
-#: Rendered row lines kept for reuse (a screenful is ~50).
+#: Rendered row lines kept for reuse (a screenful is ~50), the oldest dropped first.
 LINE_CACHE = 1_000
+#: Lines drawn ahead between keys per turn of the event loop (~0.1 ms each): a key that comes
+#: meanwhile waits for one turn at most.
+WARM_CHUNK = 6
 #: Ask for more rows when the cursor comes this close to an edge of the window (or two screens,
 #: if more): the next page is read before a page key reaches it.
 PREFETCH_MARGIN = 40
@@ -322,6 +325,7 @@ class QueueTable(Widget, can_focus=True):
             self._refresh_all()
         else:
             self._painted_top = self.top  # the same rows at the same places
+        self.call_after_refresh(self._warm)
         owed, self._owed = self._owed, 0
         if owed and (owed > 0) == after:
             self._move_by(owed, by_agent=True)
@@ -422,6 +426,7 @@ class QueueTable(Widget, can_focus=True):
         self.cursor = index
         # once this key's frame is drawn: a read started now would share the GIL with it
         self.call_after_refresh(self._prefetch)
+        self.call_after_refresh(self._warm)
         self.post_message(self.Highlighted(self.rows[index], by_agent=by_agent))
 
     def _prefetch(self) -> None:
@@ -582,19 +587,50 @@ class QueueTable(Widget, can_focus=True):
                 line = "  " + self.empty[y - 1]
                 return Strip([Segment(_fit(line, width, False), dim)], width)
             return Strip.blank(width, base)
+        return self._row_line(index, width, layout)
+
+    def _line_key(self, index: int, width: int) -> tuple[object, ...]:
+        """What the line of `rows[index]` depends on: cursor moves and repaints reuse it."""
         row = self.rows[index]
-        # A row's line depends only on these; cursor moves and repaints reuse it.
-        key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
-               row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
-               self.has_focus, self._paint, row.id in self.selection)  # fmt: skip
-        cached = self._line_cache.get(key)
+        return (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
+                row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
+                self.has_focus, self._paint, row.id in self.selection)  # fmt: skip
+
+    def _row_line(self, index: int, width: int, layout: list[tuple[Column, int]]) -> Strip:
+        key = self._line_key(index, width)
+        cache = self._line_cache
+        cached = cache.get(key)
         if cached is not None:
             return cached
-        if len(self._line_cache) > LINE_CACHE:
-            self._line_cache.clear()
-        strip = self._render_row(row, index, width, layout, base)
-        self._line_cache[key] = strip
+        while len(cache) >= LINE_CACHE:
+            del cache[next(iter(cache))]
+        strip = cache[key] = self._render_row(
+            self.rows[index], index, width, layout, self._paint.base
+        )
         return strip
+
+    def _warm(self) -> None:
+        """Between keys, draw into the line cache the lines a page key would show next (a
+        screen below the view and a screen above it): a page key then repaints from the cache
+        (each new line was ~40 % of a page key's frame). A few lines a turn, so that a key
+        typed meanwhile waits for little."""
+        if not self.rows or not self.is_mounted:
+            return
+        self._paint = self._paint.now(self)
+        width, height = self.size.width, self._body_height()
+        layout = self._layout(width)
+        ahead = (
+            *range(self.top + height, self.top + 2 * height),
+            *range(self.top - height, self.top),
+        )
+        missing = [
+            i for i in ahead
+            if 0 <= i < len(self.rows) and self._line_key(i, width) not in self._line_cache
+        ]  # fmt: skip
+        for index in missing[:WARM_CHUNK]:
+            self._row_line(index, width, layout)
+        if len(missing) > WARM_CHUNK:
+            self.call_later(self._warm)
 
     def _render_row(
         self, row: QueueRow, index: int, width: int, layout: list[tuple[Column, int]], base: Style
