@@ -190,7 +190,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def on_screen_resume(self) -> None:
         if self._stale:  # back from another screen (the first resume follows on_mount's read)
             self._stale = False
-            self._reads.forget()
+            self._data_changed()
             self.reload(keep=self._current_key())
 
     def _role_known(self) -> None:
@@ -218,9 +218,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     def refresh_rows(self) -> None:
         """Re-read the rows around the cursor and the counts (timers moved on)."""
-        self.query_one(QueueTable).now = self.app.clock.now()
-        self._reads.forget()
+        self._data_changed()
         self.reload(keep=self._current_key())
+
+    def _data_changed(self) -> None:
+        """What the store holds, and the time, may have moved on since the rows were read:
+        nothing held is shown again, and the countdowns count from now. (Filters, Home and End
+        keep the table's time: the lines of rows seen before are drawn again from its cache.)"""
+        self._reads.forget()
+        self.query_one(QueueTable).now = self.app.clock.now()
 
     # ----- the query --------------------------------------------------------------------
     @property
@@ -320,7 +326,6 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self, query: QueueQuery, page: QueuePage, *, keep: QueueKey | None, from_end: bool
     ) -> None:
         table = self.query_one(QueueTable)
-        table.now = self.app.clock.now()
         table.set_order(query.sort, query.descending)
         table.show_decisions(query.statuses == {Status.RESOLVED})
         table.set_page(page, at_end=from_end, keep=keep)
@@ -401,7 +406,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     ) -> None:
         if title is not None:
             self._totals_wanted = False
-            self.query_one("#queue-title", Static).update(title)
+            self.query_one("#queue-title", Static).update(title, layout=False)  # one line
         filtered = query.unsorted != QueueQuery()
         self.query_one(QueueTable).set_empty(self._nothing_shown(empty=empty, filtered=filtered))
         matching = f"{counts.matching:,}{'+' if counts.capped else ''}"
@@ -471,7 +476,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         who = (visible(f"{self.app.who} · "), "bold")
         picked = (self._selected, "bold $accent")
         self.query_one("#queue-status", Static).update(
-            Content.assemble(who, picked, self._status, waiting)
+            Content.assemble(who, picked, self._status, waiting),
+            layout=False,  # one line
         )
 
     def _problem(self, error: StoreError) -> None:
@@ -659,7 +665,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         )
 
     def action_reload(self) -> None:
-        self._reads.forget()
+        self._data_changed()
         self.reload(keep=self._current_key())
 
     # ----- bulk actions (issue 19) ------------------------------------------------------
@@ -709,7 +715,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         while True:
             status, problem = await self._run_job(request)
             self.query_one("#bulk-progress").remove_class("-running")
-            self._reads.forget()
+            self._data_changed()
             self.reload(keep=self._current_key())
             if status is None:
                 return

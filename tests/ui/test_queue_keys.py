@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from mediator.clock import FrozenClock
 from mediator.domain.queue import QueuePage, QueueQuery
 from mediator.screens.queue import QueueScreen
 from mediator.store.sql import SqlStore
-from mediator.widgets.queue_table import QueueTable
+from mediator.widgets.queue_table import QueueTable, due_text
 
 from .conftest import NOW, make_store, settle
 from .terminal_mirror import Mirror
@@ -189,3 +190,36 @@ async def test_a_change_in_the_store_is_not_hidden_by_pages_read_ahead(
             assert table.rows[0].claimed_by == "ana"
     finally:
         colleague.close_sync()
+
+
+async def test_countdowns_count_from_the_time_the_data_was_read(big: SqlStore) -> None:
+    """The table's time moves on with each re-read of the data (the refresh tick, the change
+    feed): every countdown on screen counts from it. A filter or End shows its rows against
+    the same time as the rows around them (their lines come from the table's cache)."""
+    clock = FrozenClock(NOW)
+    app = MediatorApp(big, clock=clock, agent="agent.test", every=MANUAL)
+    async with app.run_test(size=SIZE) as pilot:
+        mirror = Mirror(app)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one(QueueTable)
+        first = table.rows[0]
+        assert due_text(first, NOW) in screen_line(mirror, table, 0)
+        clock.advance(timedelta(hours=3, minutes=7))
+        await pilot.press("exclamation_mark", "exclamation_mark")  # a filter, and off again
+        await settle(app, pilot)
+        assert table.rows[0].id == first.id
+        assert due_text(first, NOW) in screen_line(mirror, table, 0)
+        screen.refresh_rows()  # the refresh tick
+        await settle(app, pilot)
+        later = due_text(first, clock.now())
+        assert later != due_text(first, NOW)
+        assert later in screen_line(mirror, table, 0)
+        shown_ok(mirror, table)
+
+
+def screen_line(mirror: Mirror, table: QueueTable, row: int) -> str:
+    """The terminal's line of the table's `row`-th row on screen."""
+    y = table.region.y + 1 + row
+    return mirror.lines(y, y + 1, mirror.app.size.width)[0]
