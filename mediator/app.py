@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
-from mediator.collector import QUIET as COLLECT_EVERY
+from mediator.collector import TICK as COLLECT_EVERY
 from mediator.collector import IdleCollector
 from mediator.commands import binding_commands, screen_keys
 from mediator.domain.changes import Change, ChangeKind

@@ -9,9 +9,10 @@ collections, which is in the middle of whatever key made them: they were the que
 worst times (`bench/_probe.py keys`, timed with `gc.callbacks`).
 
 So the collector's own full collections are turned off (the young generations still run as
-before) and `IdleCollector.tick`, called a few times a second, runs one when the agent has
-pressed nothing for a moment, or regardless once `AT_MOST` has passed without one (keys held
-down for minutes), so that cyclic garbage never piles up for long.
+before) and `IdleCollector.tick`, called ten times a second, runs one when the agent has
+pressed nothing for `QUIET`; once `AT_MOST` has passed without one, in the first gap of
+`BRIEF` between two keys (a typist's keys come 100-200 ms apart); and after `LIMIT` whatever
+the agent does (a key held down), so that cyclic garbage never piles up for long.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ import gc
 import time
 from collections.abc import Callable
 
+#: How often `tick` is called (seconds).
+TICK = 0.1
 #: A full collection runs after this long without a key or a click (seconds): between keys.
 QUIET = 0.25
-#: ... and at the latest this long after the previous one, whatever the agent does.
+#: ... or, this long after the previous one, as soon as a key is `BRIEF` old ...
 AT_MOST = 5.0
+BRIEF = 0.05
+#: ... and at the latest this long after the previous one, whatever the agent does.
+LIMIT = 20.0
 #: Younger collections since the last full one before another is worth running (Python's own
 #: default threshold for the oldest generation).
 YOUNGER = 10
@@ -65,7 +71,13 @@ class IdleCollector:
         if self._threshold is None or gc.get_count()[2] < YOUNGER:
             return False
         now = self._now()
-        if now - self.last_input < QUIET and now - self.last_full < AT_MOST:
+        since_input, since_full = now - self.last_input, now - self.last_full
+        due = (
+            since_input >= QUIET
+            or (since_full >= AT_MOST and since_input >= BRIEF)
+            or since_full >= LIMIT
+        )
+        if not due:
             return False
         gc.collect()
         self.last_full = self._now()

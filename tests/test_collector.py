@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mediator.collector import AT_MOST, NEVER, QUIET, YOUNGER, IdleCollector
+from mediator.collector import AT_MOST, BRIEF, LIMIT, NEVER, QUIET, YOUNGER, IdleCollector
 
 
 class Clock:
@@ -60,16 +60,33 @@ def test_a_full_collection_waits_for_a_quiet_moment(
     assert not idle.tick()  # nothing since: none
 
 
+def test_steady_typing_gets_one_between_two_keys_after_a_while(
+    collector: tuple[IdleCollector, Clock],
+) -> None:
+    idle, clock = collector
+    young_collections(YOUNGER)
+    for _ in range(int(AT_MOST / 0.15) + 1):  # a key every 150 ms, a tick 10 ms after each
+        idle.input()
+        clock.t += 0.01
+        assert not idle.tick()
+        clock.t += 0.14
+    idle.input()
+    clock.t += BRIEF * 1.2  # past AT_MOST: the first gap between two keys will do
+    assert idle.tick()
+    assert idle.collections == 1
+
+
 def test_keys_held_down_still_get_one_now_and_then(
     collector: tuple[IdleCollector, Clock],
 ) -> None:
     idle, clock = collector
     young_collections(YOUNGER)
-    for _ in range(int(AT_MOST / QUIET) - 1):
-        clock.t += QUIET
+    step = BRIEF / 2  # autorepeat: never a gap of BRIEF
+    for _ in range(int(LIMIT / step) - 1):
+        clock.t += step
         idle.input()
         assert not idle.tick()
-    clock.t += 2 * QUIET
+    clock.t += 2 * step
     idle.input()
     assert idle.tick()
     assert idle.collections == 1
