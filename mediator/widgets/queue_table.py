@@ -403,15 +403,17 @@ class QueueTable(Widget, can_focus=True):
         move waits for them."""
         target = self.cursor + self._owed + delta
         last = len(self.rows) - 1
+        owed = 0
         if target > last and self.has_after:
-            self._owed = target - last
+            owed = target - last
         elif target < 0 and self.has_before:
-            self._owed = target
-        else:
-            self._owed = 0
-        self._move_to(target, by_agent=by_agent)
+            owed = target
+        self._move_to(target, by_agent=by_agent, owed=owed)
 
-    def _move_to(self, index: int, *, by_agent: bool = False) -> None:
+    def _move_to(self, index: int, *, by_agent: bool = False, owed: int = 0) -> None:
+        """Put the cursor on `rows[index]` (clamped); `owed`: rows still to go once the next
+        page comes (`_move_by`); any other move (a click, a jump) drops what was owed."""
+        self._owed = owed
         if not self.rows:
             self.cursor = 0
             self.post_message(self.Highlighted(None, by_agent=by_agent))
