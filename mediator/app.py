@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +20,8 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from mediator.clock import Clock, SystemClock, local_timezone
+from mediator.collector import TICK as COLLECT_EVERY
+from mediator.collector import IdleCollector
 from mediator.commands import binding_commands, screen_keys
 from mediator.domain.changes import Change, ChangeKind
 from mediator.domain.claims import LEASE, MAX_LEASE, RENEW_EVERY, Claim
@@ -148,6 +149,8 @@ class MediatorApp(ReportsFailures, App[None]):
         self.drafts = drafts
         #: Keys of one burst wait for the key before them to reach its binding.
         self.key_order = KeyOrder(self)
+        #: Runs the full garbage collections between keys once `preload` has started it.
+        self.collector = IdleCollector()
         #: When the agent last pressed a key or clicked: claims are renewed only while they
         #: are active, so a console left open over lunch lets its claims run out.
         self.last_input = self.clock.now()
@@ -183,6 +186,7 @@ class MediatorApp(ReportsFailures, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_input = self.clock.now()
+            self.collector.input()
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._held(event):
                 return  # typed while the screen opens: it lets the key through once shown
@@ -316,6 +320,9 @@ class MediatorApp(ReportsFailures, App[None]):
     def _show_sub_title(self) -> None:
         self.sub_title = visible(f"{self.who} · store {self.store.label}{self._waiting}")
 
+    def on_unmount(self) -> None:
+        self.collector.stop()  # Python's own full collections again (a test's process goes on)
+
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._show_identity)
         self.read_role()
@@ -348,13 +355,15 @@ class MediatorApp(ReportsFailures, App[None]):
         Issue 18: at a million disputes the queue keys' worst times were full collections
         (0.1 to 0.6 s) walking the objects that imports leave behind, which are never garbage.
         `gc.freeze()` moves them to a generation no collection visits; the collections that
-        remain walk only what the console made since."""
+        remain walk only what the console made since, and the full ones run between keys
+        (`collector`)."""
         if isinstance(self.store, DeferredStore):
             with suppress(StoreError):
                 await self.store.ready()
         for module in ("mediator.screens.dashboard", "mediator.screens.dispute"):
             await asyncio.to_thread(importlib.import_module, module)
-        gc.freeze()
+        self.collector.start()  # freezes them; full collections between keys from now on
+        self.set_interval(COLLECT_EVERY, self.collector.tick)
 
     def on_work_failed(self, message: WorkFailed) -> None:
         """Any worker's failure, in words: what failed, why, and what became of the work."""

@@ -22,6 +22,7 @@ from mediator.domain.queue import SortKey
 from mediator.domain.text import visible
 from mediator.messages import DisputesChanged, ReportsFailures
 from mediator.screens.bulk import BulkDialog, BulkResult, disputes
+from mediator.screens.queue_reads import Count, QueueReads
 from mediator.store.base import (
     QueueCounts,
     QueueKey,
@@ -143,6 +144,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         #: The list shows resolved disputes only (issue 22): their columns, their order.
         self._resolved = False
         self._selected = ""
+        #: Pages and counts read since the data last changed (Home, End, a filter typed back).
+        self._reads = QueueReads()
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
@@ -187,6 +190,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def on_screen_resume(self) -> None:
         if self._stale:  # back from another screen (the first resume follows on_mount's read)
             self._stale = False
+            self._data_changed()
             self.reload(keep=self._current_key())
 
     def _role_known(self) -> None:
@@ -214,8 +218,15 @@ class QueueScreen(ReportsFailures, Screen[None]):
 
     def refresh_rows(self) -> None:
         """Re-read the rows around the cursor and the counts (timers moved on)."""
-        self.query_one(QueueTable).now = self.app.clock.now()
+        self._data_changed()
         self.reload(keep=self._current_key())
+
+    def _data_changed(self) -> None:
+        """What the store holds, and the time, may have moved on since the rows were read:
+        nothing held is shown again, and the countdowns count from now. (Filters, Home and End
+        keep the table's time: the lines of rows seen before are drawn again from its cache.)"""
+        self._reads.forget()
+        self.query_one(QueueTable).now = self.app.clock.now()
 
     # ----- the query --------------------------------------------------------------------
     @property
@@ -252,14 +263,26 @@ class QueueScreen(ReportsFailures, Screen[None]):
         totals: bool = True,
     ) -> None:
         """Read the window of rows again; `counts`: recount the matches (the query or the data
-        changed); `totals`: the header's queue totals too (they do not depend on the filters)."""
+        changed); `totals`: the header's queue totals too (they do not depend on the filters).
+        A first or last page and a count read since the data last changed (`QueueReads`) are
+        shown at once, with no read."""
         self._generation += 1
         self.workers.cancel_group(self, "extend")
         self._order_for_view()
         query = self._loaded = self.query_now
-        self._load_window(query, keep=keep, from_end=from_end)
+        held = None if keep is not None else self._reads.page(query, from_end=from_end)
+        if held is not None:
+            self.workers.cancel_group(self, "window")  # a read under way would replace it
+            self._show_window(query, held, keep=None, from_end=from_end)
+        else:
+            self._load_window(query, keep=keep, from_end=from_end)
         if counts or totals:
-            self._load_counts(query, totals=totals)
+            count = None if totals or self._totals_wanted else self._reads.count(query)
+            if count is not None:
+                self.workers.cancel_group(self, "counts")
+                self._show_counts(query, count.counts, None, empty=count.empty)
+            else:
+                self._load_counts(query, totals=totals)
 
     def _order_for_view(self) -> None:
         """The resolved list (issue 22) opens newest decision first, not by a deadline that no
@@ -276,6 +299,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         self, query: QueueQuery, *, keep: QueueKey | None, from_end: bool
     ) -> None:
         store = self.app.store
+        epoch = self._reads.epoch
         try:
             if keep is not None:
                 before = await store.queue_page(query, before=keep, limit=PAGE // 2)
@@ -294,14 +318,47 @@ class QueueScreen(ReportsFailures, Screen[None]):
         except StoreError as error:
             self._problem(error)
             return
+        if keep is None:
+            self._reads.keep_page(query, page, from_end=from_end, epoch=epoch)
+        self._show_window(query, page, keep=keep, from_end=from_end)
+
+    def _show_window(
+        self, query: QueueQuery, page: QueuePage, *, keep: QueueKey | None, from_end: bool
+    ) -> None:
         table = self.query_one(QueueTable)
-        table.now = self.app.clock.now()
         table.set_order(query.sort, query.descending)
         table.show_decisions(query.statuses == {Status.RESOLVED})
         table.set_page(page, at_end=from_end, keep=keep)
         self.call_after_refresh(self.app.rows_shown)
         if keep is None and query.text:
             table.highlight_id(query.text)  # typing an exact id lands on it, not on D-1000xx
+
+    @on(QueueTable.Highlighted)
+    def _moved(self, message: QueueTable.Highlighted) -> None:
+        """The agent moves in the queue: read its first and last pages ahead of Home and End
+        (once the key's frame is drawn), unless they are held."""
+        table = self.query_one(QueueTable)
+        if not message.by_agent or not (table.has_before or table.has_after):
+            return
+        query = self._loaded
+        if query is None or all(
+            self._reads.page(query, from_end=end) is not None for end in (False, True)
+        ):
+            return
+        if not any(w.group == "ends" and not w.is_finished for w in self.workers):
+            self.call_after_refresh(self._read_ends, query)
+
+    @work(exclusive=True, group="ends", exit_on_error=False)
+    async def _read_ends(self, query: QueueQuery) -> None:
+        epoch = self._reads.epoch
+        for from_end in (False, True):
+            if query != self._loaded or self._reads.page(query, from_end=from_end) is not None:
+                continue
+            try:
+                page = await self.app.store.queue_page(query, from_end=from_end, limit=PAGE)
+            except StoreError:
+                return  # a read ahead: Home or End reads again and reports a failure
+            self._reads.keep_page(query, page, from_end=from_end, epoch=epoch)
 
     @work(exclusive=True, group="extend", exit_on_error=False)
     async def _extend(self, message: QueueTable.NeedRows, generation: int) -> None:
@@ -327,6 +384,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         (issue 22: "213 shown" under "214 disputes" for two seconds after a decision, while
         the second of two reads was on its way)."""
         store = self.app.store
+        epoch = self._reads.epoch
         try:
             if totals:
                 counts = await store.queue_counts(query, now=self.app.clock.now())
@@ -339,9 +397,16 @@ class QueueScreen(ReportsFailures, Screen[None]):
         except StoreError as error:
             self._problem(error)
             return
+        if not totals:  # counted alone: the same read a later count of `query` would make
+            self._reads.keep_count(query, Count(counts, empty), epoch=epoch)
+        self._show_counts(query, counts, title, empty=empty)
+
+    def _show_counts(
+        self, query: QueueQuery, counts: QueueCounts, title: Content | None, *, empty: bool
+    ) -> None:
         if title is not None:
             self._totals_wanted = False
-            self.query_one("#queue-title", Static).update(title)
+            self.query_one("#queue-title", Static).update(title, layout=False)  # one line
         filtered = query.unsorted != QueueQuery()
         self.query_one(QueueTable).set_empty(self._nothing_shown(empty=empty, filtered=filtered))
         matching = f"{counts.matching:,}{'+' if counts.capped else ''}"
@@ -411,7 +476,8 @@ class QueueScreen(ReportsFailures, Screen[None]):
         who = (visible(f"{self.app.who} · "), "bold")
         picked = (self._selected, "bold $accent")
         self.query_one("#queue-status", Static).update(
-            Content.assemble(who, picked, self._status, waiting)
+            Content.assemble(who, picked, self._status, waiting),
+            layout=False,  # one line
         )
 
     def _problem(self, error: StoreError) -> None:
@@ -599,6 +665,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         )
 
     def action_reload(self) -> None:
+        self._data_changed()
         self.reload(keep=self._current_key())
 
     # ----- bulk actions (issue 19) ------------------------------------------------------
@@ -648,6 +715,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         while True:
             status, problem = await self._run_job(request)
             self.query_one("#bulk-progress").remove_class("-running")
+            self._data_changed()
             self.reload(keep=self._current_key())
             if status is None:
                 return

@@ -17,7 +17,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -29,9 +29,13 @@ from mediator.widgets._text import cell, duration, local_time
 
 #: Rows kept in memory at most; the far end of the window is dropped past this.
 WINDOW_MAX = 600
-#: Rendered row lines kept for reuse (a screenful is ~50).
+#: Rendered row lines kept for reuse (a screenful is ~50), the oldest dropped first.
 LINE_CACHE = 1_000
-#: Ask for more rows when the cursor comes this close to an edge of the window.
+#: Lines drawn ahead between keys per turn of the event loop (~0.1 ms each): a key that comes
+#: meanwhile waits for one turn at most.
+WARM_CHUNK = 6
+#: Ask for more rows when the cursor comes this close to an edge of the window (or two screens,
+#: if more): the next page is read before a page key reaches it.
 PREFETCH_MARGIN = 40
 
 
@@ -150,7 +154,9 @@ class QueueTable(Widget, can_focus=True):
     QueueTable > .queue-table--selected { color: $accent; text-style: bold; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    #: The highlighted row's index in `rows`. Not a repainting reactive: `watch_cursor` repaints
+    #: the two lines that change (a repaint of every line was most of a cursor key's frame).
+    cursor: var[int] = var(0, always_update=True, init=False)
 
     class NeedRows(Message):
         """The table wants more rows: after `after`, before `before`, or a fresh window."""
@@ -165,11 +171,13 @@ class QueueTable(Widget, can_focus=True):
             self.from_end = from_end
 
     class Highlighted(Message):
-        """The cursor moved to `row`."""
+        """The cursor moved to `row`; `by_agent`: by a key, a click or the wheel (not because
+        the rows were replaced)."""
 
-        def __init__(self, row: QueueRow | None) -> None:
+        def __init__(self, row: QueueRow | None, *, by_agent: bool = False) -> None:
             super().__init__()
             self.row = row
+            self.by_agent = by_agent
 
     class HeaderClicked(Message):
         """The agent clicked a column's title: `sort` is its order (None: not one)."""
@@ -217,8 +225,15 @@ class QueueTable(Widget, can_focus=True):
         self.top = 0
         self._painted_top = 0  # `top` when the whole table was last refreshed
         self._line_cache: dict[tuple[object, ...], Strip] = {}
+        #: The styles a frame paints with (`render_lines`), and the columns laid out for a
+        #: width: each cost more than a cached line when read per line.
+        self._paint = _Paint(Style(), {}, ())
+        self._layouts: dict[tuple[object, ...], list[tuple[Column, int]]] = {}
         self.now = now
         self._pending: set[str] = set()
+        #: Rows a key asked to move past the window's edge while the next page was being read
+        #: (negative: upwards): the move is finished when the page comes (`extend`).
+        self._owed = 0
         #: The rows' order (the screen's query): keys, and the header's ▲/▼ when not the default.
         self.sort = SortKey.DUE
         self.descending = False
@@ -267,6 +282,7 @@ class QueueTable(Widget, can_focus=True):
         self.rows = list(page.rows)
         self.has_before, self.has_after = page.has_before, page.has_after
         self._pending.clear()
+        self._owed = 0
         index = len(self.rows) - 1 if at_end else 0
         if keep is not None:
             index = next(
@@ -275,9 +291,13 @@ class QueueTable(Widget, can_focus=True):
             )
         self.top = max(0, index - self._body_height() // 2) if keep or at_end else 0
         self._move_to(max(0, index))
+        self._refresh_all()  # new rows: every line may change, even with the view not scrolled
 
     def extend(self, page: QueuePage, *, after: bool) -> None:
-        """Add a page read after the last row (`after=True`) or before the first."""
+        """Add a page read after the last row (`after=True`) or before the first. The lines on
+        screen are repainted only if they change (a page read ahead of the cursor adds rows out
+        of sight); a move that waited for the page is finished."""
+        shown = self._shown()
         if after:
             self._pending.discard("after")
             known = {r.id for r in self.rows[-len(page.rows) :]} if page.rows else set()
@@ -288,7 +308,7 @@ class QueueTable(Widget, can_focus=True):
                 del self.rows[:overflow]
                 self.top = max(0, self.top - overflow)
                 self.has_before = True
-                self.cursor = max(0, self.cursor - overflow)
+                self.set_reactive(QueueTable.cursor, max(0, self.cursor - overflow))
         else:
             self._pending.discard("before")
             first = self.key_of(self.rows[0]) if self.rows else None
@@ -296,12 +316,23 @@ class QueueTable(Widget, can_focus=True):
             self.rows[:0] = new
             self.has_before = page.has_before
             self.top += len(new)
-            self.cursor += len(new)
+            self.set_reactive(QueueTable.cursor, self.cursor + len(new))
             overflow = len(self.rows) - WINDOW_MAX
             if overflow > 0:
                 del self.rows[-overflow:]
                 self.has_after = True
-        self._refresh_all()
+        if self._shown() != shown:
+            self._refresh_all()
+        else:
+            self._painted_top = self.top  # the same rows at the same places
+        self.call_after_refresh(self._warm)
+        owed, self._owed = self._owed, 0
+        if owed and (owed > 0) == after:
+            self._move_by(owed, by_agent=True)
+
+    def _shown(self) -> tuple[str, ...]:
+        """The ids of the rows on screen, top to bottom."""
+        return tuple(r.id for r in self.rows[self.top : self.top + self._body_height()])
 
     @property
     def current(self) -> QueueRow | None:
@@ -342,7 +373,7 @@ class QueueTable(Widget, can_focus=True):
         if row is None:
             return
         self.selection.setdefault(row.id, None)
-        self._move_to(self.cursor + delta)
+        self._move_to(self.cursor + delta, by_agent=True)
         if (moved := self.current) is not None:
             self.selection.setdefault(moved.id, None)
         self.selected_everything = False
@@ -366,10 +397,26 @@ class QueueTable(Widget, can_focus=True):
     def _body_height(self) -> int:
         return max(1, self.size.height - 1)
 
-    def _move_to(self, index: int) -> None:
+    def _move_by(self, delta: int, *, by_agent: bool) -> None:
+        """Move the cursor `delta` rows from where the keys so far put it (a move still waiting
+        for rows counts); past an edge of the window that has rows beyond it, the rest of the
+        move waits for them."""
+        target = self.cursor + self._owed + delta
+        last = len(self.rows) - 1
+        owed = 0
+        if target > last and self.has_after:
+            owed = target - last
+        elif target < 0 and self.has_before:
+            owed = target
+        self._move_to(target, by_agent=by_agent, owed=owed)
+
+    def _move_to(self, index: int, *, by_agent: bool = False, owed: int = 0) -> None:
+        """Put the cursor on `rows[index]` (clamped); `owed`: rows still to go once the next
+        page comes (`_move_by`); any other move (a click, a jump) drops what was owed."""
+        self._owed = owed
         if not self.rows:
             self.cursor = 0
-            self.post_message(self.Highlighted(None))
+            self.post_message(self.Highlighted(None, by_agent=by_agent))
             self._refresh_all()
             return
         index = max(0, min(index, len(self.rows) - 1))
@@ -379,35 +426,42 @@ class QueueTable(Widget, can_focus=True):
         elif index >= self.top + height:
             self.top = index - height + 1
         self.cursor = index
-        self._prefetch()
-        self.post_message(self.Highlighted(self.rows[index]))
+        # once this key's frame is drawn: a read started now would share the GIL with it
+        self.call_after_refresh(self._prefetch)
+        self.call_after_refresh(self._warm)
+        self.post_message(self.Highlighted(self.rows[index], by_agent=by_agent))
 
     def _prefetch(self) -> None:
-        near_end = self.cursor >= len(self.rows) - PREFETCH_MARGIN
+        if not self.rows:
+            return
+        margin = max(PREFETCH_MARGIN, 2 * self._body_height())
+        near_end = self.cursor >= len(self.rows) - margin
         if self.has_after and "after" not in self._pending and near_end:
             self._pending.add("after")
             self.post_message(self.NeedRows(after=self.key_of(self.rows[-1])))
-        if self.has_before and "before" not in self._pending and self.cursor < PREFETCH_MARGIN:
+        if self.has_before and "before" not in self._pending and self.cursor < margin:
             self._pending.add("before")
             self.post_message(self.NeedRows(before=self.key_of(self.rows[0])))
 
     def action_cursor(self, delta: int) -> None:
-        self._move_to(self.cursor + delta)
+        self._move_by(delta, by_agent=True)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self.cursor + direction * self._body_height())
+        self._move_by(direction * self._body_height(), by_agent=True)
 
     def action_jump_start(self) -> None:
+        self._owed = 0
         if self.has_before:
             self.post_message(self.NeedRows())
         else:
-            self._move_to(0)
+            self._move_to(0, by_agent=True)
 
     def action_jump_end(self) -> None:
+        self._owed = 0
         if self.has_after:
             self.post_message(self.NeedRows(from_end=True))
         else:
-            self._move_to(len(self.rows) - 1)
+            self._move_to(len(self.rows) - 1, by_agent=True)
 
     def action_select(self) -> None:
         if (row := self.current) is not None:
@@ -424,17 +478,17 @@ class QueueTable(Widget, can_focus=True):
         if event.y >= 1:
             index = self.top + event.y - 1
             if index < len(self.rows):
-                self._move_to(index)
+                self._move_to(index, by_agent=True)
                 if event.chain >= 2:
                     self.action_select()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
-        self._move_to(self.cursor + 3)
+        self._move_by(3, by_agent=True)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
-        self._move_to(self.cursor - 3)
+        self._move_by(-3, by_agent=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self._move_to(self.cursor)
@@ -460,6 +514,15 @@ class QueueTable(Widget, can_focus=True):
 
     # ----- rendering --------------------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[Column, int]]:
+        key = (width, self.columns, self.sort)
+        layout = self._layouts.get(key)
+        if layout is None:
+            if len(self._layouts) > 16:
+                self._layouts.clear()
+            layout = self._layouts[key] = self._lay_out(width)
+        return layout
+
+    def _lay_out(self, width: int) -> list[tuple[Column, int]]:
         columns = list(self.columns)
 
         def fixed(cols: list[Column]) -> int:
@@ -502,34 +565,74 @@ class QueueTable(Widget, can_focus=True):
             "Order": row.order_title,
         }
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = self._paint.now(self)
+        return super().render_lines(crop)
+
+    def _style(self, name: str) -> Style:
+        return self._paint.components[name]
+
     def render_line(self, y: int) -> Strip:
+        if not self._paint.sources:  # a line asked for outside a frame's `render_lines`
+            self._paint = self._paint.now(self)
         width = self.size.width
-        base = self.rich_style
+        base = self._paint.base
         layout = self._layout(width)
         if y == 0:
-            style = self.get_component_rich_style("queue-table--header")
+            style = self._style("queue-table--header")
             text = " ".join(_fit(self._title(c, w), w, c.right) for c, w in layout)
             return Strip([Segment(_fit(text, width, False), style)], width)
         index = self.top + y - 1
         if index >= len(self.rows):
             if not self.rows and 1 <= y <= len(self.empty):
-                dim = self.get_component_rich_style("queue-table--dim")
+                dim = self._style("queue-table--dim")
                 line = "  " + self.empty[y - 1]
                 return Strip([Segment(_fit(line, width, False), dim)], width)
             return Strip.blank(width, base)
+        return self._row_line(index, width, layout)
+
+    def _line_key(self, index: int, width: int) -> tuple[object, ...]:
+        """What the line of `rows[index]` depends on: cursor moves and repaints reuse it."""
         row = self.rows[index]
-        # A row's line depends only on these; cursor moves and repaints reuse it.
-        key = (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
-               row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
-               self.has_focus, base, row.id in self.selection)  # fmt: skip
-        cached = self._line_cache.get(key)
+        return (row.id, row.version, row.urgency_at, row.claimed_by, row.claimed_since,
+                row.claimed_from, row.returned_to, index == self.cursor, width, self.now,
+                self.has_focus, self._paint, row.id in self.selection)  # fmt: skip
+
+    def _row_line(self, index: int, width: int, layout: list[tuple[Column, int]]) -> Strip:
+        key = self._line_key(index, width)
+        cache = self._line_cache
+        cached = cache.get(key)
         if cached is not None:
             return cached
-        if len(self._line_cache) > LINE_CACHE:
-            self._line_cache.clear()
-        strip = self._render_row(row, index, width, layout, base)
-        self._line_cache[key] = strip
+        while len(cache) >= LINE_CACHE:
+            del cache[next(iter(cache))]
+        strip = cache[key] = self._render_row(
+            self.rows[index], index, width, layout, self._paint.base
+        )
         return strip
+
+    def _warm(self) -> None:
+        """Between keys, draw into the line cache the lines a page key would show next (a
+        screen below the view and a screen above it): a page key then repaints from the cache
+        (each new line was ~40 % of a page key's frame). A few lines a turn, so that a key
+        typed meanwhile waits for little."""
+        if not self.rows or not self.is_mounted:
+            return
+        self._paint = self._paint.now(self)
+        width, height = self.size.width, self._body_height()
+        layout = self._layout(width)
+        ahead = (
+            *range(self.top + height, self.top + 2 * height),
+            *range(self.top - height, self.top),
+        )
+        missing = [
+            i for i in ahead
+            if 0 <= i < len(self.rows) and self._line_key(i, width) not in self._line_cache
+        ]  # fmt: skip
+        for index in missing[:WARM_CHUNK]:
+            self._row_line(index, width, layout)
+        if len(missing) > WARM_CHUNK:
+            self.call_later(self._warm)
 
     def _render_row(
         self, row: QueueRow, index: int, width: int, layout: list[tuple[Column, int]], base: Style
@@ -541,30 +644,22 @@ class QueueTable(Widget, can_focus=True):
         if row.deadline_rule is None:
             pass  # nothing is running: resolved, closed
         elif left <= timedelta(0):
-            urgency = self.get_component_rich_style("queue-table--overdue")
+            urgency = self._style("queue-table--overdue")
         elif left <= timedelta(hours=4):
-            urgency = self.get_component_rich_style("queue-table--late")
-        flag_style = self.get_component_rich_style("queue-table--flagged")
+            urgency = self._style("queue-table--late")
+        flag_style = self._style("queue-table--flagged")
         status_style = (
-            self.get_component_rich_style("queue-table--awaiting")
-            if row.status == "awaiting_info"
-            else Style()
+            self._style("queue-table--awaiting") if row.status == "awaiting_info" else Style()
         )
         claim_style = Style()
         if row.returned_to is not None and row.returned_to == self.agent:
-            claim_style = self.get_component_rich_style("queue-table--returned")
+            claim_style = self._style("queue-table--returned")
         elif row.claimed_by is not None:
             mine = row.claimed_by == self.agent
-            claim_style = self.get_component_rich_style(
-                "queue-table--mine" if mine else "queue-table--claimed"
-            )
-        cursor = (
-            self.get_component_rich_style("queue-table--cursor")
-            if index == self.cursor
-            else Style()
-        )
+            claim_style = self._style("queue-table--mine" if mine else "queue-table--claimed")
+        cursor = self._style("queue-table--cursor") if index == self.cursor else Style()
         selected = row.id in self.selection
-        picked = self.get_component_rich_style("queue-table--selected") if selected else Style()
+        picked = self._style("queue-table--selected") if selected else Style()
         for i, (column, w) in enumerate(layout):
             style = (
                 urgency
@@ -585,6 +680,33 @@ class QueueTable(Widget, can_focus=True):
             mark = "●" if i == 0 and selected else " "
             segments.append(Segment(mark, base + picked + cursor))
         return Strip(segments).crop_extend(0, width, base + cursor)
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
+class _Paint:
+    """The table's Rich style and its component classes' styles, read once a frame. Textual
+    clears its own cache of component styles on every `refresh()`, and `rich_style` walks the
+    ancestors: read per line, they were most of a row's cost."""
+
+    base: Style
+    components: dict[str, Style]
+    #: What `components` was read from: the component classes' style objects, which Textual
+    #: makes anew whenever it applies the CSS to the table (a theme, a pseudo-class such as
+    #: :focus). Private to Textual (pinned in pyproject.toml); `get_component_styles` copies.
+    sources: tuple[object, ...]
+
+    def now(self, table: QueueTable) -> _Paint:
+        """This frame's styles: `self` again if nothing they come from has changed."""
+        names = sorted(table.COMPONENT_CLASSES)
+        sources = tuple(table._component_styles.get(name) for name in names)
+        base = table.rich_style
+        same = len(sources) == len(self.sources) and all(
+            a is b for a, b in zip(sources, self.sources, strict=True)
+        )
+        if same and base == self.base:
+            return self
+        components = {name: table.get_component_rich_style(name) for name in names}
+        return _Paint(base, components, sources)
 
 
 def _fit(text: str, width: int, right: bool) -> str:
