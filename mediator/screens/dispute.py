@@ -152,16 +152,26 @@ class DisputeScreen(
         super().__init__()
         self.dispute_id = dispute_id
         self.record: DisputeRecord | None = None
+        self._form_pane = Vertical(id="form-pane", classes="pane")
+        self._resumed = False
         self.pause_collection()  # made on the key press: until it is shown (`opening`)
         self.start_holding()
 
     def compose(self) -> ComposeResult:
         yield Static(
-            plain(f"{self.dispute_id} · loading…"), id="dispute-title", classes="screen-title"
+            plain(f"{self.dispute_id} · reading the dispute…"),
+            id="dispute-title",
+            classes="screen-title",
         )
         yield Static(id="claim-banner")
         yield Static(id="review-banner")
-        with Container(id="panes"):
+        # The panes are hidden until the dispute is read (`_show`), and the title says it is
+        # being read: the frames drawn meanwhile are a line, not three empty panes laid out and
+        # drawn, then laid out and drawn again with the dispute (issue 18). A still title, not
+        # a LoadingIndicator: its animation redrew the screen 60 times a second during the read.
+        panes = Container(id="panes")
+        panes.display = False
+        with panes:
             with Vertical(id="facts-pane", classes="pane"):
                 yield Static(id="facts")
                 yield Static(id="timers")
@@ -171,11 +181,8 @@ class DisputeScreen(
                 yield Label("Timeline (t) · everything (c)", id="timeline-title",
                             classes="pane-title")  # fmt: skip
                 yield Transcript(tz=self.app.tz, id="timeline")
-            with Vertical(id="form-pane", classes="pane"):
+            with self._form_pane:
                 yield Label("Resolution (f)", id="form-title", classes="pane-title")
-                # still text, not a LoadingIndicator: its animation redrew the screen 60 times a
-                # second while the dispute was read, and took the CPU from the read (issue 18)
-                yield Static("Reading the dispute…", id="form-loading", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -208,6 +215,16 @@ class DisputeScreen(
     def on_disputes_changed(self, message: DisputesChanged) -> None:
         if not message.dispute_ids or self.dispute_id in message.dispute_ids:
             self.load(keep_form=True)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown for the first time: its widgets were styled as they were mounted, a moment
+        ago, so Textual's restyle of the whole screen on resume (for a screen coming back from
+        under another, with the theme perhaps changed) is skipped (issue 18: ~5 ms of the
+        open, the transcript's and lists' component styles among it). Runs before `Screen`'s
+        handler of the same name (Textual calls each class's in turn; Textual is pinned)."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event: events.Resize) -> None:
         self._narrow(event.size.width)
@@ -294,6 +311,7 @@ class DisputeScreen(
             one_line(o.title, 80),
         )
         self.query_one("#dispute-title", Static).update(title)
+        self.query_one("#panes").display = True
         self.query_one("#facts", Static).update(self._facts(record))
         self.query_one("#timers", Static).update(self._timer_list(record))
         evidence = self.query_one("#evidence", OptionList)
@@ -341,7 +359,7 @@ class DisputeScreen(
             form.dispute = d
             form.record = record
         else:
-            await pane.query("#form-loading, ResolutionForm, #decided").remove()
+            await pane.query("ResolutionForm, #decided").remove()
             if d.status in DECIDABLE:
                 form = ResolutionForm(d, record=record, id="form")
                 form.disabled = self.read_only
@@ -422,8 +440,13 @@ class DisputeScreen(
 
     # ----- deciding ---------------------------------------------------------------------
     def _form(self) -> ResolutionForm | None:
-        forms = self.query(ResolutionForm)
-        return forms.first() if forms else None
+        """The form, a child of the right-hand pane, if one is there. Asked by `check_action`
+        for every key on every repaint of the footer: a look at the pane's children, not a
+        query of the whole screen (which was most of the footer's time, issue 18)."""
+        for child in self._form_pane.children:
+            if isinstance(child, ResolutionForm):
+                return child
+        return None
 
     def action_submit(self) -> None:
         if (form := self._form()) is not None:

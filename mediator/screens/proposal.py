@@ -151,7 +151,7 @@ class ProposalScreen(DisputeScreen):
                 form = pane.query_one(ResolutionForm)
                 form.dispute, form.record = as_decided.dispute, as_decided
                 return
-            await pane.query("#form-loading, #decided, #proposal-scroll").remove()
+            await pane.query("#decided, #proposal-scroll").remove()
             form = ResolutionForm(as_decided.dispute, record=as_decided, id="form")
             await pane.mount(form)
             form.focus_first()
@@ -161,7 +161,7 @@ class ProposalScreen(DisputeScreen):
         if pane.query("#proposal"):
             pane.query_one("#proposal", Static).update(self._view(record))
             return
-        await pane.query("#form-loading, ResolutionForm, #decided").remove()
+        await pane.query("ResolutionForm, #decided").remove()
         await pane.mount(VerticalScroll(Static(self._view(record), id="proposal"),
                                         id="proposal-scroll"))  # fmt: skip
         self.refresh_bindings()

@@ -3,20 +3,18 @@
 Checks run as the agent types (the same `check` every store runs before a write). Errors
 appear next to their field; a valid form posts `ResolutionForm.Submitted` with the draft.
 Every change the agent makes posts `ResolutionForm.Edited` with the fields as typed, to be kept
-as a draft; `restore` puts such fields back.
+as a draft; `restore` puts such fields back. The fields that depend on the outcome are mounted
+when first needed (`form_details`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import ClassVar
+from decimal import Decimal
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.message import Message
@@ -28,84 +26,20 @@ from mediator.domain.drafts import FormFields
 from mediator.domain.enums import OrderKind, Outcome
 from mediator.domain.macros import Filled
 from mediator.domain.models import DecisionDraft, Dispute, DisputeRecord, MacroRef
-from mediator.domain.money import MoneyError, format_amount, parse_amount
-from mediator.domain.policy import Finding, Severity, blocking, defect_applies
-from mediator.domain.resolution import Verdict, check, refund_preview
-from mediator.domain.text import visible
+from mediator.domain.money import MoneyError, parse_amount
+from mediator.domain.policy import Finding, blocking, defect_applies
+from mediator.domain.resolution import Verdict, check
 from mediator.widgets._text import plain
+from mediator.widgets.form_details import DETAIL_BOXES, DETAIL_INPUTS, DecisionDetails
+from mediator.widgets.form_read import TYPED_REFUND, read_draft, summary_text
+from mediator.widgets.form_words import FIELD_NAMES, defect_note, findings_text, reasons_text
+from mediator.widgets.outcome_list import OUTCOMES, OutcomeList
 
-OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 FIELDS = ("outcome", "refund_amount", "return_required", "seller_keep_pct", "rationale")
-#: The form's inputs, check boxes and text areas by id (the names of `FormFields`).
-INPUTS = ("refund_amount", "seller_keep_pct")
-CHECKBOXES = (
-    "return_required",
-    "seller_agreed_return",
-    "seller_error",
-    "defective_or_misadvertised",
-)
-TEXT_AREAS = ("rationale", "message_to_parties")
 #: The fields a blocked submit may move focus to, in the order they are shown.
 TEXT_FIELDS = ("refund_amount", "seller_keep_pct", "rationale")
 #: From this width (in cells) the form shows its fields in two columns: the decision, the words.
 COLUMNS_AT = 80
-#: How a field is named when the form says why it was not submitted.
-FIELD_NAMES = {
-    "outcome": "outcome",
-    "refund_amount": "refund amount",
-    "return_required": "return",
-    "seller_keep_pct": "seller keeps %",
-    "rationale": "rationale",
-    "acknowledge": "policy",
-}
-
-
-def defect_note(outcome: Outcome | None, *, returning: bool) -> str:
-    """What ticking "Defective or falsely advertised" changes, for the decision as it stands
-    (the rules that read it: `defect_applies`)."""
-    if outcome is Outcome.BUYER_FULL_REFUND and not returning:
-        return (
-            "Ticked: the full refund is due once the item is returned "
-            "(P-REFUND-DEFECTIVE-UNRESOLVED), and the seller keeps 0% on a return "
-            "(P-RETURN-KEEP-50)."
-        )
-    if returning:
-        return "Ticked: the seller keeps 0% on this return, not up to 50% (P-RETURN-KEEP-50)."
-    return (
-        "Ticked: a full or partial refund is allowed (P-REFUND-DEFECTIVE), and on a return "
-        "the seller keeps 0%, not up to 50% (P-RETURN-KEEP-50)."
-    )
-
-
-class OutcomeList(RadioSet):
-    """The outcomes, 1–5. The digits pick one only here, where the agent is looking at the
-    list: typed anywhere else in the form a digit is text, never a change of outcome."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(str(i), f"pick({i})", o.label, show=False, id=f"form.outcome.{i}",
-                tooltip=f"Outcome: {o.label}")
-        for i, o in enumerate(OUTCOMES, 1)
-    ]  # fmt: skip
-
-    def action_pick(self, number: int) -> None:
-        buttons = list(self.query(RadioButton))
-        if 1 <= number <= len(buttons):
-            buttons[number - 1].value = True
-            self._selected = number - 1  # the list's own highlight follows the pick
-
-    def show(self, index: int | None) -> None:
-        """Press the button at `index` (None: none) without posting anything: a restored form.
-
-        A RadioSet learns which button is pressed from their messages, which arrive later, and
-        refuses to let the pressed one go; so the set's own record is set here, at once (the
-        private `_pressed_button`, like `_selected` above: Textual is pinned)."""
-        buttons = list(self.query(RadioButton))
-        with self.prevent(RadioButton.Changed):
-            for i, button in enumerate(buttons):
-                button.value = i == index
-        self._pressed_button = None if index is None else buttons[index]
-        if index is not None:
-            self._selected = index
 
 
 class ResolutionForm(Widget):
@@ -194,12 +128,35 @@ class ResolutionForm(Widget):
         self._told = FormFields()
         #: Whether the foot says why the last submit was refused (`_explain`).
         self._explaining = False
+        # The widgets the form reads and writes, by name (no query on every key).
+        self._details = DecisionDetails(dispute.order.currency)
+        self._outcomes = OutcomeList(id="outcome")
+        self._areas = {
+            "rationale": TextArea(id="rationale", placeholder="Why, citing evidence and messages"),
+            "message_to_parties": TextArea(
+                id="message_to_parties", placeholder="Shown to buyer and seller"
+            ),
+        }
+        self._errors_shown = {
+            "outcome": Static(classes="error -empty", id="outcome-error"),
+            "rationale": Static(classes="error -empty", id="rationale-error"),
+            **self._details.errors,
+        }
+        self._decision = Vertical(id="form-decision", classes="form-column")
+        self._summary = Static(classes="computed", id="refund-summary")
+        self._why = Static(classes="-empty", id="submit-why")
+        self._findings = Static(id="findings", classes="findings")
+        self._findings_label = Label(
+            "Policy (esc, then p: every rule)", classes="field-label", id="findings-label"
+        )
+        self._findings_box = VerticalScroll(id="findings-box", can_focus=False)
+        self._submit = Button("Submit decision  ctrl+s", id="submit", variant="primary")
 
     def compose(self) -> ComposeResult:
         # Fields in reading order, which is also the Tab order (issue 22): the decision
         # (outcome, amounts, the boxes that apply), then the words (rationale, message to the
         # parties), then Submit. No container is a Tab stop; each stop has its label beside it.
-        order = self.dispute.order
+        # The fields that depend on the outcome join the decision's column when first needed.
         with VerticalScroll(id="form-body", can_focus=False):
             yield Static(
                 "Keys type into the form · esc leaves it",
@@ -207,62 +164,31 @@ class ResolutionForm(Widget):
                 id="form-hint",
             )
             with Container(id="form-columns"):
-                with Vertical(id="form-decision", classes="form-column"):
+                with self._decision:
                     with Vertical(classes="field", id="outcome-field"):
                         yield Label("Outcome (1–5 here)", classes="field-label")
-                        with OutcomeList(id="outcome"):
+                        with self._outcomes:
                             for i, outcome in enumerate(OUTCOMES, 1):
                                 yield RadioButton(
                                     plain(f"{i} ", outcome.label), id=f"outcome-{outcome.value}"
                                 )
-                        yield Static(classes="error -empty", id="outcome-error")
-                    with Vertical(classes="field", id="refund-field"):
-                        yield Label("Refund amount", classes="field-label", id="refund-label")
-                        with Horizontal(id="refund-row"):
-                            yield Input(placeholder="e.g. 10.00", id="refund_amount")
-                            yield Label(order.currency)
-                        yield Static(classes="error -empty", id="refund_amount-error")
-                    yield Static(classes="computed", id="refund-summary")
-                    with Vertical(classes="field", id="return-field"):
-                        yield Checkbox("Return required", id="return_required")
-                        yield Checkbox("Seller agreed to the return", id="seller_agreed_return")
-                        yield Static(classes="error -empty", id="return_required-error")
-                    with Vertical(classes="field", id="keep-field"):
-                        yield Label(
-                            "Seller keeps % of the price", classes="field-label", id="keep-label"
-                        )
-                        yield Input(placeholder="0 – 100", id="seller_keep_pct")
-                        yield Static(classes="error -empty", id="seller_keep_pct-error")
-                    with Vertical(classes="field", id="seller-error-field"):
-                        yield Checkbox(
-                            "Seller made an error during delivery (services)", id="seller_error"
-                        )
-                    with Vertical(classes="field", id="defective-field"):
-                        yield Checkbox(
-                            "Defective or falsely advertised", id="defective_or_misadvertised"
-                        )
-                        yield Static(classes="note", id="defective-note")
+                        yield self._errors_shown["outcome"]
+                    yield self._summary
                 with Vertical(id="form-words", classes="form-column"):
                     with Vertical(classes="field", id="rationale-field"):
                         yield Label("Rationale (required)", classes="field-label")
-                        yield TextArea(
-                            id="rationale", placeholder="Why, citing evidence and messages"
-                        )
-                        yield Static(classes="error -empty", id="rationale-error")
+                        yield self._areas["rationale"]
+                        yield self._errors_shown["rationale"]
                     with Vertical(classes="field", id="message-field"):
                         yield Label("Message to the parties", classes="field-label")
-                        yield TextArea(
-                            id="message_to_parties", placeholder="Shown to buyer and seller"
-                        )
+                        yield self._areas["message_to_parties"]
         with Vertical(id="form-foot"):
             # first in the foot: a notification, bottom right, may cover Submit for a while
-            yield Static(classes="-empty", id="submit-why")
-            yield Label(
-                "Policy (esc, then p: every rule)", classes="field-label", id="findings-label"
-            )
-            with VerticalScroll(id="findings-box", can_focus=False):
-                yield Static(id="findings", classes="findings")
-            yield Button("Submit decision  ctrl+s", id="submit", variant="primary")
+            yield self._why
+            yield self._findings_label
+            with self._findings_box:
+                yield self._findings
+            yield self._submit
 
     def on_resize(self, event: events.Resize) -> None:
         """Two columns (the decision, the words) once the form is wide enough for both."""
@@ -284,35 +210,31 @@ class ResolutionForm(Widget):
         return now
 
     def focus_first(self) -> None:
-        self.query_one("#outcome", RadioSet).focus()
+        self._outcomes.focus()
 
     def has_work(self) -> bool:
         """Whether leaving would lose something the agent chose or typed."""
         return not self.fields().is_empty
 
     # ----- drafts -----------------------------------------------------------------------
+    def _input(self, name: str) -> Input:
+        return self._details.inputs[name]
+
+    def _box(self, name: str) -> Checkbox:
+        return self._details.boxes[name]
+
     def fields(self) -> FormFields:
         """Every field exactly as typed, hidden ones included, checked or not (a draft)."""
-
-        def typed(name: str) -> str:
-            return self.query_one(f"#{name}", Input).value
-
-        def ticked(name: str) -> bool:
-            return self.query_one(f"#{name}", Checkbox).value
-
-        def written(name: str) -> str:
-            return self.query_one(f"#{name}", TextArea).text
-
         return FormFields(
             outcome=self.outcome,
-            refund_amount=typed("refund_amount"),
-            return_required=ticked("return_required"),
-            seller_agreed_return=ticked("seller_agreed_return"),
-            seller_keep_pct=typed("seller_keep_pct"),
-            seller_error=ticked("seller_error"),
-            defective_or_misadvertised=ticked("defective_or_misadvertised"),
-            rationale=written("rationale"),
-            message_to_parties=written("message_to_parties"),
+            refund_amount=self._input("refund_amount").value,
+            return_required=self._box("return_required").value,
+            seller_agreed_return=self._box("seller_agreed_return").value,
+            seller_keep_pct=self._input("seller_keep_pct").value,
+            seller_error=self._box("seller_error").value,
+            defective_or_misadvertised=self._box("defective_or_misadvertised").value,
+            rationale=self._areas["rationale"].text,
+            message_to_parties=self._areas["message_to_parties"].text,
             acknowledged=tuple(sorted(self.acknowledged)),
             macro=self.macro,
         )
@@ -324,13 +246,12 @@ class ResolutionForm(Widget):
         quiet = (RadioSet.Changed, Input.Changed, Checkbox.Changed, TextArea.Changed)
         with self.prevent(*quiet, self.Edited):
             index = None if fields.outcome is None else OUTCOMES.index(fields.outcome)
-            self.query_one(OutcomeList).show(index)
-            for name in INPUTS:
-                self.query_one(f"#{name}", Input).value = getattr(fields, name)
-            for name in CHECKBOXES:
-                self.query_one(f"#{name}", Checkbox).value = getattr(fields, name)
-            for name in TEXT_AREAS:
-                area = self.query_one(f"#{name}", TextArea)
+            self._outcomes.show(index)
+            for name in DETAIL_INPUTS:
+                self._input(name).value = getattr(fields, name)
+            for name in DETAIL_BOXES:
+                self._box(name).value = getattr(fields, name)
+            for name, area in self._areas.items():
                 area.text = getattr(fields, name)
                 area.move_cursor(area.document.end)
         self.acknowledged = frozenset(fields.acknowledged)
@@ -350,8 +271,7 @@ class ResolutionForm(Widget):
     # ----- reading the form -------------------------------------------------------------
     @property
     def outcome(self) -> Outcome | None:
-        index = self.query_one("#outcome", RadioSet).pressed_index
-        return OUTCOMES[index] if index >= 0 else None
+        return self._outcomes.outcome
 
     def select_outcome(self, outcome: Outcome) -> None:
         self.query_one(f"#outcome-{outcome.value}", RadioButton).value = True
@@ -359,56 +279,11 @@ class ResolutionForm(Widget):
     def _parse(self) -> tuple[DecisionDraft | None, dict[str, str]]:
         """The fields as a draft (None until an outcome is chosen), and the fields that could
         not be read. Nothing is checked against the rules here."""
-        errors: dict[str, str] = {}
-        outcome = self.outcome
-        currency = self.dispute.order.currency
-        refund: Decimal | None = None
-        raw_refund = self.query_one("#refund_amount", Input).value
-        if outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE) and raw_refund.strip():
-            try:
-                refund = parse_amount(raw_refund, currency)
-            except MoneyError as error:
-                errors["refund_amount"] = str(error)
-        return_required = self.query_one("#return_required", Checkbox).value
-        keep: Decimal | None = None
-        raw_keep = self.query_one("#seller_keep_pct", Input).value.strip().rstrip("%")
-        if return_required and raw_keep:
-            try:
-                keep = Decimal(raw_keep)
-                if not keep.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                errors["seller_keep_pct"] = f"{raw_keep!r} is not a percentage"
-                keep = None
-        seller_error = (
-            self.query_one("#seller_error", Checkbox).value
-            if self.dispute.order.kind is OrderKind.SERVICE
-            else None
-        )
-        if outcome is None:
-            return None, errors
-        draft = DecisionDraft(
-            outcome=outcome,
-            rationale=self.query_one("#rationale", TextArea).text,
-            refund_amount=refund,
-            return_required=return_required if outcome.refunds else False,
-            seller_keep_pct=keep,
-            seller_error=seller_error,
-            defective_or_misadvertised=(
-                self.query_one("#defective_or_misadvertised", Checkbox).value
-                if defect_applies(self.dispute, outcome)
-                else None  # not asked where it does not count (the box is hidden)
-            ),
-            message_to_parties=self.query_one("#message_to_parties", TextArea).text,
-            seller_agreed_return=self.query_one("#seller_agreed_return", Checkbox).value,
-            acknowledged=self.acknowledged,
-            macro=self.macro,
-        )
-        return draft, errors
+        return read_draft(self.fields(), self.dispute)
 
     def refund_typed(self) -> Decimal | None:
         """The refund as typed, if it reads as an amount (a macro's `{refund}`), else None."""
-        raw = self.query_one("#refund_amount", Input).value
+        raw = self._input("refund_amount").value
         try:
             return parse_amount(raw, self.dispute.order.currency) if raw.strip() else None
         except MoneyError:
@@ -424,10 +299,10 @@ class ResolutionForm(Widget):
         if outcome is not None:
             self.select_outcome(outcome)
         if refund is not None:
-            self.query_one("#refund_amount", Input).value = f"{refund}"
+            self._input("refund_amount").value = f"{refund}"
         for name, key in (("rationale", "rationale"), ("message_to_parties", "message")):
             if key in filled.texts:
-                area = self.query_one(f"#{name}", TextArea)
+                area = self._areas[name]
                 area.text = filled.texts[key]
                 area.move_cursor(area.document.end)
         self._touched.update(("outcome", "refund_amount", "rationale"))
@@ -490,7 +365,7 @@ class ResolutionForm(Widget):
         # Focus moves only to a text box that needs fixing, where the agent's next keys are
         # text anyway; never to the outcome list, where a digit would change the outcome.
         for field in TEXT_FIELDS:
-            target = self.query_one(f"#{field}")
+            target = self._areas[field] if field in self._areas else self._input(field)
             if field in errors and self._shown(target):
                 target.focus()
                 break
@@ -507,13 +382,14 @@ class ResolutionForm(Widget):
         )
 
     def _shown(self, widget: Widget) -> bool:
-        """Whether `widget` and every container of it in the form is displayed."""
+        """Whether `widget` is in the form (a detail field is once first needed) and every
+        container of it in the form is displayed."""
         node: DOMNode | None = widget
         while node is not None and node is not self:
             if not node.display:
                 return False
             node = node.parent
-        return True
+        return node is self
 
     def _reasons(self) -> list[str]:
         """Why the form as it stands cannot be submitted, one short line each: the fields'
@@ -535,30 +411,25 @@ class ResolutionForm(Widget):
     def _explain(self, show: bool | None = None) -> None:
         """The lines atop the foot that say why a submit was refused: shown by a refused submit
         (`show`), kept up to date as the agent fixes things, gone once nothing is left."""
-        line = self.query_one("#submit-why", Static)
         if show is not None:
             self._explaining = show
         reasons = self._reasons() if self._explaining else []
         if not reasons:
             self._explaining = False
-        text = Text()
-        if reasons:
-            text.append("Not submitted:", "bold")
-            for reason in reasons:
-                text.append("\n")
-                text.append(visible(reason if reason[0] in "■▲" else f"✖ {reason}"))
-        line.update(text)
-        line.set_class(not reasons, "-empty")
+        self._why.update(reasons_text(reasons))
+        self._why.set_class(not reasons, "-empty")
 
     def validate(self, *, show_all: bool) -> tuple[DecisionDraft | None, dict[str, str]]:
         draft, errors, verdict = self._read()
         self._errors = errors
         self._verdict = verdict
         for field in FIELDS:
+            label = self._errors_shown[field]
+            if label.parent is None:  # a detail field not mounted yet: nothing to show
+                continue
             message = errors.get(field, "")
             if not show_all and field not in self._touched:
                 message = "" if field in ("rationale", "outcome") else message
-            label = self.query_one(f"#{field}-error", Static)
             label.update(Content(f"✖ {message}" if message else ""))
             label.set_class(not message, "-empty")
         self._refresh_summary()
@@ -586,66 +457,30 @@ class ResolutionForm(Widget):
 
     def _refresh_findings(self) -> None:
         findings = self.findings
-        text = Text()
-        for finding in findings:
-            if text:
-                text.append("\n")
-            mark, style = {
-                Severity.BLOCK: ("■ ", "bold red"),
-                Severity.WARNING: ("▲ ", "yellow"),
-                Severity.INFO: ("● ", "dim"),
-            }[finding.severity]
-            text.append(mark, style)
-            text.append(finding.rule_id, style + " bold" if style != "dim" else "dim bold")
-            text.append(f": {visible(finding.message)}", style)
-            if finding.severity is Severity.WARNING:
-                if finding.rule_id in self.acknowledged:
-                    text.append("  ✔ acknowledged", "green")
-                else:
-                    text.append("  ctrl+g acknowledges", "bold yellow")
-        self.query_one("#findings", Static).update(text)
-        for selector in ("#findings-label", "#findings-box"):
-            self.query_one(selector).display = bool(findings)
+        self._findings.update(findings_text(findings, self.acknowledged))
+        self._findings_label.display = self._findings_box.display = bool(findings)
         blocked = bool(blocking(findings))
-        submit = self.query_one("#submit", Button)
-        submit.disabled = blocked
-        submit.label = "Blocked by policy (see ■)" if blocked else "Submit decision  ctrl+s"
+        self._submit.disabled = blocked
+        self._submit.label = "Blocked by policy (see ■)" if blocked else "Submit decision  ctrl+s"
 
     def _refresh_visibility(self) -> None:
         outcome = self.outcome
-        typed = outcome in (Outcome.BUYER_PARTIAL_REFUND, Outcome.COMPROMISE)
+        details = self._details
         refunds = outcome is not None and outcome.refunds
-        for selector in ("#refund-field", "#refund-label", "#refund-row"):
-            self.query_one(selector).display = typed
-        for selector in ("#return-field", "#return_required"):
-            self.query_one(selector).display = refunds
-        returning = refunds and self.query_one("#return_required", Checkbox).value
-        for selector in ("#keep-field", "#keep-label", "#seller_keep_pct", "#seller_agreed_return"):
-            self.query_one(selector).display = returning
-        service = self.dispute.order.kind is OrderKind.SERVICE and refunds
-        for selector in ("#seller-error-field", "#seller_error"):
-            self.query_one(selector).display = service
-        # P-REFUND-DEFECTIVE, P-RETURN-KEEP-50: shown where the policy counts it, and only there
-        defect = defect_applies(self.dispute, outcome)
-        for selector in ("#defective-field", "#defective_or_misadvertised"):
-            self.query_one(selector).display = defect
-        self.query_one("#defective-note", Static).update(
-            Content(defect_note(outcome, returning=returning))
+        if not (details.mounted or refunds or outcome in TYPED_REFUND or details.hold_values()):
+            return  # nothing of the details shows or holds anything: not mounted yet
+        details.mount(self._decision, before=self._summary)
+        returning = refunds and self._box("return_required").value
+        details.show(
+            typed=outcome in TYPED_REFUND,
+            refunds=refunds,
+            returning=returning,
+            service=self.dispute.order.kind is OrderKind.SERVICE and refunds,
+            # P-REFUND-DEFECTIVE, P-RETURN-KEEP-50: shown where the policy counts it, only there
+            defect=defect_applies(self.dispute, outcome),
         )
+        details.note(defect_note(outcome, returning=returning))
 
     def _refresh_summary(self) -> None:
-        """The refund and fee refund of the draft as typed (`refund_preview`), else the price."""
-        order = self.dispute.order
-        draft = self._typed
-        preview = None if draft is None else refund_preview(self.dispute, draft)
-        if preview is None or preview.refund <= 0:
-            text = (
-                f"Price {format_amount(order.price, order.currency)}"
-                f" · service fee {format_amount(order.service_fee, order.currency)}"
-            )
-        else:
-            text = (
-                f"Refund {format_amount(preview.refund, order.currency)}"
-                f" + fee {format_amount(preview.fee, order.currency)} (P-REFUND-FEE)"
-            )
-        self.query_one("#refund-summary", Static).update(Content(text))
+        """The refund and fee refund of the draft as typed, else the price."""
+        self._summary.update(Content(summary_text(self.dispute, self._typed)))

@@ -61,8 +61,11 @@ def team_macros(store: SqlStore) -> MacroRef:
 async def type_refund_then_apply_partial(
     app: MediatorApp, pilot: Pilot[Any], screen: DisputeScreen, refund: str
 ) -> None:
-    """Type `refund` into the form, then pick and apply PARTIAL: its `{refund}` has a value,
-    so the picker goes straight to the preview."""
+    """Type `refund` into the form (its field shows once the outcome is a partial refund, 4),
+    then pick and apply PARTIAL: its `{refund}` has a value, so the picker goes straight to the
+    preview."""
+    await pilot.press("f", "4")
+    await settle(app, pilot)
     amount = screen.query_one(ResolutionForm).query_one("#refund_amount", Input)
     amount.focus()
     amount.value = ""

@@ -180,3 +180,33 @@ async def test_the_footer_has_the_dispute_keys_when_the_claim_is_answered_first(
 def footer_on_screen(app: MediatorApp) -> str:
     """The bottom line as it is drawn (not the footer's keys as they would be drawn now)."""
     return app.screen._compositor.render_strips()[-1].text
+
+
+#: Outcome 2 (compromise) shows the refund field, which the form mounts the first time an
+#: outcome asks for it (issue 18): the Tab typed after the 2 must reach it, and the amount land
+#: in it, as when the field was only hidden.
+REFUND_KEYS = ("f", "2", "tab", *"12.5")
+
+
+async def test_a_field_the_outcome_brings_takes_the_keys_typed_after_the_outcome(
+    app: MediatorApp, tmp_path: Path
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await enter_then_type(app, *REFUND_KEYS)  # while the dispute opens
+        await settle(app, pilot)
+        fields, focused = form_state(app)
+    assert (fields.outcome, fields.refund_amount) == (Outcome.COMPROMISE, "12.5")
+    assert focused == "refund_amount"
+
+    again = another_app(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        await pilot.press("enter")
+        await settle(again, pilot)
+        assert isinstance(again.screen, DisputeScreen) and again.screen.record is not None
+        form = again.screen.query_one(ResolutionForm)
+        assert not form.query("#refund_amount"), "not mounted before an outcome asks for it"
+        type_at_once(again, *REFUND_KEYS)  # on the open dispute, a burst
+        await settle(again, pilot)
+        assert form_state(again) == (fields, focused)
