@@ -159,8 +159,10 @@ def test_an_id_twice_in_an_import_into_an_empty_store(sqlite_store: SqlStore) ->
     before = schema(sqlite_store)
     disputes = seeded(30)
     newer = disputes[3].model_copy(update={"revision": disputes[3].revision + 1})
-    report = sqlite_store.import_disputes([*disputes, newer], batch_size=8)
+    again = disputes[5]  # the same revision: skipped, as a stored one would be
+    report = sqlite_store.import_disputes([*disputes, newer, again], batch_size=8)
     assert (report.inserted, report.updated) == (30, 1)
+    assert report.skipped == ((again.id, f"stored revision {again.revision} ≥ {again.revision}"),)
     assert schema(sqlite_store) == before
     assert integrity(sqlite_store) == ["ok"]
     record = sqlite_store.get_dispute_sync(newer.id)

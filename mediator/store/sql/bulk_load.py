@@ -59,6 +59,8 @@ class BulkLoad:
     trigger: str | None = None
     #: `CREATE INDEX` statements of the indexes dropped while the store was empty.
     indexes: list[str] = field(default_factory=list)
+    #: Whether the store held no dispute when the import began.
+    empty: bool = False
 
     @property
     def indexes_search(self) -> bool:
@@ -96,7 +98,8 @@ def bulk_load(conn: Connection) -> Iterator[BulkLoad | None]:
         yield None
         return
     load = BulkLoad(conn, trigger=_pause_trigger(conn))
-    if conn.exec_driver_sql("SELECT 1 FROM disputes LIMIT 1").first() is None:
+    load.empty = conn.exec_driver_sql("SELECT 1 FROM disputes LIMIT 1").first() is None
+    if load.empty:
         for name, sql in conn.exec_driver_sql(_DEFERRABLE).all():
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
             load.indexes.append(sql)

@@ -133,6 +133,10 @@ class _Tally:
     #: this import has it, and whether the import inserted it (True), updated it (False) or
     #: skipped it (None).
     seen: dict[str, Seen] | None = None
+    #: Only when the store held no dispute at the start (`BulkLoad.empty`): the revision of
+    #: each dispute written so far, which are then all it holds (`_plan` asks it, not the
+    #: database: the query was 10-20 µs a line of the writer's time).
+    written: dict[str, int] | None = None
 
     def report(self) -> ImportReport:
         return ImportReport(
@@ -223,6 +227,8 @@ def _write_disputes(
     on_progress: Callable[[int], None] | None,
 ) -> None:
     done = 0
+    if load is not None and load.empty:
+        tally.written = {}
     for batch in _batches(items, batch_size):
         new, changed = _plan(conn, batch, tally)
         if tally.seen is not None:
@@ -360,9 +366,13 @@ def _plan(
 ) -> tuple[dict[str, Prepared], dict[str, Prepared]]:
     """The disputes of `batch` to insert and to update (by id); the rest are skipped."""
     ids = {d.id for d in batch}
-    stored: dict[str, int] = {
-        id_: rev for id_, rev in conn.execute(select(c.id, c.revision).where(c.id.in_(ids)))
-    }
+    stored: dict[str, int]
+    if tally.written is None:
+        query = select(c.id, c.revision).where(c.id.in_(ids))
+        stored = {id_: rev for id_, rev in conn.execute(query)}
+    else:
+        written = tally.written
+        stored = {id_: written[id_] for id_ in ids if id_ in written}
     new: dict[str, Prepared] = {}
     changed: dict[str, Prepared] = {}
     for d in batch:
@@ -384,6 +394,9 @@ def _plan(
         else:
             new[d.id] = d
             tally.inserted += 1
+    if tally.written is not None:
+        tally.written.update((id_, d.revision) for id_, d in new.items())
+        tally.written.update((id_, d.revision) for id_, d in changed.items())
     return new, changed
 
 
