@@ -12,6 +12,7 @@ from mediator.domain import Dispute
 from mediator.seed import generate
 from mediator.store import QueueQuery, StoreError
 from mediator.store.sql import SqlStore
+from mediator.store.sql.bulk_load import bulk_load
 from tests.store.conftest import make_dispute
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -100,3 +101,80 @@ def test_a_failed_import_leaves_the_index_and_its_trigger_as_they_were(
     assert trigger_sql(sqlite_store) == triggers
     assert matches(sqlite_store) == found
     check_index(sqlite_store)
+
+
+# --- the indexes of an empty store, created after its rows (`bulk_load`) -----------------------
+
+
+def schema(store: SqlStore) -> list[tuple[str, str, str | None]]:
+    """Every index and trigger, as `sqlite_master` holds them."""
+    query = (
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        "ORDER BY type, name"
+    )
+    with store.engine.connect() as conn:
+        return [(kind, name, sql) for kind, name, sql in conn.exec_driver_sql(query)]
+
+
+def integrity(store: SqlStore) -> list[str]:
+    """SQLite's own check of every table against its indexes: ["ok"] when they agree."""
+    with store.engine.connect() as conn:
+        return [row for (row,) in conn.exec_driver_sql("PRAGMA integrity_check")]
+
+
+def deferred(store: SqlStore) -> list[str]:
+    """The `CREATE INDEX` statements `bulk_load` would defer on this store now."""
+    with store.engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            with bulk_load(conn) as load:
+                assert load is not None
+                return list(load.indexes)
+        finally:
+            tx.rollback()  # nothing dropped stays dropped
+
+
+def cache_sizes(store: SqlStore) -> set[int]:
+    """The page cache of the pool's connections (an import enlarges its own for a while)."""
+    with store.engine.connect() as conn:
+        return {int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)}
+
+
+def test_an_empty_store_gets_its_indexes_back_after_the_rows(sqlite_store: SqlStore) -> None:
+    before = schema(sqlite_store)
+    sizes = cache_sizes(sqlite_store)
+    assert len(deferred(sqlite_store)) >= 16  # the queue's orders and filters
+    report = sqlite_store.import_disputes(seeded(120), batch_size=50)
+    assert report.inserted == 120
+    assert schema(sqlite_store) == before
+    assert integrity(sqlite_store) == ["ok"]
+    check_index(sqlite_store)
+    assert cache_sizes(sqlite_store) == sizes
+    assert deferred(sqlite_store) == []  # it holds disputes now: its indexes stay
+
+
+def test_an_id_twice_in_an_import_into_an_empty_store(sqlite_store: SqlStore) -> None:
+    """The second line updates a row of the first batch: the indexes are created before the
+    update reads through them, and the queue reads the newer revision."""
+    before = schema(sqlite_store)
+    disputes = seeded(30)
+    newer = disputes[3].model_copy(update={"revision": disputes[3].revision + 1})
+    again = disputes[5]  # the same revision: skipped, as a stored one would be
+    report = sqlite_store.import_disputes([*disputes, newer, again], batch_size=8)
+    assert (report.inserted, report.updated) == (30, 1)
+    assert report.skipped == ((again.id, f"stored revision {again.revision} ≥ {again.revision}"),)
+    assert schema(sqlite_store) == before
+    assert integrity(sqlite_store) == ["ok"]
+    record = sqlite_store.get_dispute_sync(newer.id)
+    assert record.dispute.revision == newer.revision
+    check_index(sqlite_store)
+
+
+def test_a_failed_import_into_an_empty_store_leaves_its_schema(sqlite_store: SqlStore) -> None:
+    before, sizes = schema(sqlite_store), cache_sizes(sqlite_store)
+    bad = make_dispute(2, price="10.005")  # the store refuses to round it
+    with pytest.raises(StoreError, match="nothing was written"):
+        sqlite_store.import_disputes([make_dispute(1), bad], batch_size=1)
+    assert schema(sqlite_store) == before
+    assert cache_sizes(sqlite_store) == sizes
+    assert sqlite_store.count_disputes() == 0

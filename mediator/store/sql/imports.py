@@ -18,12 +18,8 @@ is written with its dispute when the import inserts it, or updates one that hold
 
 The rows are made by `prepared.prepare`: `import_disputes` calls it as it goes, while
 `mediator import` and `mediator seed` call it in worker processes and hand the results to
-`import_prepared`; both write the same rows. On SQLite, the search index (FTS5) is filled after
-each batch with one `INSERT … SELECT` of the new rows, not by its per-row insert trigger: the
-trigger is dropped at the start of the import and created again at its end, in the same
-transaction (so a failure or a crash leaves the trigger as it was). Measured on 50,000 seeded
-disputes: the trigger cost 220 µs a dispute, more than the rest of the write; the bulk insert
-costs 20 µs.
+`import_prepared`; both write the same rows. On SQLite the import pauses the search index's
+trigger, defers the indexes of an empty store and enlarges the page cache (`bulk_load`).
 """
 
 from __future__ import annotations
@@ -54,6 +50,7 @@ from mediator.domain.changes import ChangeKind
 from mediator.domain.review import ReviewState
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
 from mediator.store.sql import audit
+from mediator.store.sql.bulk_load import BulkLoad, bulk_load
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, store_now
 from mediator.store.sql.engine import one_line
@@ -74,7 +71,6 @@ from mediator.store.sql.schema import (
     evidence,
     messages,
 )
-from mediator.store.sql.search import SEARCHED
 from mediator.store.sql.writes import refresh_after_import
 
 #: Disputes per `executemany` round (each also carries its messages and evidence).
@@ -137,6 +133,10 @@ class _Tally:
     #: this import has it, and whether the import inserted it (True), updated it (False) or
     #: skipped it (None).
     seen: dict[str, Seen] | None = None
+    #: Only when the store held no dispute at the start (`BulkLoad.empty`): the revision of
+    #: each dispute written so far, which are then all it holds (`_plan` asks it, not the
+    #: database: the query was 10-20 µs a line of the writer's time).
+    written: dict[str, int] | None = None
 
     def report(self) -> ImportReport:
         return ImportReport(
@@ -197,28 +197,10 @@ def import_prepared(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     tally = _Tally(seen=None if decisions is None else {})
-    done = 0
-    index_trigger = _pause_search_index(conn)
-    for batch in _batches(items, batch_size):
-        new, changed = _plan(conn, batch, tally)
-        if tally.seen is not None:
-            _remember(tally.seen, batch, new, changed)
-        try:
-            # A savepoint per batch (nothing on the way when all is well): after a failed
-            # insert, PostgreSQL refuses every statement until it is rolled back to.
-            with conn.begin_nested():
-                _write(conn, new, changed, index=index_trigger is not None)
-        except IntegrityError as exc:
-            clashes = _clashes(conn, [*new.values(), *changed.values()])
-            if clashes:
-                raise ImportClash(clashes) from None
-            where = batch[0].id if len(batch) == 1 else f"{batch[0].id} … {batch[-1].id}"
-            raise StoreError(f"{one_line(exc)} (in {where})") from None
-        done += len(batch)
-        if on_progress is not None:
-            on_progress(done)
-    if index_trigger is not None:
-        conn.exec_driver_sql(index_trigger)
+    with bulk_load(conn) as load:
+        _write_disputes(conn, items, tally, load, batch_size, on_progress)
+        if load is not None:
+            load.finish()
     if tally.inserted or tally.updated:  # one change for the whole import: reload everything
         record_change(conn, ChangeKind.IMPORT, None, None, None)
     report = tally.report()
@@ -234,6 +216,37 @@ def import_prepared(
         after=after,
     )
     return report
+
+
+def _write_disputes(
+    conn: Connection,
+    items: Iterable[Prepared],
+    tally: _Tally,
+    load: BulkLoad | None,
+    batch_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    done = 0
+    if load is not None and load.empty:
+        tally.written = {}
+    for batch in _batches(items, batch_size):
+        new, changed = _plan(conn, batch, tally)
+        if tally.seen is not None:
+            _remember(tally.seen, batch, new, changed)
+        try:
+            # A savepoint per batch (nothing on the way when all is well): after a failed
+            # insert, PostgreSQL refuses every statement until it is rolled back to.
+            with conn.begin_nested():
+                _write(conn, new, changed, load)
+        except IntegrityError as exc:
+            clashes = _clashes(conn, [*new.values(), *changed.values()])
+            if clashes:
+                raise ImportClash(clashes) from None
+            where = batch[0].id if len(batch) == 1 else f"{batch[0].id} … {batch[-1].id}"
+            raise StoreError(f"{one_line(exc)} (in {where})") from None
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done)
 
 
 def _remember(
@@ -353,9 +366,13 @@ def _plan(
 ) -> tuple[dict[str, Prepared], dict[str, Prepared]]:
     """The disputes of `batch` to insert and to update (by id); the rest are skipped."""
     ids = {d.id for d in batch}
-    stored: dict[str, int] = {
-        id_: rev for id_, rev in conn.execute(select(c.id, c.revision).where(c.id.in_(ids)))
-    }
+    stored: dict[str, int]
+    if tally.written is None:
+        query = select(c.id, c.revision).where(c.id.in_(ids))
+        stored = {id_: rev for id_, rev in conn.execute(query)}
+    else:
+        written = tally.written
+        stored = {id_: written[id_] for id_ in ids if id_ in written}
     new: dict[str, Prepared] = {}
     changed: dict[str, Prepared] = {}
     for d in batch:
@@ -377,14 +394,17 @@ def _plan(
         else:
             new[d.id] = d
             tally.inserted += 1
+    if tally.written is not None:
+        tally.written.update((id_, d.revision) for id_, d in new.items())
+        tally.written.update((id_, d.revision) for id_, d in changed.items())
     return new, changed
 
 
 def _write(
-    conn: Connection, new: dict[str, Prepared], changed: dict[str, Prepared], *, index: bool
+    conn: Connection, new: dict[str, Prepared], changed: dict[str, Prepared], load: BulkLoad | None
 ) -> None:
-    """Write one batch; `index`: add the inserted disputes to the SQLite search index (its
-    insert trigger is paused, `_pause_search_index`)."""
+    """Write one batch; `load`: SQLite's bulk settings (`bulk_load`): the search index to fill
+    for the inserted disputes, the indexes to create before an update reads through them."""
     dispute_rows = [d.row for d in new.values()]
     update_rows = [
         {f"b_{k}": v for k, v in row_dict(disputes, d.row).items() if k not in _KEEP}
@@ -394,15 +414,17 @@ def _write(
     message_rows = [m for d in children for m in d.messages]
     evidence_rows = [e for d in children for e in d.evidence]
     if update_rows:
+        if load is not None:
+            load.restore_indexes()  # an id twice in the file: the store is no longer empty
         id_rows = [{"b_id": id_} for id_ in changed]
         conn.execute(_UPDATE, update_rows)
         conn.execute(_DROP_MESSAGES, id_rows)
         conn.execute(_DROP_EVIDENCE, id_rows)
-    if index and dispute_rows:
-        last = conn.exec_driver_sql("SELECT max(rowid) FROM disputes").scalar()
+    if load is not None and load.indexes_search and dispute_rows:
+        last = load.last_rowid()
         _insert_many(conn, disputes, dispute_rows)
         # rowids are handed out above the largest one: the rows just inserted are those above
-        conn.exec_driver_sql(_INDEX_NEW, (last or 0,))
+        load.index_new(last)
     else:
         _insert_many(conn, disputes, dispute_rows)
     _insert_many(conn, messages, message_rows)
@@ -410,30 +432,6 @@ def _write(
     if update_rows:
         conn.execute(_RECOUNT, id_rows)
         refresh_after_import(conn, list(changed))
-
-
-#: SQLite: the search index's insert trigger (revision v3_baseline), paused during an import.
-_INDEX_TRIGGER = "disputes_fts_ai"
-_SEARCHED = ", ".join(SEARCHED)
-#: What the trigger does, for every dispute inserted after rowid `?` at once.
-_INDEX_NEW = (
-    f"INSERT INTO disputes_fts(rowid, {_SEARCHED}) "
-    f"SELECT rowid, {_SEARCHED} FROM disputes WHERE rowid > ?"
-)
-
-
-def _pause_search_index(conn: Connection) -> str | None:
-    """SQLite: drop the search index's per-row insert trigger for this transaction, and return
-    the statement that creates it again (None: no trigger, or not SQLite). The update and
-    delete triggers stay: a dispute updated by the import is in the index already."""
-    if conn.dialect.name != "sqlite":
-        return None
-    sql: str | None = conn.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_INDEX_TRIGGER,)
-    ).scalar()
-    if sql is not None:
-        conn.exec_driver_sql(f"DROP TRIGGER {_INDEX_TRIGGER}")
-    return sql
 
 
 def _clashes(conn: Connection, written: list[Prepared]) -> tuple[IdClash, ...]:

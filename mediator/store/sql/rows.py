@@ -45,23 +45,33 @@ from mediator.store.sql.queue_rows import queue_row as queue_row
 _PCT = 2  # seller_keep_pct is stored in hundredths of a percent
 
 
-#: Short bodies already checked in this process → whether `flag_message` flags them. Chat
-#: repeats itself ("Any update?", shop templates, auto-replies): an import or a seed checks each
-#: distinct short body once. Bounded: cleared when full (at most about 20 MB).
+#: Bodies already checked in this process → whether `flag_message` flags them. Chat repeats
+#: itself ("Any update?", shop templates, auto-replies, pasted notices): an import or a seed
+#: checks each distinct body once. A long body costs the most to scan (the flag regexes run at
+#: about 30 µs a KiB each; a 5,000-character notice took 1.4 ms) and is only hashed and compared
+#: on a repeat. Bounded: bodies over `_MEMO_BODY_CHARS` are scanned every time, and the memo is
+#: cleared when it holds `_MEMO_ENTRIES` bodies or `_MEMO_CHARS` characters (about 20 MB).
 _FLAGGED: dict[str, bool] = {}
-_MEMO_BODY_CHARS = 400
+_MEMO_BODY_CHARS = 65_536
 _MEMO_ENTRIES = 50_000
+_MEMO_CHARS = 20_000_000
+_memo_chars = 0
 
 
 def is_flagged(body: str) -> bool:
-    """Whether `body` earns any P-COMM-* flag (`flag_message`), memoised for short bodies."""
-    if len(body) > _MEMO_BODY_CHARS:
-        return bool(flag_message(body))
+    """Whether `body` earns any P-COMM-* flag (`flag_message`), memoised (`_FLAGGED`)."""
+    global _memo_chars
     flagged = _FLAGGED.get(body)
-    if flagged is None:
-        if len(_FLAGGED) >= _MEMO_ENTRIES:
+    if flagged is not None:
+        return flagged
+    flagged = bool(flag_message(body))
+    size = len(body)
+    if size <= _MEMO_BODY_CHARS:
+        if len(_FLAGGED) >= _MEMO_ENTRIES or _memo_chars + size > _MEMO_CHARS:
             _FLAGGED.clear()
-        flagged = _FLAGGED[body] = bool(flag_message(body))
+            _memo_chars = 0
+        _FLAGGED[body] = flagged
+        _memo_chars += size
     return flagged
 
 
