@@ -476,6 +476,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     from mediator.bulk import SeedFeed, gathering
     from mediator.clock import SystemClock
     from mediator.importer import paused_gc
+    from mediator.store.sql.bulk_load import ANALYZE_AFTER
 
     n: int = args.disputes
     now: datetime = args.now or SystemClock().now()
@@ -511,12 +512,18 @@ def _cmd_seed(args: argparse.Namespace) -> int:
                             on_progress=advance,
                             actor="seed",
                             decisions=decided,
+                            statistics=False,  # once, at the end
                         )
                     done += size
                     resolved += len(decided)
                     inserted += report.inserted
                     updated += report.updated
                     skipped += report.skipped
+                if n >= ANALYZE_AFTER:
+                    # the planner's statistics, once for the whole load (`bulk_load`: without
+                    # them SQLite sorted every queued dispute for the queue's first page)
+                    progress.update(task, description="statistics")
+                    store.refresh_statistics()
             except KeyboardInterrupt:
                 progress.stop()
                 print(

@@ -391,6 +391,36 @@ def test_seed(
     assert count(url) == 60
 
 
+def planner_statistics(url: str) -> list[str]:
+    """The indexes of `disputes` SQLite's planner has statistics for (`ANALYZE`)."""
+    with opened(url) as store, store.engine.connect() as conn:
+        has_table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).first()
+        if has_table is None:
+            return []
+        query = "SELECT idx FROM sqlite_stat1 WHERE tbl = 'disputes' ORDER BY idx"
+        return [idx for (idx,) in conn.exec_driver_sql(query)]
+
+
+def test_a_big_seed_leaves_the_planner_its_statistics(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: without statistics SQLite read the queue's first page at 1M through issue 22's
+    status-first index and sorted every queued dispute (90 ms; the last page ~1 s). A seed of
+    `ANALYZE_AFTER` disputes or more refreshes them once, at its end, whatever its batches."""
+    from mediator.store.sql import bulk_load
+
+    monkeypatch.setattr(cli, "SEED_BATCH", 25)
+    monkeypatch.setattr(bulk_load, "ANALYZE_AFTER", 60)
+    now = "2026-11-22T12:00:00Z"
+    assert cli.main(["seed", "--disputes", "59", "--seed", "3", "--now", now, "--store", url]) == 0
+    assert planner_statistics(url) == []  # small: left as it was
+    assert cli.main(["seed", "--disputes", "60", "--seed", "4", "--now", now, "--store", url]) == 0
+    indexes = planner_statistics(url)
+    assert "ix_disputes_urgency" in indexes and "ix_disputes_status_urgency" in indexes
+
+
 def test_seeding_again_with_another_seed_updates_in_place(
     url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -178,3 +178,50 @@ def test_a_failed_import_into_an_empty_store_leaves_its_schema(sqlite_store: Sql
     assert schema(sqlite_store) == before
     assert cache_sizes(sqlite_store) == sizes
     assert sqlite_store.count_disputes() == 0
+
+
+def test_a_big_import_refreshes_the_planner_statistics(
+    sqlite_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: an import that inserts `ANALYZE_AFTER` disputes or more ends with `ANALYZE
+    disputes` (without it SQLite sorted every queued dispute for the queue's first page at
+    1M); a smaller one, or one told not to (the seed's batches), leaves the statistics alone."""
+    from mediator.store.sql import imports
+    from mediator.store.sql.prepared import prepare
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 30)
+    disputes = seeded(120)
+
+    def statistics() -> int:
+        with sqlite_store.engine.connect() as conn:
+            table = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            if conn.exec_driver_sql(table).first() is None:
+                return 0
+            query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'disputes'"
+            return int(conn.exec_driver_sql(query).scalar() or 0)
+
+    sqlite_store.import_disputes(disputes[:29])
+    assert statistics() == 0
+    ready = [prepare(d, sqlite=True) for d in disputes[29:80]]
+    sqlite_store.import_prepared(ready, statistics=False)
+    assert statistics() == 0
+    sqlite_store.import_disputes(disputes[:80])  # nothing new: skipped
+    assert statistics() == 0
+    sqlite_store.import_disputes(disputes[80:])
+    assert statistics() > 0
+
+
+def test_statistics_are_refreshed_on_every_database(store: SqlStore) -> None:
+    """`refresh_statistics` (the seed's, once at its end) on SQLite and PostgreSQL: the planner
+    then knows the column values of `disputes`."""
+    store.import_disputes(seeded(40))
+    store.refresh_statistics()
+    with store.engine.connect() as conn:
+        if store.is_sqlite:
+            query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'disputes'"
+        else:
+            query = (
+                "SELECT count(*) FROM pg_stats "
+                "WHERE tablename = 'disputes' AND schemaname = current_schema()"
+            )
+        assert int(conn.exec_driver_sql(query).scalar() or 0) > 0

@@ -50,7 +50,7 @@ from mediator.domain.changes import ChangeKind
 from mediator.domain.review import ReviewState
 from mediator.store.base import IdClash, ImportClash, ImportReport, StoreError
 from mediator.store.sql import audit
-from mediator.store.sql.bulk_load import BulkLoad, bulk_load
+from mediator.store.sql.bulk_load import ANALYZE_AFTER, BulkLoad, bulk_load, refresh_statistics
 from mediator.store.sql.changes import record_change
 from mediator.store.sql.claims import StoreClock, store_now
 from mediator.store.sql.engine import one_line
@@ -182,8 +182,13 @@ def import_prepared(
     actor: str = IMPORT_ACTOR,
     clock: StoreClock = None,
     decisions: Iterable[Decision] | None = None,
+    statistics: bool = True,
 ) -> ImportReport:
     """Insert or update `items` on `conn` (the caller owns the transaction: all or nothing).
+
+    `statistics`: refresh the planner's statistics when `ANALYZE_AFTER` disputes or more were
+    inserted (`bulk_load.refresh_statistics`); a caller that loads in several transactions
+    (`mediator seed`) passes False and refreshes them once at its end.
 
     `on_progress(n)` is called after each batch with the number of disputes handled so far.
     Raises `StoreError` naming the dispute when one cannot be stored. The audit entry is
@@ -201,6 +206,8 @@ def import_prepared(
         _write_disputes(conn, items, tally, load, batch_size, on_progress)
         if load is not None:
             load.finish()
+    if statistics and tally.inserted >= ANALYZE_AFTER:
+        refresh_statistics(conn)
     if tally.inserted or tally.updated:  # one change for the whole import: reload everything
         record_change(conn, ChangeKind.IMPORT, None, None, None)
     report = tally.report()

@@ -79,6 +79,7 @@ from mediator.store.sql import (
     staff,
     writes,
 )
+from mediator.store.sql.bulk_load import refresh_statistics
 from mediator.store.sql.engine import (
     FAILURES,
     decision_tx,
@@ -221,9 +222,12 @@ class SqlStore:
         batch_size: int = imports.BATCH_SIZE,
         actor: str = imports.IMPORT_ACTOR,
         decisions: Iterable[Decision] | None = None,
+        statistics: bool = True,
     ) -> ImportReport:
         """`import_disputes` of disputes already made ready (`prepared.prepare`, with
-        `sqlite=self.is_sqlite`), e.g. in worker processes. Same rules, same rows."""
+        `sqlite=self.is_sqlite`), e.g. in worker processes. Same rules, same rows.
+        `statistics=False`: leave the planner's statistics to `refresh_statistics` (a load in
+        several transactions)."""
         try:
             with write_tx(self.engine) as conn:
                 return imports.import_prepared(
@@ -234,6 +238,7 @@ class SqlStore:
                     actor=actor,
                     clock=self.clock,
                     decisions=decisions,
+                    statistics=statistics,
                 )
         except ImportClash:
             raise  # the caller names the lines (nothing was written)
@@ -242,6 +247,15 @@ class SqlStore:
         except SQLAlchemyError as exc:
             error = store_error(exc, self.label, "import")
             raise type(error)(f"import failed, nothing was written: {one_line(exc)}") from None
+
+    def refresh_statistics(self) -> None:
+        """Read the planner's statistics of the disputes again, after a bulk load in several
+        transactions (`bulk_load.refresh_statistics`)."""
+        try:
+            with write_tx(self.engine) as conn:
+                refresh_statistics(conn)
+        except SQLAlchemyError as exc:
+            raise store_error(exc, self.label, "refreshing statistics") from None
 
     def count_disputes(self) -> int:
         try:
