@@ -77,6 +77,37 @@ def test_a_seed_writes_what_the_one_process_path_writes(
     assert flagged  # the flag scan ran (in the writer, for a seed)
 
 
+def index_names(url: str) -> list[str]:
+    with SqlStore.open(url) as store, store.engine.connect() as conn:
+        query = "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY name"
+        return [name for (name,) in conn.exec_driver_sql(query)]
+
+
+def test_a_big_seed_into_an_empty_store_is_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`SEED_WHOLE` disputes or more into an empty store: one transaction (one audit entry, the
+    queue's indexes built once at its end), the same rows as the seed in batches; into a store
+    that holds disputes, batches again."""
+    monkeypatch.setattr(cli, "SEED_BATCH", 100)
+    monkeypatch.setattr(cli, "SEED_WHOLE", 200)
+    args = ["--disputes", "260", "--seed", "3", "--now", NOW_ARG, "--resolved-share", "0.3"]
+    batched = f"sqlite:///{tmp_path / 'batched.db'}"
+    monkeypatch.setattr(cli, "SEED_WHOLE", 10_000)
+    assert cli.main(["seed", *args, "--store", batched]) == 0
+    monkeypatch.setattr(cli, "SEED_WHOLE", 200)
+    whole = f"sqlite:///{tmp_path / 'whole.db'}"
+    assert cli.main(["seed", *args, "--store", whole]) == 0
+    got, want = contents(whole), contents(batched)
+    assert len(got["audit"]) == 1 and len(want["audit"]) == 3  # type: ignore[arg-type]
+    for table in ("disputes", "messages", "evidence", "decisions", "search"):
+        assert got[table] == want[table], table
+    assert index_names(whole) == index_names(batched)
+    # the same seed again into the store that now holds them: batches (three entries more)
+    assert cli.main(["seed", *args, "--store", whole]) == 0
+    assert len(contents(whole)["audit"]) == 4  # type: ignore[arg-type]
+
+
 def seed(url: str, *args: str) -> int:
     return cli.main(["seed", "--disputes", "260", "--seed", "3", "--now", NOW_ARG, "--store", url,
                      *args])  # fmt: skip
