@@ -70,6 +70,8 @@ class IdleCollector:
         whether one ran."""
         if self._threshold is None or gc.get_count()[2] < YOUNGER:
             return False
+        if not gc.isenabled():  # paused while a dispute opens (`screens.opening`): not now
+            return False
         now = self._now()
         since_input, since_full = now - self.last_input, now - self.last_full
         due = (

@@ -90,3 +90,17 @@ def test_keys_held_down_still_get_one_now_and_then(
     idle.input()
     assert idle.tick()
     assert idle.collections == 1
+
+
+def test_none_while_a_dispute_opens(collector: tuple[IdleCollector, Clock]) -> None:
+    """The dispute screen pauses the collector from Enter until it is shown
+    (`screens.opening`): an overdue full collection waits for it too."""
+    idle, clock = collector
+    young_collections(YOUNGER)
+    clock.t += LIMIT
+    gc.disable()
+    try:
+        assert not idle.tick()
+    finally:
+        gc.enable()
+    assert idle.tick()
