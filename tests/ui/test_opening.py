@@ -9,6 +9,7 @@ from datetime import UTC
 from pathlib import Path
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from mediator.app import MANUAL, MediatorApp
@@ -108,6 +109,16 @@ async def test_keys_typed_while_it_opens_do_what_they_do_once_it_is_open(
         assert form_state(again) == slowly
 
 
+async def open_first(app: MediatorApp, pilot: Pilot[None]) -> DisputeScreen:
+    """Enter on the queue's first dispute, once the queue is shown; the dispute screen, read."""
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, DisputeScreen) and screen.record is not None
+    return screen
+
+
 async def test_keys_typed_at_once_on_an_open_dispute_do_what_they_do_typed_slowly(
     app: MediatorApp, tmp_path: Path
 ) -> None:
@@ -118,10 +129,7 @@ async def test_keys_typed_at_once_on_an_open_dispute_do_what_they_do_typed_slowl
     slowly = await typed_slowly(app)
     again = another_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:
-        await settle(again, pilot)
-        await pilot.press("enter")
-        await settle(again, pilot)
-        assert isinstance(again.screen, DisputeScreen) and again.screen.record is not None
+        await open_first(again, pilot)
         type_at_once(again, *KEYS)
         await settle(again, pilot)
         assert form_state(again) == slowly
@@ -201,11 +209,7 @@ async def test_a_field_the_outcome_brings_takes_the_keys_typed_after_the_outcome
 
     again = another_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:
-        await settle(again, pilot)
-        await pilot.press("enter")
-        await settle(again, pilot)
-        assert isinstance(again.screen, DisputeScreen) and again.screen.record is not None
-        form = again.screen.query_one(ResolutionForm)
+        form = (await open_first(again, pilot)).query_one(ResolutionForm)
         assert not form.query("#refund_amount"), "not mounted before an outcome asks for it"
         type_at_once(again, *REFUND_KEYS)  # on the open dispute, a burst
         await settle(again, pilot)
