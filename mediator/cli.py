@@ -533,8 +533,13 @@ def _cmd_seed(args: argparse.Namespace) -> int:
                     store.refresh_statistics()
             except KeyboardInterrupt:
                 progress.stop()
-                written = "nothing was written" if whole else f"{done} disputes were written"
-                print(f"mediator: interrupted; {written} before that", file=sys.stderr)
+                if done >= n:  # during the statistics: the disputes are in
+                    said = f"all {n} disputes were written; the planner's statistics were not"
+                elif whole:
+                    said = "nothing was written"
+                else:
+                    said = f"{done} disputes were written before that"
+                print(f"mediator: interrupted; {said}", file=sys.stderr)
                 return EXIT_INTERRUPTED
         label = store.label
     from mediator.store.base import ImportReport

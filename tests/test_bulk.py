@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -277,3 +278,40 @@ def test_a_clash_with_the_store_is_reported_after_the_lines_errors(
     assert "1:messages[0].id: M-" in capsys.readouterr().err
     with SqlStore.open(url) as store:
         assert store.count_disputes() == 1
+
+
+def test_ctrl_c_during_a_whole_seed_writes_nothing_and_after_it_keeps_the_disputes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in the one transaction of a whole seed: nothing written, and said so; Ctrl-C in
+    the statistics after it: every dispute is in, and the message says what was not done."""
+    from mediator.store.sql import bulk_load
+
+    monkeypatch.setattr(cli, "SEED_WHOLE", 200)
+    monkeypatch.setattr(bulk_load, "ANALYZE_AFTER", 200)
+    real = bulk.gathering
+
+    def interrupted(*args: object, **kwargs: object) -> Iterator[object]:
+        for i, item in enumerate(real(*args, **kwargs)):  # type: ignore[arg-type]
+            if i == 150:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(bulk, "gathering", interrupted)
+    url = f"sqlite:///{tmp_path / 'cut.db'}"
+    assert seed(url) == cli.EXIT_INTERRUPTED
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+    with SqlStore.open(url) as store:
+        assert store.count_disputes() == 0
+
+    monkeypatch.setattr(bulk, "gathering", real)
+
+    def stop(_self: SqlStore) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SqlStore, "refresh_statistics", stop)
+    assert seed(url) == cli.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert "all 260 disputes were written; the planner's statistics were not" in err
+    with SqlStore.open(url) as store:
+        assert store.count_disputes() == 260
