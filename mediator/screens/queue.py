@@ -190,8 +190,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
     def on_screen_resume(self) -> None:
         if self._stale:  # back from another screen (the first resume follows on_mount's read)
             self._stale = False
-            self._data_changed()
-            self.reload(keep=self._current_key())
+            self.refresh_rows()
 
     def _role_known(self) -> None:
         """The role was read: the footer, the status line and (for a supervisor) the count of
@@ -217,16 +216,13 @@ class QueueScreen(ReportsFailures, Screen[None]):
             self._stale = True
 
     def refresh_rows(self) -> None:
-        """Re-read the rows around the cursor and the counts (timers moved on)."""
-        self._data_changed()
-        self.reload(keep=self._current_key())
-
-    def _data_changed(self) -> None:
-        """What the store holds, and the time, may have moved on since the rows were read:
-        nothing held is shown again, and the countdowns count from now. (Filters, Home and End
-        keep the table's time: the lines of rows seen before are drawn again from its cache.)"""
+        """Re-read the rows around the cursor and the counts: what the store holds, and the
+        time, may have moved on since they were read, so nothing held is shown again and the
+        countdowns count from now. (Filters, Home and End keep the table's time: the lines of
+        rows seen before are drawn again from its cache.)"""
         self._reads.forget()
         self.query_one(QueueTable).now = self.app.clock.now()
+        self.reload(keep=self._current_key())
 
     # ----- the query --------------------------------------------------------------------
     @property
@@ -665,8 +661,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         )
 
     def action_reload(self) -> None:
-        self._data_changed()
-        self.reload(keep=self._current_key())
+        self.refresh_rows()
 
     # ----- bulk actions (issue 19) ------------------------------------------------------
     @work(exclusive=True, group="select", exit_on_error=False)
@@ -715,8 +710,7 @@ class QueueScreen(ReportsFailures, Screen[None]):
         while True:
             status, problem = await self._run_job(request)
             self.query_one("#bulk-progress").remove_class("-running")
-            self._data_changed()
-            self.reload(keep=self._current_key())
+            self.refresh_rows()
             if status is None:
                 return
             if not await app.push_screen_wait(BulkResult(status, problem)):
